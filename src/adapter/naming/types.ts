@@ -1,0 +1,86 @@
+/**
+ * Contracts of the pure naming layer (prometheus-adapter's pkg/naming): how a configured rule maps
+ * discovered series to API metrics and Kubernetes resources, and how it renders queries.
+ * Everything here is pure and safe to share between requests.
+ */
+import type { Labels } from "../../metrics/source.js";
+import type { Selector } from "../selectors.js";
+
+/** What the API server (or the built-in table) says about one resource. */
+export interface ResourceInfo {
+  /** API group, "" for core. */
+  readonly group: string;
+  /** Preferred version, e.g. "v1". */
+  readonly version: string;
+  /** Lowercase plural, e.g. "pods", "deployments". */
+  readonly resource: string;
+  /** Lowercase singular, e.g. "pod". */
+  readonly singular: string;
+  /** Kind, e.g. "Pod". */
+  readonly kind: string;
+  readonly namespaced: boolean;
+}
+
+/** Resolves resource names the way a RESTMapper does. */
+export interface ResourceCatalog {
+  /**
+   * `name` may be plural or singular, bare (`pods`, `pod`) or group-qualified (`deployments.apps`,
+   * `deployment.apps`); case-insensitive. `group` (when given) is the group from a config override,
+   * and `name` is then bare. Returns undefined for unknown resources.
+   */
+  resolve(name: string, group?: string): ResourceInfo | undefined;
+}
+
+/** The group-resource string as Kubernetes prints it: `pods`, `deployments.apps`. */
+export function groupResourceString(info: Pick<ResourceInfo, "group" | "resource">): string {
+  return info.group === "" ? info.resource : `${info.resource}.${info.group}`;
+}
+
+/** One discovered series, as seen through a rule. */
+export interface SeriesMatch {
+  /** The API metric name (after `name.as`), e.g. `vllm_num_requests_waiting`. */
+  readonly metricName: string;
+  /** The Prometheus series name (`__name__`), e.g. `vllm:num_requests_waiting`. */
+  readonly seriesName: string;
+  /** Resources whose label the series carries (custom rules; empty for external rules). */
+  readonly resources: readonly ResourceInfo[];
+}
+
+export interface CustomQueryArgs {
+  readonly seriesName: string;
+  /** The resource the request is about (pods, deployments.apps, namespaces, nodes...). */
+  readonly resource: ResourceInfo;
+  /** Namespace from the path; undefined for root-scoped requests. */
+  readonly namespace?: string;
+  /**
+   * One object name, or undefined for "every object in scope" (wildcard). Wildcards never put
+   * object names into the query: results are matched to names in process.
+   */
+  readonly name?: string;
+  /** `metricLabelSelector`, applied to the metric's own labels. */
+  readonly metricSelector: Selector;
+}
+
+export interface ExternalQueryArgs {
+  readonly seriesName: string;
+  readonly namespace: string;
+  /** `labelSelector`, applied to the metric's labels. */
+  readonly selector: Selector;
+}
+
+export interface CompiledRule {
+  /** Position in `rules` or `externalRules`. */
+  readonly index: number;
+  readonly kind: "custom" | "external";
+  readonly seriesQuery: string;
+  /** `rules[3]` / `externalRules[0]`, for logs, metrics and errors. */
+  readonly id: string;
+  /** Map one discovered series to its API metric, or undefined if the rule's filters drop it. */
+  matchSeries(labels: Labels): SeriesMatch | undefined;
+  /** The Prometheus label holding names of `resource` objects (e.g. `pod`, `exported_pod`). */
+  labelFor(resource: ResourceInfo): string | undefined;
+  /** Render `metricsQuery` for a custom-metrics request. Throws NamingError when it cannot be exact. */
+  customQuery(args: CustomQueryArgs): string;
+  /** Render `metricsQuery` for an external-metrics request. Throws NamingError when it cannot be exact. */
+  externalQuery(args: ExternalQueryArgs): string;
+}

@@ -1,0 +1,34 @@
+/**
+ * Read-only view of Kubernetes objects kept in memory by an informer (client-go's lister).
+ * The serving hot path reads names and labels from here; it never lists from the API server per request.
+ */
+
+export interface ObjectMeta {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly uid?: string;
+}
+
+export interface KubeObject {
+  readonly metadata: ObjectMeta;
+}
+
+export interface Lister<T extends KubeObject = KubeObject> {
+  /** Objects in `namespace`, or in every namespace when omitted. */
+  list(namespace?: string): readonly T[];
+  get(name: string, namespace?: string): T | undefined;
+  /** True once the initial list has been loaded (HasSynced). */
+  hasSynced(): boolean;
+}
+
+/** Identifies a Kubernetes resource by API group and plural name ("" is the core group). */
+export interface GroupResource {
+  readonly group: string;
+  readonly resource: string;
+}
+
+/** Gives listers by group-resource. Unknown or unlisted resources yield undefined. */
+export interface ListerFactory {
+  listerFor(gr: GroupResource): Lister | undefined;
+}

@@ -1,0 +1,62 @@
+/**
+ * The MetricsSource port: everything Foresight reads from a Prometheus-compatible server
+ * (Prometheus, Thanos, Mimir, VictoriaMetrics) or from the embedded store goes through it.
+ *
+ * Contract:
+ * - Timestamps are Unix milliseconds. Values are JavaScript numbers; NaN and ±Inf are passed
+ *   through as they came (callers decide; the adapter drops them, never turns them into 0).
+ * - Every call honours `signal` (abort = timeout or caller gone) and rejects with a
+ *   `MetricsSourceError` whose `kind` says what failed, so the HTTP edge can pick 503 vs 500.
+ */
+
+export type Labels = Readonly<Record<string, string>>;
+
+export interface Sample {
+  readonly labels: Labels;
+  readonly value: number;
+  /** Unix milliseconds of the sample. */
+  readonly timestamp: number;
+}
+
+export interface RangeSeries {
+  readonly labels: Labels;
+  /** [unix milliseconds, value] pairs, ascending. */
+  readonly points: ReadonlyArray<readonly [number, number]>;
+}
+
+/** The result of an instant query: Prometheus returns a vector or a scalar (matrix/string are refused). */
+export type InstantResult =
+  | { readonly type: "vector"; readonly samples: readonly Sample[] }
+  | { readonly type: "scalar"; readonly sample: Sample };
+
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+}
+
+export interface MetricsSource {
+  /** Evaluate `query` at `at` (default: the server's now). */
+  instant(query: string, at?: Date, options?: CallOptions): Promise<InstantResult>;
+  /** Evaluate `query` over [start, end] at `stepSeconds` resolution. */
+  range(query: string, start: Date, end: Date, stepSeconds: number, options?: CallOptions): Promise<RangeSeries[]>;
+  /** Label sets of the series matching any of `match` with samples in [start, end]. */
+  series(match: readonly string[], start: Date, end: Date, options?: CallOptions): Promise<Labels[]>;
+}
+
+/**
+ * - `unavailable`: the server could not be reached (connection refused/reset, DNS) or answered 502/503/504.
+ * - `timeout`: no answer within the per-query timeout.
+ * - `query`: the server rejected the query (4xx/422 with errorType bad_data, execution error).
+ * - `bad_response`: the answer was not the JSON we expect (garbage, wrong result type, other 5xx).
+ */
+export type MetricsSourceErrorKind = "unavailable" | "timeout" | "query" | "bad_response";
+
+export class MetricsSourceError extends Error {
+  override readonly name = "MetricsSourceError";
+  constructor(
+    readonly kind: MetricsSourceErrorKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
