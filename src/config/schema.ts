@@ -5,6 +5,7 @@
  * Types are inferred from the schema; defaults are settled here and nowhere else.
  */
 import { z } from "zod";
+import { compileGoRegex } from "../adapter/naming/goRegex.js";
 import { parseDurationMs } from "./duration.js";
 
 /** A duration string (`30s`, `1m30s`) turned into milliseconds. */
@@ -17,11 +18,13 @@ const duration = z.string().transform((text, ctx) => {
   return ms;
 });
 
+/** A Go (RE2) regular expression, as prometheus-adapter writes them (`(?P<name>…)`, `(?i)`, `\-`). */
 const regex = z.string().superRefine((text, ctx) => {
   try {
-    new RegExp(text, "u");
+    compileGoRegex(text);
   } catch (err) {
-    ctx.addIssue({ code: "custom", message: `invalid regular expression: ${(err as Error).message}` });
+    const reason = (err as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, "");
+    ctx.addIssue({ code: "custom", message: `invalid regular expression: ${reason}` });
   }
 });
 
@@ -53,8 +56,9 @@ export const discoveryRuleSchema = z.strictObject({
   /** Naming: `matches` (regex on the series name, default `.*`) and `as` (default $0 or $1). */
   name: z
     .strictObject({
-      matches: regex.default(".*"),
-      as: z.string().optional(),
+      // Empty values mean "unset", as prometheus-adapter's Go loader reads them (config-gen emits both).
+      matches: z.preprocess((s) => (s === "" ? undefined : s), regex.default(".*")),
+      as: z.preprocess((s) => (s === "" ? undefined : s), z.string().optional()),
     })
     .default({ matches: ".*" }),
   /** Go template of the query; fields .Series .LabelMatchers .GroupBy .GroupBySlice .LabelValuesByName. */

@@ -1,0 +1,185 @@
+/**
+ * Series discovery: every relist interval, each distinct `seriesQuery` is sent once to
+ * /api/v1/series; each rule keeps its own last good result, so one failing rule (or query) leaves
+ * every other rule current and itself stale-but-serving, visible in logs and self-metrics.
+ * An unknown metric asks for an immediate relist (rate-limited, single flight), so a new metric is
+ * served within seconds instead of prometheus-adapter's up-to-10-minutes.
+ */
+import type { Clock } from "../clock.js";
+import { serviceUnavailable } from "./status.js";
+import type { MetricsSource } from "../metrics/source.js";
+import type { Logger } from "../telemetry/logger.js";
+import type { SelfMetrics } from "../telemetry/selfMetrics.js";
+import type { CompiledRule, SeriesMatch } from "./naming/types.js";
+import { type RuleSeries, SeriesRegistry } from "./seriesRegistry.js";
+
+export interface DiscoveryOptions {
+  readonly rules: readonly CompiledRule[];
+  readonly source: MetricsSource;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics?: SelfMetrics;
+  readonly relistIntervalMs: number;
+  /** Series must have samples in [now - maxAge, now]. */
+  readonly maxAgeMs: number;
+  /** Minimum spacing of relists triggered by unknown metrics. */
+  readonly rediscoveryIntervalMs: number;
+  /** Called with each new snapshot (e.g. to start informers for newly seen resources). */
+  readonly onRegistry?: (registry: SeriesRegistry) => void;
+}
+
+export interface RuleStatus {
+  readonly rule: string;
+  readonly seriesQuery: string;
+  readonly series: number;
+  readonly lastSuccess?: number;
+  readonly lastError?: string;
+}
+
+export class Discovery {
+  readonly #opts: DiscoveryOptions;
+  readonly #results = new Map<CompiledRule, { matches: SeriesMatch[]; at: number }>();
+  readonly #errors = new Map<CompiledRule, string>();
+  #registry = SeriesRegistry.empty();
+  #inFlight: Promise<void> | undefined;
+  #lastRelistStart = Number.NEGATIVE_INFINITY;
+  #timer: NodeJS.Timeout | undefined;
+  #rounds = 0;
+
+  constructor(options: DiscoveryOptions) {
+    this.#opts = options;
+  }
+
+  /** The current snapshot. */
+  get registry(): SeriesRegistry {
+    return this.#registry;
+  }
+
+  /** Completed relist rounds (successful or not). */
+  get rounds(): number {
+    return this.#rounds;
+  }
+
+  /** Start periodic relisting; the first round starts now and is not awaited. */
+  start(): void {
+    if (this.#timer) return;
+    void this.relist();
+    this.#timer = setInterval(() => void this.relist(), this.#opts.relistIntervalMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /**
+   * Relist now unless one ran within the rediscovery interval; concurrent callers share one round.
+   * Resolves when the registry reflects that round.
+   */
+  async rediscover(): Promise<void> {
+    if (this.#inFlight) return this.#inFlight;
+    if (this.#opts.clock.now() - this.#lastRelistStart < this.#opts.rediscoveryIntervalMs) return;
+    return this.relist();
+  }
+
+  /** Run one relist round (single flight). */
+  relist(): Promise<void> {
+    if (!this.#inFlight) {
+      this.#inFlight = this.#round().finally(() => {
+        this.#inFlight = undefined;
+        this.#rounds++;
+      });
+    }
+    return this.#inFlight;
+  }
+
+  /** Why discovery is failing now (the first failing rule's error), or undefined when every rule is current. */
+  failure(): string | undefined {
+    for (const rule of this.#opts.rules) {
+      const error = this.#errors.get(rule);
+      if (error) return `${rule.id}: ${error}`;
+    }
+    return undefined;
+  }
+
+  status(): RuleStatus[] {
+    return this.#opts.rules.map((rule) => {
+      const result = this.#results.get(rule);
+      const lastError = this.#errors.get(rule);
+      return {
+        rule: rule.id,
+        seriesQuery: rule.seriesQuery,
+        series: result?.matches.length ?? 0,
+        ...(result ? { lastSuccess: result.at } : {}),
+        ...(lastError ? { lastError } : {}),
+      };
+    });
+  }
+
+  async #round(): Promise<void> {
+    const { rules, source, clock, logger, metrics, maxAgeMs } = this.#opts;
+    const started = clock.now();
+    this.#lastRelistStart = started;
+    const byQuery = new Map<string, CompiledRule[]>();
+    for (const rule of rules) {
+      const list = byQuery.get(rule.seriesQuery) ?? [];
+      list.push(rule);
+      byQuery.set(rule.seriesQuery, list);
+    }
+    await Promise.all(
+      [...byQuery].map(async ([query, queryRules]) => {
+        try {
+          const series = await source.series([query], new Date(started - maxAgeMs), new Date(started));
+          for (const rule of queryRules) this.#record(rule, series, clock.now());
+        } catch (err) {
+          const message = (err as Error).message;
+          for (const rule of queryRules) {
+            this.#errors.set(rule, message);
+            metrics?.ruleErrors.inc({ rule: rule.id, stage: "discovery" });
+            logger.warn(
+              { rule: rule.id, seriesQuery: query, err: message },
+              "series discovery failed; the rule keeps its last good result",
+            );
+          }
+        }
+      }),
+    );
+    const results: RuleSeries[] = [];
+    for (const [rule, { matches }] of this.#results) results.push({ rule, matches });
+    this.#registry = SeriesRegistry.build(results);
+    this.#opts.onRegistry?.(this.#registry);
+  }
+
+  #record(rule: CompiledRule, series: readonly Record<string, string>[], at: number): void {
+    const matches: SeriesMatch[] = [];
+    const seen = new Set<string>();
+    for (const labels of series) {
+      const match = rule.matchSeries(labels);
+      if (!match) continue;
+      // Discovery cares about names and label names, not values: keep one match per distinct shape.
+      const key = `${match.metricName}\u0000${match.seriesName}\u0000${match.resources.map((r) => `${r.resource}.${r.group}`).join(",")}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      matches.push(match);
+    }
+    this.#results.set(rule, { matches, at });
+    this.#errors.delete(rule);
+    this.#opts.metrics?.markDiscovered(rule.id, at);
+    this.#opts.metrics?.discoverySeries.set({ rule: rule.id }, series.length);
+  }
+}
+
+/**
+ * For a metric the registry does not know: when discovery itself is failing, the honest answer is
+ * 503 (we cannot tell whether the metric exists), not 404. Throws in that case; returns otherwise.
+ */
+export function unknownMetric(discovery: Discovery): void {
+  const failure = discovery.failure();
+  // The backend's own error text stays in the log, as for queries.
+  if (failure) {
+    throw serviceUnavailable(
+      `the metric is not known and series discovery is failing (${failure.split(":")[0]}; details in the adapter log)`,
+    );
+  }
+}

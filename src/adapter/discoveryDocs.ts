@@ -1,0 +1,55 @@
+/**
+ * Discovery documents of the two metrics APIs (APIGroupList, APIGroup, APIResourceList), built from
+ * the current series registry. Served as plain JSON: the aggregator then uses legacy discovery
+ * (`/apis/<group>/<version>`), which is all it needs.
+ */
+import { groupResourceString } from "./naming/types.js";
+import { CUSTOM_GROUP, CUSTOM_VERSIONS, EXTERNAL_GROUP, EXTERNAL_VERSIONS } from "./routes.js";
+import type { SeriesRegistry } from "./seriesRegistry.js";
+
+interface GroupVersionForDiscovery {
+  groupVersion: string;
+  version: string;
+}
+
+function apiGroup(name: string, versions: readonly string[]) {
+  const list: GroupVersionForDiscovery[] = versions.map((v) => ({
+    groupVersion: `${name}/${v}`,
+    version: v,
+  }));
+  return { name, versions: list, preferredVersion: list[0] as GroupVersionForDiscovery };
+}
+
+export function apiGroupListDoc(): object {
+  return {
+    kind: "APIGroupList",
+    apiVersion: "v1",
+    groups: [apiGroup(CUSTOM_GROUP, CUSTOM_VERSIONS), apiGroup(EXTERNAL_GROUP, EXTERNAL_VERSIONS)],
+  };
+}
+
+export function apiGroupDoc(group: string): object {
+  const versions = group === CUSTOM_GROUP ? CUSTOM_VERSIONS : EXTERNAL_VERSIONS;
+  return { kind: "APIGroup", apiVersion: "v1", ...apiGroup(group, versions) };
+}
+
+export function apiResourceListDoc(group: string, version: string, registry: SeriesRegistry): object {
+  const resources =
+    group === CUSTOM_GROUP
+      ? registry.customMetrics().map((m) => ({
+          name: `${groupResourceString(m.resource)}/${m.metricName}`,
+          singularName: "",
+          namespaced: m.resource.namespaced,
+          kind: "MetricValueList",
+          verbs: ["get"],
+        }))
+      : registry.externalMetrics().map((metricName) => ({
+          name: metricName,
+          singularName: "",
+          namespaced: true,
+          kind: "ExternalMetricValueList",
+          verbs: ["get"],
+        }));
+  resources.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { kind: "APIResourceList", apiVersion: "v1", groupVersion: `${group}/${version}`, resources };
+}

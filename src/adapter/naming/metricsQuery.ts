@@ -1,0 +1,189 @@
+/**
+ * Renders a rule's `metricsQuery` (prometheus-adapter `metrics_query.go`). Template fields:
+ * `.Series`, `.LabelMatchers` (comma-joined), `.GroupBy`, `.GroupBySlice`, `.LabelValuesByName`
+ * (label → regex alternatives, ready to sit between the quotes of `=~"..."`).
+ * Matchers come in prometheus-adapter's order: metric selector, namespace, resource.
+ * Differences from prometheus-adapter, on purpose:
+ * - A wildcard never lists object names: the resource matcher is `label!=""` (value `.+`), and
+ *   results are matched to names in process. One name gives `label="name"`.
+ * - Values are quoted as PromQL strings, and regex values escaped, so names are matched literally.
+ * - Whatever cannot be translated exactly (gt/lt, no namespace label to scope by) is refused.
+ */
+import {
+  escapeRegex,
+  promQuote,
+  type Requirement,
+  requirementToMatcher,
+  UnsupportedSelectorError,
+} from "../selectors.js";
+import { NamingError, type RuleRef } from "./errors.js";
+import { ADAPTER_DELIMITERS, type CompiledTemplate, compileTemplate, TemplateError } from "./goTemplate.js";
+import type { ResourceConverter } from "./resourceConverter.js";
+import type { CustomQueryArgs, ExternalQueryArgs, ResourceInfo } from "./types.js";
+import { groupResourceString } from "./types.js";
+
+/** The data a metricsQuery template sees (prometheus-adapter `queryTemplateArgs`). */
+export interface QueryTemplateArgs {
+  readonly Series: string;
+  readonly LabelMatchers: string;
+  readonly GroupBy: string;
+  readonly GroupBySlice: readonly string[];
+  readonly LabelValuesByName: ReadonlyMap<string, string>;
+}
+
+/** `values` as regex alternatives, escaped for a PromQL double-quoted string (without the quotes). */
+function regexAlternatives(values: readonly string[]): string {
+  return promQuote(values.map(escapeRegex).join("|")).slice(1, -1);
+}
+
+export class MetricsQuery {
+  private constructor(
+    private readonly template: CompiledTemplate,
+    private readonly ref: RuleRef,
+  ) {}
+
+  /**
+   * Parse `text` and render it once with sample data of the rule's kind, so unknown fields
+   * (`<<.Serie>>`) fail at startup rather than on the first request.
+   */
+  static compile(text: string, kind: "custom" | "external", ref: RuleRef): MetricsQuery {
+    try {
+      const template = compileTemplate(text, ADAPTER_DELIMITERS);
+      const groupBy = kind === "custom" ? ["pod"] : [];
+      template({
+        Series: "series",
+        LabelMatchers: 'namespace="default"',
+        GroupBy: groupBy.join(","),
+        GroupBySlice: groupBy,
+        LabelValuesByName: new Map([
+          ["namespace", "default"],
+          ...groupBy.map((l): [string, string] => [l, ".+"]),
+        ]),
+      } satisfies QueryTemplateArgs);
+      return new MetricsQuery(template, ref);
+    } catch (err) {
+      if (!(err instanceof TemplateError)) throw err;
+      throw new NamingError(ref, "template", `metricsQuery is not a valid template: ${err.message}`, {
+        field: "metricsQuery",
+        cause: err,
+      });
+    }
+  }
+
+  /** Query for a custom-metrics request; see CustomQueryArgs. Throws NamingError when it cannot be exact. */
+  custom(args: CustomQueryArgs, converter: ResourceConverter, namespaces: ResourceInfo): string {
+    const gr = groupResourceString(args.resource);
+    const resourceLabel = converter.labelFor(args.resource);
+    if (resourceLabel === undefined) {
+      this.refuse(
+        "scope",
+        `maps no label to ${gr}; add resources.overrides.<label>: {resource: ${gr}} or a resources.template`,
+      );
+    }
+    const parts = new Parts(this.ref);
+    for (const req of args.metricSelector.requirements) parts.selector(req.key, req);
+    let name = args.name;
+    if (groupResourceString(args.resource) === groupResourceString(namespaces)) {
+      // `namespaces/{ns}/metrics/{m}`: the namespace IS the object, and its label the resource label.
+      if (args.namespace !== undefined && name !== undefined && args.namespace !== name) {
+        this.refuse(
+          "scope",
+          `namespace ${JSON.stringify(args.namespace)} and object ${JSON.stringify(name)} disagree for ${gr}`,
+        );
+      }
+      name ??= args.namespace;
+    } else if (args.namespace !== undefined) {
+      if (!args.resource.namespaced) {
+        this.refuse(
+          "scope",
+          `${gr} is cluster-scoped; it has no metrics in namespace ${JSON.stringify(args.namespace)}`,
+        );
+      }
+      const nsLabel = converter.labelFor(namespaces);
+      if (nsLabel === undefined) {
+        this.refuse(
+          "scope",
+          `cannot scope ${gr} to namespace ${JSON.stringify(args.namespace)}: the rule maps no label to namespaces; add resources.overrides.namespace: {resource: namespace}`,
+        );
+      }
+      parts.equals(nsLabel, args.namespace);
+    }
+    if (name === undefined) parts.add(`${resourceLabel}!=""`, resourceLabel, ".+");
+    else parts.equals(resourceLabel, name);
+    return this.render({
+      Series: args.seriesName,
+      LabelMatchers: parts.exprs.join(","),
+      GroupBy: resourceLabel,
+      GroupBySlice: [resourceLabel],
+      LabelValuesByName: parts.values,
+    });
+  }
+
+  /**
+   * Query for an external-metrics request: selector matchers (keys are label names), then the
+   * namespace matcher (the rule's namespace label, `namespace` by default) unless `namespaced` is false.
+   */
+  external(args: ExternalQueryArgs, namespaceLabel: string, namespaced: boolean): string {
+    const parts = new Parts(this.ref);
+    for (const req of args.selector.requirements) parts.selector(req.key, req);
+    if (namespaced && args.namespace !== "") parts.equals(namespaceLabel, args.namespace);
+    return this.render({
+      Series: args.seriesName,
+      LabelMatchers: parts.exprs.join(","),
+      GroupBy: "",
+      GroupBySlice: [],
+      LabelValuesByName: parts.values,
+    });
+  }
+
+  private render(args: QueryTemplateArgs): string {
+    let query: string;
+    try {
+      query = this.template(args);
+    } catch (err) {
+      if (!(err instanceof TemplateError)) throw err;
+      throw new NamingError(
+        this.ref,
+        "query",
+        `metricsQuery failed to render for ${args.Series}: ${err.message}`,
+        { cause: err },
+      );
+    }
+    if (query.trim() === "") this.refuse("query", `metricsQuery rendered an empty query for ${args.Series}`);
+    return query;
+  }
+
+  private refuse(code: "scope" | "query", detail: string): never {
+    throw new NamingError(this.ref, code, detail);
+  }
+}
+
+/** Matchers in order, plus the values by label the template sees. */
+class Parts {
+  readonly exprs: string[] = [];
+  readonly values = new Map<string, string>();
+  constructor(private readonly ref: RuleRef) {}
+
+  add(expr: string, label: string, value: string): void {
+    this.exprs.push(expr);
+    this.values.set(label, value);
+  }
+
+  equals(label: string, value: string): void {
+    this.add(`${label}=${promQuote(value)}`, label, regexAlternatives([value]));
+  }
+
+  selector(label: string, req: Requirement): void {
+    try {
+      this.add(requirementToMatcher(label, req), label, regexAlternatives(req.values));
+    } catch (err) {
+      if (!(err instanceof UnsupportedSelectorError)) throw err;
+      throw new NamingError(
+        this.ref,
+        "selector",
+        `${err.message}; the adapter refuses rather than approximate`,
+        { cause: err },
+      );
+    }
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Runs rendered queries for both providers: through the short-TTL cache, against the MetricsSource,
+ * and turns backend failures into Kubernetes errors (503 unreachable, 504 timeout, 500 otherwise)
+ * without leaking backend text beyond a short reason. NaN and ±Inf samples are dropped and
+ * counted; they are never served as 0.
+ */
+import { type MetricsSource, MetricsSourceError, type Sample } from "../metrics/source.js";
+import type { Logger } from "../telemetry/logger.js";
+import type { SelfMetrics } from "../telemetry/selfMetrics.js";
+import type { QueryCache } from "./queryCache.js";
+import { ApiError, internalError, serviceUnavailable } from "./status.js";
+
+export interface QueryRunnerOptions {
+  readonly source: MetricsSource;
+  readonly cache: QueryCache<readonly Sample[]>;
+  readonly logger: Logger;
+  readonly metrics?: SelfMetrics;
+}
+
+export class QueryRunner {
+  readonly #opts: QueryRunnerOptions;
+
+  constructor(options: QueryRunnerOptions) {
+    this.#opts = options;
+  }
+
+  /** Finite samples of `query` at now; a scalar result becomes one sample without labels. */
+  async samples(query: string, ruleId: string): Promise<readonly Sample[]> {
+    try {
+      return await this.#opts.cache.get(query, () => this.#load(query));
+    } catch (err) {
+      this.#opts.metrics?.ruleErrors.inc({ rule: ruleId, stage: "query" });
+      throw this.#toApiError(err, query, ruleId);
+    }
+  }
+
+  async #load(query: string): Promise<readonly Sample[]> {
+    const result = await this.#opts.source.instant(query);
+    const samples = result.type === "scalar" ? [result.sample] : result.samples;
+    const finite = samples.filter((s) => Number.isFinite(s.value));
+    if (finite.length !== samples.length) {
+      for (const s of samples) {
+        if (!Number.isFinite(s.value))
+          this.#opts.metrics?.droppedSamples.inc({ reason: Number.isNaN(s.value) ? "nan" : "inf" });
+      }
+    }
+    return finite;
+  }
+
+  #toApiError(err: unknown, query: string, ruleId: string): ApiError {
+    if (err instanceof ApiError) return err;
+    const log = this.#opts.logger;
+    if (err instanceof MetricsSourceError) {
+      log.warn(
+        { rule: ruleId, kind: err.kind, err: err.message, query: query.slice(0, 500) },
+        "metrics query failed",
+      );
+      switch (err.kind) {
+        case "unavailable":
+          return serviceUnavailable("unable to fetch metrics: the metrics backend is unreachable");
+        case "timeout":
+          return new ApiError(
+            504,
+            "Timeout",
+            "unable to fetch metrics: the metrics backend did not answer in time",
+          );
+        case "query":
+          return internalError(
+            `unable to fetch metrics: the backend rejected the query of ${ruleId} (details in the adapter log)`,
+          );
+        default:
+          return internalError("unable to fetch metrics: the metrics backend sent an invalid response");
+      }
+    }
+    log.error({ rule: ruleId, err }, "unexpected error while fetching metrics");
+    return internalError("unable to fetch metrics");
+  }
+}
+
+/** Largest range or subquery window in a PromQL expression, in seconds (the HPA's `windowSeconds`). */
+export function queryWindowSeconds(
+  query: string,
+  parseDurationMs: (d: string) => number | undefined,
+): number | undefined {
+  let max: number | undefined;
+  for (const m of query.matchAll(/\[\s*((?:\d+(?:ms|s|m|h|d|w|y))+)\s*(?::[^\]]*)?\]/g)) {
+    const ms = parseDurationMs(m[1] as string);
+    if (ms !== undefined && (max === undefined || ms > max)) max = ms;
+  }
+  return max === undefined ? undefined : Math.round(max / 1000);
+}

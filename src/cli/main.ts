@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+/** The `foresight` command line. */
+import { Command, InvalidArgumentError } from "commander";
+import { BUILTIN_RESOURCES, StaticResourceCatalog } from "../kube/resourceCatalog.js";
+import { createLogger } from "../telemetry/logger.js";
+import { checkConfig } from "./checkConfig.js";
+import { loadAndCompile } from "./loadRules.js";
+import { serve } from "./serve.js";
+import { packageVersion } from "./version.js";
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError("must be a port number (0-65535)");
+  return n;
+}
+
+export function buildProgram(): Command {
+  const version = packageVersion();
+  const program = new Command("foresight")
+    .description("Kubernetes metrics adapter and predictive autoscaler for AI workloads")
+    .version(version)
+    .showHelpAfterError();
+
+  program
+    .command("serve")
+    .description("serve custom.metrics.k8s.io and external.metrics.k8s.io from Prometheus")
+    .requiredOption("--config <file>", "config file (prometheus-adapter rules accepted verbatim)")
+    .option("--secure-port <port>", "HTTPS port of the metrics APIs", port, 6443)
+    .option("--bind-address <addr>", "address to listen on", "0.0.0.0")
+    .option("--http-port <port>", "plain HTTP port for /metrics, /healthz, /livez, /readyz", port, 8080)
+    .option(
+      "--tls-cert-file <file>",
+      "serving certificate (PEM); a self-signed one is generated when omitted",
+    )
+    .option("--tls-private-key-file <file>", "serving key (PEM)")
+    .option("--kubeconfig <file>", "kubeconfig; default $KUBECONFIG, in-cluster, then ~/.kube/config")
+    .option("--prometheus-url <url>", "overrides prometheus.url from the config file")
+    .option("--log-level <level>", "trace, debug, info, warn, error", "info")
+    .action(async (opts) => {
+      const logger = createLogger({ level: opts.logLevel });
+      const catalog = new StaticResourceCatalog(BUILTIN_RESOURCES);
+      const loaded = await loadAndCompile(opts.config, catalog);
+      const config = opts.prometheusUrl
+        ? { ...loaded.config, prometheus: { ...loaded.config.prometheus, url: opts.prometheusUrl } }
+        : loaded.config;
+      const server = await serve({
+        config,
+        rules: loaded.rules,
+        catalog,
+        logger,
+        version,
+        securePort: opts.securePort,
+        httpPort: opts.httpPort,
+        bindAddress: opts.bindAddress,
+        tlsCertFile: opts.tlsCertFile,
+        tlsKeyFile: opts.tlsPrivateKeyFile,
+        kubeconfig: opts.kubeconfig,
+      });
+      const shutdown = (signal: string) => {
+        logger.info({ signal }, "shutting down: draining in-flight requests");
+        server.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once("SIGTERM", () => shutdown("SIGTERM"));
+      process.once("SIGINT", () => shutdown("SIGINT"));
+    });
+
+  program
+    .command("check-config")
+    .description("validate a config file and show each rule and what it matches")
+    .argument("<file>", "config file")
+    .option(
+      "--prometheus-url <url>",
+      "also run discovery against this server (default: prometheus.url of the file)",
+    )
+    .option("--offline", "only validate; do not contact Prometheus")
+    .action(async (file: string, opts) => {
+      const ok = await checkConfig(
+        file,
+        { prometheusUrl: opts.prometheusUrl, offline: Boolean(opts.offline) },
+        process.stdout,
+      );
+      process.exitCode = ok ? 0 : 1;
+    });
+  return program;
+}
+
+buildProgram()
+  .parseAsync(process.argv)
+  .catch((err: unknown) => {
+    process.stderr.write(`foresight: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });

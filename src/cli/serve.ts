@@ -1,0 +1,164 @@
+/**
+ * `foresight serve`: builds the adapter from its parts and starts its two listeners: the aggregated
+ * API (HTTPS, --secure-port) and the plain-HTTP side port for /metrics and health probes.
+ * This is the composition root: every port is chosen here and passed down.
+ */
+import { createServer as createHttpServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import express from "express";
+import { CustomProvider } from "../adapter/customProvider.js";
+import { Discovery } from "../adapter/discovery.js";
+import { ExternalProvider } from "../adapter/externalProvider.js";
+import { createMetricsApi } from "../adapter/metricsApi.js";
+import type { CompiledRule, ResourceCatalog } from "../adapter/naming/types.js";
+import { QueryCache } from "../adapter/queryCache.js";
+import { QueryRunner } from "../adapter/queryRunner.js";
+import { loadServingCert } from "../adapter/servingCert.js";
+import { systemClock } from "../clock.js";
+import type { Config } from "../config/schema.js";
+import { InformerFactory } from "../kube/informers.js";
+import { loadKubeConfig } from "../kube/kubeconfig.js";
+import { PrometheusSource } from "../metrics/prometheusSource.js";
+import type { Sample } from "../metrics/source.js";
+import type { Logger } from "../telemetry/logger.js";
+import { createSelfMetrics } from "../telemetry/selfMetrics.js";
+
+export interface ServeOptions {
+  readonly config: Config;
+  readonly rules: readonly CompiledRule[];
+  readonly catalog: ResourceCatalog;
+  readonly logger: Logger;
+  readonly version: string;
+  readonly securePort: number;
+  readonly httpPort: number;
+  readonly bindAddress: string;
+  readonly tlsCertFile?: string;
+  readonly tlsKeyFile?: string;
+  readonly kubeconfig?: string;
+}
+
+export interface RunningServer {
+  readonly securePort: number;
+  readonly httpPort: number;
+  close(): Promise<void>;
+}
+
+export async function serve(options: ServeOptions): Promise<RunningServer> {
+  const { config, logger } = options;
+  const metrics = createSelfMetrics();
+  const source = new PrometheusSource({
+    config: config.prometheus,
+    logger,
+    metrics: {
+      onQuery: (e) => {
+        metrics.queryDuration.observe({ endpoint: e.endpoint, outcome: e.outcome }, e.durationMs / 1000);
+        if (e.outcome !== "ok") metrics.queryErrors.inc({ endpoint: e.endpoint, kind: e.outcome });
+      },
+    },
+  });
+  const kube = loadKubeConfig(options.kubeconfig);
+  const informers = kube
+    ? new InformerFactory({
+        kubeConfig: kube.kubeConfig,
+        resolve: (gr) => options.catalog.resolve(gr.resource, gr.group),
+        logger,
+      })
+    : undefined;
+  if (kube) logger.info({ kubeconfig: kube.source }, "using Kubernetes API");
+  else
+    logger.warn(
+      "no kubeconfig found: wildcard (labelSelector) requests will fail with 503 until one is given",
+    );
+
+  const discovery = new Discovery({
+    rules: options.rules,
+    source,
+    clock: systemClock,
+    logger,
+    metrics,
+    relistIntervalMs: config.adapter.relistInterval,
+    maxAgeMs: config.adapter.maxAge ?? config.adapter.relistInterval,
+    rediscoveryIntervalMs: config.adapter.rediscoveryInterval,
+    // Start watching every namespaced resource a metric exists for, before the first request needs it.
+    onRegistry: (registry) => {
+      for (const { resource } of registry.customMetrics()) informers?.listerFor(resource);
+    },
+  });
+  const cache = new QueryCache<readonly Sample[]>({
+    ttlMs: config.adapter.cacheTTL,
+    now: systemClock.now,
+    onLookup: (result) => metrics.cacheLookups.inc({ result }),
+  });
+  const runner = new QueryRunner({ source, cache, logger, metrics });
+  const app = createMetricsApi({
+    custom: new CustomProvider({ discovery, runner, ...(informers ? { listers: informers } : {}) }),
+    external: new ExternalProvider({ discovery, runner }),
+    discovery,
+    catalog: options.catalog,
+    logger,
+    metrics,
+    version: options.version,
+  });
+
+  const servingCert = await loadServingCert(options.tlsCertFile, options.tlsKeyFile);
+  if (servingCert.selfSigned)
+    logger.info("no --tls-cert-file given: serving with a generated self-signed certificate");
+  const secure = createHttpsServer(
+    { cert: servingCert.cert, key: servingCert.key, minVersion: "TLSv1.2" },
+    app,
+  );
+  secure.keepAliveTimeout = 65_000;
+
+  const health = express();
+  health.disable("x-powered-by");
+  health.get(["/healthz", "/livez"], (_req, res) => {
+    res.type("text/plain").send("ok");
+  });
+  health.get("/readyz", (_req, res) => {
+    const ready = !informers || informers.allSynced();
+    res
+      .status(ready ? 200 : 503)
+      .type("text/plain")
+      .send(ready ? "ok" : "informers not synced");
+  });
+  health.get("/metrics", async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  const plain = createHttpServer(health);
+
+  discovery.start();
+  if (informers) void informers.warm([{ group: "", resource: "pods" }], 10_000);
+
+  const securePort = await listen(secure, options.securePort, options.bindAddress);
+  const httpPort = await listen(plain, options.httpPort, options.bindAddress);
+  logger.info({ securePort, httpPort, rules: options.rules.length }, "foresight adapter serving");
+
+  return {
+    securePort,
+    httpPort,
+    async close() {
+      discovery.stop();
+      await Promise.all([closeServer(secure), closeServer(plain)]);
+      await informers?.stop();
+    },
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Stop accepting, let in-flight requests finish, then drop idle keep-alive connections. */
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}
