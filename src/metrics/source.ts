@@ -37,7 +37,13 @@ export interface MetricsSource {
   /** Evaluate `query` at `at` (default: the server's now). */
   instant(query: string, at?: Date, options?: CallOptions): Promise<InstantResult>;
   /** Evaluate `query` over [start, end] at `stepSeconds` resolution. */
-  range(query: string, start: Date, end: Date, stepSeconds: number, options?: CallOptions): Promise<RangeSeries[]>;
+  range(
+    query: string,
+    start: Date,
+    end: Date,
+    stepSeconds: number,
+    options?: CallOptions,
+  ): Promise<RangeSeries[]>;
   /** Label sets of the series matching any of `match` with samples in [start, end]. */
   series(match: readonly string[], start: Date, end: Date, options?: CallOptions): Promise<Labels[]>;
 }
