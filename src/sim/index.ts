@@ -1,0 +1,22 @@
+/** The simulated cluster. So far: its Kubernetes REST facade (a simulator, not a real API server). */
+export {
+  BUILTIN_RESOURCE_TYPES,
+  DEFAULT_NAMESPACES,
+  type DeploymentSpecInput,
+  KubeApiError,
+  type KubeFacade,
+  type KubeFacadeOptions,
+  kubeconfigYaml,
+  type ListOptions,
+  type NodeSpecInput,
+  ObjectStore,
+  type ObjectStoreOptions,
+  type PodSpecInput,
+  type ResourceRef,
+  ResourceRegistry,
+  type ResourceType,
+  type StoredObject,
+  startKubeFacade,
+  type WatchEvent,
+  type WatchOptions,
+} from "./kube/index.js";

@@ -1,0 +1,46 @@
+/**
+ * The simulated cluster's Kubernetes REST facade (a simulator, not a real API server): an
+ * in-memory object store and an HTTP(S) server speaking the Kubernetes API over it.
+ */
+
+export { type KubeconfigOptions, kubeconfigYaml } from "./kubeconfig.js";
+export {
+  type DeploymentSpecInput,
+  type NodeSpecInput,
+  type PodPhase,
+  type PodSpecInput,
+  SIM_IMAGE,
+} from "./objectBuilders.js";
+export type {
+  JsonObject,
+  JsonValue,
+  ObjectInput,
+  StoredMeta,
+  StoredObject,
+  WatchEvent,
+  WatchEventType,
+} from "./objects.js";
+export { JSON_PATCH, MERGE_PATCH, type PatchType, STRATEGIC_MERGE_PATCH } from "./patch.js";
+export {
+  BUILTIN_RESOURCE_TYPES,
+  type NameFormat,
+  type ResourceRef,
+  ResourceRegistry,
+  type ResourceType,
+  type Verb,
+} from "./resourceTypes.js";
+export { type KubeFacade, type KubeFacadeOptions, startKubeFacade } from "./server.js";
+export { KubeApiError, type Status, type StatusReason } from "./status.js";
+export {
+  DEFAULT_NAMESPACES,
+  type DeleteOptions,
+  type ListOptions,
+  type ListResult,
+  type MutateOptions,
+  ObjectStore,
+  type ObjectStoreOptions,
+  type WatchHandle,
+  type WatchListener,
+  type WatchOptions,
+} from "./store.js";
+export { INITIAL_EVENTS_END_ANNOTATION } from "./watchStream.js";

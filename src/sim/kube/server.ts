@@ -1,0 +1,220 @@
+/**
+ * The Kubernetes REST facade of the simulated cluster: an HTTP(S) server that speaks the
+ * Kubernetes API protocol over the in-memory ObjectStore, so kubectl and @kubernetes/client-node
+ * work against it in tests and in the demo.
+ *
+ * THIS IS A SIMULATOR, NOT A REAL API SERVER. It does no authentication or authorization (any
+ * credentials are accepted, none are needed), runs no admission (apart from the namespace-exists
+ * check), validates nothing but object names, has no garbage collector, no graceful deletion, no
+ * finalizers, no server-side apply, no protobuf, no aggregated discovery, no OpenAPI schemas (a
+ * minimal /openapi/v3 only, see openapi.ts), and ignores list paging (`limit`/`continue` return everything). See docs/simulator.md.
+ *
+ * Plain node:http routing rather than express: the routes are a parse over the resource registry
+ * (routes.ts), watches need the raw response stream, and one handler serves both http and https.
+ */
+import { writeFileSync } from "node:fs";
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { loadServingCert } from "../../adapter/servingCert.js";
+import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from "./discovery.js";
+import { handleResource } from "./handlers.js";
+import { kubeconfigYaml } from "./kubeconfig.js";
+import { openApiV3GroupVersion, openApiV3Root } from "./openapi.js";
+import { route } from "./routes.js";
+import {
+  entityTooLarge,
+  internalError,
+  KubeApiError,
+  methodNotAllowed,
+  notAcceptable,
+  unknownPath,
+} from "./status.js";
+import { ObjectStore, type ObjectStoreOptions } from "./store.js";
+import { tableRequested } from "./table.js";
+import { streamWatch, type WatchStreamSettings } from "./watchStream.js";
+
+export interface KubeFacadeOptions {
+  /** 0 (default) picks a free port. */
+  readonly port?: number;
+  /** Default "127.0.0.1". */
+  readonly host?: string;
+  /** Serve HTTPS with a self-signed certificate. Default false. */
+  readonly tls?: boolean;
+  /** Serve this store (shared with the simulator); default a new one built from storeOptions. */
+  readonly store?: ObjectStore;
+  readonly storeOptions?: ObjectStoreOptions;
+  /** Interval of BOOKMARK events on watches that allow them. Default 60 s. */
+  readonly bookmarkIntervalSeconds?: number;
+  /** Length of a watch whose client gives no timeoutSeconds. Default 1800 s. */
+  readonly defaultWatchTimeoutSeconds?: number;
+  /** Largest request body accepted. Default 3 MiB, as the apiserver. */
+  readonly maxBodyBytes?: number;
+}
+
+export interface KubeFacade {
+  /** Base URL, e.g. "http://127.0.0.1:41234". */
+  readonly url: string;
+  readonly port: number;
+  readonly store: ObjectStore;
+  /** The kubeconfig YAML for this server; also written to `path` (mode 0600) when given. */
+  kubeconfig(path?: string): string;
+  /** Ends open watches and stops the server. */
+  close(): Promise<void>;
+}
+
+const JSON_TYPE = "application/json";
+
+function acceptsJson(accept: string | undefined): boolean {
+  if (!accept || accept.trim() === "") return true;
+  return accept.split(",").some((entry) => {
+    const media = (entry.split(";")[0] ?? "").trim().toLowerCase();
+    return media === JSON_TYPE || media === "application/*" || media === "*/*";
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "Content-Type": JSON_TYPE, "Content-Length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage, limit: number): () => Promise<Buffer> {
+  let body: Promise<Buffer> | undefined;
+  return () => {
+    body ??= new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on("data", (chunk: Buffer) => {
+        size += chunk.length;
+        // Past the limit the rest is drained unread, so the client still gets the 413.
+        if (size > limit) reject(entityTooLarge(limit));
+        else chunks.push(chunk);
+      });
+      req.on("end", () => resolve(Buffer.concat(chunks)));
+      req.on("error", reject);
+    });
+    return body;
+  };
+}
+
+export async function startKubeFacade(options: KubeFacadeOptions = {}): Promise<KubeFacade> {
+  const store = options.store ?? new ObjectStore(options.storeOptions);
+  const host = options.host ?? "127.0.0.1";
+  const maxBodyBytes = options.maxBodyBytes ?? 3 * 1024 * 1024;
+  const settings: WatchStreamSettings = {
+    bookmarkIntervalMs: (options.bookmarkIntervalSeconds ?? 60) * 1000,
+    defaultTimeoutMs: (options.defaultWatchTimeoutSeconds ?? 1800) * 1000,
+  };
+  if (!(settings.bookmarkIntervalMs > 0) || !(settings.defaultTimeoutMs > 0)) {
+    throw new Error("bookmarkIntervalSeconds and defaultWatchTimeoutSeconds must be positive");
+  }
+  const openWatches = new Set<() => void>();
+  let address = "";
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const method = req.method ?? "GET";
+    const url = new URL(req.url ?? "/", "http://simulator");
+    const target = route(store.registry, url.pathname);
+    if (target.to === "notFound") throw unknownPath();
+    if (!acceptsJson(req.headers.accept)) throw notAcceptable();
+    if (target.to !== "resource" && method !== "GET") throw methodNotAllowed();
+    switch (target.to) {
+      case "version":
+        return sendJson(res, 200, versionInfo());
+      case "health":
+        res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8" });
+        res.end("ok");
+        return;
+      case "apiVersions":
+        return sendJson(res, 200, apiVersions(address));
+      case "groupList":
+        return sendJson(res, 200, apiGroupList(store.registry));
+      case "group": {
+        const doc = apiGroup(store.registry, target.group);
+        if (!doc) throw unknownPath();
+        return sendJson(res, 200, doc);
+      }
+      case "resourceList": {
+        const doc = apiResourceList(store.registry, target.group, target.version);
+        if (!doc) throw unknownPath();
+        return sendJson(res, 200, doc);
+      }
+      case "openApiV3Root":
+        return sendJson(res, 200, openApiV3Root(store.registry));
+      case "openApiV3": {
+        const doc = openApiV3GroupVersion(store.registry, target.path);
+        if (!doc) throw unknownPath();
+        return sendJson(res, 200, doc);
+      }
+      case "resource": {
+        const table = method === "GET" ? tableRequested(req.headers.accept, url.searchParams) : undefined;
+        const response = await handleResource(store, {
+          method,
+          route: target,
+          query: url.searchParams,
+          contentType: (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "",
+          readBody: readBody(req, maxBodyBytes),
+          ...(table ? { table } : {}),
+        });
+        if (response.kind === "document") return sendJson(res, response.status, response.body);
+        const end = streamWatch(store, response.watch, req, res, settings);
+        openWatches.add(end);
+        res.on("close", () => openWatches.delete(end));
+        return;
+      }
+    }
+  };
+
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res).catch((error: unknown) => {
+      const failure = error instanceof KubeApiError ? error : internalError(error);
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      sendJson(res, failure.code, failure.status);
+    });
+  };
+
+  let server: Server;
+  if (options.tls) {
+    const cert = await loadServingCert();
+    server = createHttpsServer({ cert: cert.cert, key: cert.key }, listener);
+  } else {
+    server = createHttpServer(listener);
+  }
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const hostInUrl = host.includes(":") ? `[${host}]` : host;
+  address = `${hostInUrl}:${port}`;
+  const url = `${options.tls ? "https" : "http"}://${address}`;
+
+  return {
+    url,
+    port,
+    store,
+    kubeconfig(path?: string): string {
+      const yaml = kubeconfigYaml({ server: url });
+      if (path !== undefined) writeFileSync(path, yaml, { mode: 0o600 });
+      return yaml;
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        for (const end of [...openWatches]) end();
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,146 @@
+/**
+ * Starts `foresight serve` as a real child process (the CLI, through tsx) and talks to it over
+ * HTTPS like kube-apiserver's proxy would. Stopped on test end or process exit; never leaked.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { Agent, request } from "node:https";
+import { join } from "node:path";
+import { freePort } from "./ports.js";
+
+export interface StartAdapterOptions {
+  readonly configPath: string;
+  readonly prometheusUrl: string;
+  readonly kubeconfig?: string;
+  readonly extraArgs?: readonly string[];
+  /** Run the compiled CLI (dist/) instead of the sources through tsx. */
+  readonly compiled?: boolean;
+}
+
+export interface TestAdapter {
+  readonly url: string;
+  readonly httpUrl: string;
+  readonly process: ChildProcess;
+  /** GET (or `method`) on the secure port; the body parsed as JSON. */
+  get(path: string, method?: string): Promise<{ status: number; body: unknown }>;
+  /** A kubeconfig pointing at the adapter (insecure-skip-tls-verify), written to `path`. */
+  writeKubeconfig(path: string): string;
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+export async function startAdapter(options: StartAdapterOptions): Promise<TestAdapter> {
+  const securePort = await freePort();
+  const httpPort = await freePort();
+  const cli = options.compiled ? [join(ROOT, "dist/cli/main.js")] : ["--import", "tsx", join(ROOT, "src/cli/main.ts")];
+  const args = [
+    ...cli,
+    "serve",
+    "--config",
+    options.configPath,
+    "--secure-port",
+    String(securePort),
+    "--http-port",
+    String(httpPort),
+    "--bind-address",
+    "127.0.0.1",
+    "--prometheus-url",
+    options.prometheusUrl,
+    ...(options.kubeconfig ? ["--kubeconfig", options.kubeconfig] : []),
+    ...(options.extraArgs ?? []),
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, KUBECONFIG: "", HOME: "/nonexistent", LOG_LEVEL: process.env.ADAPTER_LOG_LEVEL ?? "info" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    output = (output + d.toString()).slice(-200_000);
+  });
+  const kill = () => child.kill("SIGKILL");
+  process.once("exit", kill);
+  const agent = new Agent({ keepAlive: true, rejectUnauthorized: false });
+  const url = `https://127.0.0.1:${securePort}`;
+  const httpUrl = `http://127.0.0.1:${httpPort}`;
+
+  const get = (path: string, method = "GET") =>
+    new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+      const req = request(`${url}${path}`, { agent, method, headers: { accept: "application/json" } }, (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => {
+          text += c;
+        });
+        res.on("end", () => {
+          try {
+            resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) });
+          } catch {
+            reject(new Error(`non-JSON answer ${res.statusCode} from ${path}: ${text.slice(0, 300)}`));
+          }
+        });
+      });
+      req.on("error", reject);
+      req.end();
+    });
+
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`foresight serve exited with ${child.exitCode}:\n${output}`);
+    try {
+      const res = await fetch(`${httpUrl}/healthz`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      kill();
+      throw new Error(`foresight serve did not become healthy in 30 s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  return {
+    url,
+    httpUrl,
+    process: child,
+    get,
+    writeKubeconfig(path) {
+      const text = [
+        "apiVersion: v1",
+        "kind: Config",
+        "clusters:",
+        "- name: foresight",
+        "  cluster:",
+        `    server: ${url}`,
+        "    insecure-skip-tls-verify: true",
+        "contexts:",
+        "- name: foresight",
+        "  context: {cluster: foresight, user: anonymous}",
+        "current-context: foresight",
+        "users:",
+        "- name: anonymous",
+        "  user: {token: foresight-test}",
+        "",
+      ].join("\n");
+      writeFileSync(path, text, { mode: 0o600 });
+      return path;
+    },
+    logs: () => output,
+    async stop() {
+      process.off("exit", kill);
+      agent.destroy();
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      const timer = setTimeout(kill, 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
