@@ -5,7 +5,7 @@
  * and the message tells the operator why.
  */
 import { parseDurationMs } from "../config/duration.js";
-import { type Discovery, unknownMetric } from "./discovery.js";
+import type { Discovery } from "./discovery.js";
 import type { ExternalMetricValue } from "./metricValues.js";
 import { formatQuantity } from "./quantity.js";
 import { type QueryRunner, queryWindowSeconds } from "./queryRunner.js";

@@ -2,7 +2,7 @@
  * Foresight's own Prometheus metrics (prom-client), registered on a Registry owned by the caller
  * instead of prom-client's process-global one, so tests and several servers in one process don't clash.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 export interface SelfMetrics {
   readonly registry: Registry;

@@ -87,6 +87,12 @@ function setup(source: FakeSource, objects: KubeObject[] = []) {
 
 const everything = parseLabelSelector("");
 
+function resolve(catalog: StaticResourceCatalog, name: string) {
+  const info = catalog.resolve(name);
+  assert.ok(info, `${name} is a known resource`);
+  return info;
+}
+
 async function rejectsWith(promise: Promise<unknown>, code: number, message?: RegExp) {
   await assert.rejects(promise, (err: unknown) => {
     assert.ok(err instanceof ApiError, `expected ApiError, got ${String(err)}`);
@@ -114,7 +120,7 @@ describe("CustomProvider", () => {
     const { discovery, catalog, custom } = setup(source, pods);
     await discovery.relist();
     const items = await custom.getMetric({
-      resource: catalog.resolve("pods")!,
+      resource: resolve(catalog, "pods"),
       namespace: "ml",
       name: "*",
       metricName: "gpu_utilization",
@@ -147,7 +153,7 @@ describe("CustomProvider", () => {
     const { discovery, catalog, custom } = setup(source, pods);
     await discovery.relist();
     const items = await custom.getMetric({
-      resource: catalog.resolve("pods")!,
+      resource: resolve(catalog, "pods"),
       namespace: "ml",
       name: "*",
       metricName: "gpu_utilization",
@@ -174,7 +180,7 @@ describe("CustomProvider", () => {
     const { discovery, catalog, custom } = setup(source, pods);
     await discovery.relist();
     const req = {
-      resource: catalog.resolve("pods")!,
+      resource: resolve(catalog, "pods"),
       namespace: "ml",
       metricName: "gpu_utilization",
       labelSelector: everything,
@@ -190,9 +196,14 @@ describe("CustomProvider", () => {
     });
     const { discovery, catalog, custom } = setup(source, pods);
     await discovery.relist();
-    const base = { resource: catalog.resolve("pods")!, namespace: "ml", metricSelector: everything };
+    const base = { resource: resolve(catalog, "pods"), namespace: "ml", metricSelector: everything };
     await rejectsWith(
-      custom.getMetric({ ...base, name: "*", metricName: "gpu_utilization", labelSelector: parseLabelSelector("app=nope") }),
+      custom.getMetric({
+        ...base,
+        name: "*",
+        metricName: "gpu_utilization",
+        labelSelector: parseLabelSelector("app=nope"),
+      }),
       404,
       /no pods match/,
     );
@@ -210,7 +221,7 @@ describe("CustomProvider", () => {
     const { discovery, catalog, custom } = setup(source, pods);
     await discovery.relist();
     const req = {
-      resource: catalog.resolve("pods")!,
+      resource: resolve(catalog, "pods"),
       namespace: "ml",
       name: "*",
       metricName: "gpu_utilization",
@@ -230,15 +241,21 @@ describe("CustomProvider", () => {
 
   it("sets windowSeconds from the query's range and keeps the sample timestamp", async () => {
     const source = new FakeSource({
-      series: { 'http_requests_total{namespace!="",pod!=""}': [{ __name__: "http_requests_total", namespace: "ml", pod: "a" }] },
+      series: {
+        'http_requests_total{namespace!="",pod!=""}': [
+          { __name__: "http_requests_total", namespace: "ml", pod: "a" },
+        ],
+      },
       instant: {
-        'sum by (pod) (rate(http_requests_total{namespace="ml",pod="a"}[2m]))': [sample({ pod: "a" }, 1.5, 1_234_000)],
+        'sum by (pod) (rate(http_requests_total{namespace="ml",pod="a"}[2m]))': [
+          sample({ pod: "a" }, 1.5, 1_234_000),
+        ],
       },
     });
     const { discovery, catalog, custom } = setup(source, pods);
     await discovery.relist();
     const [item] = await custom.getMetric({
-      resource: catalog.resolve("pod")!,
+      resource: resolve(catalog, "pod"),
       namespace: "ml",
       name: "a",
       metricName: "http_requests_per_second",
@@ -255,14 +272,16 @@ describe("CustomProvider", () => {
     const { discovery, catalog, custom, advance } = setup(source, pods);
     await discovery.relist();
     const req = {
-      resource: catalog.resolve("pods")!,
+      resource: resolve(catalog, "pods"),
       namespace: "ml",
       name: "a",
       metricName: "gpu_utilization",
       labelSelector: everything,
       metricSelector: everything,
     };
-    source.setSeries('gpu_util{namespace!="",pod!=""}', [{ __name__: "gpu_util", namespace: "ml", pod: "a" }]);
+    source.setSeries('gpu_util{namespace!="",pod!=""}', [
+      { __name__: "gpu_util", namespace: "ml", pod: "a" },
+    ]);
     source.setInstant('avg by (pod) (gpu_util{namespace="ml",pod="a"})', [sample({ pod: "a" }, 3)]);
     const seriesCalls = () => source.calls.filter((c) => c.method === "series").length;
     const before = seriesCalls();
@@ -278,7 +297,9 @@ describe("CustomProvider", () => {
     const source = new FakeSource({
       series: {
         'gpu_util{namespace!="",pod!=""}': [{ __name__: "gpu_util", namespace: "ml", pod: "a" }],
-        'http_requests_total{namespace!="",pod!=""}': [{ __name__: "http_requests_total", namespace: "ml", pod: "a" }],
+        'http_requests_total{namespace!="",pod!=""}': [
+          { __name__: "http_requests_total", namespace: "ml", pod: "a" },
+        ],
       },
     });
     const { discovery, catalog, custom, advance } = setup(source, pods);
@@ -295,7 +316,7 @@ describe("CustomProvider", () => {
     advance(10_000);
     await rejectsWith(
       custom.getMetric({
-        resource: catalog.resolve("pods")!,
+        resource: resolve(catalog, "pods"),
         namespace: "ml",
         name: "a",
         metricName: "brand_new",
@@ -312,7 +333,9 @@ describe("ExternalProvider", () => {
   it("scopes by namespace, turns the selector into matchers and keeps series labels", async () => {
     const query = 'sum by (queue) (queue_depth{queue=~"orders|pay\\\\.ments",namespace="shop"})';
     const source = new FakeSource({
-      series: { 'queue_depth{namespace!=""}': [{ __name__: "queue_depth", namespace: "shop", queue: "orders" }] },
+      series: {
+        'queue_depth{namespace!=""}': [{ __name__: "queue_depth", namespace: "shop", queue: "orders" }],
+      },
       instant: { [query]: [sample({ queue: "orders" }, 42), sample({ queue: "pay.ments" }, 8)] },
       strict: true,
     });

@@ -18,14 +18,30 @@ describe("routeRequest", () => {
     [C, "", { type: "group", group: "custom.metrics.k8s.io" }],
     [`${C}/v1beta1`, "", { type: "resourceList", version: "v1beta1" }],
     ["/apis/external.metrics.k8s.io/v1beta1", "", { type: "resourceList", group: "external.metrics.k8s.io" }],
-    [`${C}/v1beta2/namespaces/ml/pods/%2A/gpu`, "labelSelector=app%3Dweb", { type: "custom", namespace: "ml", name: "*", metricName: "gpu" }],
+    [
+      `${C}/v1beta2/namespaces/ml/pods/%2A/gpu`,
+      "labelSelector=app%3Dweb",
+      { type: "custom", namespace: "ml", name: "*", metricName: "gpu" },
+    ],
     [`${C}/v1beta2/namespaces/ml/pods/web-1/gpu`, "", { type: "custom", name: "web-1" }],
-    [`${C}/v1beta1/namespaces/ml/deployments.apps/web/p95`, "", { type: "custom", version: "v1beta1", name: "web" }],
+    [
+      `${C}/v1beta1/namespaces/ml/deployments.apps/web/p95`,
+      "",
+      { type: "custom", version: "v1beta1", name: "web" },
+    ],
     [`${C}/v1beta2/namespaces/ml/deployment.apps/web/p95`, "", { type: "custom", name: "web" }],
     [`${C}/v1beta2/namespaces/ml/metrics/queue`, "", { type: "custom", name: "ml", metricName: "queue" }],
     [`${C}/v1beta2/nodes/n1/gpu`, "", { type: "custom", name: "n1" }],
-    [`${C}/v1beta2/namespaces/ml/pods/a/gpu`, "fieldSelector=metadata.name%3Da", { type: "custom", name: "a" }],
-    ["/apis/external.metrics.k8s.io/v1beta1/namespaces/shop/queue_depth", "labelSelector=queue%3Dorders", { type: "external", namespace: "shop" }],
+    [
+      `${C}/v1beta2/namespaces/ml/pods/a/gpu`,
+      "fieldSelector=metadata.name%3Da",
+      { type: "custom", name: "a" },
+    ],
+    [
+      "/apis/external.metrics.k8s.io/v1beta1/namespaces/shop/queue_depth",
+      "labelSelector=queue%3Dorders",
+      { type: "external", namespace: "shop" },
+    ],
   ];
   for (const [path, query, expected] of ok) {
     it(`routes ${path}?${query}`, () => {
@@ -38,7 +54,10 @@ describe("routeRequest", () => {
   }
 
   it("resolves resources and selectors", () => {
-    const result = route(`${C}/v1beta2/namespaces/ml/deployments.apps/%2A/m`, "labelSelector=a%20in%20(x,y)&metricLabelSelector=gpu%3D0");
+    const result = route(
+      `${C}/v1beta2/namespaces/ml/deployments.apps/%2A/m`,
+      "labelSelector=a%20in%20(x,y)&metricLabelSelector=gpu%3D0",
+    );
     assert.ok(result.ok && result.route.type === "custom");
     assert.equal(result.route.resource.kind, "Deployment");
     assert.equal(result.route.resource.group, "apps");
@@ -94,7 +113,9 @@ describe("metric value encodings", () => {
   });
 
   it("a metric selector becomes a LabelSelector", () => {
-    const list = customListJson("v1beta2", [{ ...item, metricSelector: parseLabelSelector("gpu=0,model in (a,b)") }]) as {
+    const list = customListJson("v1beta2", [
+      { ...item, metricSelector: parseLabelSelector("gpu=0,model in (a,b)") },
+    ]) as {
       items: { metric: { selector: unknown } }[];
     };
     assert.deepEqual(list.items[0]?.metric.selector, {
@@ -108,7 +129,10 @@ describe("metric value encodings", () => {
       JSON.stringify(externalListJson([{ metricName: "q", metricLabels: {}, timestamp: 0, value: "42" }])),
       '{"kind":"ExternalMetricValueList","apiVersion":"external.metrics.k8s.io/v1beta1","metadata":{},"items":[{"metricName":"q","metricLabels":{},"timestamp":"1970-01-01T00:00:00Z","value":"42"}]}',
     );
-    assert.equal(JSON.stringify(customListJson("v1beta1", [])), '{"kind":"MetricValueList","apiVersion":"custom.metrics.k8s.io/v1beta1","metadata":{},"items":[]}');
+    assert.equal(
+      JSON.stringify(customListJson("v1beta1", [])),
+      '{"kind":"MetricValueList","apiVersion":"custom.metrics.k8s.io/v1beta1","metadata":{},"items":[]}',
+    );
   });
 
   it("timestamps are UTC RFC 3339 with whole seconds", () => {

@@ -34,7 +34,9 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 export async function startAdapter(options: StartAdapterOptions): Promise<TestAdapter> {
   const securePort = await freePort();
   const httpPort = await freePort();
-  const cli = options.compiled ? [join(ROOT, "dist/cli/main.js")] : ["--import", "tsx", join(ROOT, "src/cli/main.ts")];
+  const cli = options.compiled
+    ? [join(ROOT, "dist/cli/main.js")]
+    : ["--import", "tsx", join(ROOT, "src/cli/main.ts")];
   const args = [
     ...cli,
     "serve",
@@ -53,7 +55,12 @@ export async function startAdapter(options: StartAdapterOptions): Promise<TestAd
   ];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: { ...process.env, KUBECONFIG: "", HOME: "/nonexistent", LOG_LEVEL: process.env.ADAPTER_LOG_LEVEL ?? "info" },
+    env: {
+      ...process.env,
+      KUBECONFIG: "",
+      HOME: "/nonexistent",
+      LOG_LEVEL: process.env.ADAPTER_LOG_LEVEL ?? "info",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -71,20 +78,24 @@ export async function startAdapter(options: StartAdapterOptions): Promise<TestAd
 
   const get = (path: string, method = "GET") =>
     new Promise<{ status: number; body: unknown }>((resolve, reject) => {
-      const req = request(`${url}${path}`, { agent, method, headers: { accept: "application/json" } }, (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (c: string) => {
-          text += c;
-        });
-        res.on("end", () => {
-          try {
-            resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) });
-          } catch {
-            reject(new Error(`non-JSON answer ${res.statusCode} from ${path}: ${text.slice(0, 300)}`));
-          }
-        });
-      });
+      const req = request(
+        `${url}${path}`,
+        { agent, method, headers: { accept: "application/json" } },
+        (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (c: string) => {
+            text += c;
+          });
+          res.on("end", () => {
+            try {
+              resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) });
+            } catch {
+              reject(new Error(`non-JSON answer ${res.statusCode} from ${path}: ${text.slice(0, 300)}`));
+            }
+          });
+        },
+      );
       req.on("error", reject);
       req.end();
     });

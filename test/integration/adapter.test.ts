@@ -24,7 +24,8 @@ const E1 = "/apis/external.metrics.k8s.io/v1beta1";
 /** The shipped examples' rules plus rules for the object, namespace and external cases. */
 function testConfig(): string {
   const examples = ["gpu-dcgm.yaml", "http-latency.yaml"].map(
-    (f) => parse(readFileSync(new URL(`../../examples/${f}`, import.meta.url), "utf8")) as { rules: unknown[] },
+    (f) =>
+      parse(readFileSync(new URL(`../../examples/${f}`, import.meta.url), "utf8")) as { rules: unknown[] },
   );
   return stringify({
     adapter: { relistInterval: "5m", maxAge: "5m", rediscoveryInterval: "1s", cacheTTL: "1s" },
@@ -33,7 +34,12 @@ function testConfig(): string {
       ...examples.flatMap((e) => e.rules),
       {
         seriesQuery: 'app_queue_length{namespace!="",deployment!=""}',
-        resources: { overrides: { namespace: { resource: "namespace" }, deployment: { group: "apps", resource: "deployment" } } },
+        resources: {
+          overrides: {
+            namespace: { resource: "namespace" },
+            deployment: { group: "apps", resource: "deployment" },
+          },
+        },
         metricsQuery: "sum by (<<.GroupBy>>) (<<.Series>>{<<.LabelMatchers>>})",
       },
       {
@@ -62,7 +68,8 @@ async function eventually<T>(what: string, fn: () => Promise<T | undefined>, tim
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -106,15 +113,26 @@ describe("foresight serve against a real Prometheus", { timeout: 240_000 }, () =
         { pod: "db-0", util: 12, fbUsed: 300 },
       ],
     });
-    gpuExported.gpuPods({ namespace: "batch", honorLabels: false, hostLabel: "hostname", pods: [{ pod: "job-0", util: 55, fbUsed: 10 }] });
+    gpuExported.gpuPods({
+      namespace: "batch",
+      honorLabels: false,
+      hostLabel: "hostname",
+      pods: [{ pod: "job-0", util: 55, fbUsed: 10 }],
+    });
     gpu.setGauge("app_queue_length", { namespace: "ml", deployment: "web" }, 7);
     gpu.setGauge("app_load", { namespace: "ml", pod: "web-0" }, 3);
     gpu.setGauge("app_load", { namespace: "ml", pod: "web-1" }, Number.NaN);
     gpu.setGauge("queue_depth", { namespace: "ml", queue: "orders" }, 42);
     gpu.setGauge("queue_depth", { namespace: "ml", queue: "billing" }, 5);
     // Requests keep arriving at web-0, all in the (0.1, 0.25] bucket: its p95 is 0.1 + 0.15 × 0.95.
-    latencyTimer = setInterval(() => gpu.observe("http_request_duration_seconds", { namespace: "ml", pod: "web-0" }, 0.2), 20);
-    prom = await startPrometheus({ scrapeTargets: [gpu.scrapeTarget(), gpuExported.scrapeTarget()], scrapeInterval: "1s" });
+    latencyTimer = setInterval(
+      () => gpu.observe("http_request_duration_seconds", { namespace: "ml", pod: "web-0" }, 0.2),
+      20,
+    );
+    prom = await startPrometheus({
+      scrapeTargets: [gpu.scrapeTarget(), gpuExported.scrapeTarget()],
+      scrapeInterval: "1s",
+    });
     await prom.waitForSeries("DCGM_FI_DEV_GPU_UTIL", 5, 30_000);
 
     kube = await startKubeFacade();
@@ -132,7 +150,8 @@ describe("foresight serve against a real Prometheus", { timeout: 240_000 }, () =
     await eventually("discovery of gpu_utilization", async () => {
       const { body } = await adapter.get(C2);
       const names = (body as { resources: { name: string }[] }).resources.map((r) => r.name);
-      return names.includes("pods/gpu_utilization") && names.includes("pods/http_request_duration_seconds_p95")
+      return names.includes("pods/gpu_utilization") &&
+        names.includes("pods/http_request_duration_seconds_p95")
         ? true
         : undefined;
     });
@@ -178,7 +197,10 @@ describe("foresight serve against a real Prometheus", { timeout: 240_000 }, () =
     });
     const group = await adapter.get("/apis/custom.metrics.k8s.io");
     assert.equal((group.body as { kind: string }).kind, "APIGroup");
-    const custom = (await adapter.get(C1)).body as { groupVersion: string; resources: Record<string, unknown>[] };
+    const custom = (await adapter.get(C1)).body as {
+      groupVersion: string;
+      resources: Record<string, unknown>[];
+    };
     assert.equal(custom.groupVersion, "custom.metrics.k8s.io/v1beta1");
     const byName = new Map(custom.resources.map((r) => [r.name, r]));
     assert.deepEqual(byName.get("pods/gpu_utilization"), {
@@ -193,12 +215,20 @@ describe("foresight serve against a real Prometheus", { timeout: 240_000 }, () =
     assert.ok(byName.has("deployments.apps/app_queue_length"));
     const external = (await adapter.get(E1)).body as { resources: Record<string, unknown>[] };
     assert.deepEqual(external.resources, [
-      { name: "queue_depth", singularName: "", namespaced: true, kind: "ExternalMetricValueList", verbs: ["get"] },
+      {
+        name: "queue_depth",
+        singularName: "",
+        namespaced: true,
+        kind: "ExternalMetricValueList",
+        verbs: ["get"],
+      },
     ]);
   });
 
   it("v1beta2 pod wildcard with labelSelector: the selected pods with data, GPUs averaged per pod", async () => {
-    const { status, body } = await adapter.get(`${C2}/namespaces/ml/pods/%2A/gpu_utilization?labelSelector=app%3Dweb`);
+    const { status, body } = await adapter.get(
+      `${C2}/namespaces/ml/pods/%2A/gpu_utilization?labelSelector=app%3Dweb`,
+    );
     assert.equal(status, 200, JSON.stringify(body));
     const list = body as List;
     assert.equal(list.kind, "MetricValueList");
@@ -224,7 +254,9 @@ describe("foresight serve against a real Prometheus", { timeout: 240_000 }, () =
   });
 
   it("v1beta1 pod wildcard uses metricName, selector and window", async () => {
-    const { status, body } = await adapter.get(`${C1}/namespaces/ml/pods/*/http_request_duration_seconds_p95?labelSelector=app%3Dweb`);
+    const { status, body } = await adapter.get(
+      `${C1}/namespaces/ml/pods/*/http_request_duration_seconds_p95?labelSelector=app%3Dweb`,
+    );
     assert.equal(status, 200, JSON.stringify(body));
     const list = body as List;
     assert.equal(list.apiVersion, "custom.metrics.k8s.io/v1beta1");
@@ -251,10 +283,16 @@ describe("foresight serve against a real Prometheus", { timeout: 240_000 }, () =
       (single.body as List).items.map((i) => [i.describedObject.name, i.value]),
       [["web-1", "40"]],
     );
-    const exported = await adapter.get(`${C2}/namespaces/batch/pods/%2A/gpu_utilization?labelSelector=app%3Djob`);
+    const exported = await adapter.get(
+      `${C2}/namespaces/batch/pods/%2A/gpu_utilization?labelSelector=app%3Djob`,
+    );
     assert.equal(exported.status, 200, JSON.stringify(exported.body));
     assert.deepEqual(
-      (exported.body as List).items.map((i) => [i.describedObject.namespace, i.describedObject.name, i.value]),
+      (exported.body as List).items.map((i) => [
+        i.describedObject.namespace,
+        i.describedObject.name,
+        i.value,
+      ]),
       [["batch", "job-0", "55"]],
     );
   });
@@ -262,24 +300,34 @@ describe("foresight serve against a real Prometheus", { timeout: 240_000 }, () =
   it("an object metric of deployments.apps, and a metric of a namespace", async () => {
     const deployment = await adapter.get(`${C2}/namespaces/ml/deployments.apps/web/app_queue_length`);
     assert.equal(deployment.status, 200, JSON.stringify(deployment.body));
-    assert.deepEqual((deployment.body as List).items.map((i) => ({ ...i, timestamp: "T" })), [
-      {
-        describedObject: { kind: "Deployment", namespace: "ml", name: "web", apiVersion: "apps/v1" },
-        metric: { name: "app_queue_length", selector: null },
-        timestamp: "T",
-        value: "7",
-      },
-    ]);
+    assert.deepEqual(
+      (deployment.body as List).items.map((i) => ({ ...i, timestamp: "T" })),
+      [
+        {
+          describedObject: { kind: "Deployment", namespace: "ml", name: "web", apiVersion: "apps/v1" },
+          metric: { name: "app_queue_length", selector: null },
+          timestamp: "T",
+          value: "7",
+        },
+      ],
+    );
     const namespace = await adapter.get(`${C2}/namespaces/ml/metrics/app_queue_length`);
     assert.equal(namespace.status, 200, JSON.stringify(namespace.body));
     assert.deepEqual(
-      (namespace.body as List).items.map((i) => [i.describedObject.kind, i.describedObject.name, i.describedObject.namespace, i.value]),
+      (namespace.body as List).items.map((i) => [
+        i.describedObject.kind,
+        i.describedObject.name,
+        i.describedObject.namespace,
+        i.value,
+      ]),
       [["Namespace", "ml", undefined, "7"]],
     );
   });
 
   it("an external metric with labelSelector", async () => {
-    const { status, body } = await adapter.get(`${E1}/namespaces/ml/queue_depth?labelSelector=queue%3Dorders`);
+    const { status, body } = await adapter.get(
+      `${E1}/namespaces/ml/queue_depth?labelSelector=queue%3Dorders`,
+    );
     assert.equal(status, 200, JSON.stringify(body));
     const list = body as List;
     assert.equal(list.kind, "ExternalMetricValueList");
@@ -305,9 +353,19 @@ describe("foresight serve against a real Prometheus", { timeout: 240_000 }, () =
     assert.equal(unknown.status, 404);
     assert.deepEqual(
       { ...(unknown.body as object), message: "M" },
-      { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: "M", reason: "NotFound", code: 404 },
+      {
+        kind: "Status",
+        apiVersion: "v1",
+        metadata: {},
+        status: "Failure",
+        message: "M",
+        reason: "NotFound",
+        code: 404,
+      },
     );
-    const bad = await adapter.get(`${C2}/namespaces/ml/pods/%2A/gpu_utilization?labelSelector=app%3D%3D%3Dweb`);
+    const bad = await adapter.get(
+      `${C2}/namespaces/ml/pods/%2A/gpu_utilization?labelSelector=app%3D%3D%3Dweb`,
+    );
     assert.equal(bad.status, 400);
     assert.equal((bad.body as { reason: string }).reason, "BadRequest");
     const post = await adapter.get(`${C2}/namespaces/ml/pods/web-0/gpu_utilization`, "POST");
@@ -336,9 +394,13 @@ describe("foresight serve against a real Prometheus", { timeout: 240_000 }, () =
   it("kubectl get --raw returns the same JSON for each API", async () => {
     const kubeconfig = adapter.writeKubeconfig(join(dir, "adapter.kubeconfig"));
     const kubectl = async (path: string) => {
-      const { stdout } = await run("kubectl", ["--kubeconfig", kubeconfig, "--cache-dir", join(dir, "kcache"), "get", "--raw", path], {
-        timeout: 20_000,
-      });
+      const { stdout } = await run(
+        "kubectl",
+        ["--kubeconfig", kubeconfig, "--cache-dir", join(dir, "kcache"), "get", "--raw", path],
+        {
+          timeout: 20_000,
+        },
+      );
       return JSON.parse(stdout) as List;
     };
     const custom = await kubectl(`${C2}/namespaces/ml/pods/*/gpu_utilization?labelSelector=app%3Dweb`);
@@ -352,7 +414,10 @@ describe("foresight serve against a real Prometheus", { timeout: 240_000 }, () =
     const v1 = await kubectl(`${C1}/namespaces/ml/deployments.apps/web/app_queue_length`);
     assert.equal(v1.items[0]?.metricName, "app_queue_length");
     const external = await kubectl(`${E1}/namespaces/ml/queue_depth?labelSelector=queue%3Dbilling`);
-    assert.deepEqual(external.items.map((i) => [i.metricLabels, i.value]), [[{ queue: "billing" }, "5"]]);
+    assert.deepEqual(
+      external.items.map((i) => [i.metricLabels, i.value]),
+      [[{ queue: "billing" }, "5"]],
+    );
     const discovery = await kubectl(C2);
     assert.equal(discovery.kind, "APIResourceList");
   });
@@ -382,7 +447,10 @@ describe("foresight serve against a real Prometheus", { timeout: 240_000 }, () =
     assert.match(text, /foresight_apiserver_requests_total\{api="custom",code="200"\} \d+/);
     assert.match(text, /foresight_query_cache_lookups_total\{result="miss"\} \d+/);
     assert.match(text, /foresight_discovery_age_seconds\{rule="rules\[0\]"\}/);
-    assert.match(text, /foresight_prometheus_query_errors_total\{endpoint="query",kind="unavailable"\} [1-9]/);
+    assert.match(
+      text,
+      /foresight_prometheus_query_errors_total\{endpoint="query",kind="unavailable"\} [1-9]/,
+    );
     assert.equal((await fetch(`${adapter.httpUrl}/readyz`)).status, 200);
   });
 });
