@@ -5,7 +5,6 @@
  */
 import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import { generate } from "selfsigned";
 
 export interface ServingCert {
   readonly cert: string;
@@ -20,6 +19,8 @@ export async function loadServingCert(certFile?: string, keyFile?: string): Prom
     const [cert, key] = await Promise.all([readFile(certFile, "utf8"), readFile(keyFile, "utf8")]);
     return { cert, key, selfSigned: false };
   }
+  // Loaded only when needed: the X.509 libraries behind it cost ~15 MiB of memory for good.
+  const { generate } = await import("selfsigned");
   const names = ["localhost", hostname(), "foresight", "foresight.foresight", "foresight.foresight.svc"];
   const pems = await generate([{ name: "commonName", value: "foresight" }], {
     keySize: 2048,

@@ -99,6 +99,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     logger,
     metrics,
     version: options.version,
+    ...(config.adapter.cacheTTL > 0
+      ? { answers: new QueryCache<string>({ ttlMs: config.adapter.cacheTTL, maxEntries: 5_000, now: systemClock.now }) }
+      : {}),
   });
 
   const servingCert = await loadServingCert(options.tlsCertFile, options.tlsKeyFile);

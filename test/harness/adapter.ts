@@ -15,6 +15,8 @@ export interface StartAdapterOptions {
   readonly extraArgs?: readonly string[];
   /** Run the compiled CLI (dist/) instead of the sources through tsx. */
   readonly compiled?: boolean;
+  /** Node.js flags for the adapter process (e.g. --cpu-prof). */
+  readonly nodeArgs?: readonly string[];
 }
 
 export interface TestAdapter {
@@ -38,6 +40,7 @@ export async function startAdapter(options: StartAdapterOptions): Promise<TestAd
     ? [join(ROOT, "dist/cli/main.js")]
     : ["--import", "tsx", join(ROOT, "src/cli/main.ts")];
   const args = [
+    ...(options.nodeArgs ?? []),
     ...cli,
     "serve",
     "--config",
