@@ -22,7 +22,8 @@ const PODS_PER_DEPLOYMENT = 10;
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 30);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const ROOT = new URL("../", import.meta.url).pathname;
-const PATH = "/apis/custom.metrics.k8s.io/v1beta2/namespaces/bench-3/pods/%2A/gpu_utilization?labelSelector=app%3Dsvc-4";
+const PATH =
+  "/apis/custom.metrics.k8s.io/v1beta2/namespaces/bench-3/pods/%2A/gpu_utilization?labelSelector=app%3Dsvc-4";
 
 interface Load {
   readonly label: string;
@@ -55,10 +56,16 @@ function wrkMs(text: string): number {
   return Number(m[1]) * scale;
 }
 
-async function loadWithWrk(url: string): Promise<Omit<Load, "label" | "rssMiB" | "peakRssMiB" | "idleRssMiB">> {
-  const { stdout } = await run("wrk", ["-t", "2", "-c", String(CONNECTIONS), "-d", `${DURATION_S}s`, "--latency", url], {
-    maxBuffer: 16 * 1024 * 1024,
-  });
+async function loadWithWrk(
+  url: string,
+): Promise<Omit<Load, "label" | "rssMiB" | "peakRssMiB" | "idleRssMiB">> {
+  const { stdout } = await run(
+    "wrk",
+    ["-t", "2", "-c", String(CONNECTIONS), "-d", `${DURATION_S}s`, "--latency", url],
+    {
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
   const find = (re: RegExp) => re.exec(stdout)?.[1];
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
   return {
@@ -71,10 +78,20 @@ async function loadWithWrk(url: string): Promise<Omit<Load, "label" | "rssMiB" |
   };
 }
 
-async function loadWithAutocannon(url: string): Promise<Omit<Load, "label" | "rssMiB" | "peakRssMiB" | "idleRssMiB">> {
+async function loadWithAutocannon(
+  url: string,
+): Promise<Omit<Load, "label" | "rssMiB" | "peakRssMiB" | "idleRssMiB">> {
   const { stdout } = await run(
     process.execPath,
-    [join(ROOT, "node_modules/autocannon/autocannon.js"), "-j", "-c", String(CONNECTIONS), "-d", String(DURATION_S), url],
+    [
+      join(ROOT, "node_modules/autocannon/autocannon.js"),
+      "-j",
+      "-c",
+      String(CONNECTIONS),
+      "-d",
+      String(DURATION_S),
+      url,
+    ],
     { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NODE_TLS_REJECT_UNAUTHORIZED: "0" } },
   );
   const result = JSON.parse(stdout.trim().split("\n").at(-1) as string) as {
@@ -138,11 +155,15 @@ function record(section: string): void {
   try {
     text = readFileSync(file, "utf8");
   } catch {
-    text = "# Benchmarks\n\nEach benchmark writes its own section here; rerun with the npm script named in it.\n";
+    text =
+      "# Benchmarks\n\nEach benchmark writes its own section here; rerun with the npm script named in it.\n";
   }
   const block = `${start}\n${section}\n${end}`;
   const at = text.indexOf(start);
-  text = at >= 0 ? text.slice(0, at) + block + text.slice(text.indexOf(end) + end.length) : `${text.trimEnd()}\n\n${block}\n`;
+  text =
+    at >= 0
+      ? text.slice(0, at) + block + text.slice(text.indexOf(end) + end.length)
+      : `${text.trimEnd()}\n\n${block}\n`;
   writeFileSync(file, text);
 }
 
@@ -175,7 +196,10 @@ async function main(): Promise<void> {
     const example = parse(readFileSync(join(ROOT, "examples/gpu-dcgm.yaml"), "utf8")) as { rules: unknown[] };
     const configFor = (cacheTTL: string) => {
       const path = join(dir, `cache-${cacheTTL}.yaml`);
-      writeFileSync(path, stringify({ adapter: { relistInterval: "1m", maxAge: "5m", cacheTTL }, rules: example.rules }));
+      writeFileSync(
+        path,
+        stringify({ adapter: { relistInterval: "1m", maxAge: "5m", cacheTTL }, rules: example.rules }),
+      );
       return path;
     };
     for (const cacheTTL of ["5s", "0s"]) {
@@ -189,7 +213,9 @@ async function main(): Promise<void> {
             // As the `foresight` command and `npm start` run it (see the shebang of src/cli/main.ts).
             "--max-semi-space-size=4",
             ...(process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
-            ...(process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
+            ...(process.env.BENCH_PROFILE
+              ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
+              : []),
           ],
         }),
       );
@@ -199,12 +225,14 @@ async function main(): Promise<void> {
       for (;;) {
         const { status, body } = await adapter.get(PATH);
         if (status === 200 && (body as { items: unknown[] }).items.length === PODS_PER_DEPLOYMENT) break;
-        if (Date.now() > deadline) throw new Error(`adapter not answering: ${status} ${JSON.stringify(body).slice(0, 300)}`);
+        if (Date.now() > deadline)
+          throw new Error(`adapter not answering: ${status} ${JSON.stringify(body).slice(0, 300)}`);
         await new Promise((r) => setTimeout(r, 500));
       }
     }
     const tool = haveWrk() ? "wrk" : "autocannon";
-    if (tool === "autocannon") log("wrk not found (apt-get install wrk): using autocannon, which needs a core of its own");
+    if (tool === "autocannon")
+      log("wrk not found (apt-get install wrk): using autocannon, which needs a core of its own");
     const results = [
       await load("cache on (5 s TTL, coalescing)", adapters[0] as TestAdapter, tool),
       await load("one query per request (cache off)", adapters[1] as TestAdapter, tool),

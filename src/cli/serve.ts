@@ -18,7 +18,7 @@ import { loadServingCert } from "../adapter/servingCert.js";
 import { systemClock } from "../clock.js";
 import type { Config } from "../config/schema.js";
 import { InformerFactory } from "../kube/informers.js";
-import { loadKubeConfig } from "../kube/kubeconfig.js";
+import type { KubeConfigChoice } from "../kube/kubeconfig.js";
 import { PrometheusSource } from "../metrics/prometheusSource.js";
 import type { Sample } from "../metrics/source.js";
 import type { Logger } from "../telemetry/logger.js";
@@ -35,7 +35,8 @@ export interface ServeOptions {
   readonly bindAddress: string;
   readonly tlsCertFile?: string;
   readonly tlsKeyFile?: string;
-  readonly kubeconfig?: string;
+  /** The Kubernetes connection, or undefined to run without one. */
+  readonly kube: KubeConfigChoice | undefined;
 }
 
 export interface RunningServer {
@@ -57,7 +58,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       },
     },
   });
-  const kube = loadKubeConfig(options.kubeconfig);
+  const kube = options.kube;
   const informers = kube
     ? new InformerFactory({
         kubeConfig: kube.kubeConfig,
@@ -100,7 +101,13 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     metrics,
     version: options.version,
     ...(config.adapter.cacheTTL > 0
-      ? { answers: new QueryCache<string>({ ttlMs: config.adapter.cacheTTL, maxEntries: 5_000, now: systemClock.now }) }
+      ? {
+          answers: new QueryCache<string>({
+            ttlMs: config.adapter.cacheTTL,
+            maxEntries: 5_000,
+            now: systemClock.now,
+          }),
+        }
       : {}),
   });
 

@@ -44,7 +44,12 @@ describe("foresight check-config and serve on config files", { timeout: 120_000 
   });
 
   it("shows each rule and what it matches in Prometheus now", async () => {
-    const { code, stdout } = await foresight(["check-config", "examples/gpu-dcgm.yaml", "--prometheus-url", prom.url]);
+    const { code, stdout } = await foresight([
+      "check-config",
+      "examples/gpu-dcgm.yaml",
+      "--prometheus-url",
+      prom.url,
+    ]);
     assert.equal(code, 0, stdout);
     assert.match(stdout, /examples\/gpu-dcgm\.yaml: valid \(6 rules, 0 external rules\)/);
     assert.match(stdout, /rules\[0\] \[custom\] seriesQuery DCGM_FI_DEV_GPU_UTIL/);
@@ -60,7 +65,11 @@ describe("foresight check-config and serve on config files", { timeout: 120_000 
   });
 
   it("names file, line, column and field of schema problems, and exits 1", async () => {
-    const { code, stdout } = await foresight(["check-config", "test/fixtures/config/missing-metrics-query.yaml", "--offline"]);
+    const { code, stdout } = await foresight([
+      "check-config",
+      "test/fixtures/config/missing-metrics-query.yaml",
+      "--offline",
+    ]);
     assert.equal(code, 1);
     assert.match(stdout, /missing-metrics-query\.yaml:\d+:\d+: rules\[1\]\.metricsQuery: Required/);
   });

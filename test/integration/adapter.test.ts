@@ -43,6 +43,17 @@ function testConfig(): string {
         metricsQuery: "sum by (<<.GroupBy>>) (<<.Series>>{<<.LabelMatchers>>})",
       },
       {
+        // A CRD the built-in table does not know: only the API server's discovery can resolve it.
+        seriesQuery: 'model_queue{namespace!="",inferenceservice!=""}',
+        resources: {
+          overrides: {
+            namespace: { resource: "namespace" },
+            inferenceservice: { group: "serving.kserve.io", resource: "inferenceservice" },
+          },
+        },
+        metricsQuery: "sum by (<<.GroupBy>>) (<<.Series>>{<<.LabelMatchers>>})",
+      },
+      {
         seriesQuery: '{__name__=~"^(app_load|fresh_.*)$",namespace!="",pod!=""}',
         resources: { template: "<<.Resource>>" },
         metricsQuery: "sum by (<<.GroupBy>>) (<<.Series>>{<<.LabelMatchers>>})",
@@ -121,6 +132,7 @@ describe("foresight serve against a real Prometheus", { timeout: 240_000 }, () =
     });
     gpu.setGauge("app_queue_length", { namespace: "ml", deployment: "web" }, 7);
     gpu.setGauge("app_load", { namespace: "ml", pod: "web-0" }, 3);
+    gpu.setGauge("model_queue", { namespace: "ml", inferenceservice: "llama" }, 11);
     gpu.setGauge("app_load", { namespace: "ml", pod: "web-1" }, Number.NaN);
     gpu.setGauge("queue_depth", { namespace: "ml", queue: "orders" }, 42);
     gpu.setGauge("queue_depth", { namespace: "ml", queue: "billing" }, 5);
@@ -136,6 +148,19 @@ describe("foresight serve against a real Prometheus", { timeout: 240_000 }, () =
     await prom.waitForSeries("DCGM_FI_DEV_GPU_UTIL", 5, 30_000);
 
     kube = await startKubeFacade();
+    const deployments = kube.store.registry.resolve("deployments.apps");
+    kube.store.registry.register({
+      ...deployments,
+      group: "serving.kserve.io",
+      version: "v1beta1",
+      resource: "inferenceservices",
+      kind: "InferenceService",
+      singular: "inferenceservice",
+      shortNames: ["isvc"],
+      categories: [],
+      printColumns: [],
+      applyDefaults: () => {},
+    });
     for (const ns of ["ml", "batch"]) kube.store.addNamespace(ns);
     kube.store.addDeployment({ namespace: "ml", name: "web", replicas: 2, selector: { app: "web" } });
     kube.store.addPod({ namespace: "ml", name: "web-0", labels: { app: "web" } });
@@ -321,6 +346,27 @@ describe("foresight serve against a real Prometheus", { timeout: 240_000 }, () =
         i.value,
       ]),
       [["Namespace", "ml", undefined, "7"]],
+    );
+  });
+
+  it("an object metric of a CRD found through the API server's discovery", async () => {
+    const { status, body } = await adapter.get(
+      `${C2}/namespaces/ml/inferenceservices.serving.kserve.io/llama/model_queue`,
+    );
+    assert.equal(status, 200, JSON.stringify(body));
+    assert.deepEqual(
+      (body as List).items.map((i) => [i.describedObject, i.value]),
+      [
+        [
+          {
+            kind: "InferenceService",
+            namespace: "ml",
+            name: "llama",
+            apiVersion: "serving.kserve.io/v1beta1",
+          },
+          "11",
+        ],
+      ],
     );
   });
 
