@@ -2,7 +2,9 @@
  * Pure routing of metrics-API paths (custom-metrics-apiserver's installer): a URL path and query
  * become a typed request or an ApiError. No I/O; the server calls a provider with the result.
  */
-import type { ResourceCatalog, ResourceInfo } from "./naming/types.js";
+import type { CustomMetricRequest } from "./customProvider.js";
+import type { ExternalMetricRequest } from "./externalProvider.js";
+import type { ResourceCatalog } from "./naming/types.js";
 import { parseLabelSelector, type Selector, SelectorParseError } from "./selectors.js";
 import { type ApiError, badRequest, notFound } from "./status.js";
 
@@ -15,22 +17,8 @@ export type Route =
   | { readonly type: "groupList" }
   | { readonly type: "group"; readonly group: string }
   | { readonly type: "resourceList"; readonly group: string; readonly version: string }
-  | {
-      readonly type: "custom";
-      readonly version: "v1beta1" | "v1beta2";
-      readonly resource: ResourceInfo;
-      readonly namespace?: string;
-      readonly name: string;
-      readonly metricName: string;
-      readonly labelSelector: Selector;
-      readonly metricSelector: Selector;
-    }
-  | {
-      readonly type: "external";
-      readonly namespace: string;
-      readonly metricName: string;
-      readonly labelSelector: Selector;
-    };
+  | ({ readonly type: "custom"; readonly version: "v1beta1" | "v1beta2" } & CustomMetricRequest)
+  | ({ readonly type: "external" } & ExternalMetricRequest);
 
 export type RouteResult =
   | { readonly ok: true; readonly route: Route }
