@@ -156,7 +156,7 @@ function record(section: string): void {
     text = readFileSync(file, "utf8");
   } catch {
     text =
-      "# Benchmarks\n\nEach benchmark writes its own section here; rerun with the npm script named in it.\n";
+      "# Benchmarks\n\nEach benchmark writes its own section here; rerun with the npm script named in it. `npm run bench:adapter` needs\nDebian's `prometheus` and, for a load generator that does not take a core of its own, `wrk` (`apt-get install wrk`;\nwithout it, autocannon is used and the table says so).\n";
   }
   const block = `${start}\n${section}\n${end}`;
   const at = text.indexOf(start);
@@ -261,7 +261,10 @@ async function main(): Promise<void> {
       ...targets.map((t) => `- ${t}`),
       "",
       "All three processes (Prometheus, adapter, load generator) share the machine's cores, so the per-request figures include",
-      "Prometheus' own query time under contention; the ratio is the comparable number across machines.",
+      'Prometheus\' own query time under contention; the ratio is the comparable number across machines. "Cache on" is the default config:',
+      "identical answers are reused for `adapter.cacheTTL` and concurrent identical work is done once, so nearly every request is",
+      'answered from memory. "Cache off" (`cacheTTL: 0s`) computes every answer with its own Prometheus query, as prometheus-adapter',
+      "does (without its per-request LIST and name regex).",
     ].join("\n");
     record(section);
     process.stdout.write(`${section}\n`);
