@@ -33,7 +33,16 @@ export function apiGroupDoc(group: string): object {
   return { kind: "APIGroup", apiVersion: "v1", ...apiGroup(group, versions) };
 }
 
-export function apiResourceListDoc(group: string, version: string, registry: SeriesRegistry): object {
+/**
+ * `builtinExternal`: external metrics Foresight computes itself (`foresight_forecast`), listed
+ * beside the discovered ones.
+ */
+export function apiResourceListDoc(
+  group: string,
+  version: string,
+  registry: SeriesRegistry,
+  builtinExternal: readonly string[] = [],
+): object {
   const resources =
     group === CUSTOM_GROUP
       ? registry.customMetrics().map((m) => ({
@@ -43,7 +52,7 @@ export function apiResourceListDoc(group: string, version: string, registry: Ser
           kind: "MetricValueList",
           verbs: ["get"],
         }))
-      : registry.externalMetrics().map((metricName) => ({
+      : [...new Set([...registry.externalMetrics(), ...builtinExternal])].map((metricName) => ({
           name: metricName,
           singularName: "",
           namespaced: true,

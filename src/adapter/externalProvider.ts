@@ -18,9 +18,19 @@ export interface ExternalMetricRequest {
   readonly labelSelector: Selector;
 }
 
+/** An external metric Foresight computes itself (e.g. `foresight_forecast`) rather than discovers. */
+export interface BuiltinExternalMetric {
+  readonly name: string;
+  /** Whether it is listed in discovery now (e.g. only while forecast targets exist). */
+  listed(): boolean;
+  getMetric(req: ExternalMetricRequest): ExternalMetricValue[] | Promise<ExternalMetricValue[]>;
+}
+
 export interface ExternalProviderOptions {
   readonly discovery: Discovery;
   readonly runner: QueryRunner;
+  /** Built-in metrics; their names shadow discovered ones. */
+  readonly builtins?: readonly BuiltinExternalMetric[];
 }
 
 export class ExternalProvider {
@@ -30,8 +40,15 @@ export class ExternalProvider {
     this.#opts = options;
   }
 
+  /** Names of the built-in metrics to list in the discovery document. */
+  builtinMetricNames(): string[] {
+    return (this.#opts.builtins ?? []).filter((b) => b.listed()).map((b) => b.name);
+  }
+
   async getMetric(req: ExternalMetricRequest): Promise<ExternalMetricValue[]> {
     const { discovery, runner } = this.#opts;
+    const builtin = this.#opts.builtins?.find((b) => b.name === req.metricName);
+    if (builtin) return builtin.getMetric(req);
     let sources = discovery.registry.externalSources(req.metricName);
     if (sources.length === 0) {
       await discovery.rediscover();

@@ -91,7 +91,14 @@ async function handle(route: Route, options: MetricsApiOptions): Promise<string>
     case "group":
       return JSON.stringify(apiGroupDoc(route.group));
     case "resourceList":
-      return JSON.stringify(apiResourceListDoc(route.group, route.version, options.discovery.registry));
+      return JSON.stringify(
+        apiResourceListDoc(
+          route.group,
+          route.version,
+          options.discovery.registry,
+          options.external.builtinMetricNames(),
+        ),
+      );
     case "custom":
       return JSON.stringify(customListJson(route.version, await options.custom.getMetric(route)));
     case "external":

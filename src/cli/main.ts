@@ -8,6 +8,7 @@ import { discoverResources } from "../kube/apiDiscovery.js";
 import { type KubeConfigChoice, loadKubeConfig } from "../kube/kubeconfig.js";
 import { BUILTIN_RESOURCES, StaticResourceCatalog } from "../kube/resourceCatalog.js";
 import { createLogger, type Logger } from "../telemetry/logger.js";
+import { runBenchForecast } from "./benchForecast.js";
 import { checkConfig } from "./checkConfig.js";
 import { loadAndCompile } from "./loadRules.js";
 import { serve } from "./serve.js";
@@ -110,6 +111,21 @@ export function buildProgram(): Command {
         process.stdout,
       );
       process.exitCode = ok ? 0 : 1;
+    });
+  program
+    .command("bench")
+    .description("benchmarks anyone can rerun to check our claims")
+    .command("forecast")
+    .description("rolling-origin backtest of every model on CSV traces (timestamp_unix_seconds,value)")
+    .requiredOption("--data <paths...>", "CSV files or directories of them")
+    .requiredOption("--horizon <duration>", "forecast horizon, e.g. 1h")
+    .option("--json <file>", "write the results JSON")
+    .option("--no-neural", "leave out the TensorFlow.js model")
+    .action(async (opts) => {
+      await runBenchForecast(
+        { data: opts.data, horizon: opts.horizon, json: opts.json, neural: opts.neural },
+        process.stdout,
+      );
     });
   return program;
 }

@@ -4,6 +4,7 @@
  * prometheus-adapter's strict loader does); Foresight's own sections sit beside them.
  * Types are inferred from the schema; defaults are settled here and nowhere else.
  */
+import { validate as validateCron } from "node-cron";
 import { z } from "zod";
 import { compileGoRegex } from "../adapter/naming/goRegex.js";
 import { parseDurationMs } from "./duration.js";
@@ -141,6 +142,77 @@ export const adapterSchema = z
     path: ["maxAge"],
   });
 
+/** A positive duration in milliseconds. */
+const positiveDuration = duration.refine((ms) => ms > 0, { message: "must be longer than 0" });
+
+/**
+ * One forecast target: a PromQL query returning one series (the demand of one workload) and how to
+ * forecast it. Served as `foresight_forecast{target=<name>,quantile=<q>,horizon=<horizon>}`.
+ */
+export const forecastTargetSchema = z
+  .strictObject({
+    /** Unique; the `target` label of `foresight_forecast`. A valid label value. */
+    name: z.string().regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, {
+      message:
+        "must be a label value: up to 63 of [A-Za-z0-9_.-], starting and ending with a letter or digit",
+    }),
+    /** PromQL returning exactly one series, e.g. `sum(rate(http_requests_total{app="web"}[5m]))`. */
+    query: z.string().min(1),
+    /** Resolution of history and forecast. */
+    step: positiveDuration.default(300_000),
+    /** How much history is kept and trained on. */
+    history: positiveDuration.default(14 * 86_400_000),
+    /** Below this much history the target is "not ready" (models have their own, usually longer, rules). */
+    minHistory: positiveDuration.optional(),
+    /** How far ahead `foresight_forecast` looks: the max of the quantile path over [now, now + horizon]. */
+    horizon: positiveDuration.default(3_600_000),
+    /** Quantile levels served (the `quantile` label). */
+    quantiles: z.array(z.number().gt(0).lt(1)).min(1).default([0.5, 0.9]),
+    /** Cron expression of full retrains (all models, backtest, selection); a random jitter is added. */
+    schedule: z
+      .string()
+      .refine((expr) => validateCron(expr), { message: 'is not a cron expression (e.g. "0 * * * *")' })
+      .default("0 * * * *"),
+    /** Cheap update between retrains: the last selected model refitted on new data. */
+    updateEvery: positiveDuration.default(300_000),
+    /** Restrict the candidate models by name (default: all of the engine's default models). */
+    models: z.array(z.string().min(1)).min(1).optional(),
+  })
+  .refine((t) => t.history > t.step * 10, {
+    message: "history must cover at least 10 steps",
+    path: ["history"],
+  })
+  .refine((t) => t.minHistory === undefined || t.minHistory <= t.history, {
+    message: "minHistory must not exceed history",
+    path: ["minHistory"],
+  });
+
+/** Forecasting: targets, where the latest forecasts are kept, and bounds on training. */
+export const forecastSchema = z.strictObject({
+  targets: z
+    .array(forecastTargetSchema)
+    .default([])
+    .superRefine((targets, ctx) => {
+      const seen = new Map<string, number>();
+      targets.forEach((t, i) => {
+        const first = seen.get(t.name);
+        if (first !== undefined) {
+          ctx.addIssue({
+            code: "custom",
+            message: `duplicate target name "${t.name}" (also targets[${first}]): names must be unique`,
+            path: [i, "name"],
+          });
+        } else seen.set(t.name, i);
+      });
+    }),
+  /** JSON snapshot of the latest forecasts, rewritten after each run and read at start. Default: memory only. */
+  storePath: z.string().min(1).optional(),
+  /** Upper bound of one target's run (fetch, fit, backtest); a run over it fails with a timeout. */
+  maxTrainSeconds: z.number().positive().default(300),
+  /** Random delay (0..jitter) added to each scheduled retrain so targets do not all train at once. */
+  jitter: duration.default(60_000),
+});
+
 export const configSchema = z.strictObject({
   prometheus: prometheusSchema.default(prometheusSchema.parse({})),
   adapter: adapterSchema.default(adapterSchema.parse({})),
@@ -154,6 +226,7 @@ export const configSchema = z.strictObject({
       window: duration.optional(),
     })
     .optional(),
+  forecast: forecastSchema.default(forecastSchema.parse({})),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -161,3 +234,5 @@ export type DiscoveryRule = z.infer<typeof discoveryRuleSchema>;
 export type GroupResourceConfig = z.infer<typeof groupResourceSchema>;
 export type PrometheusConfig = z.infer<typeof prometheusSchema>;
 export type AdapterConfig = z.infer<typeof adapterSchema>;
+export type ForecastConfig = z.infer<typeof forecastSchema>;
+export type ForecastTargetConfig = z.infer<typeof forecastTargetSchema>;

@@ -107,7 +107,7 @@ describe("bad configs name the line, column and path of each problem", () => {
         "12:14: rules[0].resources.overrides.pod.resource: Required",
         "12:16: rules[0].resources.overrides.pod.resourse: unknown field (allowed: group, resource)",
         "13:19: rules[0].metricsQuery: must not be empty",
-        "14:1: extraRules: unknown field (allowed: prometheus, adapter, rules, externalRules, resourceRules)",
+        "14:1: extraRules: unknown field (allowed: prometheus, adapter, rules, externalRules, resourceRules, forecast)",
       ]);
       assert.match(err.message, /\(7 problems; fix and retry\)/);
     });

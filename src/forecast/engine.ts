@@ -1,0 +1,212 @@
+/**
+ * What the product serves for one series ("foresight" in the benchmark): backtest every ready model
+ * over the most recent windows, calibrate and score each (select.ts), keep the best model or a
+ * weighted ensemble, refit the chosen ones on all the history and serve their calibrated forecast,
+ * together with every candidate's scores. Models that are not ready are skipped with their reason;
+ * when none is ready the answer says why and how much more history is needed.
+ */
+import { backtest, dispose, type ModelBacktest } from "./backtest.js";
+import { calibrationRecord } from "./calibration.js";
+import { addWindow, emptySums, finishScores, naiveScale } from "./scores.js";
+import { type Candidate, combineForecasts, type Selection, selectModel, serveSelection } from "./select.js";
+import type { ForecastResult, Model, Quantile, Series } from "./types.js";
+
+export interface ModelScore {
+  /** Calibrated selection score: weighted mean scaled pinball (select.ts). */
+  readonly scaledPinball: number;
+  /** Fraction of backtest actuals at or below the model's own (uncalibrated) 0.9 path. */
+  readonly coverage: number;
+  readonly mase: number;
+  readonly fitSeconds: number;
+  readonly ready: boolean;
+  readonly reason?: string;
+}
+
+export interface SeriesForecast {
+  readonly forecast: ForecastResult;
+  /** Selected model name, or `ensemble(a,b)`. */
+  readonly model: string;
+  readonly scores: Record<string, ModelScore>;
+  /** Conformal offsets per quantile (calibration.ts). */
+  readonly calibration: Record<string, number>;
+  readonly notReady?: { readonly reason: string; readonly needMoreSeconds: number };
+}
+
+export interface ForecastSeriesOptions {
+  /** Candidates, simplest first (registry.ts defaultModels). */
+  readonly models: readonly Model[];
+  readonly horizonSteps: number;
+  readonly quantiles: readonly Quantile[];
+  /** Backtest windows (one per horizon, most recent history) for selection and calibration; default 24. */
+  readonly backtestWindows?: number;
+  /** Stand-in for a model that fails in the backtest; default the `seasonal_naive` among `models`. */
+  readonly fallback?: Model;
+  /** Give models at most this many recent steps in the backtest (default: all). */
+  readonly maxTrainSteps?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** The level whose coverage is reported: 0.9 when served, else the highest. */
+export function coverageLevel(quantiles: readonly Quantile[]): Quantile {
+  return quantiles.includes(0.9) ? 0.9 : Math.max(...quantiles);
+}
+
+export async function forecastSeries(
+  series: Series,
+  options: ForecastSeriesOptions,
+): Promise<SeriesForecast> {
+  const h = options.horizonSteps;
+  const quantiles = [...new Set(options.quantiles)].sort((a, b) => a - b);
+  const scores: Record<string, ModelScore> = {};
+  const ready: Model[] = [];
+  for (const model of options.models) {
+    const readiness = model.readiness(series);
+    if (readiness.ready) ready.push(model);
+    else scores[model.name] = notReadyScore(`not ready: ${readiness.reason}`);
+  }
+  if (ready.length === 0) {
+    const simplest = options.models[0];
+    const readiness = simplest?.readiness(series);
+    return {
+      forecast: emptyForecast(series, quantiles),
+      model: "",
+      scores,
+      calibration: {},
+      notReady:
+        readiness && !readiness.ready
+          ? { reason: readiness.reason, needMoreSeconds: readiness.needMoreSeconds }
+          : { reason: "no forecasting models configured", needMoreSeconds: 0 },
+    };
+  }
+
+  const n = series.values.length;
+  const origins: number[] = [];
+  for (let k = options.backtestWindows ?? 24; k >= 1; k--) {
+    const o = n - k * h;
+    if (o >= Math.max(2, Math.ceil(n / 2))) origins.push(o);
+  }
+  const fallback = options.fallback ?? options.models.find((m) => m.name === "seasonal_naive");
+  const result =
+    origins.length > 0
+      ? await backtest(series, ready, {
+          horizonSteps: h,
+          quantiles,
+          origins,
+          ...(fallback ? { fallback } : {}),
+          ...(options.maxTrainSteps ? { maxTrainSteps: options.maxTrainSteps } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+        })
+      : undefined;
+  const scale = naiveScale(series.values.subarray(0, origins[0] ?? n), series.stepSeconds);
+  const candidates: Candidate[] = ready.map((m) => ({
+    name: m.name,
+    windows: result?.models.get(m.name)?.windows ?? [],
+  }));
+  const selection = origins.length > 0 ? selectModel(candidates, { quantiles, scale }) : undefined;
+  for (const m of ready) {
+    const record = result?.models.get(m.name);
+    scores[m.name] = record
+      ? backtestScore(record, quantiles, scale, selection?.scores.get(m.name) ?? Number.NaN)
+      : { ...notReadyScore(""), ready: true, reason: "too little history to backtest" };
+  }
+
+  // Refit the chosen models on all the history; if a member fails, fall back down the ranking.
+  const order = rankedChoices(selection, ready);
+  for (const choice of order) {
+    try {
+      const forecasts = new Map<string, ForecastResult>();
+      for (const member of choice.members) {
+        const model = ready.find((m) => m.name === member.name) as Model;
+        const fitted = await model.fit(series, options.signal ? { signal: options.signal } : {});
+        try {
+          forecasts.set(member.name, fitted.forecast(h, quantiles));
+        } finally {
+          dispose(fitted);
+        }
+      }
+      const forecast = choice.selection
+        ? serveSelection(choice.selection, forecasts)
+        : combineForecasts(choice.members, forecasts);
+      return {
+        forecast,
+        model: choice.model,
+        scores,
+        calibration: choice.selection ? calibrationRecord(choice.selection.calibration) : {},
+      };
+    } catch (err) {
+      if (options.signal?.aborted) throw err;
+      const score = scores[choice.model];
+      if (score) scores[choice.model] = { ...score, reason: `final fit failed: ${(err as Error).message}` };
+    }
+  }
+  const simplest = ready[0] as Model;
+  return {
+    forecast: emptyForecast(series, quantiles),
+    model: "",
+    scores,
+    calibration: {},
+    notReady: { reason: `every ready model failed to fit (first: ${simplest.name})`, needMoreSeconds: 0 },
+  };
+}
+
+interface Choice {
+  readonly model: string;
+  readonly members: Selection["members"];
+  readonly selection?: Selection;
+}
+
+/** The selection first, then each single ready model by score (calibrated with its own offsets). */
+function rankedChoices(selection: Selection | undefined, ready: readonly Model[]): Choice[] {
+  if (!selection) return ready.map((m) => ({ model: m.name, members: [{ name: m.name, weight: 1 }] }));
+  const singles = ready
+    .filter((m) => m.name !== selection.model)
+    .sort((a, b) => (selection.scores.get(a.name) ?? Infinity) - (selection.scores.get(b.name) ?? Infinity))
+    .map((m) => ({ model: m.name, members: [{ name: m.name, weight: 1 }] }));
+  return [{ model: selection.model, members: selection.members, selection }, ...singles];
+}
+
+function backtestScore(
+  record: ModelBacktest,
+  quantiles: readonly Quantile[],
+  scale: number,
+  selectionScore: number,
+): ModelScore {
+  const sums = emptySums();
+  const level = coverageLevel(quantiles);
+  for (const w of record.windows) addWindow(sums, w.actual, w.forecast.mean, w.forecast.quantiles);
+  const s = finishScores(sums, scale);
+  const fallbacks = record.windows.filter((w) => w.fallback);
+  const lastFallback = fallbacks.at(-1)?.fallback;
+  return {
+    scaledPinball: selectionScore,
+    coverage: s.coverage.get(level) ?? Number.NaN,
+    mase: s.mase,
+    fitSeconds: record.fitSeconds,
+    ready: true,
+    ...(lastFallback
+      ? {
+          reason: `${fallbacks.length} of ${record.windows.length} backtest windows by ${lastFallback.by} (${lastFallback.reason})`,
+        }
+      : {}),
+  };
+}
+
+function notReadyScore(reason: string): ModelScore {
+  return {
+    scaledPinball: Number.NaN,
+    coverage: Number.NaN,
+    mase: Number.NaN,
+    fitSeconds: 0,
+    ready: false,
+    reason,
+  };
+}
+
+function emptyForecast(series: Series, quantiles: readonly Quantile[]): ForecastResult {
+  return {
+    startMs: series.startMs + series.values.length * series.stepSeconds * 1000,
+    stepSeconds: series.stepSeconds,
+    mean: new Float64Array(0),
+    quantiles: new Map(quantiles.map((q) => [q, new Float64Array(0)])),
+  };
+}

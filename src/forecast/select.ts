@@ -1,0 +1,175 @@
+/**
+ * Per-series model choice from backtest windows. Every candidate is first calibrated on the windows
+ * (calibration.ts), then scored by a weighted mean scaled pinball over the served quantiles: the 0.9
+ * quantile weighs as much as all the others together, because scaling decisions follow it (HPAs are
+ * pointed at `foresight_forecast{quantile="0.9"}`) while the rest of the distribution still matters
+ * for operators. Scoring after calibration compares what each candidate would actually serve. The
+ * best single model wins unless an inverse-loss weighted average of the top 2 or 3 (quantile
+ * averaging per step) scores lower on the same windows. The choice and every candidate's score are
+ * returned so operators can see why.
+ */
+import { applyCalibration, type Calibration, type CalibrationWindow, fitCalibration } from "./calibration.js";
+import { sortQuantilePaths } from "./intervals.js";
+import { pinball } from "./stats.js";
+import type { ForecastResult, Quantile } from "./types.js";
+
+export interface Candidate {
+  readonly name: string;
+  readonly windows: readonly CalibrationWindow[];
+}
+
+export interface Member {
+  readonly name: string;
+  readonly weight: number;
+}
+
+export interface Selection {
+  /** The chosen model's name, or `ensemble(a,b)`. */
+  readonly model: string;
+  readonly members: readonly Member[];
+  /** Calibrated weighted scaled pinball per candidate (and per ensemble tried); lower is better. */
+  readonly scores: ReadonlyMap<string, number>;
+  readonly calibration: Calibration;
+}
+
+export interface SelectOptions {
+  readonly quantiles: readonly Quantile[];
+  /** Divides pinball losses (seasonal-naive in-sample MAE, scores.ts naiveScale). */
+  readonly scale: number;
+  /** Largest ensemble to try (default 3; 1 disables ensembles). */
+  readonly maxEnsemble?: number;
+  /** An ensemble must beat the best single model by this factor (default 0.99) to be chosen. */
+  readonly ensembleMargin?: number;
+  readonly calibrationBuckets?: number;
+}
+
+/** Weight of each level in the selection score: 0.9 as much as all the others together. */
+export function quantileWeights(quantiles: readonly Quantile[]): Map<Quantile, number> {
+  const others = quantiles.filter((q) => q !== 0.9).length;
+  return new Map(quantiles.map((q) => [q, q === 0.9 ? Math.max(1, others) : 1]));
+}
+
+/** Weighted mean scaled pinball of `windows` (already calibrated), NaN when nothing is scored. */
+export function weightedScaledPinball(
+  windows: readonly CalibrationWindow[],
+  weights: ReadonlyMap<Quantile, number>,
+  scale: number,
+): number {
+  let loss = 0;
+  let n = 0;
+  let totalWeight = 0;
+  for (const w of weights.values()) totalWeight += w;
+  for (const win of windows) {
+    for (let h = 0; h < win.actual.length; h++) {
+      const y = win.actual[h] as number;
+      if (!Number.isFinite(y)) continue;
+      n++;
+      for (const [q, weight] of weights) {
+        const path = win.forecast.quantiles.get(q);
+        if (path) loss += (weight / totalWeight) * pinball(y, path[h] as number, q);
+      }
+    }
+  }
+  return n > 0 ? loss / n / scale : Number.NaN;
+}
+
+export function selectModel(candidates: readonly Candidate[], options: SelectOptions): Selection {
+  if (candidates.length === 0) throw new RangeError("selectModel needs at least one candidate");
+  const weights = quantileWeights(options.quantiles);
+  const scores = new Map<string, number>();
+  const calibrations = new Map<string, Calibration>();
+  const evaluate = (name: string, windows: readonly CalibrationWindow[]): number => {
+    const calibration = fitCalibration(windows, options.quantiles, {
+      buckets: options.calibrationBuckets ?? 1,
+    });
+    const calibrated = windows.map((w) => ({
+      actual: w.actual,
+      forecast: applyCalibration(w.forecast, calibration),
+    }));
+    const score = weightedScaledPinball(calibrated, weights, options.scale);
+    scores.set(name, score);
+    calibrations.set(name, calibration);
+    return score;
+  };
+  for (const c of candidates) evaluate(c.name, c.windows);
+  const ranked = [...candidates]
+    .filter((c) => Number.isFinite(scores.get(c.name)))
+    .sort((a, b) => (scores.get(a.name) as number) - (scores.get(b.name) as number));
+  const best = ranked[0] ?? (candidates[0] as Candidate);
+  let choice: { model: string; members: Member[] } = {
+    model: best.name,
+    members: [{ name: best.name, weight: 1 }],
+  };
+  let bestScore = scores.get(best.name) ?? Number.NaN;
+  const margin = options.ensembleMargin ?? 0.99;
+  for (let k = 2; k <= Math.min(options.maxEnsemble ?? 3, ranked.length); k++) {
+    const top = ranked.slice(0, k);
+    // Inverse-loss weights; a perfect candidate (loss 0) would take all the weight anyway.
+    const inverse = top.map((c) => 1 / Math.max(1e-12, scores.get(c.name) as number));
+    const sum = inverse.reduce((a, b) => a + b, 0);
+    const members = top.map((c, i) => ({ name: c.name, weight: (inverse[i] as number) / sum }));
+    const name = `ensemble(${members.map((m) => m.name).join(",")})`;
+    const windows = combineWindows(top, members);
+    const score = evaluate(name, windows);
+    if (score < bestScore * margin) {
+      bestScore = score;
+      choice = { model: name, members };
+    }
+  }
+  return {
+    model: choice.model,
+    members: choice.members,
+    scores,
+    calibration: calibrations.get(choice.model) as Calibration,
+  };
+}
+
+function combineWindows(candidates: readonly Candidate[], members: readonly Member[]): CalibrationWindow[] {
+  const first = candidates[0] as Candidate;
+  return first.windows.map((w, i) => ({
+    actual: w.actual,
+    forecast: combineForecasts(
+      members,
+      new Map(candidates.map((c) => [c.name, (c.windows[i] as CalibrationWindow).forecast])),
+    ),
+  }));
+}
+
+/** Weighted average of the members' mean and quantile paths (quantile averaging), step by step. */
+export function combineForecasts(
+  members: readonly Member[],
+  forecasts: ReadonlyMap<string, ForecastResult>,
+): ForecastResult {
+  const firstMember = members[0];
+  const first = firstMember && forecasts.get(firstMember.name);
+  if (!first) throw new RangeError(`no forecast for ${firstMember?.name ?? "an empty ensemble"}`);
+  if (members.length === 1) return first;
+  const h = first.mean.length;
+  const mean = new Float64Array(h);
+  const paths = new Map<Quantile, Float64Array>(
+    [...first.quantiles.keys()].map((q) => [q, new Float64Array(h)]),
+  );
+  for (const m of members) {
+    const f = forecasts.get(m.name);
+    if (!f) throw new RangeError(`no forecast for ensemble member ${m.name}`);
+    for (let t = 0; t < h; t++) mean[t] = (mean[t] as number) + m.weight * (f.mean[t] as number);
+    for (const [q, out] of paths) {
+      const path = f.quantiles.get(q) as Float64Array;
+      for (let t = 0; t < h; t++) out[t] = (out[t] as number) + m.weight * (path[t] as number);
+    }
+  }
+  return {
+    startMs: first.startMs,
+    stepSeconds: first.stepSeconds,
+    mean,
+    quantiles: sortQuantilePaths(paths),
+  };
+}
+
+/** What is served for a selection: the (combined) forecast, calibrated. */
+export function serveSelection(
+  selection: Selection,
+  forecasts: ReadonlyMap<string, ForecastResult>,
+): ForecastResult {
+  return applyCalibration(combineForecasts(selection.members, forecasts), selection.calibration);
+}

@@ -1,0 +1,114 @@
+/**
+ * Reading workload traces in the shared CSV form (`timestamp_unix_seconds,value`, one row per time
+ * bin, sorted), the input of `foresight bench forecast`. Hand-written: the format is two numeric
+ * columns, and every error must name the file and line so a user can fix their export.
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, join } from "node:path";
+
+export const TRACE_HEADER = "timestamp_unix_seconds,value";
+
+export interface Trace {
+  /** File name without `.csv`. */
+  readonly name: string;
+  readonly file: string;
+  /** [unix ms, value] in file order (sorted by time). */
+  readonly points: [number, number][];
+  /** Median spacing of the timestamps, in seconds. */
+  readonly stepSeconds: number;
+}
+
+export class TraceError extends Error {
+  override readonly name = "TraceError";
+}
+
+/** Parse one trace file; throws TraceError naming the file and line for anything malformed. */
+export function readTrace(file: string): Trace {
+  const text = readFileSync(file, "utf8");
+  return parseTrace(text, file);
+}
+
+export function parseTrace(text: string, file: string): Trace {
+  const lines = text.split(/\r?\n/);
+  const header = (lines[0] ?? "").trim().replace(/^\uFEFF/, "");
+  if (header !== TRACE_HEADER)
+    throw new TraceError(`${file}:1: expected header "${TRACE_HEADER}", found "${header.slice(0, 80)}"`);
+  const points: [number, number][] = [];
+  let previous = Number.NEGATIVE_INFINITY;
+  for (let i = 1; i < lines.length; i++) {
+    const line = (lines[i] as string).trim();
+    if (line === "") continue;
+    const parts = line.split(",");
+    if (parts.length !== 2)
+      throw new TraceError(`${file}:${i + 1}: expected 2 columns (timestamp,value), found ${parts.length}`);
+    const t = Number(parts[0]);
+    const raw = (parts[1] as string).trim();
+    const v = raw === "" || /^nan$/i.test(raw) ? Number.NaN : Number(raw);
+    if (!Number.isFinite(t) || (parts[0] as string).trim() === "")
+      throw new TraceError(`${file}:${i + 1}: timestamp "${parts[0]}" is not a number of seconds`);
+    if (Number.isNaN(v) && raw !== "" && !/^nan$/i.test(raw))
+      throw new TraceError(`${file}:${i + 1}: value "${raw}" is not a number`);
+    if (!Number.isNaN(v) && !Number.isFinite(v))
+      throw new TraceError(`${file}:${i + 1}: value "${raw}" is not finite`);
+    if (t <= previous)
+      throw new TraceError(
+        `${file}:${i + 1}: timestamp ${t} is not after the previous row (${previous}); sort the file`,
+      );
+    previous = t;
+    points.push([t * 1000, v]);
+  }
+  if (points.length < 2) throw new TraceError(`${file}: needs at least 2 data rows, found ${points.length}`);
+  return {
+    name: basename(file).replace(/\.csv$/i, ""),
+    file,
+    points,
+    stepSeconds: medianStepSeconds(points),
+  };
+}
+
+function medianStepSeconds(points: readonly [number, number][]): number {
+  const diffs: number[] = [];
+  for (let i = 1; i < points.length; i++)
+    diffs.push(((points[i] as [number, number])[0] - (points[i - 1] as [number, number])[0]) / 1000);
+  diffs.sort((a, b) => a - b);
+  return diffs[Math.floor(diffs.length / 2)] as number;
+}
+
+export interface TraceListing {
+  readonly files: string[];
+  /** Files in a directory that were not traces (e.g. an INDEX.csv), with why. */
+  readonly skipped: { file: string; reason: string }[];
+}
+
+/**
+ * Expand `inputs` (CSV files or directories) into trace files. In a directory, `.csv` files whose
+ * header is not the trace header are skipped with a note; a file named explicitly must be a trace.
+ */
+export function listTraceFiles(inputs: readonly string[]): TraceListing {
+  const files: string[] = [];
+  const skipped: { file: string; reason: string }[] = [];
+  for (const input of inputs) {
+    let stat: ReturnType<typeof statSync>;
+    try {
+      stat = statSync(input);
+    } catch {
+      throw new TraceError(`${input}: no such file or directory (pass CSV files or a directory of them)`);
+    }
+    if (!stat.isDirectory()) {
+      files.push(input);
+      continue;
+    }
+    for (const entry of readdirSync(input).sort()) {
+      if (!entry.toLowerCase().endsWith(".csv")) continue;
+      const file = join(input, entry);
+      const head = readFileSync(file, "utf8")
+        .slice(0, 200)
+        .split(/\r?\n/)[0]
+        ?.trim()
+        .replace(/^\uFEFF/, "");
+      if (head === TRACE_HEADER) files.push(file);
+      else skipped.push({ file, reason: `header is not "${TRACE_HEADER}"` });
+    }
+  }
+  return { files, skipped };
+}

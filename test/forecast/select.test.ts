@@ -1,0 +1,108 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { CalibrationWindow } from "../../src/forecast/calibration.js";
+import { combineForecasts, quantileWeights, selectModel, serveSelection } from "../../src/forecast/select.js";
+import type { ForecastResult } from "../../src/forecast/types.js";
+
+const Q = [0.1, 0.5, 0.9];
+
+function flat(level: number, spread: number, h = 4): ForecastResult {
+  return {
+    startMs: 0,
+    stepSeconds: 60,
+    mean: new Float64Array(h).fill(level),
+    quantiles: new Map(Q.map((q) => [q, new Float64Array(h).fill(level + spread * (q - 0.5))])),
+  };
+}
+
+/** Actuals alternating around 100 (±10); a candidate forecasting `level` with `spread`. */
+function windows(level: number, spread: number, count = 30): CalibrationWindow[] {
+  return Array.from({ length: count }, (_, i) => ({
+    actual: Float64Array.from({ length: 4 }, (_, h) => 100 + ((i + h) % 2 === 0 ? 10 : -10)),
+    forecast: flat(level, spread),
+  }));
+}
+
+describe("selectModel", () => {
+  it("weights the 0.9 quantile as much as all the others together", () => {
+    assert.deepEqual(
+      [...quantileWeights(Q)],
+      [
+        [0.1, 1],
+        [0.5, 1],
+        [0.9, 2],
+      ],
+    );
+  });
+
+  it("picks the candidate with the lowest calibrated scaled pinball and keeps every score", () => {
+    const selection = selectModel(
+      [
+        { name: "good", windows: windows(100, 40) },
+        {
+          name: "noisy",
+          windows: windows(100, 40).map((w, i) => ({ ...w, forecast: flat(i % 2 ? 70 : 130, 40) })),
+        },
+      ],
+      { quantiles: Q, scale: 10, maxEnsemble: 1 },
+    );
+    assert.equal(selection.model, "good");
+    assert.ok((selection.scores.get("good") as number) < (selection.scores.get("noisy") as number));
+    assert.deepEqual(selection.members, [{ name: "good", weight: 1 }]);
+  });
+
+  it("calibration makes a biased but steady candidate competitive", () => {
+    // "biased" is always 50 too low: after calibration it is as good as "unbiased".
+    const selection = selectModel(
+      [
+        { name: "biased", windows: windows(50, 40) },
+        { name: "unbiased", windows: windows(100, 40) },
+      ],
+      { quantiles: Q, scale: 10, maxEnsemble: 1 },
+    );
+    const biased = selection.scores.get("biased") as number;
+    const unbiased = selection.scores.get("unbiased") as number;
+    assert.ok(Math.abs(biased - unbiased) < 1e-9, `${biased} vs ${unbiased}`);
+  });
+
+  it("chooses an inverse-loss ensemble when errors cancel", () => {
+    // One forecaster is always 20 high, the other 20 low, on a flat actual of 100: the average is exact.
+    const actual = new Float64Array(4).fill(100);
+    const mk = (level: number, noise: number) =>
+      Array.from({ length: 30 }, (_, i) => ({ actual, forecast: flat(level + (i % 3) * noise, 10) }));
+    const selection = selectModel(
+      [
+        { name: "high", windows: mk(120, 5) },
+        { name: "low", windows: mk(80, -5) },
+      ],
+      { quantiles: Q, scale: 1 },
+    );
+    assert.equal(selection.model, "ensemble(high,low)");
+    assert.equal(selection.members.length, 2);
+    assert.ok(Math.abs((selection.members[0]?.weight ?? 0) - 0.5) < 1e-9);
+    const served = serveSelection(
+      selection,
+      new Map([
+        ["high", flat(120, 10)],
+        ["low", flat(80, 10)],
+      ]),
+    );
+    assert.ok(Math.abs((served.mean[0] as number) - 100) < 1e-9);
+  });
+
+  it("combineForecasts averages paths with weights and keeps them ordered", () => {
+    const out = combineForecasts(
+      [
+        { name: "a", weight: 0.25 },
+        { name: "b", weight: 0.75 },
+      ],
+      new Map([
+        ["a", flat(0, 0)],
+        ["b", flat(100, 40)],
+      ]),
+    );
+    assert.equal(out.mean[0], 75);
+    assert.equal(out.quantiles.get(0.9)?.[0], 0.75 * 116);
+    assert.throws(() => combineForecasts([{ name: "x", weight: 1 }], new Map()), /no forecast for x/);
+  });
+});

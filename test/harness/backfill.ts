@@ -1,0 +1,54 @@
+/**
+ * Puts history into a test Prometheus: writes OpenMetrics text, turns it into TSDB blocks with
+ * `promtool tsdb create-blocks-from openmetrics`, and restarts Prometheus on its data dir so it
+ * loads them. For tests that need days of data (forecasting) without days of scraping.
+ */
+import { execFile } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import type { TestPrometheus } from "./prometheus.js";
+
+const run = promisify(execFile);
+
+export interface GaugeSample {
+  /** Unix milliseconds. */
+  readonly timestampMs: number;
+  readonly value: number;
+}
+
+/** OpenMetrics text of one gauge series (timestamps in seconds, ascending), ending in `# EOF`. */
+export function openMetricsGauge(
+  name: string,
+  labels: Readonly<Record<string, string>>,
+  samples: readonly GaugeSample[],
+): string {
+  const labelText = Object.entries(labels)
+    .map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, (c) => (c === "\n" ? "\\n" : `\\${c}`))}"`)
+    .join(",");
+  const series = labelText ? `${name}{${labelText}}` : name;
+  const lines = [`# TYPE ${name} gauge`];
+  for (const s of samples) lines.push(`${series} ${s.value} ${(s.timestampMs / 1000).toFixed(3)}`);
+  lines.push("# EOF", "");
+  return lines.join("\n");
+}
+
+/** Stop `prom`, write `openMetrics` as blocks into its data dir, start it again (same port). */
+export async function backfill(
+  prom: TestPrometheus,
+  openMetrics: string,
+  promtool = "/usr/bin/promtool",
+): Promise<void> {
+  const file = join(prom.dataDir, "..", "backfill.om");
+  await writeFile(file, openMetrics);
+  await prom.stop();
+  try {
+    await run(promtool, ["tsdb", "create-blocks-from", "openmetrics", file, prom.dataDir], {
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  } catch (err) {
+    const e = err as Error & { stderr?: string };
+    throw new Error(`promtool could not create blocks: ${e.stderr || e.message}`);
+  }
+  await prom.start();
+}
