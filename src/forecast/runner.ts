@@ -70,8 +70,8 @@ export interface RunnerDeps {
   readonly fetchHistory: (target: HistoryTarget, signal?: AbortSignal) => Promise<History>;
   readonly prepare: PrepareFn;
   readonly forecast: ForecastFn;
-  /** The candidate models (all of them; the runner filters by name). */
-  readonly models: () => Model[];
+  /** The candidate models for a target (all of them; the runner filters by the target's `models`). */
+  readonly models: (target: string) => Model[];
   readonly store: ForecastStore;
   readonly clock: Clock;
 }
@@ -125,13 +125,11 @@ async function runOnce(target: ForecastTarget, deps: RunnerDeps, options: RunOpt
       clock.now(),
     );
   }
-  const all = deps.models().filter((m) => !target.models || target.models.includes(m.name));
+  const candidates = deps.models(target.name);
+  const all = candidates.filter((m) => !target.models || target.models.includes(m.name));
   if (all.length === 0) {
     throw new Error(
-      `forecast target ${target.name}: none of the models ${JSON.stringify(target.models)} exists; known: ${deps
-        .models()
-        .map((m) => m.name)
-        .join(", ")}`,
+      `forecast target ${target.name}: none of the models ${JSON.stringify(target.models)} exists; known: ${candidates.map((m) => m.name).join(", ")}`,
     );
   }
   const previous = selectedNames(store.get(target.name)?.forecast?.model);

@@ -1,0 +1,189 @@
+/**
+ * Composition of the forecaster for `foresight serve`: store (warm from its snapshot), history
+ * cache, engine and models (TensorFlow.js only when a target may use the neural model, with each
+ * target's network kept next to the snapshot), scheduler, self-metrics and the `foresight_forecast`
+ * external metric.
+ */
+import { join } from "node:path";
+import type { BuiltinExternalMetric } from "../adapter/externalProvider.js";
+import type { Clock } from "../clock.js";
+import type { ForecastConfig } from "../config/schema.js";
+import { FORECAST_METRIC, forecastMetricValues } from "../forecast/forecastMetric.js";
+import { HistoryCache } from "../forecast/history.js";
+import { type ForecastTarget, runTarget } from "../forecast/runner.js";
+import { ForecastScheduler, systemTimers, TimeoutError } from "../forecast/scheduler.js";
+import { registerForecastMetrics } from "../forecast/selfMetrics.js";
+import { ForecastStore } from "../forecast/store.js";
+import type { Model } from "../forecast/types.js";
+import type { MetricsSource } from "../metrics/source.js";
+import type { Logger } from "../telemetry/logger.js";
+import type { SelfMetrics } from "../telemetry/selfMetrics.js";
+
+export interface Forecasting {
+  readonly metric: BuiltinExternalMetric;
+  /** Start the schedules and the first runs (a full run for targets without a usable snapshot). */
+  start(): void;
+  /** Stop the schedules, wait for runs in flight and the last snapshot write. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The forecaster: store (warm from its snapshot), history cache, engine, scheduler, self-metrics
+ * and the `foresight_forecast` metric. The engine and its models (TensorFlow.js among them) are
+ * loaded only when targets are configured.
+ */
+export async function startForecasting(deps: {
+  config: ForecastConfig;
+  source: MetricsSource;
+  logger: Logger;
+  metrics: SelfMetrics;
+  clock: Clock;
+}): Promise<Forecasting> {
+  const { config, source, logger, clock } = deps;
+  const log = logger.child({ component: "forecast" });
+  const [
+    { forecastSeries },
+    { defaultModels },
+    { prepareSeries },
+    { NeuralModel },
+    { PersistedNeuralModel },
+  ] = await Promise.all([
+    import("../forecast/engine.js"),
+    import("../forecast/models/registry.js"),
+    import("../forecast/prepare.js"),
+    import("../forecast/models/neural.js"),
+    import("../forecast/models/persistedNeural.js"),
+  ]);
+  const store = new ForecastStore({
+    ...(config.storePath ? { path: config.storePath } : {}),
+    clock,
+    onPersistError: (err) => log.warn({ err: err.message }, "cannot write the forecast snapshot"),
+  });
+  try {
+    const loaded = await store.load();
+    if (loaded > 0) log.info({ targets: loaded, path: config.storePath }, "forecast snapshot loaded");
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, "forecast snapshot ignored: starting cold");
+  }
+  const targets = new Map<string, ForecastTarget & { updateEveryMs: number; schedule: string }>(
+    config.targets.map((t) => [
+      t.name,
+      {
+        name: t.name,
+        query: t.query,
+        stepSeconds: t.step / 1000,
+        historyMs: t.history,
+        horizonMs: t.horizon,
+        quantiles: t.quantiles,
+        ...(t.minHistory !== undefined ? { minHistoryMs: t.minHistory } : {}),
+        ...(t.models ? { models: t.models } : {}),
+        updateEveryMs: t.updateEvery,
+        schedule: t.schedule,
+      },
+    ]),
+  );
+  store.retain(new Set(targets.keys()));
+  const history = new HistoryCache({ source, clock });
+  // TensorFlow.js only when some target may use the neural model.
+  const wantsNeural = config.targets.some((t) => !t.models || t.models.includes("neural"));
+  const tensorflow = wantsNeural
+    ? await import("../forecast/tf/backend.js")
+        .then(({ loadTensorflow }) => loadTensorflow({ logger: log }))
+        .catch((err: unknown) => {
+          log.warn(
+            { err: (err as Error).message },
+            "tensorflow.js unavailable: forecasting without the neural model",
+          );
+          return undefined;
+        })
+    : undefined;
+  const baseModels = defaultModels({});
+  const neural = tensorflow ? new NeuralModel(tensorflow) : undefined;
+  // Stateless models are shared; each target keeps its own saved network (with a store path).
+  const modelsByTarget = new Map<string, Model[]>();
+  const modelsFor = (name: string): Model[] => {
+    let models = modelsByTarget.get(name);
+    if (!models) {
+      const own =
+        neural && tensorflow && config.storePath
+          ? new PersistedNeuralModel({
+              inner: neural,
+              tensorflow,
+              dir: join(`${config.storePath}.models`, name, "neural"),
+              onError: (message) => log.warn({ target: name }, message),
+            })
+          : neural;
+      models = own ? [...baseModels, own] : baseModels;
+      modelsByTarget.set(name, models);
+    }
+    return models;
+  };
+  const selfMetrics = registerForecastMetrics(deps.metrics.registry, { store, clock });
+  const scheduler = new ForecastScheduler({
+    targets: [...targets.values()],
+    timers: systemTimers,
+    clock,
+    timeoutMs: config.maxTrainSeconds * 1000,
+    jitterMs: config.jitter,
+    run: (name, kind, signal) => {
+      const target = targets.get(name) as ForecastTarget & { updateEveryMs: number };
+      // Forecast past the horizon so [now, now + horizon] stays covered until two updates are missed.
+      const marginMs = Math.max(2 * target.updateEveryMs, 15 * 60_000);
+      const extraSteps = Math.ceil(marginMs / (target.stepSeconds * 1000)) + 1;
+      return runTarget(
+        target,
+        {
+          fetchHistory: (t, s) => history.fetch(t, s),
+          prepare: prepareSeries,
+          forecast: forecastSeries,
+          models: modelsFor,
+          store,
+          clock,
+        },
+        { kind, extraSteps, signal },
+      );
+    },
+    onOutcome: (o) => {
+      selfMetrics.runFinished(o.target, o.kind, o.status);
+      if (o.error instanceof TimeoutError) store.recordError(o.target, o.error.message, clock.now());
+      if (o.status === "error")
+        log.warn({ target: o.target, kind: o.kind, err: o.error?.message }, "forecast run failed");
+      else if (o.status === "ok") {
+        const state = store.get(o.target);
+        log.info(
+          {
+            target: o.target,
+            kind: o.kind,
+            ms: o.durationMs,
+            model: state?.forecast?.model,
+            ready: state?.readiness.ready,
+            ...(state?.readiness.ready === false ? { reason: state.readiness.reason } : {}),
+          },
+          "forecast run finished",
+        );
+      }
+    },
+  });
+  const served = [...targets.values()];
+  return {
+    metric: {
+      name: FORECAST_METRIC,
+      listed: () => true,
+      getMetric: (req) => forecastMetricValues({ targets: served, store, clock }, req.labelSelector),
+    },
+    start() {
+      scheduler.start();
+      // A snapshot forecast that still covers the horizon only needs an update; the rest train now.
+      const warm = (name: string) => {
+        const f = store.get(name)?.forecast;
+        const t = targets.get(name);
+        return !!f && !!t && f.startMs + f.mean.length * f.stepSeconds * 1000 >= clock.now() + t.horizonMs;
+      };
+      void scheduler.runAll("full", (name) => !warm(name)).then(() => scheduler.runAll("update", warm));
+    },
+    async stop() {
+      await scheduler.stop();
+      await store.flush();
+    },
+  };
+}
