@@ -7,17 +7,11 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { type Clock, systemClock } from "../clock.js";
+import type { ModelScore } from "./engine.js";
 
 export type RunKind = "full" | "update";
 
-export interface ModelScore {
-  readonly scaledPinball: number;
-  readonly coverage: number;
-  readonly mase: number;
-  readonly fitSeconds: number;
-  readonly ready: boolean;
-  readonly reason?: string;
-}
+export type { ModelScore };
 
 /** A forecast as stored: plain arrays, so it survives JSON. */
 export interface StoredForecast {
