@@ -13,6 +13,9 @@ export interface APIResource {
   readonly singularName: string;
   readonly namespaced: boolean;
   readonly kind: string;
+  /** Set when a subresource's kind is in another group-version (`deployments/scale`). */
+  readonly group?: string;
+  readonly version?: string;
   readonly verbs: readonly string[];
   readonly shortNames?: readonly string[];
   readonly categories?: readonly string[];
@@ -61,7 +64,8 @@ function resourcesOf(t: ResourceType): APIResource[] {
     name: `${t.resource}/${sub}`,
     singularName: "",
     namespaced: t.namespaced,
-    kind: t.kind,
+    // The scale subresource speaks autoscaling/v1 Scale, whatever the parent's group.
+    ...(sub === "scale" ? { group: "autoscaling", version: "v1", kind: "Scale" } : { kind: t.kind }),
     verbs: ["get", "patch", "update"],
   }));
   return [main, ...subresources];

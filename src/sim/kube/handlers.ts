@@ -10,6 +10,7 @@ import { isPlainObject } from "./objects.js";
 import { PATCH_TYPES, type PatchType } from "./patch.js";
 import type { ResourceType, Verb } from "./resourceTypes.js";
 import type { Route } from "./routes.js";
+import { objectForScale, scaleOf } from "./scale.js";
 import { badRequest, methodNotAllowed, unsupportedMediaType } from "./status.js";
 import { type ListResult, type ObjectStore, patchedObject, type WatchOptions } from "./store.js";
 import { prepareApiCreate, prepareApiUpdate } from "./strategy.js";
@@ -158,6 +159,8 @@ export async function handleResource(store: ObjectStore, request: ApiRequest): P
   const namespace = route.namespace;
   const name = route.name as string;
 
+  if (route.subresource === "scale") return handleScale(store, request, verb, dryRun);
+
   switch (verb) {
     case "get": {
       const found = store.get(type, name, namespace);
@@ -230,6 +233,32 @@ export async function handleResource(store: ObjectStore, request: ApiRequest): P
       return document(200, listDocument(type, { items, resourceVersion: store.resourceVersion() }));
     }
   }
+}
+
+/** get, update and patch of `/scale`: the object seen and written as an autoscaling/v1 Scale. */
+async function handleScale(
+  store: ObjectStore,
+  request: ApiRequest,
+  verb: Verb,
+  dryRun: boolean,
+): Promise<ApiResponse> {
+  const { type, namespace } = request.route;
+  const name = request.route.name as string;
+  if (verb !== "get" && verb !== "update" && verb !== "patch") throw methodNotAllowed();
+  const existing = store.get(type, name, namespace);
+  if (verb === "get") return document(200, scaleOf(type, existing));
+  let scale: unknown;
+  if (verb === "update") {
+    scale = await parseBody(request, BODY_TYPES);
+  } else {
+    const patchType = request.contentType as PatchType;
+    if (!PATCH_TYPES.includes(patchType)) throw unsupportedMediaType(request.contentType, PATCH_TYPES);
+    const patch = await parseBody(request, [patchType]);
+    scale = patchedObject(type, scaleOf(type, existing), patch, patchType);
+  }
+  const next = objectForScale(type, existing, scale);
+  const written = store.update(type, next, { dryRun, ...(namespace !== undefined ? { namespace } : {}) });
+  return document(200, scaleOf(type, written));
 }
 
 /** metav1.Status Success for deletes of types that do not return the object. */

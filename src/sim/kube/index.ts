@@ -3,6 +3,8 @@
  * in-memory object store and an HTTP(S) server speaking the Kubernetes API over it.
  */
 
+export { CRD_GROUP, CRD_RESOURCE, customResourceType } from "./crd.js";
+export { EXTRA_RESOURCE_TYPES } from "./extraResourceTypes.js";
 export { type KubeconfigOptions, kubeconfigYaml } from "./kubeconfig.js";
 export {
   type DeploymentSpecInput,
@@ -23,12 +25,15 @@ export type {
 export { JSON_PATCH, MERGE_PATCH, type PatchType, STRATEGIC_MERGE_PATCH } from "./patch.js";
 export {
   BUILTIN_RESOURCE_TYPES,
+  CORE_RESOURCE_TYPES,
   type NameFormat,
   type ResourceRef,
   ResourceRegistry,
   type ResourceType,
+  type ScaleMapping,
   type Verb,
 } from "./resourceTypes.js";
+export { objectForScale, scaleOf } from "./scale.js";
 export { type KubeFacade, type KubeFacadeOptions, startKubeFacade } from "./server.js";
 export { KubeApiError, type Status, type StatusReason } from "./status.js";
 export {

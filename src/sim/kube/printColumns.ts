@@ -36,26 +36,28 @@ export function humanDuration(ms: number): string {
   return `${years}y`;
 }
 
-function at(obj: unknown, path: string): unknown {
+/** The value at a dotted path; numeric parts index arrays ("spec.podSets.0.count"). */
+export function at(obj: unknown, path: string): unknown {
   let cur = obj;
   for (const part of path.split(".")) {
-    if (!isPlainObject(cur)) return undefined;
-    cur = cur[part];
+    if (Array.isArray(cur)) cur = cur[Number(part)];
+    else if (isPlainObject(cur)) cur = cur[part];
+    else return undefined;
   }
   return cur;
 }
 
-function text(obj: unknown, path: string, fallback = "<none>"): string {
+export function text(obj: unknown, path: string, fallback = "<none>"): string {
   const v = at(obj, path);
   return typeof v === "string" && v !== "" ? v : fallback;
 }
 
-function num(obj: unknown, path: string): number {
+export function num(obj: unknown, path: string): number {
   const v = at(obj, path);
   return typeof v === "number" ? v : 0;
 }
 
-function list(obj: unknown, path: string): Record<string, unknown>[] {
+export function list(obj: unknown, path: string): Record<string, unknown>[] {
   const v = at(obj, path);
   return Array.isArray(v) ? v.filter(isPlainObject) : [];
 }
@@ -71,7 +73,7 @@ function selectorText(selector: unknown): string {
   return entries.length > 0 ? entries.join(",") : "<none>";
 }
 
-const NAME: PrintColumn = {
+export const NAME: PrintColumn = {
   name: "Name",
   type: "string",
   format: "name",
@@ -80,7 +82,7 @@ const NAME: PrintColumn = {
   cell: (obj) => obj.metadata.name,
 };
 
-const AGE: PrintColumn = {
+export const AGE: PrintColumn = {
   name: "Age",
   type: "string",
   format: "",
@@ -89,7 +91,7 @@ const AGE: PrintColumn = {
   cell: (obj, now) => humanDuration(now.getTime() - Date.parse(obj.metadata.creationTimestamp)),
 };
 
-function column(
+export function column(
   name: string,
   cell: PrintColumn["cell"],
   options: { type?: PrintColumn["type"]; priority?: 0 | 1; description?: string } = {},

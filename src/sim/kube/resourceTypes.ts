@@ -2,11 +2,11 @@
  * The resource types the simulated Kubernetes API serves, in one table. A `ResourceType` is the
  * discovery data (what `/api/v1` and `/apis/<g>/<v>` list) plus the few per-type rules the store
  * applies (defaults, generation, selectable fields). Adding a type is adding an entry to
- * `BUILTIN_RESOURCE_TYPES`, or `registry.register(type)` at run time (CRDs, later).
+ * `CORE_RESOURCE_TYPES` (or `EXTRA_RESOURCE_TYPES`), creating a CRD, or `registry.register(type)`.
  */
 import type { GroupResource } from "../../kube/lister.js";
+import { EXTRA_RESOURCE_TYPES } from "./extraResourceTypes.js";
 import type { JsonObject, StoredObject } from "./objects.js";
-import { isPlainObject } from "./objects.js";
 import {
   DEPLOYMENT_COLUMNS,
   NAMESPACE_COLUMNS,
@@ -15,6 +15,8 @@ import {
   type PrintColumn,
   SERVICE_COLUMNS,
 } from "./printColumns.js";
+import type { StatusCause } from "./status.js";
+import { ALL_VERBS, fieldLabels, labelSelectorString, nonNegativeInteger, section } from "./typeHelpers.js";
 
 export type Verb = "get" | "list" | "watch" | "create" | "update" | "patch" | "delete" | "deletecollection";
 
@@ -32,8 +34,10 @@ export interface ResourceType {
   readonly shortNames: readonly string[];
   readonly categories: readonly string[];
   readonly verbs: readonly Verb[];
-  /** Served subresources; only "status" is implemented so far. */
+  /** Served subresources: "status", and "scale" when `scale` says where the replicas live. */
   readonly subresources: readonly string[];
+  /** Where the `/scale` subresource (autoscaling/v1 Scale) reads and writes replicas. */
+  readonly scale?: ScaleMapping;
   /** DELETE answers with the deleted object (registry `ReturnDeletedObject`) rather than a Status. */
   readonly deleteReturnsObject: boolean;
   readonly nameFormat: NameFormat;
@@ -45,44 +49,26 @@ export interface ResourceType {
   readonly applyDefaults?: (obj: StoredObject) => void;
   /** Status that an API create starts with (create strategies drop client-sent status). */
   readonly initialStatus?: () => JsonObject;
+  /**
+   * Semantic validation beyond names, run on every create and update after defaulting (`old` is
+   * the stored object on update). Problems become a 422 Invalid.
+   */
+  readonly validate?: (obj: StoredObject, old?: StoredObject) => StatusCause[];
   /** `kubectl get` columns (server-side Table); default Name and Created At. */
   readonly printColumns?: readonly PrintColumn[];
 }
 
-/** The dotted path reader used by field labels: missing or non-scalar values read as "". */
-function field(obj: StoredObject, path: string): string {
-  let cur: unknown = obj;
-  for (const part of path.split(".")) {
-    if (!isPlainObject(cur)) return "";
-    cur = cur[part];
-  }
-  return typeof cur === "string" || typeof cur === "number" || typeof cur === "boolean" ? String(cur) : "";
+/** How a type maps onto autoscaling/v1 Scale (CRD `subresources.scale` has the same three parts). */
+export interface ScaleMapping {
+  /** Dotted path of the desired replicas, e.g. "spec.replicas". */
+  readonly specReplicasPath: string;
+  /** Dotted path of the observed replicas, e.g. "status.replicas" (0 when absent). */
+  readonly statusReplicasPath: string;
+  /** The label selector as a string for Scale's `status.selector`; "" when there is none. */
+  readonly selector: (obj: StoredObject) => string;
 }
 
-function fieldLabels(paths: readonly string[]): Record<string, (obj: StoredObject) => string> {
-  return Object.fromEntries(paths.map((p) => [p, (obj: StoredObject) => field(obj, p)]));
-}
-
-function section(obj: StoredObject, key: string): Record<string, unknown> {
-  const current = obj[key];
-  if (isPlainObject(current)) return current;
-  const fresh: Record<string, unknown> = {};
-  obj[key] = fresh;
-  return fresh;
-}
-
-const ALL_VERBS: readonly Verb[] = [
-  "create",
-  "delete",
-  "deletecollection",
-  "get",
-  "list",
-  "patch",
-  "update",
-  "watch",
-];
-
-export const BUILTIN_RESOURCE_TYPES: readonly ResourceType[] = [
+export const CORE_RESOURCE_TYPES: readonly ResourceType[] = [
   {
     group: "",
     version: "v1",
@@ -193,7 +179,13 @@ export const BUILTIN_RESOURCE_TYPES: readonly ResourceType[] = [
     shortNames: ["deploy"],
     categories: ["all"],
     verbs: ALL_VERBS,
-    subresources: ["status"],
+    subresources: ["status", "scale"],
+    scale: {
+      specReplicasPath: "spec.replicas",
+      statusReplicasPath: "status.replicas",
+      selector: (obj) => labelSelectorString((obj.spec as Record<string, unknown> | undefined)?.selector),
+    },
+    validate: (obj) => nonNegativeInteger(obj, "spec.replicas"),
     deleteReturnsObject: false,
     nameFormat: "subdomain",
     // Annotations bump it too: the controller copies them onto ReplicaSets.
@@ -210,6 +202,12 @@ export const BUILTIN_RESOURCE_TYPES: readonly ResourceType[] = [
   },
 ];
 
+/** Every type the simulator serves out of the box: core ones, then the autoscaling-related ones. */
+export const BUILTIN_RESOURCE_TYPES: readonly ResourceType[] = [
+  ...CORE_RESOURCE_TYPES,
+  ...EXTRA_RESOURCE_TYPES,
+];
+
 /** A resource named by its type, its group-resource, or a string as kubectl accepts it. */
 export type ResourceRef = ResourceType | GroupResource | string;
 
@@ -221,7 +219,7 @@ export function apiVersionOf(t: ResourceType): string {
   return t.group === "" ? t.version : `${t.group}/${t.version}`;
 }
 
-/** The set of served resource types. Built from a table; `register` adds one (CRDs, later). */
+/** The set of served resource types. Built from a table; `register` adds one (CRDs), `unregister` removes it. */
 export class ResourceRegistry {
   readonly #types = new Map<string, ResourceType>();
 
@@ -240,6 +238,11 @@ export class ResourceRegistry {
       }
     }
     this.#types.set(key, type);
+  }
+
+  /** Stops serving a type (a deleted CRD). Returns whether it was registered. */
+  unregister(ref: GroupResource): boolean {
+    return this.#types.delete(typeKey(ref));
   }
 
   all(): readonly ResourceType[] {

@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { parseLabelSelector, SelectorParseError } from "../../adapter/selectors.js";
 import { type ChangeEvent, ChangeLog, eventForWatcher, type ObjectFilter } from "./changeLog.js";
+import { CRD_GROUP, customResourceType, establishedStatus, isCrdType } from "./crd.js";
 import { FieldSelectorParseError, parseFieldSelector } from "./fieldSelector.js";
 import {
   type DeploymentSpecInput,
@@ -213,7 +214,10 @@ export class ObjectStore {
     if (type.generationFrom.length > 0) meta.generation = 1;
     else delete meta.generation;
     type.applyDefaults?.(obj);
+    this.#validate(type, obj);
+    if (isCrdType(type)) obj.status = establishedStatus(obj, meta.creationTimestamp);
     if (options.dryRun) return obj;
+    if (isCrdType(type)) this.#serveCrd(obj);
 
     obj.metadata.resourceVersion = String(++this.#rv);
     bucket.set(key, obj);
@@ -269,7 +273,9 @@ export class ObjectStore {
     }
     meta.resourceVersion = existing.metadata.resourceVersion;
     if (isDeepStrictEqual(next, existing)) return structuredClone(existing);
+    this.#validate(type, next, existing);
     if (options.dryRun) return next;
+    if (isCrdType(type) && !isDeepStrictEqual(next.spec, existing.spec)) this.#serveCrd(next, existing);
 
     meta.resourceVersion = String(++this.#rv);
     bucket.set(key, next);
@@ -318,6 +324,7 @@ export class ObjectStore {
     if (options.dryRun) return structuredClone(existing);
 
     if (type.group === "" && type.resource === "namespaces") this.#deleteNamespaceContents(name);
+    if (isCrdType(type)) this.#stopServingCrd(existing);
     bucket.delete(key);
     const gone = structuredClone(existing);
     gone.metadata.resourceVersion = String(++this.#rv);
@@ -448,6 +455,43 @@ export class ObjectStore {
       delete meta.namespace;
     }
     return obj;
+  }
+
+  #validate(type: ResourceType, obj: StoredObject, old?: StoredObject): void {
+    const causes = type.validate?.(obj, old) ?? [];
+    if (causes.length > 0) throw invalid(type, obj.metadata.name, causes);
+  }
+
+  /** Starts (or, on update, re-derives) serving a CRD's type, as the apiextensions server does. */
+  #serveCrd(crd: StoredObject, previous?: StoredObject): void {
+    const served = customResourceType(crd);
+    const before = previous ? customResourceType(previous) : undefined;
+    if (before) this.registry.unregister(before);
+    try {
+      if (served) this.registry.register(served);
+    } catch (error) {
+      if (before) this.registry.register(before);
+      const why = error instanceof Error ? error.message : String(error);
+      throw invalid({ group: CRD_GROUP, kind: "CustomResourceDefinition" }, crd.metadata.name, [
+        { reason: "FieldValueDuplicate", message: `Duplicate value: ${why}`, field: "spec.names" },
+      ]);
+    }
+  }
+
+  /** Deleting a CRD deletes its objects (each with a DELETED event) and stops serving the type. */
+  #stopServingCrd(crd: StoredObject): void {
+    const served = customResourceType(crd);
+    if (!served) return;
+    const registered = this.registry.all().find((t) => typeKey(t) === typeKey(served));
+    if (!registered) return;
+    for (const obj of [...this.#bucket(registered).values()]) {
+      this.delete(registered, obj.metadata.name, obj.metadata.namespace);
+    }
+    this.registry.unregister(registered);
+    const key = typeKey(registered);
+    this.#objects.delete(key);
+    this.#logs.delete(key);
+    this.#subscribers.delete(key);
   }
 
   #requireNamespace(namespace: string): void {

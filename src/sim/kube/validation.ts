@@ -1,6 +1,7 @@
 /**
  * The little validation the simulated API does: object names (apimachinery `IsDNS1123Subdomain`,
- * `IsDNS1123Label`, `IsDNS1035Label`). Everything else a real apiserver validates is accepted as is.
+ * `IsDNS1123Label`, `IsDNS1035Label`). Per-type rules are each type's `validate` (extraValidation.ts);
+ * everything else a real apiserver validates is accepted as is.
  */
 import type { NameFormat } from "./resourceTypes.js";
 import type { StatusCause } from "./status.js";

@@ -69,7 +69,7 @@ describe("discovery documents", () => {
     const byName = new Map(body.resources.map((r) => [r.name, r]));
     assert.deepEqual(
       [...byName.keys()].filter((n) => !n.includes("/")),
-      ["namespaces", "pods", "nodes", "services"],
+      ["namespaces", "pods", "nodes", "services", "configmaps", "podtemplates"],
     );
     const pods = byName.get("pods") as ApiResourceDoc;
     assert.equal(pods.kind, "Pod");
@@ -87,13 +87,34 @@ describe("discovery documents", () => {
   it("/apis, /apis/apps and /apis/apps/v1 describe the apps group", async () => {
     const list = await getJson("/apis");
     assert.equal(list.body.kind, "APIGroupList");
-    assert.deepEqual(list.body.groups, [
-      {
-        name: "apps",
-        versions: [{ groupVersion: "apps/v1", version: "v1" }],
-        preferredVersion: { groupVersion: "apps/v1", version: "v1" },
-      },
-    ]);
+    assert.deepEqual(list.body.groups[0], {
+      name: "apps",
+      versions: [{ groupVersion: "apps/v1", version: "v1" }],
+      preferredVersion: { groupVersion: "apps/v1", version: "v1" },
+    });
+    assert.deepEqual(
+      (list.body.groups as { name: string; versions: { version: string }[] }[]).map(
+        (g) => `${g.name}/${g.versions.map((v) => v.version).join(",")}`,
+      ),
+      [
+        "apps/v1",
+        "autoscaling/v2",
+        "events.k8s.io/v1",
+        "coordination.k8s.io/v1",
+        "scheduling.k8s.io/v1",
+        "autoscaling.x-k8s.io/v1,v1beta1",
+        "apiextensions.k8s.io/v1",
+      ],
+    );
+    // The scale subresource is an autoscaling/v1 Scale, announced as such.
+    const apps = await getJson("/apis/apps/v1");
+    const scale = apps.body.resources.find((r) => r.name === "deployments/scale") as
+      | (ApiResourceDoc & { group?: string; version?: string })
+      | undefined;
+    assert.deepEqual(
+      { group: scale?.group, version: scale?.version, kind: scale?.kind },
+      { group: "autoscaling", version: "v1", kind: "Scale" },
+    );
     const group = await getJson("/apis/apps");
     assert.equal(group.body.kind, "APIGroup");
     assert.equal(group.body.preferredVersion.groupVersion, "apps/v1");

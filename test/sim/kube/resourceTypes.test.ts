@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   BUILTIN_RESOURCE_TYPES,
+  CORE_RESOURCE_TYPES,
   ResourceRegistry,
   type ResourceType,
 } from "../../../src/sim/kube/resourceTypes.js";
@@ -40,7 +41,7 @@ describe("ResourceRegistry", () => {
   });
 
   it("adds a type at run time (the CRD path) and serves it in its group", () => {
-    const extended = new ResourceRegistry();
+    const extended = new ResourceRegistry(CORE_RESOURCE_TYPES);
     extended.register({
       group: "autoscaling.foresight.dev",
       version: "v1alpha1",
