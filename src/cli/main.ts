@@ -8,6 +8,7 @@ import { discoverResources } from "../kube/apiDiscovery.js";
 import { type KubeConfigChoice, loadKubeConfig } from "../kube/kubeconfig.js";
 import { BUILTIN_RESOURCES, StaticResourceCatalog } from "../kube/resourceCatalog.js";
 import { createLogger, type Logger } from "../telemetry/logger.js";
+import { runBacktest } from "./backtest.js";
 import { runBenchForecast } from "./benchForecast.js";
 import { checkConfig } from "./checkConfig.js";
 import { loadAndCompile } from "./loadRules.js";
@@ -112,6 +113,49 @@ export function buildProgram(): Command {
       );
       process.exitCode = ok ? 0 : 1;
     });
+  program
+    .command("backtest")
+    .description(
+      "replay a demand trace through the simulated cluster and HPA under each policy, and score them",
+    )
+    .option("--trace <csv>", "demand trace (timestamp_unix_seconds,value)")
+    .option("--prometheus-url <url>", "replay a Prometheus query instead of a CSV")
+    .option("--query <promql>", "with --prometheus-url: the demand query (one series)")
+    .option("--since <duration>", "with --prometheus-url: how much history", "14d")
+    .requiredOption(
+      "--peak-replicas <n>",
+      "replicas needed at the trace's p99 demand (sets capacity per replica)",
+      Number,
+    )
+    .requiredOption("--lead-time <duration>", "pod start-up plus warm-up")
+    .option("--node-lead-time <duration>", "node provisioning delay (default: nodes always available)", "0s")
+    .option("--warmup <duration>", "not scored at the start", "7d")
+    .option("--policies <list>", "comma-separated: reactive,oracle,phpa,crane", "reactive,oracle,phpa,crane")
+    .option("--target <percent>", "HPA utilization target", Number, 70)
+    .option("--pods-per-node <n>", "pods that fit on one node", Number, 4)
+    .option("--json <file>", "write the results JSON")
+    .option("--plot <file.svg>", "plot demand against ready capacity per policy")
+    .action(async (opts) => {
+      await runBacktest(
+        {
+          trace: opts.trace,
+          prometheusUrl: opts.prometheusUrl,
+          query: opts.query,
+          since: opts.since,
+          peakReplicas: opts.peakReplicas,
+          leadTime: opts.leadTime,
+          nodeLeadTime: opts.nodeLeadTime,
+          warmup: opts.warmup,
+          policies: String(opts.policies).split(","),
+          target: opts.target,
+          podsPerNode: opts.podsPerNode,
+          json: opts.json,
+          plot: opts.plot,
+        },
+        process.stdout,
+      );
+    });
+
   program
     .command("bench")
     .description("benchmarks anyone can rerun to check our claims")

@@ -1,0 +1,32 @@
+/** Scaling policies the replay scores, by name. */
+import { CRANE, cranePolicy } from "./crane.js";
+import { ORACLE, oraclePolicy } from "./oracle.js";
+import { PHPA, type PredictiveOptions, phpaPolicy } from "./phpa.js";
+import { REACTIVE, reactivePolicy } from "./reactive.js";
+import type { PolicyFactory } from "./types.js";
+
+export { CRANE, cranePolicy } from "./crane.js";
+export { COARSE_STEP_SECONDS, CoarseSeries, DEFAULT_REFIT_MS, Refitter } from "./forecastCadence.js";
+export { HpaDriver } from "./hpaDriver.js";
+export { neededReplicas, ORACLE, oracleLeadSteps, oraclePlan, oraclePolicy } from "./oracle.js";
+export { PHPA, type PredictiveOptions, phpaPolicy } from "./phpa.js";
+export { REACTIVE, reactivePolicy } from "./reactive.js";
+export type { Decision, Policy, PolicyContext, PolicyFactory, StepView } from "./types.js";
+
+export const POLICY_NAMES: readonly string[] = [REACTIVE, ORACLE, PHPA, CRANE];
+
+/** The factory of a named policy; throws naming the known ones. */
+export function policyFactory(name: string, options: PredictiveOptions = {}): PolicyFactory {
+  switch (name) {
+    case REACTIVE:
+      return reactivePolicy;
+    case ORACLE:
+      return oraclePolicy;
+    case PHPA:
+      return (context) => phpaPolicy(context, options);
+    case CRANE:
+      return (context) => cranePolicy(context, options);
+    default:
+      throw new RangeError(`unknown policy "${name}"; known policies: ${POLICY_NAMES.join(", ")}`);
+  }
+}

@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { cranePolicy } from "../../../src/sim/policies/crane.js";
+import { phpaPolicy } from "../../../src/sim/policies/phpa.js";
+import { reactivePolicy } from "../../../src/sim/policies/reactive.js";
+import type { PolicyFactory } from "../../../src/sim/policies/types.js";
+import { replay } from "../../../src/sim/replay/simulate.js";
+
+const STEP = 15_000;
+const DAY_STEPS = 5760;
+// Four identical days: 2 replicas' worth by night, 8 by day (hours 8–20), ramps of 12 minutes.
+const DEMAND = Float64Array.from({ length: 4 * DAY_STEPS }, (_, i) => {
+  const minute = ((i % DAY_STEPS) * STEP) / 60_000;
+  const up = Math.min(1, Math.max(0, (minute - 480) / 12));
+  const down = Math.min(1, Math.max(0, (minute - 1200) / 12));
+  return 20 + 60 * (up - down);
+});
+
+async function scores(factory: PolicyFactory) {
+  const result = await replay([{ name: "w", demand: DEMAND, capacityPerReplica: 10 }], factory, {
+    startMs: Date.UTC(2026, 0, 1),
+    stepMs: STEP,
+    leadTimeMs: 10 * 60_000,
+    warmupSteps: 3 * DAY_STEPS,
+  });
+  const w = result.workloads[0];
+  assert.ok(w);
+  return w;
+}
+
+describe("predictive policies on a repeating daily pattern", () => {
+  it("phpa and crane see the morning ramp coming; the HPA alone does not", async () => {
+    const reactive = await scores(reactivePolicy);
+    const phpa = await scores((c) => phpaPolicy(c));
+    const crane = await scores((c) => cranePolicy(c));
+    assert.ok(reactive.scores.underProvisionedFraction > 0.005, JSON.stringify(reactive.scores));
+    assert.ok(
+      phpa.scores.underProvisionedFraction < reactive.scores.underProvisionedFraction * 0.6,
+      JSON.stringify(phpa.scores),
+    );
+    assert.ok(
+      crane.scores.underProvisionedFraction < reactive.scores.underProvisionedFraction / 2,
+      JSON.stringify(crane.scores),
+    );
+    assert.equal(reactive.forecastMs, 0);
+    assert.ok(phpa.forecastMs > 0 && crane.forecastMs > 0);
+  });
+});
