@@ -1,4 +1,8 @@
-/** The simulated cluster. So far: its Kubernetes REST facade (a simulator, not a real API server). */
+/**
+ * The simulated cluster: its Kubernetes REST facade (a simulator, not a real API server). The other
+ * parts have their own entry points: ./hpa (HPA emulation), ./cluster (pods, nodes, autoscaler),
+ * ./live (the cluster mirrored into the facade), ./replay and ./policies (backtests).
+ */
 export {
   BUILTIN_RESOURCE_TYPES,
   DEFAULT_NAMESPACES,
