@@ -6,7 +6,7 @@
  */
 import { execFile, execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { parse, stringify } from "yaml";
@@ -14,6 +14,7 @@ import { startKubeFacade } from "../src/sim/index.js";
 import { startAdapter, type TestAdapter } from "../test/harness/adapter.js";
 import { startTestExporter } from "../test/harness/exporter.js";
 import { startPrometheus } from "../test/harness/prometheus.js";
+import { machineLine, recordSection } from "./record.js";
 
 const run = promisify(execFile);
 const NAMESPACES = 10;
@@ -130,11 +131,6 @@ async function load(label: string, adapter: TestAdapter, tool: "wrk" | "autocann
   return { label, ...result, idleRssMiB: idle.rss, rssMiB: memory.rss, peakRssMiB: memory.peak };
 }
 
-function machine(): string {
-  const prometheus = execFileSync("prometheus", ["--version"], { encoding: "utf8" }).split("\n")[0] ?? "";
-  return `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node.js ${process.version}; ${prometheus.trim()}`;
-}
-
 function table(results: readonly Load[]): string {
   const rows = results.map(
     (r) =>
@@ -147,24 +143,8 @@ function table(results: readonly Load[]): string {
   ].join("\n");
 }
 
-function record(section: string): void {
-  const file = join(ROOT, "docs/benchmarks.md");
-  const start = "<!-- bench:adapter:start -->";
-  const end = "<!-- bench:adapter:end -->";
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    text =
-      "# Benchmarks\n\nEach benchmark writes its own section here; rerun with the npm script named in it. `npm run bench:adapter` needs\nDebian's `prometheus` and, for a load generator that does not take a core of its own, `wrk` (`apt-get install wrk`;\nwithout it, autocannon is used and the table says so).\n";
-  }
-  const block = `${start}\n${section}\n${end}`;
-  const at = text.indexOf(start);
-  text =
-    at >= 0
-      ? text.slice(0, at) + block + text.slice(text.indexOf(end) + end.length)
-      : `${text.trimEnd()}\n\n${block}\n`;
-  writeFileSync(file, text);
+function prometheusVersion(): string {
+  return (execFileSync("prometheus", ["--version"], { encoding: "utf8" }).split("\n")[0] ?? "").trim();
 }
 
 async function main(): Promise<void> {
@@ -248,7 +228,7 @@ async function main(): Promise<void> {
     const section = [
       "## Adapter: pods wildcard under load (`npm run bench:adapter`)",
       "",
-      `Run ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC on ${machine()}.`,
+      `Run ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC on ${machineLine(prometheusVersion())}.`,
       "",
       `${pods.toLocaleString("en")} pods with DCGM GPU series (${NAMESPACES} namespaces × ${DEPLOYMENTS_PER_NAMESPACE} Deployments × ${PODS_PER_DEPLOYMENT} pods) in a real Prometheus scraping every 5 s;`,
       "pods known to the adapter through informers on the simulated cluster's Kubernetes API. Two `foresight serve` processes (compiled, one",
@@ -266,7 +246,7 @@ async function main(): Promise<void> {
       'answered from memory. "Cache off" (`cacheTTL: 0s`) computes every answer with its own Prometheus query, as prometheus-adapter',
       "does (without its per-request LIST and name regex).",
     ].join("\n");
-    record(section);
+    recordSection("adapter", section);
     process.stdout.write(`${section}\n`);
   } finally {
     for (const adapter of adapters) await adapter.stop();

@@ -1,37 +1,11 @@
-/**
- * `npm run bench:forecast`: `foresight bench forecast` over the shared real traces with a 1 h
- * horizon (BENCH_TRACES overrides the directory), its table written into docs/benchmarks.md
- * between the bench:forecast markers, with the machine, the date and the run time.
- */
-import { readFileSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runBenchForecast } from "../src/cli/benchForecast.js";
+import { machineLine, recordSection } from "./record.js";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const TRACES = process.env.BENCH_TRACES ?? join(ROOT, "../shared/traces/norm");
 const HORIZON = process.env.BENCH_HORIZON ?? "1h";
-
-function record(section: string): void {
-  const file = join(ROOT, "docs/benchmarks.md");
-  const start = "<!-- bench:forecast:start -->";
-  const end = "<!-- bench:forecast:end -->";
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    text =
-      "# Benchmarks\n\nEach benchmark writes its own section here; rerun with the npm script named in it.\n";
-  }
-  const block = `${start}\n${section}\n${end}`;
-  const at = text.indexOf(start);
-  const stop = text.indexOf(end);
-  text =
-    at >= 0 && stop > at
-      ? text.slice(0, at) + block + text.slice(stop + end.length)
-      : `${text.trimEnd()}\n\n${block}\n`;
-  writeFileSync(file, text);
-}
 
 async function main(): Promise<void> {
   const json = join(tmpdir(), "foresight-bench-forecast.json");
@@ -40,7 +14,7 @@ async function main(): Promise<void> {
   const section = [
     "## Forecasting: rolling-origin backtest on real traces (`npm run bench:forecast`)",
     "",
-    `Run ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC on ${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node.js ${process.version}; ` +
+    `Run ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC on ${machineLine()}; ` +
       `whole run ${minutes.toFixed(1)} min (target < 15 min: ${minutes < 15 ? "met" : "NOT met"}).`,
     "",
     `\`foresight bench forecast --data ../shared/traces/norm --horizon ${HORIZON}\`: for each series of at least 2,000 points, an origin every`,
@@ -53,7 +27,7 @@ async function main(): Promise<void> {
     "",
     result.table,
   ].join("\n");
-  record(section);
+  recordSection("forecast", section);
   process.stdout.write(`${section}\n\nJSON: ${json}\n`);
 }
 

@@ -1,18 +1,9 @@
-/**
- * `npm run bench:sim`: simulator speed (issue 4 §5). One workload, 14 days at 15 s steps (80,640
- * steps) under `reactive`, then `phpa` and `crane` with their forecasting time apart; then many
- * workloads in one simulated cluster (250, 500, 1,000 × 6 hours) to check time grows linearly.
- * Demand is synthetic (a daily pattern with seeded noise) so the run is the same everywhere.
- * Writes its table into docs/benchmarks.md between the bench:sim markers, keeping the rest.
- */
-import { readFileSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
-import { join } from "node:path";
 import { SIM_STEP_MS } from "../src/sim/cluster/demand.js";
 import { policyFactory } from "../src/sim/policies/index.js";
 import { replay, type WorkloadInput } from "../src/sim/replay/simulate.js";
+import { machineLine, recordSection } from "./record.js";
 
-const ROOT = new URL("../", import.meta.url).pathname;
+const _ROOT = new URL("../", import.meta.url).pathname;
 const DAY_STEPS = 86_400_000 / SIM_STEP_MS;
 const LONG_STEPS = 14 * DAY_STEPS;
 const MANY_STEPS = DAY_STEPS / 4;
@@ -68,30 +59,6 @@ async function time(label: string, policy: string, inputs: WorkloadInput[]): Pro
   return { label, workloads: inputs.length, steps: result.steps, seconds, forecastSeconds };
 }
 
-function machine(): string {
-  return `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node.js ${process.version}`;
-}
-
-function record(section: string): void {
-  const file = join(ROOT, "docs/benchmarks.md");
-  const start = "<!-- bench:sim:start -->";
-  const end = "<!-- bench:sim:end -->";
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    text =
-      "# Benchmarks\n\nEach benchmark writes its own section here; rerun with the npm script named in it.\n";
-  }
-  const block = `${start}\n${section}\n${end}`;
-  const at = text.indexOf(start);
-  text =
-    at >= 0
-      ? text.slice(0, at) + block + text.slice(text.indexOf(end) + end.length)
-      : `${text.trimEnd()}\n\n${block}\n`;
-  writeFileSync(file, text);
-}
-
 async function main(): Promise<void> {
   const rows: Row[] = [];
   const long = [workload("w0", LONG_STEPS, 1)];
@@ -114,7 +81,7 @@ async function main(): Promise<void> {
   const section = [
     "## Simulator: replay speed (`npm run bench:sim`)",
     "",
-    `Run ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC on ${machine()}.`,
+    `Run ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC on ${machineLine()}.`,
     "",
     "Synthetic daily demand with seeded noise, 15 s steps, lead time 5 min, nodes always available; every step runs the",
     "cluster (pods, nodes, autoscaler), the lagged metric and each workload's policy (the emulated HPA sync for `reactive`).",
@@ -127,7 +94,7 @@ async function main(): Promise<void> {
     `Target: 14 days of one workload under \`reactive\` in ≤ 2 s — ${reactive14.seconds <= 2 ? "met" : "missed"} (${reactive14.seconds.toFixed(2)} s).`,
     `Linearity: cost per workload-step relative to 250 workloads — ${growth} (1.00× everywhere is linear).`,
   ].join("\n");
-  record(section);
+  recordSection("sim", section);
   process.stdout.write(`${section}\n`);
 }
 
