@@ -1,0 +1,149 @@
+/**
+ * The PredictiveScaler resource (foresight.dev/v1alpha1) as the controller sees it after defaulting.
+ * The CRD is deploy/crd/predictivescalers.foresight.dev.yaml; src/actuator/spec.ts validates and defaults
+ * objects to these types. Durations stay strings as written (e.g. "5m", "14d"); parse them with
+ * parseDurationMs from src/config/duration.ts.
+ */
+
+export const PREDICTIVE_SCALER_GROUP = "foresight.dev";
+export const PREDICTIVE_SCALER_VERSION = "v1alpha1";
+export const PREDICTIVE_SCALER_API_VERSION = `${PREDICTIVE_SCALER_GROUP}/${PREDICTIVE_SCALER_VERSION}`;
+export const PREDICTIVE_SCALER_KIND = "PredictiveScaler";
+export const PREDICTIVE_SCALER_RESOURCE = "predictivescalers";
+
+export const SCALER_MODES = ["ForecastOnly", "Metric", "Floor", "Direct"] as const;
+export type ScalerMode = (typeof SCALER_MODES)[number];
+
+export const NODE_MODES = ["None", "CapacityBuffer", "Placeholder", "ProvisioningRequest"] as const;
+export type NodeMode = (typeof NODE_MODES)[number];
+
+export const CAPACITY_BREACH_POLICIES = ["Honor", "Increase"] as const;
+export type CapacityBreachPolicy = (typeof CAPACITY_BREACH_POLICIES)[number];
+
+export const FALLBACK_BEHAVIORS = ["Release", "Hold"] as const;
+export type FallbackBehavior = (typeof FALLBACK_BEHAVIORS)[number];
+
+/** A duration string: one or more `<number><unit>` parts, units ms s m h d w y, or "0". */
+export type DurationString = string;
+
+export interface TargetRef {
+  apiVersion?: string;
+  kind: string;
+  name: string;
+}
+
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
+  values?: string[];
+}
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: LabelSelectorRequirement[];
+}
+
+/** Exactly one of `query` and `metric`. */
+export type DemandSource =
+  | { query: string; metric?: undefined }
+  | { query?: undefined; metric: { name: string; selector?: LabelSelector } };
+
+export interface HistorySpec {
+  length: DurationString;
+  step: DurationString;
+  /** History needed before the forecast is ready. */
+  minimum: DurationString;
+}
+
+/** Bounds on forecast-driven decreases (named apart from the planner's ScaleDownSpec, which holds milliseconds). */
+export interface ScaleDownSettings {
+  delay: DurationString;
+  maxPercentPerMinute: number;
+  /** Also at most this many replicas fewer per minute, when set. */
+  maxReplicasPerMinute?: number;
+}
+
+export interface Toleration {
+  key?: string;
+  operator?: "Exists" | "Equal";
+  value?: string;
+  effect?: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+  tolerationSeconds?: number;
+}
+
+/** Overrides of the reserved pod shape; what is unset comes from the target's pod template. */
+export interface PodShape {
+  cpu?: string | number;
+  memory?: string | number;
+  "nvidia.com/gpu"?: string | number;
+  nodeSelector?: Record<string, string>;
+  tolerations?: Toleration[];
+}
+
+export interface NodesSpec {
+  mode: NodeMode;
+  leadTime: DurationString;
+  podShape?: PodShape;
+  priorityClassName?: string;
+}
+
+export interface FallbackSpec {
+  behavior: FallbackBehavior;
+  /** Share of recent steps with demand above the forecast that counts as degraded. */
+  underPredictionRate: number;
+  /** Consecutive steps without demand data or a forecast before the fallback applies. */
+  failureThreshold: number;
+}
+
+export interface PredictiveScalerSpec {
+  targetRef: TargetRef;
+  demand: DemandSource;
+  /** Demand one ready replica serves at target: a number or a quantity string ("2.5", "500m"). */
+  capacityPerReplica: string | number;
+  leadTime: DurationString;
+  quantile: number;
+  horizon: DurationString;
+  history: HistorySpec;
+  schedule: string;
+  mode: ScalerMode;
+  minReplicas: number;
+  maxReplicas: number;
+  maxCapacityBreach: CapacityBreachPolicy;
+  scaleDown: ScaleDownSettings;
+  nodes: NodesSpec;
+  fallback: FallbackSpec;
+}
+
+export const CONDITION_TYPES = ["Ready", "ForecastReady", "ForecastDegraded"] as const;
+export type ScalerConditionType = (typeof CONDITION_TYPES)[number];
+
+/** metav1.Condition. */
+export interface Condition {
+  type: ScalerConditionType | (string & {});
+  status: "True" | "False" | "Unknown";
+  observedGeneration?: number;
+  lastTransitionTime: string;
+  /** e.g. InsufficientHistory on ForecastReady, InvalidSpec on Ready. */
+  reason: string;
+  message: string;
+}
+
+export interface PredictiveScalerStatus {
+  observedGeneration?: number;
+  conditions?: Condition[];
+  model?: string;
+  history?: { available?: DurationString; required?: DurationString };
+  accuracy?: { pinball?: number; coverage?: number; underPredictionRate?: number };
+  nextPeak?: { value: number; replicas?: number; at: string };
+  recommendedReplicas?: number;
+  appliedReplicas?: number;
+  lastAction?: { type: string; time: string; from?: number; to?: number; message?: string };
+}
+
+export interface PredictiveScaler {
+  apiVersion: typeof PREDICTIVE_SCALER_API_VERSION;
+  kind: typeof PREDICTIVE_SCALER_KIND;
+  metadata: { name: string; namespace?: string; generation?: number; [key: string]: unknown };
+  spec: PredictiveScalerSpec;
+  status?: PredictiveScalerStatus;
+}
