@@ -130,7 +130,11 @@ export function buildProgram(): Command {
     .requiredOption("--lead-time <duration>", "pod start-up plus warm-up")
     .option("--node-lead-time <duration>", "node provisioning delay (default: nodes always available)", "0s")
     .option("--warmup <duration>", "not scored at the start", "7d")
-    .option("--policies <list>", "comma-separated: reactive,oracle,phpa,crane", "reactive,oracle,phpa,crane")
+    .option(
+      "--policies <list>",
+      "comma-separated: reactive, oracle, phpa, crane, predictive-metric, predictive-floor, predictive-direct",
+      "reactive,oracle,phpa,crane",
+    )
     .option("--target <percent>", "HPA utilization target", Number, 70)
     .option("--pods-per-node <n>", "pods that fit on one node", Number, 4)
     .option("--json <file>", "write the results JSON")

@@ -2,6 +2,14 @@
 import { CRANE, cranePolicy } from "./crane.js";
 import { ORACLE, oraclePolicy } from "./oracle.js";
 import { PHPA, type PredictiveOptions, phpaPolicy } from "./phpa.js";
+import {
+  PREDICTIVE_DIRECT,
+  PREDICTIVE_FLOOR,
+  PREDICTIVE_METRIC,
+  predictiveDirectPolicy,
+  predictiveFloorPolicy,
+  predictiveMetricPolicy,
+} from "./predictive.js";
 import { REACTIVE, reactivePolicy } from "./reactive.js";
 import type { PolicyFactory } from "./types.js";
 
@@ -10,10 +18,29 @@ export { COARSE_STEP_SECONDS, CoarseSeries, DEFAULT_REFIT_MS, Refitter } from ".
 export { HpaDriver } from "./hpaDriver.js";
 export { neededReplicas, ORACLE, oracleLeadSteps, oraclePlan, oraclePolicy } from "./oracle.js";
 export { PHPA, type PredictiveOptions, phpaPolicy } from "./phpa.js";
+export {
+  PREDICTIVE_DIRECT,
+  PREDICTIVE_FLOOR,
+  PREDICTIVE_METRIC,
+  type PredictiveMode,
+  type PredictivePolicyOptions,
+  predictiveDirectPolicy,
+  predictiveFloorPolicy,
+  predictiveMetricPolicy,
+  predictivePolicy,
+} from "./predictive.js";
 export { REACTIVE, reactivePolicy } from "./reactive.js";
 export type { Decision, Policy, PolicyContext, PolicyFactory, StepView } from "./types.js";
 
-export const POLICY_NAMES: readonly string[] = [REACTIVE, ORACLE, PHPA, CRANE];
+export const POLICY_NAMES: readonly string[] = [
+  REACTIVE,
+  ORACLE,
+  PHPA,
+  CRANE,
+  PREDICTIVE_METRIC,
+  PREDICTIVE_FLOOR,
+  PREDICTIVE_DIRECT,
+];
 
 /** The factory of a named policy; throws naming the known ones. */
 export function policyFactory(name: string, options: PredictiveOptions = {}): PolicyFactory {
@@ -26,6 +53,12 @@ export function policyFactory(name: string, options: PredictiveOptions = {}): Po
       return (context) => phpaPolicy(context, options);
     case CRANE:
       return (context) => cranePolicy(context, options);
+    case PREDICTIVE_METRIC:
+      return (context) => predictiveMetricPolicy(context, options);
+    case PREDICTIVE_FLOOR:
+      return (context) => predictiveFloorPolicy(context, options);
+    case PREDICTIVE_DIRECT:
+      return (context) => predictiveDirectPolicy(context, options);
     default:
       throw new RangeError(`unknown policy "${name}"; known policies: ${POLICY_NAMES.join(", ")}`);
   }

@@ -2,6 +2,11 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { cranePolicy } from "../../../src/sim/policies/crane.js";
 import { phpaPolicy } from "../../../src/sim/policies/phpa.js";
+import {
+  predictiveDirectPolicy,
+  predictiveFloorPolicy,
+  predictiveMetricPolicy,
+} from "../../../src/sim/policies/predictive.js";
 import { reactivePolicy } from "../../../src/sim/policies/reactive.js";
 import type { PolicyFactory } from "../../../src/sim/policies/types.js";
 import { replay } from "../../../src/sim/replay/simulate.js";
@@ -16,12 +21,12 @@ const DEMAND = Float64Array.from({ length: 4 * DAY_STEPS }, (_, i) => {
   return 20 + 60 * (up - down);
 });
 
-async function scores(factory: PolicyFactory) {
-  const result = await replay([{ name: "w", demand: DEMAND, capacityPerReplica: 10 }], factory, {
+async function scores(factory: PolicyFactory, demand = DEMAND, warmupSteps = 3 * DAY_STEPS) {
+  const result = await replay([{ name: "w", demand, capacityPerReplica: 10 }], factory, {
     startMs: Date.UTC(2026, 0, 1),
     stepMs: STEP,
     leadTimeMs: 10 * 60_000,
-    warmupSteps: 3 * DAY_STEPS,
+    warmupSteps,
   });
   const w = result.workloads[0];
   assert.ok(w);
@@ -44,5 +49,30 @@ describe("predictive policies on a repeating daily pattern", () => {
     );
     assert.equal(reactive.forecastMs, 0);
     assert.ok(phpa.forecastMs > 0 && crane.forecastMs > 0);
+  });
+});
+
+describe("predictive-metric, -floor and -direct (the product's planner and forecaster)", () => {
+  it("each under-provisions far less often than the HPA alone, at about its cost", async () => {
+    const reactive = await scores(reactivePolicy);
+    assert.ok(reactive.scores.underProvisionedFraction > 0.005, JSON.stringify(reactive.scores));
+    for (const factory of [predictiveMetricPolicy, predictiveFloorPolicy, predictiveDirectPolicy]) {
+      const run = await scores((c) => factory(c));
+      assert.ok(
+        run.scores.underProvisionedFraction < reactive.scores.underProvisionedFraction / 2,
+        `${run.policy}: ${JSON.stringify(run.scores)}`,
+      );
+      assert.ok(run.scores.replicaHours <= reactive.scores.replicaHours * 1.15, JSON.stringify(run.scores));
+      assert.ok(run.forecastMs > 0);
+    }
+  });
+
+  it("acts as the HPA alone until the forecaster is ready", async () => {
+    const firstDay = DEMAND.slice(0, DAY_STEPS - 240); // under one day: no model is ready
+    const reactive = await scores(reactivePolicy, firstDay, 0);
+    for (const factory of [predictiveMetricPolicy, predictiveFloorPolicy, predictiveDirectPolicy]) {
+      const run = await scores((c) => factory(c), firstDay, 0);
+      assert.deepEqual(run.scores, reactive.scores, run.policy);
+    }
   });
 });

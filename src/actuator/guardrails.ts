@@ -1,0 +1,185 @@
+/**
+ * Guardrails (issue 5 §5): pure checks deciding whether the forecast may be used now, each with the
+ * status condition it implies, and what the replicas are when it may not (the fallback).
+ * - readiness: the forecaster has enough history (else ForecastReady=False, InsufficientHistory);
+ * - accuracy: the share of recent steps whose actual exceeded the served quantile stays at or
+ *   below a threshold (else ForecastDegraded=True, UnderPredicting);
+ * - stale data: demand data arrived within the last 3 steps (else ForecastDegraded=True, StaleData).
+ */
+
+export type ConditionType = "ForecastReady" | "ForecastDegraded";
+export type ConditionStatus = "True" | "False" | "Unknown";
+
+export interface GuardCondition {
+  readonly type: ConditionType;
+  readonly status: ConditionStatus;
+  readonly reason: string;
+  readonly message: string;
+}
+
+export interface Verdict {
+  readonly action: "use" | "fallback";
+  readonly condition?: GuardCondition;
+}
+
+/** `Release`: the forecast adds nothing (desired = reactive). `Hold`: keep the last applied value. */
+export type FallbackBehaviour = "Release" | "Hold";
+
+export const DEFAULT_STALE_STEPS = 3;
+
+function humanSeconds(seconds: number): string {
+  const s = Math.max(0, Math.ceil(seconds));
+  const d = Math.floor(s / 86_400);
+  const h = Math.floor((s % 86_400) / 3600);
+  const m = Math.ceil((s % 3600) / 60);
+  const parts = [d > 0 ? `${d}d` : "", h > 0 ? `${h}h` : "", m > 0 ? `${m}m` : ""].filter((p) => p !== "");
+  return parts.length === 0 ? "0m" : parts.join("");
+}
+
+export interface ReadinessInput {
+  readonly ready: boolean;
+  /** The forecaster's own words when not ready ("needs 2 days of history for a daily pattern"). */
+  readonly reason?: string;
+  readonly needMoreSeconds?: number;
+}
+
+export function readinessGate(input: ReadinessInput): Verdict {
+  if (input.ready)
+    return {
+      action: "use",
+      condition: {
+        type: "ForecastReady",
+        status: "True",
+        reason: "Ready",
+        message: "enough history to forecast",
+      },
+    };
+  const more = input.needMoreSeconds ?? 0;
+  const why = input.reason === undefined ? "" : ` (${input.reason})`;
+  return {
+    action: "fallback",
+    condition: {
+      type: "ForecastReady",
+      status: "False",
+      reason: "InsufficientHistory",
+      message: `needs ${humanSeconds(more)} more history${why}; reactive scaling only until then`,
+    },
+  };
+}
+
+/** Share of finite (actual, served) pairs where actual > served; NaN when there are none. */
+export function underPredictionRate(actuals: ArrayLike<number>, served: ArrayLike<number>): number {
+  if (actuals.length !== served.length)
+    throw new RangeError(
+      `actuals (${actuals.length}) and served (${served.length}) must pair up step by step`,
+    );
+  let n = 0;
+  let under = 0;
+  for (let i = 0; i < actuals.length; i++) {
+    const a = actuals[i] as number;
+    const f = served[i] as number;
+    if (!(Number.isFinite(a) && Number.isFinite(f))) continue;
+    n++;
+    if (a > f) under++;
+  }
+  return n === 0 ? Number.NaN : under / n;
+}
+
+export interface AccuracyInput {
+  /** Recent actual demand, one value per step. */
+  readonly actuals: ArrayLike<number>;
+  /** The served quantile's forecast for those same steps. */
+  readonly served: ArrayLike<number>;
+  /** Under-prediction rate above which the forecast counts as degraded (e.g. 0.2 for p90). */
+  readonly threshold: number;
+  readonly quantile: number;
+  /** Fewer compared steps than this say nothing yet (default 12). */
+  readonly minSteps?: number;
+}
+
+export function accuracyGate(input: AccuracyInput): Verdict {
+  if (!(input.threshold >= 0 && input.threshold <= 1))
+    throw new RangeError(`under-prediction threshold ${input.threshold} must be within [0, 1]`);
+  const rate = underPredictionRate(input.actuals, input.served);
+  const p = `p${Math.round(input.quantile * 100)}`;
+  const minSteps = input.minSteps ?? 12;
+  let compared = 0;
+  for (let i = 0; i < input.actuals.length; i++)
+    if (Number.isFinite(input.actuals[i]) && Number.isFinite(input.served[i])) compared++;
+  if (compared < minSteps)
+    return {
+      action: "use",
+      condition: {
+        type: "ForecastDegraded",
+        status: "Unknown",
+        reason: "TooFewSteps",
+        message: `${compared} of ${minSteps} recent steps compared with the ${p} forecast so far`,
+      },
+    };
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  if (rate > input.threshold)
+    return {
+      action: "fallback",
+      condition: {
+        type: "ForecastDegraded",
+        status: "True",
+        reason: "UnderPredicting",
+        message: `actual demand exceeded the ${p} forecast on ${pct(rate)} of the last ${compared} steps (threshold ${pct(input.threshold)})`,
+      },
+    };
+  return {
+    action: "use",
+    condition: {
+      type: "ForecastDegraded",
+      status: "False",
+      reason: "Accurate",
+      message: `actual demand exceeded the ${p} forecast on ${pct(rate)} of the last ${compared} steps`,
+    },
+  };
+}
+
+export interface StaleInput {
+  readonly nowMs: number;
+  /** Time of the newest demand sample; undefined when none has arrived. */
+  readonly lastDataMs: number | undefined;
+  readonly stepMs: number;
+  /** Missing steps that make the data stale (default 3). */
+  readonly maxMissingSteps?: number;
+}
+
+export function staleDataGate(input: StaleInput): Verdict {
+  const limit = (input.maxMissingSteps ?? DEFAULT_STALE_STEPS) * input.stepMs;
+  const age = input.lastDataMs === undefined ? Number.POSITIVE_INFINITY : input.nowMs - input.lastDataMs;
+  if (age < limit) return { action: "use" };
+  const since =
+    input.lastDataMs === undefined
+      ? "no demand data yet"
+      : `no demand data for ${humanSeconds(age / 1000)} (${Math.floor(age / input.stepMs)} steps)`;
+  return {
+    action: "fallback",
+    condition: {
+      type: "ForecastDegraded",
+      status: "True",
+      reason: "StaleData",
+      message: `${since}; check the demand query and Prometheus`,
+    },
+  };
+}
+
+/** The first fallback among the verdicts, else "use". */
+export function combineVerdicts(verdicts: readonly Verdict[]): Verdict {
+  return verdicts.find((v) => v.action === "fallback") ?? { action: "use" };
+}
+
+/**
+ * Replicas while in fallback. `Hold` keeps the last applied value but still never goes below the
+ * reactive path (the forecast never pushes below the HPA's own recommendation).
+ */
+export function fallbackReplicas(
+  behaviour: FallbackBehaviour,
+  reactiveReplicas: number,
+  lastAppliedReplicas: number | undefined,
+): number {
+  if (behaviour === "Release" || lastAppliedReplicas === undefined) return reactiveReplicas;
+  return Math.max(reactiveReplicas, lastAppliedReplicas);
+}
