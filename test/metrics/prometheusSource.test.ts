@@ -7,23 +7,15 @@ import { createServer, request, type Server } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { prometheusSchema } from "../../src/config/schema.js";
 import { PrometheusSource, type QueryEvent } from "../../src/metrics/prometheusSource.js";
-import { MetricsSourceError, type MetricsSourceErrorKind, type Sample } from "../../src/metrics/source.js";
+import type { Sample } from "../../src/metrics/source.js";
 import { startTestExporter, type TestExporter } from "../harness/exporter.js";
 import { startPrometheus, type TestPrometheus } from "../harness/prometheus.js";
+import { rejectsWith } from "./checks.js";
 
 function source(url: string, extra: Record<string, unknown> = {}, events?: QueryEvent[]): PrometheusSource {
   return new PrometheusSource({
     config: prometheusSchema.parse({ url, timeout: "5s", ...extra }),
     ...(events && { metrics: { onQuery: (e: QueryEvent) => events.push(e) } }),
-  });
-}
-
-async function rejectsWith(promise: Promise<unknown>, kind: MetricsSourceErrorKind, text?: RegExp) {
-  await assert.rejects(promise, (err: unknown) => {
-    assert.ok(err instanceof MetricsSourceError, `expected MetricsSourceError, got ${String(err)}`);
-    assert.equal(err.kind, kind, err.message);
-    if (text) assert.match(err.message, text);
-    return true;
   });
 }
 

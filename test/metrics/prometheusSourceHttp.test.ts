@@ -17,9 +17,10 @@ import {
   PrometheusSource,
   type QueryEvent,
 } from "../../src/metrics/prometheusSource.js";
-import { MetricsSourceError, type MetricsSourceErrorKind } from "../../src/metrics/source.js";
+import type { MetricsSourceError, MetricsSourceErrorKind } from "../../src/metrics/source.js";
 import type { Logger } from "../../src/telemetry/logger.js";
 import { freePort } from "../harness/ports.js";
+import { rejectsWith } from "./checks.js";
 
 interface Seen {
   readonly method: string;
@@ -100,15 +101,6 @@ function source(url: string, extra: Record<string, unknown> = {}, events?: Query
   return new PrometheusSource({
     config: prometheusSchema.parse({ url, timeout: "2s", ...extra }),
     ...(events && { metrics: { onQuery: (e: QueryEvent) => events.push(e) } }),
-  });
-}
-
-async function rejectsWith(promise: Promise<unknown>, kind: MetricsSourceErrorKind, text?: RegExp) {
-  await assert.rejects(promise, (err: unknown) => {
-    assert.ok(err instanceof MetricsSourceError, `expected MetricsSourceError, got ${String(err)}`);
-    assert.equal(err.kind, kind, err.message);
-    if (text) assert.match(err.message, text);
-    return true;
   });
 }
 
