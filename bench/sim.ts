@@ -1,3 +1,4 @@
+import { seededRandom } from "../src/forecast/random.js";
 import { SIM_STEP_MS } from "../src/sim/cluster/demand.js";
 import { policyFactory } from "../src/sim/policies/index.js";
 import { replay, type WorkloadInput } from "../src/sim/replay/simulate.js";
@@ -10,21 +11,9 @@ const MANY_STEPS = DAY_STEPS / 4;
 const FLEET_SIZES = [250, 500, 1000];
 const START_MS = Date.UTC(2026, 0, 5);
 
-/** Small seeded PRNG (mulberry32): identical demand on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** Daily sine between 20 and 100 with ±10 % noise, phase-shifted per workload. */
 function demand(steps: number, seed: number): Float64Array {
-  const random = rng(seed);
+  const random = seededRandom(seed);
   const phase = random() * 2 * Math.PI;
   return Float64Array.from({ length: steps }, (_, i) => {
     const day = (2 * Math.PI * i) / DAY_STEPS;

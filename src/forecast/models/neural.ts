@@ -22,6 +22,7 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type * as TfTypes from "@tensorflow/tfjs";
 import { sortQuantilePaths } from "../intervals.js";
+import { seededRandom } from "../random.js";
 import { normalQuantile } from "../stats.js";
 import type { LoadedTensorflow, Tf, TfBackendName } from "../tf/backend.js";
 import {
@@ -446,18 +447,6 @@ function pinballLoss(
   return tf.maximum(diff.mul(q), diff.mul(q.sub(1))).mean() as TfTypes.Scalar;
 }
 
-/** Deterministic PRNG for the shuffle (mulberry32). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Trains in place; returns the epochs run. Restores the weights with the best validation loss. */
 async function train(
   tf: Tf,
@@ -474,7 +463,7 @@ async function train(
   const validation = Math.min(count - 1, Math.max(1, Math.floor(count * settings.validationFraction)));
   const trainCount = count - validation;
   const deadline = started + settings.maxTrainSeconds * 1000;
-  const random = mulberry32(settings.seed);
+  const random = seededRandom(settings.seed);
   const optimizer = tf.train.adam(settings.learningRate);
   const x = tf.tensor2d(windows.x, [count, features]);
   const y = tf.tensor2d(windows.y, [count, H]);

@@ -4,6 +4,7 @@
  * determinism. Returns the forecast so callers can add model-specific assertions on top.
  */
 import assert from "node:assert/strict";
+import { seededRandom } from "../../../src/forecast/random.js";
 import type { ForecastResult, Model, Quantile, Series } from "../../../src/forecast/types.js";
 
 export interface ContractOptions {
@@ -82,18 +83,6 @@ export async function checkModelContract(
   return result;
 }
 
-/** Seeded uniform [0, 1) generator (mulberry32), so synthetic noise is the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface SyntheticOptions {
   /** Number of points. */
   readonly points: number;
@@ -129,3 +118,5 @@ export function withGap(series: Series, from: number, to: number): Series {
   values.fill(Number.NaN, from, to);
   return { ...series, values };
 }
+
+export { seededRandom };
