@@ -5,6 +5,7 @@
  */
 import { parse as parseYaml } from "yaml";
 import { listKindOf } from "./discovery.js";
+import { finalizersOf } from "./finalizers.js";
 import type { ObjectInput, StoredObject } from "./objects.js";
 import { isPlainObject } from "./objects.js";
 import { PATCH_TYPES, type PatchType } from "./patch.js";
@@ -218,7 +219,9 @@ export async function handleResource(store: ObjectStore, request: ApiRequest): P
     case "delete": {
       const options = await deleteOptions(request);
       const deleted = store.delete(type, name, namespace, { ...options, dryRun: dryRun || options.dryRun });
-      return document(200, type.deleteReturnsObject ? deleted : deletedStatus(type, deleted));
+      // Held by finalizers: every type answers with the object, as the apiserver does.
+      const pending = finalizersOf(deleted).length > 0;
+      return document(200, type.deleteReturnsObject || pending ? deleted : deletedStatus(type, deleted));
     }
     case "deletecollection": {
       const options = await deleteOptions(request);

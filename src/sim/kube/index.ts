@@ -5,6 +5,18 @@
 
 export { CRD_GROUP, CRD_RESOURCE, customResourceType } from "./crd.js";
 export { EXTRA_RESOURCE_TYPES } from "./extraResourceTypes.js";
+export {
+  type BeforeRequestRule,
+  FaultInjector,
+  type FaultInjectorOptions,
+  type FaultRequest,
+  type FaultRule,
+  type RequestMatch,
+  type RequestQuery,
+  type RequestRecord,
+  type RuleHandle,
+} from "./faults.js";
+export { finalizersOf, isTerminating } from "./finalizers.js";
 export { type KubeconfigOptions, kubeconfigYaml } from "./kubeconfig.js";
 export {
   type DeploymentSpecInput,

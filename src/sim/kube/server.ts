@@ -5,9 +5,13 @@
  *
  * THIS IS A SIMULATOR, NOT A REAL API SERVER. It does no authentication or authorization (any
  * credentials are accepted, none are needed), runs no admission (apart from the namespace-exists
- * check), validates nothing but object names, has no garbage collector, no graceful deletion, no
- * finalizers, no server-side apply, no protobuf, no aggregated discovery, no OpenAPI schemas (a
- * minimal /openapi/v3 only, see openapi.ts), and ignores list paging (`limit`/`continue` return everything). See docs/simulator.md.
+ * check), validates little beyond object names, has no garbage collector and no graceful deletion
+ * (metadata.finalizers are honoured: see finalizers.ts), no server-side apply, no protobuf, no
+ * aggregated discovery, no OpenAPI schemas (a minimal /openapi/v3 only, see openapi.ts), and
+ * ignores list paging (`limit`/`continue` return everything). See docs/simulator.md.
+ *
+ * `facade.faults` is a test-only hook (faults.ts): injected failures, code run before chosen
+ * requests, and a log of served requests.
  *
  * Plain node:http routing rather than express: the routes are a parse over the resource registry
  * (routes.ts), watches need the raw response stream, and one handler serves both http and https.
@@ -23,11 +27,13 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { loadServingCert } from "../../adapter/servingCert.js";
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from "./discovery.js";
+import { FaultInjector, type FaultRequest } from "./faults.js";
 import { handleResource } from "./handlers.js";
 import { kubeconfigYaml } from "./kubeconfig.js";
 import { openApiV3GroupVersion, openApiV3Root } from "./openapi.js";
 import { route } from "./routes.js";
 import {
+  badRequest,
   entityTooLarge,
   internalError,
   KubeApiError,
@@ -62,6 +68,8 @@ export interface KubeFacade {
   readonly url: string;
   readonly port: number;
   readonly store: ObjectStore;
+  /** TEST-ONLY: inject failures, run code before requests, read the log of served requests. */
+  readonly faults: FaultInjector;
   /** The kubeconfig YAML for this server; also written to `path` (mode 0600) when given. */
   kubeconfig(path?: string): string;
   /** Ends open watches and stops the server. */
@@ -115,12 +123,25 @@ export async function startKubeFacade(options: KubeFacadeOptions = {}): Promise<
     throw new Error("bookmarkIntervalSeconds and defaultWatchTimeoutSeconds must be positive");
   }
   const openWatches = new Set<() => void>();
+  const faults = new FaultInjector();
   let address = "";
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const method = req.method ?? "GET";
-    const url = new URL(req.url ?? "/", "http://simulator");
-    const target = route(store.registry, url.pathname);
+  const handle = async (req: IncomingMessage, res: ServerResponse, request: FaultRequest): Promise<void> => {
+    const { method, path, query } = request;
+    const injected = faults.takeFault(request);
+    if (injected) {
+      req.resume(); // the body is not read: drain it so the connection stays usable
+      const text = JSON.stringify(injected.body);
+      res.writeHead(injected.status, {
+        ...injected.headers,
+        "Content-Type": JSON_TYPE,
+        "Content-Length": Buffer.byteLength(text),
+      });
+      res.end(text);
+      return;
+    }
+    faults.runBefore(request, store);
+    const target = route(store.registry, path);
     if (target.to === "notFound") throw unknownPath();
     if (!acceptsJson(req.headers.accept)) throw notAcceptable();
     if (target.to !== "resource" && method !== "GET") throw methodNotAllowed();
@@ -153,11 +174,11 @@ export async function startKubeFacade(options: KubeFacadeOptions = {}): Promise<
         return sendJson(res, 200, doc);
       }
       case "resource": {
-        const table = method === "GET" ? tableRequested(req.headers.accept, url.searchParams) : undefined;
+        const table = method === "GET" ? tableRequested(req.headers.accept, query) : undefined;
         const response = await handleResource(store, {
           method,
           route: target,
-          query: url.searchParams,
+          query,
           contentType: (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "",
           readBody: readBody(req, maxBodyBytes),
           ...(table ? { table } : {}),
@@ -172,13 +193,31 @@ export async function startKubeFacade(options: KubeFacadeOptions = {}): Promise<
   };
 
   const listener = (req: IncomingMessage, res: ServerResponse) => {
-    handle(req, res).catch((error: unknown) => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://simulator");
+    } catch {
+      const failure = badRequest(`malformed request URL: ${req.url ?? ""}`);
+      sendJson(res, failure.code, failure.status);
+      faults.record({ method: req.method ?? "GET", path: req.url ?? "", status: failure.code });
+      return;
+    }
+    const request: FaultRequest = {
+      method: req.method ?? "GET",
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+    };
+    const record = () =>
+      faults.record({ method: request.method, path: request.path, status: res.statusCode });
+    handle(req, res, request).then(record, (error: unknown) => {
       const failure = error instanceof KubeApiError ? error : internalError(error);
       if (res.headersSent) {
         res.destroy();
-        return;
+      } else {
+        sendJson(res, failure.code, failure.status);
       }
-      sendJson(res, failure.code, failure.status);
+      record();
     });
   };
 
@@ -205,6 +244,7 @@ export async function startKubeFacade(options: KubeFacadeOptions = {}): Promise<
     url,
     port,
     store,
+    faults,
     kubeconfig(path?: string): string {
       const yaml = kubeconfigYaml({ server: url });
       if (path !== undefined) writeFileSync(path, yaml, { mode: 0o600 });

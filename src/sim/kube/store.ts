@@ -12,6 +12,13 @@ import { type ChangeEvent, ChangeLog, eventForWatcher, type ObjectFilter } from 
 import { CRD_GROUP, customResourceType, establishedStatus, isCrdType } from "./crd.js";
 import { FieldSelectorParseError, parseFieldSelector } from "./fieldSelector.js";
 import {
+  finalizersOf,
+  isTerminating,
+  keepDeletionFields,
+  markedForDeletion,
+  newFinalizerProblems,
+} from "./finalizers.js";
+import {
   type DeploymentSpecInput,
   deploymentObject,
   type NodeSpecInput,
@@ -211,6 +218,8 @@ export class ObjectStore {
 
     meta.uid = this.#newUid();
     meta.creationTimestamp = timestamp(this.#now());
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
     if (type.generationFrom.length > 0) meta.generation = 1;
     else delete meta.generation;
     type.applyDefaults?.(obj);
@@ -230,6 +239,9 @@ export class ObjectStore {
    * metadata.resourceVersion → 409 Conflict; unset means unconditional. uid and creationTimestamp
    * are kept; generation bumps when the type's generation-bearing parts change. A write that
    * changes nothing is a no-op, as in the apiserver (no new resourceVersion, no event).
+   * deletionTimestamp and deletionGracePeriodSeconds keep their stored values whatever is sent.
+   * On an object being deleted, adding a finalizer is 422, and the write that leaves it with no
+   * finalizers deletes it (DELETED event) and returns that last state at the deletion's version.
    */
   update(
     ref: ResourceRef,
@@ -272,9 +284,15 @@ export class ObjectStore {
       delete meta.generation;
     }
     meta.resourceVersion = existing.metadata.resourceVersion;
+    keepDeletionFields(next, existing);
     if (isDeepStrictEqual(next, existing)) return structuredClone(existing);
+    const forbidden = newFinalizerProblems(next, existing);
+    if (forbidden.length > 0) throw invalid(type, meta.name, forbidden);
     this.#validate(type, next, existing);
     if (options.dryRun) return next;
+    if (isTerminating(existing) && finalizersOf(next).length === 0) {
+      return this.#remove(type, key, existing, next);
+    }
     if (isCrdType(type) && !isDeepStrictEqual(next.spec, existing.spec)) this.#serveCrd(next, existing);
 
     meta.resourceVersion = String(++this.#rv);
@@ -297,8 +315,11 @@ export class ObjectStore {
   }
 
   /**
-   * Deletes an object at once (no graceful deletion, no finalizers) and returns its last state.
-   * Deleting a namespace first deletes every object in it, each with its own DELETED event.
+   * Deletes an object and returns its last state. An object with metadata.finalizers is only marked
+   * (deletionTimestamp = now, deletionGracePeriodSeconds = 0, a MODIFIED event) and returned as
+   * marked; deleting it again changes nothing; the update that removes its last finalizer deletes
+   * it. Without finalizers it goes at once (no graceful deletion). Deleting a namespace first
+   * deletes every object in it at once, finalizers or not, each with its own DELETED event.
    */
   delete(ref: ResourceRef, name: string, namespace?: string, options: DeleteOptions = {}): StoredObject {
     const type = this.registry.resolve(ref);
@@ -321,14 +342,17 @@ export class ObjectStore {
         `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${existing.metadata.resourceVersion}`,
       );
     }
+    if (finalizersOf(existing).length > 0) {
+      if (isTerminating(existing)) return structuredClone(existing);
+      const marked = markedForDeletion(existing, timestamp(this.#now()));
+      if (options.dryRun) return marked;
+      marked.metadata.resourceVersion = String(++this.#rv);
+      bucket.set(key, marked);
+      this.#record(type, { rv: this.#rv, type: "MODIFIED", object: marked, prevObject: existing });
+      return structuredClone(marked);
+    }
     if (options.dryRun) return structuredClone(existing);
-
-    if (type.group === "" && type.resource === "namespaces") this.#deleteNamespaceContents(name);
-    if (isCrdType(type)) this.#stopServingCrd(existing);
-    bucket.delete(key);
-    const gone = structuredClone(existing);
-    gone.metadata.resourceVersion = String(++this.#rv);
-    this.#record(type, { rv: this.#rv, type: "DELETED", object: gone, prevObject: existing });
+    this.#remove(type, key, existing, existing);
     return structuredClone(existing);
   }
 
@@ -384,6 +408,22 @@ export class ObjectStore {
 
   // ---------------------------------------------------------------------------------------------
   // Internals
+
+  /**
+   * Takes `existing` out of the store now, with a DELETED event carrying `last` at a new
+   * resourceVersion (returned). Removing a namespace or a CRD first removes what it holds.
+   */
+  #remove(type: ResourceType, key: string, existing: StoredObject, last: StoredObject): StoredObject {
+    if (type.group === "" && type.resource === "namespaces") {
+      this.#deleteNamespaceContents(existing.metadata.name);
+    }
+    if (isCrdType(type)) this.#stopServingCrd(existing);
+    this.#bucket(type).delete(key);
+    const gone = structuredClone(last);
+    gone.metadata.resourceVersion = String(++this.#rv);
+    this.#record(type, { rv: this.#rv, type: "DELETED", object: gone, prevObject: existing });
+    return structuredClone(gone);
+  }
 
   #bucket(type: ResourceType): Map<string, StoredObject> {
     const key = typeKey(type);
@@ -484,8 +524,8 @@ export class ObjectStore {
     if (!served) return;
     const registered = this.registry.all().find((t) => typeKey(t) === typeKey(served));
     if (!registered) return;
-    for (const obj of [...this.#bucket(registered).values()]) {
-      this.delete(registered, obj.metadata.name, obj.metadata.namespace);
+    for (const [key, obj] of [...this.#bucket(registered).entries()]) {
+      this.#remove(registered, key, obj, obj);
     }
     this.registry.unregister(registered);
     const key = typeKey(registered);
@@ -515,8 +555,8 @@ export class ObjectStore {
   #deleteNamespaceContents(namespace: string): void {
     for (const type of this.registry.all()) {
       if (!type.namespaced) continue;
-      for (const obj of [...this.#bucket(type).values()]) {
-        if (obj.metadata.namespace === namespace) this.delete(type, obj.metadata.name, namespace);
+      for (const [key, obj] of [...this.#bucket(type).entries()]) {
+        if (obj.metadata.namespace === namespace) this.#remove(type, key, obj, obj);
       }
     }
   }

@@ -1,0 +1,263 @@
+/**
+ * Fault injection for the simulated Kubernetes API: a TEST-ONLY hook (no real API server has it)
+ * that makes chosen requests fail with a Kubernetes Status (500, 503, 429 with Retry-After, 409,
+ * ...) without touching the store, runs a test's code just before a request is served normally
+ * (e.g. to change the object under a client so its write gets a real 409), and keeps a bounded log
+ * of served requests so tests can count writes. One injector per facade (`facade.faults`).
+ *
+ * Hand-written: it has to sit inside the simulator's own request path, which no library offers.
+ * Pure bookkeeping; the server (server.ts) asks it what to do and does the HTTP.
+ */
+import type { IncomingHttpHeaders } from "node:http";
+import type { ObjectStore } from "./store.js";
+
+/** Which requests a rule applies to; every given condition must hold. */
+export interface RequestMatch {
+  /** HTTP method(s), any case. Default: any. */
+  readonly method?: string | readonly string[];
+  /** A substring of, or a RegExp tested on, the URL pathname. Default: any. */
+  readonly path?: RegExp | string;
+  /** How many matching requests the rule acts on before it retires. Default 1; Infinity allowed. */
+  readonly times?: number;
+}
+
+/** A request as rules see it. */
+export interface FaultRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly headers: IncomingHttpHeaders;
+}
+
+export interface FaultRule extends RequestMatch {
+  /** HTTP status of the injected failure, 400-599. */
+  readonly status: number;
+  /** Status.reason; default from the code (429 TooManyRequests, 503 ServiceUnavailable, ...). */
+  readonly reason?: string;
+  /** Status.message; default a message like the apiserver's for that code. */
+  readonly message?: string;
+  /** Retry-After header and details.retryAfterSeconds; default 1 for 429, none otherwise. */
+  readonly retryAfterSeconds?: number;
+  /** Called with each request the rule answers, before the answer is sent. */
+  readonly before?: (request: FaultRequest) => void;
+}
+
+export interface BeforeRequestRule extends RequestMatch {
+  /** Runs just before the matching request is served normally. */
+  readonly run: (store: ObjectStore) => void;
+}
+
+export interface RuleHandle {
+  /** How many requests the rule has acted on so far. */
+  readonly hits: number;
+  /** Retires the rule (its hits stay readable). */
+  remove(): void;
+}
+
+/** One served request: what was asked and the status it got. */
+export interface RequestRecord {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+}
+
+export interface RequestQuery {
+  readonly method?: string | readonly string[];
+  readonly path?: RegExp | string;
+  readonly status?: number;
+}
+
+/** What the server sends for an injected fault. */
+export interface InjectedResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Record<string, unknown>;
+}
+
+export interface FaultInjectorOptions {
+  /** Requests kept in the log (the newest). Default 10,000. */
+  readonly maxRequests?: number;
+}
+
+interface ActiveRule<R> {
+  readonly rule: R;
+  readonly times: number;
+  hits: number;
+}
+
+const DEFAULT_REASONS: Readonly<Record<number, string>> = {
+  400: "BadRequest",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "NotFound",
+  405: "MethodNotAllowed",
+  406: "NotAcceptable",
+  409: "Conflict",
+  410: "Expired",
+  413: "RequestEntityTooLarge",
+  415: "UnsupportedMediaType",
+  422: "Invalid",
+  429: "TooManyRequests",
+  500: "InternalError",
+  503: "ServiceUnavailable",
+  504: "Timeout",
+};
+
+const DEFAULT_MESSAGES: Readonly<Record<number, string>> = {
+  409: "Operation cannot be fulfilled: the object has been modified; please apply your changes to the latest version and try again",
+  429: "Too many requests, please try again later.",
+  500: "Internal error occurred: injected fault",
+  503: "the server is currently unable to handle the request",
+  504: "Timeout: request did not complete within the allotted timeout",
+};
+
+function matchesMethod(wanted: string | readonly string[] | undefined, method: string): boolean {
+  if (wanted === undefined) return true;
+  const list = typeof wanted === "string" ? [wanted] : wanted;
+  return list.some((m) => m.toUpperCase() === method.toUpperCase());
+}
+
+function matchesPath(wanted: RegExp | string | undefined, path: string): boolean {
+  if (wanted === undefined) return true;
+  if (typeof wanted === "string") return path.includes(wanted);
+  wanted.lastIndex = 0; // a /g or /y RegExp would otherwise remember the last match
+  return wanted.test(path);
+}
+
+function checkTimes(times: number | undefined, what: string): number {
+  const n = times ?? 1;
+  if (!(n === Number.POSITIVE_INFINITY || (Number.isInteger(n) && n >= 1))) {
+    throw new Error(`${what}: times must be a positive integer or Infinity, got ${String(times)}`);
+  }
+  return n;
+}
+
+export class FaultInjector {
+  readonly #faults: ActiveRule<FaultRule>[] = [];
+  readonly #befores: ActiveRule<BeforeRequestRule>[] = [];
+  readonly #maxRequests: number;
+  #log: RequestRecord[] = [];
+
+  constructor(options: FaultInjectorOptions = {}) {
+    this.#maxRequests = options.maxRequests ?? 10_000;
+    if (!Number.isInteger(this.#maxRequests) || this.#maxRequests < 1) {
+      throw new Error(`maxRequests must be a positive integer, got ${String(options.maxRequests)}`);
+    }
+  }
+
+  /** Answers the next `times` matching requests with a Status of `rule.status`; the store is untouched. */
+  inject(rule: FaultRule): RuleHandle {
+    if (!Number.isInteger(rule.status) || rule.status < 400 || rule.status > 599) {
+      throw new Error(`inject: status must be an HTTP error code 400-599, got ${String(rule.status)}`);
+    }
+    const retry = rule.retryAfterSeconds;
+    if (retry !== undefined && !(Number.isInteger(retry) && retry >= 0)) {
+      throw new Error(`inject: retryAfterSeconds must be a whole number >= 0, got ${String(retry)}`);
+    }
+    return this.#add(this.#faults, rule, checkTimes(rule.times, "inject"));
+  }
+
+  /** Runs `rule.run(store)` just before each of the next `times` matching requests is served. */
+  beforeRequest(rule: BeforeRequestRule): RuleHandle {
+    if (typeof rule.run !== "function") throw new Error("beforeRequest: run must be a function");
+    return this.#add(this.#befores, rule, checkTimes(rule.times, "beforeRequest"));
+  }
+
+  /** Retires every rule and forgets the request log. */
+  clear(): void {
+    this.#faults.length = 0;
+    this.#befores.length = 0;
+    this.#log = [];
+  }
+
+  /** Served requests, oldest first (the newest `maxRequests`), injected faults included. */
+  get requests(): readonly RequestRecord[] {
+    return this.#log.slice(-this.#maxRequests);
+  }
+
+  /** How many logged requests match (method, path as in rules, and status when given). */
+  count(query: RequestQuery = {}): number {
+    return this.requests.filter(
+      (r) =>
+        matchesMethod(query.method, r.method) &&
+        matchesPath(query.path, r.path) &&
+        (query.status === undefined || query.status === r.status),
+    ).length;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // For the server
+
+  /** The injected answer for `request`, when a fault rule takes it (counting a hit). */
+  takeFault(request: FaultRequest): InjectedResponse | undefined {
+    const active = this.#take(this.#faults, request);
+    if (!active) return undefined;
+    const rule = active.rule;
+    rule.before?.(request);
+    const reason = rule.reason ?? DEFAULT_REASONS[rule.status];
+    const retryAfter = rule.retryAfterSeconds ?? (rule.status === 429 ? 1 : undefined);
+    const body: Record<string, unknown> = {
+      kind: "Status",
+      apiVersion: "v1",
+      metadata: {},
+      status: "Failure",
+      message: rule.message ?? DEFAULT_MESSAGES[rule.status] ?? `injected fault: HTTP ${rule.status}`,
+      ...(reason ? { reason } : {}),
+      ...(retryAfter !== undefined ? { details: { retryAfterSeconds: retryAfter } } : {}),
+      code: rule.status,
+    };
+    return {
+      status: rule.status,
+      headers: retryAfter !== undefined ? { "Retry-After": String(retryAfter) } : {},
+      body,
+    };
+  }
+
+  /** Runs every beforeRequest rule that takes `request`, in the order they were added. */
+  runBefore(request: FaultRequest, store: ObjectStore): void {
+    for (const active of [...this.#befores]) {
+      if (!this.#takes(this.#befores, active, request)) continue;
+      active.rule.run(store);
+    }
+  }
+
+  record(entry: RequestRecord): void {
+    this.#log.push(entry);
+    if (this.#log.length >= 2 * this.#maxRequests) this.#log = this.#log.slice(-this.#maxRequests);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  #add<R extends RequestMatch>(list: ActiveRule<R>[], rule: R, times: number): RuleHandle {
+    const active: ActiveRule<R> = { rule, times, hits: 0 };
+    list.push(active);
+    return {
+      get hits() {
+        return active.hits;
+      },
+      remove: () => {
+        const at = list.indexOf(active);
+        if (at >= 0) list.splice(at, 1);
+      },
+    };
+  }
+
+  #take<R extends RequestMatch>(list: ActiveRule<R>[], request: FaultRequest): ActiveRule<R> | undefined {
+    return [...list].find((active) => this.#takes(list, active, request));
+  }
+
+  /** Whether `active` matches; if so counts the hit and retires the rule when used up. */
+  #takes<R extends RequestMatch>(
+    list: ActiveRule<R>[],
+    active: ActiveRule<R>,
+    request: FaultRequest,
+  ): boolean {
+    if (!list.includes(active)) return false;
+    if (!matchesMethod(active.rule.method, request.method) || !matchesPath(active.rule.path, request.path)) {
+      return false;
+    }
+    active.hits += 1;
+    if (active.hits >= active.times) list.splice(list.indexOf(active), 1);
+    return true;
+  }
+}
