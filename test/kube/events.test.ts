@@ -9,32 +9,7 @@ import {
   type EventSink,
   rfc3339Seconds,
 } from "../../src/kube/events.js";
-import {
-  BUILTIN_RESOURCE_TYPES,
-  ResourceRegistry,
-  type ResourceType,
-} from "../../src/sim/kube/resourceTypes.js";
 import { type KubeFacade, startKubeFacade } from "../../src/sim/kube/server.js";
-import { ObjectStore } from "../../src/sim/kube/store.js";
-import { ALL_VERBS } from "../../src/sim/kube/typeHelpers.js";
-
-/** The simulator serves events.k8s.io/v1 Events only; the recorder writes core/v1 ones. */
-const CORE_EVENTS: ResourceType = {
-  group: "",
-  version: "v1",
-  resource: "events",
-  kind: "Event",
-  namespaced: true,
-  singular: "event",
-  shortNames: [],
-  categories: [],
-  verbs: ALL_VERBS,
-  subresources: [],
-  deleteReturnsObject: false,
-  nameFormat: "subdomain",
-  generationFrom: [],
-  fieldLabels: {},
-};
 
 class ManualClock {
   constructor(public ms: number) {}
@@ -68,10 +43,7 @@ describe("EventRecorder on the simulated API", () => {
   let sink: EventSink;
 
   before(async () => {
-    const store = new ObjectStore({
-      registry: new ResourceRegistry([...BUILTIN_RESOURCE_TYPES, CORE_EVENTS]),
-    });
-    facade = await startKubeFacade({ store });
+    facade = await startKubeFacade();
     facade.store.addNamespace("ev");
     const kc = new KubeConfig();
     kc.loadFromString(facade.kubeconfig());

@@ -76,6 +76,23 @@ function since(obj: StoredObject, paths: readonly string[], now: Date): string {
   return "<unknown>";
 }
 
+/** core/v1 Events as kubectl prints them. */
+export const CORE_EVENT_COLUMNS: readonly PrintColumn[] = [
+  column("Last Seen", (obj, now) =>
+    since(obj, ["lastTimestamp", "eventTime", "firstTimestamp", "metadata.creationTimestamp"], now),
+  ),
+  column("Type", (obj) => text(obj, "type", "")),
+  column("Reason", (obj) => text(obj, "reason", "")),
+  column(
+    "Object",
+    (obj) => `${text(obj, "involvedObject.kind", "").toLowerCase()}/${text(obj, "involvedObject.name", "")}`,
+  ),
+  column("Message", (obj) => text(obj, "message", "").trim()),
+  column("Source", (obj) => text(obj, "source.component", ""), { priority: 1 }),
+  column("Count", (obj) => num(obj, "count") || 1, { type: "integer", priority: 1 }),
+  { ...NAME, priority: 1 },
+];
+
 /** events.k8s.io/v1 Events printed as kubectl prints them (the core Event printer). */
 export const EVENT_COLUMNS: readonly PrintColumn[] = [
   column("Last Seen", (obj, now) =>

@@ -8,6 +8,7 @@
 import { validateCrd } from "./crd.js";
 import {
   CONFIGMAP_COLUMNS,
+  CORE_EVENT_COLUMNS,
   EVENT_COLUMNS,
   HPA_COLUMNS,
   LEASE_COLUMNS,
@@ -17,6 +18,7 @@ import {
 import {
   validateCapacityBuffer,
   validateConfigMap,
+  validateCoreEvent,
   validateEvent,
   validateHpa,
   validateLease,
@@ -82,6 +84,20 @@ export const EXTRA_RESOURCE_TYPES: readonly ResourceType[] = [
     },
     validate: validateHpa,
     initialStatus: () => ({ currentReplicas: 0, desiredReplicas: 0 }),
+  },
+  // core/v1 Events, as client-go's EventRecorder and kubectl describe still use them.
+  {
+    ...namespacedBase,
+    group: "",
+    version: "v1",
+    resource: "events",
+    kind: "Event",
+    singular: "event",
+    shortNames: ["ev"],
+    subresources: [],
+    generationFrom: [],
+    printColumns: CORE_EVENT_COLUMNS,
+    validate: validateCoreEvent,
   },
   {
     ...namespacedBase,

@@ -132,6 +132,15 @@ export function validateLease(obj: StoredObject): StatusCause[] {
   ];
 }
 
+/** core/v1 Event: the object it is about, and a reason. */
+export function validateCoreEvent(obj: StoredObject): StatusCause[] {
+  return [
+    ...nonEmptyString(obj, "involvedObject.kind"),
+    ...nonEmptyString(obj, "involvedObject.name"),
+    ...oneOf(obj, "type", ["Normal", "Warning"], false),
+  ];
+}
+
 /** events.k8s.io/v1 Event (`ValidateEventCreate` for the v1 API). */
 export function validateEvent(obj: StoredObject): StatusCause[] {
   const causes = [

@@ -69,7 +69,7 @@ describe("discovery documents", () => {
     const byName = new Map(body.resources.map((r) => [r.name, r]));
     assert.deepEqual(
       [...byName.keys()].filter((n) => !n.includes("/")),
-      ["namespaces", "pods", "nodes", "services", "configmaps", "podtemplates"],
+      ["namespaces", "pods", "nodes", "services", "events", "configmaps", "podtemplates"],
     );
     const pods = byName.get("pods") as ApiResourceDoc;
     assert.equal(pods.kind, "Pod");

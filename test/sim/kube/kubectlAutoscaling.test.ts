@@ -147,7 +147,7 @@ describe("real kubectl: deployments, HPAs, events and leases", {
   });
 
   it("get and describe events (events.k8s.io/v1)", async () => {
-    const got = await kubectl.run("get", "events", "-n", "shop");
+    const got = await kubectl.run("get", "events.events.k8s.io", "-n", "shop");
     assert.equal(got.code, 0, got.stderr);
     const rows = cells(got.stdout);
     assert.deepEqual(rows[0], ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]);
