@@ -137,6 +137,8 @@ export interface PredictiveScalerStatus {
   nextPeak?: { value: number; replicas?: number; at: string };
   recommendedReplicas?: number;
   appliedReplicas?: number;
+  /** Mode Metric: what the adapter serves as foresight_forecast for this scaler. */
+  metric?: { value: string; replicas: number; updateTime: string };
   lastAction?: { type: string; time: string; from?: number; to?: number; message?: string };
 }
 

@@ -1,0 +1,77 @@
+/**
+ * The actuator's port to the Kubernetes API: the few reads and writes the controller and its
+ * executors make, with Kubernetes' own semantics (a merge patch carrying metadata.resourceVersion
+ * fails with 409 when the object changed; deletes of missing objects are not errors). The
+ * implementation over @kubernetes/client-node is src/kube/actuatorClient.ts; every write is made
+ * with the field manager `foresight`.
+ */
+
+export const FIELD_MANAGER = "foresight";
+
+export interface ObjectRef {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly namespace?: string;
+  readonly name: string;
+}
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+  deletionTimestamp?: string;
+  ownerReferences?: unknown[];
+  [key: string]: unknown;
+}
+
+/** Any Kubernetes object, loosely typed: executors read the fields they need defensively. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export interface ScaleView {
+  /** spec.replicas of the scale subresource. */
+  readonly replicas: number;
+  /** status.replicas (pods that exist). */
+  readonly currentReplicas: number;
+  readonly resourceVersion?: string;
+}
+
+export interface ActuatorCluster {
+  /** The object, or undefined when it does not exist. */
+  get(ref: ObjectRef): Promise<KubeObject | undefined>;
+  list(apiVersion: string, kind: string, namespace: string, labelSelector?: string): Promise<KubeObject[]>;
+  create(object: KubeObject): Promise<KubeObject>;
+  /** JSON merge patch; put metadata.resourceVersion in the patch for optimistic concurrency (409). */
+  patch(ref: ObjectRef, patch: Record<string, unknown>): Promise<KubeObject>;
+  /** Merge patch of the status subresource. */
+  patchStatus(ref: ObjectRef, patch: Record<string, unknown>): Promise<KubeObject>;
+  /** Deletes; a missing object is fine. */
+  delete(ref: ObjectRef): Promise<void>;
+  getScale(ref: ObjectRef): Promise<ScaleView | undefined>;
+  /** Sets spec.replicas through /scale, guarded by resourceVersion when given. */
+  setScale(ref: ObjectRef, replicas: number, resourceVersion?: string): Promise<void>;
+}
+
+export function refOf(object: KubeObject): ObjectRef {
+  return {
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    name: object.metadata.name,
+    ...(object.metadata.namespace !== undefined ? { namespace: object.metadata.namespace } : {}),
+  };
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,202 @@
+/**
+ * One scaler's decision at one moment, pure: from the forecast in the store, recent demand and the
+ * accuracy seen so far, apply the guardrails (readiness, stale data, stale forecast, accuracy), run
+ * the planner, and say what the forecast asks for the workload and its nodes, with the conditions
+ * that explain it. The executors then carry it out in the scaler's mode.
+ */
+import { formatDurationMs, parseDurationMs } from "../config/duration.js";
+import { quantileKey, type TargetState } from "../forecast/store.js";
+import type { AccuracySummary } from "./accuracy.js";
+import type { ConditionInput } from "./conditions.js";
+import { accuracyGate, readinessGate, staleDataGate, type Verdict } from "./guardrails.js";
+import { type ForecastPath, forecastPeak, type PlannerState, plan } from "./planner.js";
+import { quantityValue } from "./spec.js";
+import type { PredictiveScalerSpec } from "./types.js";
+
+export interface DecideInput {
+  readonly spec: PredictiveScalerSpec;
+  readonly nowMs: number;
+  readonly forecast: TargetState | undefined;
+  /** Time of the newest demand sample, if any. */
+  readonly lastDataMs: number | undefined;
+  /** Recent actual vs served, for the accuracy gate. */
+  readonly compared: { readonly actuals: readonly number[]; readonly served: readonly number[] };
+  /** What the reactive path asks now (0 where the HPA applies it itself). */
+  readonly reactiveReplicas: number;
+  readonly plannerState: PlannerState;
+  /** What the scaler last put in place (for `Hold`). */
+  readonly lastForecastReplicas: number | undefined;
+  readonly lastNodePods: number | undefined;
+  readonly accuracy?: AccuracySummary;
+}
+
+export interface Decision {
+  readonly usable: boolean;
+  /** What the forecast asks now (after clamps and scale-down); undefined: it asks nothing (released). */
+  readonly forecastReplicas: number | undefined;
+  /** max(reactive, forecast). */
+  readonly desiredReplicas: number;
+  /** Pods the forecast wants ready at nodes.leadTime; undefined: release node capacity. */
+  readonly nodePods: number | undefined;
+  /** The forecast quantile's peak over the lead time (NaN when unusable). */
+  readonly peak: number;
+  readonly reason: string;
+  readonly conditions: readonly ConditionInput[];
+  readonly plannerState: PlannerState;
+  readonly nextPeak?: { readonly value: number; readonly replicas: number; readonly atMs: number };
+  readonly model?: string;
+}
+
+/** The chosen quantile's path, or undefined when the store has none. */
+export function quantilePath(state: TargetState | undefined, quantile: number): ForecastPath | undefined {
+  const f = state?.forecast;
+  const values = f?.quantiles[quantileKey(quantile)];
+  if (!f || !values || values.length === 0) return undefined;
+  return { startMs: f.startMs, stepSeconds: f.stepSeconds, values };
+}
+
+function ms(text: string): number {
+  const v = parseDurationMs(text);
+  if (v === undefined) throw new RangeError(`not a duration: ${text}`);
+  return v;
+}
+
+/** Replicas for a demand, clamped as the spec says (Honor caps at max). */
+function replicasFor(spec: PredictiveScalerSpec, demand: number, capacity: number): number {
+  const raw = Math.max(spec.minReplicas, Math.ceil(demand / capacity - 1e-9));
+  return spec.maxCapacityBreach === "Honor" ? Math.min(spec.maxReplicas, raw) : raw;
+}
+
+function nextPeakOf(path: ForecastPath, nowMs: number, horizonMs: number) {
+  const stepMs = path.stepSeconds * 1000;
+  let best: { value: number; atMs: number } | undefined;
+  for (let i = 0; i < path.values.length; i++) {
+    const t = path.startMs + i * stepMs;
+    if (t + stepMs <= nowMs) continue;
+    if (t > nowMs + horizonMs) break;
+    const v = path.values[i] as number;
+    if (Number.isFinite(v) && (!best || v > best.value)) best = { value: v, atMs: Math.max(t, nowMs) };
+  }
+  return best;
+}
+
+export function decide(input: DecideInput): Decision {
+  const { spec, nowMs } = input;
+  const capacity = quantityValue(spec.capacityPerReplica);
+  const leadMs = ms(spec.leadTime);
+  const stepMs = ms(spec.history.step);
+  const state = input.forecast;
+
+  const readiness = readinessGate(
+    state === undefined
+      ? { ready: false, reason: "the first forecast run has not finished", needMoreSeconds: 0 }
+      : state.readiness.ready
+        ? { ready: true }
+        : { ready: false, reason: state.readiness.reason, needMoreSeconds: state.readiness.needMoreSeconds },
+  );
+  const stale = staleDataGate({
+    nowMs,
+    lastDataMs: input.lastDataMs,
+    stepMs,
+    maxMissingSteps: spec.fallback.failureThreshold,
+  });
+  const accuracy = accuracyGate({
+    actuals: input.compared.actuals,
+    served: input.compared.served,
+    threshold: spec.fallback.underPredictionRate,
+    quantile: spec.quantile,
+  });
+  const path = quantilePath(state, spec.quantile);
+  const peak = path ? forecastPeak(path, nowMs, nowMs + leadMs) : Number.NaN;
+  const pathEnd = path ? path.startMs + path.values.length * path.stepSeconds * 1000 : 0;
+  const forecastStale: Verdict =
+    readiness.action === "use" && (!path || Number.isNaN(peak) || pathEnd < nowMs + leadMs)
+      ? {
+          action: "fallback",
+          condition: {
+            type: "ForecastDegraded",
+            status: "True",
+            reason: "StaleForecast",
+            message: `the forecast does not cover the next ${formatDurationMs(leadMs)}${state?.lastError ? `; last run failed: ${state.lastError.message}` : ""}`,
+          },
+        }
+      : { action: "use" };
+
+  const tripped = [readiness, stale, forecastStale, accuracy].find((v) => v.action === "fallback");
+  const degraded =
+    (stale.action === "fallback" ? stale.condition : undefined) ??
+    (forecastStale.action === "fallback" ? forecastStale.condition : undefined) ??
+    accuracy.condition;
+  const conditions: ConditionInput[] = [];
+  if (readiness.condition) conditions.push(readiness.condition);
+  if (degraded) conditions.push(degraded);
+
+  const model = state?.forecast?.model;
+  const horizonMs = ms(spec.horizon);
+  const np = path ? nextPeakOf(path, nowMs, horizonMs) : undefined;
+  const nextPeak =
+    np && readiness.action === "use"
+      ? { value: np.value, replicas: replicasFor(spec, np.value, capacity), atMs: np.atMs }
+      : undefined;
+  const common = { ...(nextPeak ? { nextPeak } : {}), ...(model !== undefined ? { model } : {}) };
+
+  if (tripped || !path) {
+    const why = tripped?.condition?.message ?? "no forecast";
+    const hold = spec.fallback.behavior === "Hold";
+    const held = hold ? input.lastForecastReplicas : undefined;
+    conditions.unshift({
+      type: "Ready",
+      status: "False",
+      reason: "Fallback",
+      message: `${hold ? "holding the last applied value" : "reactive scaling only"}: ${why}`,
+    });
+    return {
+      usable: false,
+      forecastReplicas: held,
+      desiredReplicas: Math.max(input.reactiveReplicas, held ?? 0),
+      nodePods: hold ? input.lastNodePods : undefined,
+      peak: Number.NaN,
+      reason: `fallback (${spec.fallback.behavior}): ${why}`,
+      conditions,
+      plannerState: input.plannerState,
+      ...common,
+    };
+  }
+
+  const result = plan({
+    forecast: path,
+    nowMs,
+    capacityPerReplica: capacity,
+    leadTimeMs: leadMs,
+    minReplicas: spec.minReplicas,
+    maxReplicas: spec.maxReplicas,
+    maxCapacityBreach: spec.maxCapacityBreach,
+    scaleDown: {
+      delayMs: ms(spec.scaleDown.delay),
+      maxPercentPerMinute: spec.scaleDown.maxPercentPerMinute,
+      ...(spec.scaleDown.maxReplicasPerMinute !== undefined
+        ? { maxPodsPerMinute: spec.scaleDown.maxReplicasPerMinute }
+        : {}),
+    },
+    reactiveReplicas: input.reactiveReplicas,
+    state: input.plannerState,
+    quantile: spec.quantile,
+  });
+  let nodePods: number | undefined;
+  if (spec.nodes.mode !== "None") {
+    const nodePeak = forecastPeak(path, nowMs, nowMs + ms(spec.nodes.leadTime));
+    nodePods = Number.isNaN(nodePeak) ? undefined : replicasFor(spec, nodePeak, capacity);
+  }
+  conditions.unshift({ type: "Ready", status: "True", reason: "ForecastInUse", message: result.reason });
+  return {
+    usable: true,
+    forecastReplicas: result.forecastReplicas,
+    desiredReplicas: result.desiredReplicas,
+    nodePods,
+    peak: result.peak,
+    reason: result.reason,
+    conditions,
+    plannerState: result.state,
+    ...common,
+  };
+}

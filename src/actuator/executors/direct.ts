@@ -1,0 +1,57 @@
+/**
+ * Mode `Direct`: set the workload's replicas through its /scale subresource, for workloads no HPA
+ * scales. When an HPA targets the workload it refuses (two controllers writing replicas fight).
+ * `replicas` undefined means hold: nothing is written (no demand data: never scale on a made-up value).
+ */
+import type { ActuatorCluster } from "../cluster.js";
+import type { TargetRef } from "../types.js";
+import { hpaNames, hpasFor } from "./hpas.js";
+import type { ExecResult } from "./types.js";
+
+export async function applyDirect(
+  cluster: ActuatorCluster,
+  namespace: string,
+  target: TargetRef,
+  replicas: number | undefined,
+): Promise<ExecResult> {
+  const hpas = await hpasFor(cluster, namespace, target);
+  if (hpas.length > 0) {
+    return {
+      actions: [],
+      refused: {
+        type: "Ready",
+        status: "False",
+        reason: "HPAConflict",
+        message: `HorizontalPodAutoscaler ${hpaNames(hpas)} scales ${target.kind}/${target.name}; Direct would fight it. Use mode Floor or Metric for workloads with an HPA`,
+      },
+    };
+  }
+  const ref = { apiVersion: target.apiVersion ?? "apps/v1", kind: target.kind, name: target.name, namespace };
+  const scale = await cluster.getScale(ref);
+  if (!scale) {
+    return {
+      actions: [],
+      refused: {
+        type: "Ready",
+        status: "False",
+        reason: "TargetNotFound",
+        message: `${target.kind}/${target.name} not found in ${namespace} (or it has no /scale subresource)`,
+      },
+    };
+  }
+  if (replicas === undefined || replicas === scale.replicas) {
+    return { applied: scale.replicas, actions: [] };
+  }
+  await cluster.setScale(ref, replicas, scale.resourceVersion);
+  return {
+    applied: replicas,
+    actions: [
+      {
+        type: "Scale",
+        from: scale.replicas,
+        to: replicas,
+        message: `scaled ${target.kind}/${target.name} ${scale.replicas} → ${replicas}`,
+      },
+    ],
+  };
+}

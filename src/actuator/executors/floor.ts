@@ -1,0 +1,146 @@
+/**
+ * Mode `Floor`: raise the user's HPA minReplicas to what the forecast asks, keep the user's own
+ * value in an annotation, and restore it when the forecast asks no more than that (or on fallback
+ * with Release, or when the scaler is deleted). The HPA's maxReplicas still caps the floor.
+ *
+ * Someone else changing minReplicas while a floor is held (a user, a GitOps sync) is taken as the
+ * user's new value: the annotation follows it, so a restore never brings back an outdated minimum.
+ * Every patch carries the HPA's resourceVersion, so a concurrent write fails with 409 and the caller
+ * retries from a fresh read.
+ */
+import type { ActuatorCluster, KubeObject } from "../cluster.js";
+import { isRecord, refOf } from "../cluster.js";
+import type { TargetRef } from "../types.js";
+import { hpaNames, hpasFor } from "./hpas.js";
+import type { ExecResult } from "./types.js";
+
+export const USER_MIN_ANNOTATION = "foresight.dev/user-min-replicas";
+export const FLOOR_ANNOTATION = "foresight.dev/floor";
+export const SCALER_ANNOTATION = "foresight.dev/scaler";
+
+function spec(hpa: KubeObject): Record<string, unknown> {
+  return isRecord(hpa.spec) ? hpa.spec : {};
+}
+
+/** The HPA's minReplicas (default 1). */
+function minOf(hpa: KubeObject): number {
+  const v = spec(hpa).minReplicas;
+  return typeof v === "number" ? v : 1;
+}
+
+function intAnnotation(hpa: KubeObject, key: string): number | undefined {
+  const text = hpa.metadata.annotations?.[key];
+  if (text === undefined || !/^\d+$/.test(text)) return undefined;
+  return Number(text);
+}
+
+/**
+ * Put the floor in place: `floor` replicas, or undefined to restore the user's minReplicas.
+ * `scaler` is "namespace/name" of the PredictiveScaler.
+ */
+export async function applyFloor(
+  cluster: ActuatorCluster,
+  namespace: string,
+  scaler: string,
+  target: TargetRef,
+  floor: number | undefined,
+): Promise<ExecResult> {
+  const hpas = await hpasFor(cluster, namespace, target);
+  if (hpas.length === 0) {
+    return {
+      actions: [],
+      refused: {
+        type: "Ready",
+        status: "False",
+        reason: "NoHPA",
+        message: `mode Floor raises an HPA's minReplicas, but no HorizontalPodAutoscaler in ${namespace} targets ${target.kind}/${target.name}; create one, or use mode Direct`,
+      },
+    };
+  }
+  if (hpas.length > 1) {
+    return {
+      actions: [],
+      refused: {
+        type: "Ready",
+        status: "False",
+        reason: "MultipleHPAs",
+        message: `more than one HorizontalPodAutoscaler targets ${target.kind}/${target.name} (${hpaNames(hpas)}); the HPA controller itself refuses that, so Floor does too`,
+      },
+    };
+  }
+  const hpa = hpas[0] as KubeObject;
+  const owner = hpa.metadata.annotations?.[SCALER_ANNOTATION];
+  if (owner !== undefined && owner !== scaler) {
+    return {
+      actions: [],
+      refused: {
+        type: "Ready",
+        status: "False",
+        reason: "FloorOwnedElsewhere",
+        message: `HPA ${hpa.metadata.name} already carries a floor from PredictiveScaler ${owner}`,
+      },
+    };
+  }
+  const current = minOf(hpa);
+  const held = owner === scaler;
+  const ourFloor = intAnnotation(hpa, FLOOR_ANNOTATION);
+  // While we hold a floor the user's value is in the annotation, unless someone changed minReplicas since.
+  const userMin =
+    held && ourFloor === current ? (intAnnotation(hpa, USER_MIN_ANNOTATION) ?? current) : current;
+  const hpaMax = typeof spec(hpa).maxReplicas === "number" ? (spec(hpa).maxReplicas as number) : Infinity;
+  const want = floor === undefined ? userMin : Math.min(hpaMax, Math.max(userMin, floor));
+  const rv = hpa.metadata.resourceVersion;
+  const ref = refOf(hpa);
+
+  if (want <= userMin) {
+    if (!held) return { actions: [] };
+    await cluster.patch(ref, {
+      metadata: {
+        ...(rv !== undefined ? { resourceVersion: rv } : {}),
+        annotations: { [USER_MIN_ANNOTATION]: null, [FLOOR_ANNOTATION]: null, [SCALER_ANNOTATION]: null },
+      },
+      spec: { minReplicas: userMin },
+    });
+    return {
+      actions:
+        current === userMin
+          ? []
+          : [
+              {
+                type: "RestoreFloor",
+                from: current,
+                to: userMin,
+                message: `restored HPA ${hpa.metadata.name} minReplicas ${current} → ${userMin} (the user's value)`,
+              },
+            ],
+    };
+  }
+  if (held && current === want && intAnnotation(hpa, USER_MIN_ANNOTATION) === userMin) {
+    return { applied: want, actions: [] };
+  }
+  await cluster.patch(ref, {
+    metadata: {
+      ...(rv !== undefined ? { resourceVersion: rv } : {}),
+      annotations: {
+        [USER_MIN_ANNOTATION]: String(userMin),
+        [FLOOR_ANNOTATION]: String(want),
+        [SCALER_ANNOTATION]: scaler,
+      },
+    },
+    spec: { minReplicas: want },
+  });
+  return {
+    applied: want,
+    actions:
+      current === want
+        ? []
+        : [
+            {
+              type: "SetFloor",
+              from: current,
+              to: want,
+              message: `${want > current ? "raised" : "lowered"} HPA ${hpa.metadata.name} minReplicas ${current} → ${want} (user's minReplicas ${userMin}${want === hpaMax && floor !== undefined && floor > hpaMax ? `, capped by the HPA's maxReplicas ${hpaMax}` : ""})`,
+            },
+          ],
+  };
+}

@@ -1,0 +1,563 @@
+/**
+ * Reconciles one PredictiveScaler: keeps its forecast target, reads recent demand, decides (guardrails
+ * and planner, src/actuator/decide.ts), carries the decision out in the scaler's mode and for its
+ * nodes, records every change as an Event on the target and an entry in the decision log, and writes
+ * the status. Deletion is guarded by a finalizer: the user's HPA floor is restored and reserved node
+ * capacity removed before the scaler goes. Kubernetes writes are retried (409 from a fresh read, 5xx,
+ * timeouts), and each is idempotent: the desired state is computed again from what is read.
+ */
+import type { Clock } from "../clock.js";
+import { formatDurationMs, parseDurationMs } from "../config/duration.js";
+import type { Point } from "../forecast/history.js";
+import type { Logger } from "../telemetry/logger.js";
+import { AccuracyTracker } from "./accuracy.js";
+import type { ActuatorCluster, KubeObject, ObjectRef } from "./cluster.js";
+import { mergeConditions } from "./conditions.js";
+import { type Decision, decide, quantilePath } from "./decide.js";
+import type { DecisionLog } from "./decisionLog.js";
+import { applyDirect } from "./executors/direct.js";
+import { applyFloor, SCALER_ANNOTATION } from "./executors/floor.js";
+import { hpasFor } from "./executors/hpas.js";
+import { applyMetric, servedMetric } from "./executors/metric.js";
+import { applyNodes, removeNodes } from "./executors/nodes.js";
+import type { ExecResult } from "./executors/types.js";
+import { initialPlannerState, type PlannerState } from "./planner.js";
+import type { ScalerForecaster, ScalerForecastTarget } from "./scalerForecaster.js";
+import { formatFieldErrors, quantityValue, validatePredictiveScaler } from "./spec.js";
+import type { Condition, PredictiveScaler, PredictiveScalerStatus } from "./types.js";
+import { PREDICTIVE_SCALER_API_VERSION, PREDICTIVE_SCALER_KIND } from "./types.js";
+
+export const FINALIZER = "foresight.dev/cleanup";
+
+/** The Event port (src/kube/events.ts EventRecorder): best effort, never throws. */
+export interface EventsPort {
+  record(input: {
+    regarding: { apiVersion: string; kind: string; name: string; namespace: string; uid?: string };
+    type: "Normal" | "Warning";
+    reason: string;
+    message: string;
+    action?: string;
+  }): Promise<void>;
+}
+
+export type Retry = <T>(fn: (attempt: number) => Promise<T>) => Promise<T>;
+
+export interface ReconcilerDeps {
+  readonly cluster: ActuatorCluster;
+  readonly forecaster: ScalerForecaster;
+  readonly clock: Clock;
+  readonly events: EventsPort;
+  readonly decisions: DecisionLog;
+  readonly logger: Logger;
+  /** PromQL of a scaler's demand (`demand.query` as is; `demand.metric` through the adapter's rules). */
+  readonly demandQuery: (scaler: PredictiveScaler) => string | Promise<string>;
+  readonly retry: Retry;
+  /** Per-run forecast timeout is the forecaster's; this bounds history kept for accuracy. */
+  readonly accuracyWindow?: number;
+}
+
+interface Memory {
+  generation: number | undefined;
+  planner: PlannerState;
+  readonly accuracy: AccuracyTracker;
+  lastForecastReplicas: number | undefined;
+  lastNodePods: number | undefined;
+  /** Unknown until checked once: a floor left from an earlier mode or leader. */
+  mayHoldFloor: boolean;
+}
+
+const key = (namespace: string, name: string) => `${namespace}/${name}`;
+
+function durationMs(text: string): number {
+  return parseDurationMs(text) ?? 0;
+}
+
+function lastFinite(points: readonly Point[]): number | undefined {
+  for (let i = points.length - 1; i >= 0; i--) {
+    const p = points[i] as Point;
+    if (Number.isFinite(p[1])) return p[0];
+  }
+  return undefined;
+}
+
+function latestValue(points: readonly Point[]): number | undefined {
+  for (let i = points.length - 1; i >= 0; i--) {
+    const p = points[i] as Point;
+    if (Number.isFinite(p[1])) return p[1];
+  }
+  return undefined;
+}
+
+function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (typeof err === "object" && err !== null && "body" in err)
+    return String((err as { body: unknown }).body);
+  return String(err);
+}
+
+export class Reconciler {
+  readonly #deps: ReconcilerDeps;
+  readonly #memory = new Map<string, Memory>();
+
+  constructor(deps: ReconcilerDeps) {
+    this.#deps = deps;
+  }
+
+  /** Forget in-memory state (leadership lost: the next leader starts from what is in the cluster). */
+  reset(): void {
+    this.#memory.clear();
+  }
+
+  async reconcile(object: KubeObject): Promise<void> {
+    const namespace = object.metadata.namespace ?? "default";
+    const name = object.metadata.name;
+    const id = key(namespace, name);
+    const ref: ObjectRef = {
+      apiVersion: PREDICTIVE_SCALER_API_VERSION,
+      kind: PREDICTIVE_SCALER_KIND,
+      namespace,
+      name,
+    };
+    if (object.metadata.deletionTimestamp) {
+      await this.#finalize(object, id, ref);
+      return;
+    }
+    const checked = validatePredictiveScaler(object);
+    if (!checked.ok) {
+      await this.#writeStatus(ref, object, {
+        observedGeneration: object.metadata.generation,
+        conditions: mergeConditions(
+          (object.status as PredictiveScalerStatus | undefined)?.conditions,
+          [
+            {
+              type: "Ready",
+              status: "False",
+              reason: "InvalidSpec",
+              message: formatFieldErrors(checked.errors),
+            },
+          ],
+          isoSeconds(this.#deps.clock.now()),
+          object.metadata.generation,
+        ),
+      });
+      return;
+    }
+    const scaler = checked.value;
+    if (!(object.metadata.finalizers ?? []).includes(FINALIZER)) {
+      await this.#deps.retry(async () => {
+        const fresh = await this.#deps.cluster.get(ref);
+        if (!fresh || fresh.metadata.deletionTimestamp) return;
+        const finalizers = fresh.metadata.finalizers ?? [];
+        if (finalizers.includes(FINALIZER)) return;
+        await this.#deps.cluster.patch(ref, {
+          metadata: {
+            resourceVersion: fresh.metadata.resourceVersion,
+            finalizers: [...finalizers, FINALIZER],
+          },
+        });
+      });
+    }
+    await this.#reconcileValid(object, scaler, id, ref, namespace);
+  }
+
+  /** Scalers gone from the cluster without our finalizer running (e.g. force-removed): drop their state. */
+  async forget(id: string): Promise<void> {
+    this.#memory.delete(id);
+    await this.#deps.forecaster.remove(id);
+  }
+
+  async #reconcileValid(
+    object: KubeObject,
+    scaler: PredictiveScaler,
+    id: string,
+    ref: ObjectRef,
+    namespace: string,
+  ): Promise<void> {
+    const { clock, forecaster, cluster, retry } = this.#deps;
+    const spec = scaler.spec;
+    const now = clock.now();
+    const memory = this.#memoryFor(id, object.metadata.generation);
+    const previous = scaler.status ?? {};
+    const capacity = quantityValue(spec.capacityPerReplica);
+    const stepMs = durationMs(spec.history.step);
+
+    let query: string;
+    try {
+      query = await this.#deps.demandQuery(scaler);
+    } catch (err) {
+      await this.#writeStatus(ref, object, {
+        observedGeneration: object.metadata.generation,
+        conditions: mergeConditions(
+          previous.conditions,
+          [{ type: "Ready", status: "False", reason: "DemandUnresolved", message: errorText(err) }],
+          isoSeconds(now),
+          object.metadata.generation,
+        ),
+      });
+      return;
+    }
+    const target: ScalerForecastTarget = {
+      name: id,
+      query,
+      stepSeconds: stepMs / 1000,
+      historyMs: durationMs(spec.history.length),
+      horizonMs: Math.max(
+        durationMs(spec.horizon),
+        durationMs(spec.leadTime),
+        spec.nodes.mode === "None" ? 0 : durationMs(spec.nodes.leadTime),
+      ),
+      quantiles: [spec.quantile],
+      minHistoryMs: durationMs(spec.history.minimum),
+      schedule: spec.schedule,
+      updateEveryMs: stepMs,
+    };
+    forecaster.sync(target);
+
+    let points: readonly Point[] = [];
+    let demandError: string | undefined;
+    try {
+      points = (await forecaster.history.fetch(target)).points;
+    } catch (err) {
+      demandError = errorText(err);
+    }
+    const state = forecaster.state(id);
+    memory.accuracy.observe(points);
+    memory.accuracy.expire(now - 4 * spec.fallback.failureThreshold * stepMs);
+    const path = quantilePath(state, spec.quantile);
+    if (path && state?.readiness.ready) {
+      const next = Math.ceil((now + 1) / stepMs) * stepMs;
+      const i = Math.floor((next - path.startMs) / (path.stepSeconds * 1000));
+      if (i >= 0 && i < path.values.length) memory.accuracy.predict(next, path.values[i] as number);
+    }
+
+    const lastDataMs = lastFinite(points);
+    const fresh = lastDataMs !== undefined && now - lastDataMs < spec.fallback.failureThreshold * stepMs;
+    const latest = fresh ? latestValue(points) : undefined;
+    const clamp = (r: number) => {
+      const lower = Math.max(spec.minReplicas, r);
+      return spec.maxCapacityBreach === "Honor" ? Math.min(spec.maxReplicas, lower) : lower;
+    };
+    // Direct has no HPA: its reactive path is the current demand ÷ capacity, as an AverageValue HPA would ask.
+    const reactive =
+      spec.mode === "Direct" && latest !== undefined ? clamp(Math.ceil(latest / capacity - 1e-9)) : 0;
+    const summary = memory.accuracy.summary(spec.quantile);
+    const decision = decide({
+      spec,
+      nowMs: now,
+      forecast: state,
+      lastDataMs,
+      compared: memory.accuracy.compared(),
+      reactiveReplicas: reactive,
+      plannerState: memory.planner,
+      lastForecastReplicas: memory.lastForecastReplicas,
+      lastNodePods: memory.lastNodePods,
+      ...(summary ? { accuracy: summary } : {}),
+    });
+    memory.planner = decision.plannerState;
+    if (demandError !== undefined)
+      this.#deps.logger.warn({ scaler: id, err: demandError }, "cannot read demand");
+
+    // ---- carry it out ----
+    const results: ExecResult[] = [];
+    const failures: string[] = [];
+    const run = async (what: string, fn: () => Promise<ExecResult>) => {
+      try {
+        results.push(await retry(fn));
+      } catch (err) {
+        failures.push(`${what}: ${errorText(err)}`);
+      }
+    };
+    let metric: PredictiveScalerStatus["metric"] | undefined;
+    if (spec.mode === "Floor") {
+      memory.mayHoldFloor = true;
+      await run("floor", () => applyFloor(cluster, namespace, id, spec.targetRef, decision.forecastReplicas));
+    } else if (memory.mayHoldFloor) {
+      // A floor left by an earlier mode (or leader) is given back.
+      await run("floor", async () => {
+        const hpas = await hpasFor(cluster, namespace, spec.targetRef);
+        const held = hpas.some((h) => h.metadata.annotations?.[SCALER_ANNOTATION] === id);
+        const result = held
+          ? await applyFloor(cluster, namespace, id, spec.targetRef, undefined)
+          : { actions: [] };
+        memory.mayHoldFloor = false;
+        return { actions: result.actions };
+      });
+    }
+    if (spec.mode === "Direct") {
+      const want = latest === undefined ? undefined : decision.desiredReplicas;
+      await run("scale", () => applyDirect(cluster, namespace, spec.targetRef, want));
+    }
+    if (spec.mode === "Metric") {
+      const served = servedMetric(decision.forecastReplicas, capacity);
+      results.push(applyMetric(previous.metric?.replicas, served));
+      const heartbeatDue =
+        previous.metric === undefined ||
+        previous.metric.replicas !== served.replicas ||
+        now - Date.parse(previous.metric.updateTime) >= Math.min(stepMs, 60_000);
+      metric = {
+        ...served,
+        updateTime: heartbeatDue ? isoSeconds(now) : (previous.metric?.updateTime ?? isoSeconds(now)),
+      };
+    }
+    const owner = { uid: object.metadata.uid, name: scaler.metadata.name };
+    await run("nodes", () =>
+      spec.nodes.mode === "None"
+        ? removeNodes(cluster, namespace, scaler.metadata.name)
+        : applyNodes(cluster, namespace, scaler, owner, decision.nodePods),
+    );
+
+    const applied = results.find((r) => r.applied !== undefined)?.applied;
+    if (decision.forecastReplicas !== undefined || !decision.usable)
+      memory.lastForecastReplicas = decision.forecastReplicas;
+    if (decision.nodePods !== undefined || !decision.usable) memory.lastNodePods = decision.nodePods;
+    const refused = results.find((r) => r.refused)?.refused;
+    const actions = results.flatMap((r) => r.actions);
+
+    // ---- conditions, events, decisions, status ----
+    const conditions = [...decision.conditions];
+    if (refused) conditions[0] = refused;
+    else if (failures.length > 0)
+      conditions[0] = { type: "Ready", status: "False", reason: "ApiError", message: failures.join("; ") };
+    else if (decision.usable && spec.mode === "ForecastOnly")
+      conditions[0] = {
+        type: "Ready",
+        status: "True",
+        reason: "ForecastOnly",
+        message: `recommending only (mode ForecastOnly): ${decision.reason}`,
+      };
+    const merged = mergeConditions(
+      previous.conditions,
+      conditions,
+      isoSeconds(now),
+      object.metadata.generation,
+    );
+    await this.#report(scaler, object, id, decision, actions, merged, previous.conditions, failures);
+
+    const lastAction = actions.at(-1);
+    const status: PredictiveScalerStatus & Record<string, unknown> = {
+      observedGeneration: object.metadata.generation,
+      conditions: merged,
+      ...(decision.model !== undefined ? { model: decision.model } : {}),
+      history: {
+        available: formatDurationMs((state?.forecast?.data.points ?? 0) * stepMs),
+        required: spec.history.minimum,
+      },
+      ...(summary
+        ? {
+            accuracy: {
+              pinball: round(summary.pinball),
+              coverage: round(summary.coverage),
+              underPredictionRate: round(summary.underPredictionRate),
+            },
+          }
+        : {}),
+      nextPeak: decision.nextPeak
+        ? {
+            value: round(decision.nextPeak.value),
+            replicas: decision.nextPeak.replicas,
+            at: isoSeconds(decision.nextPeak.atMs),
+          }
+        : null,
+      recommendedReplicas: decision.forecastReplicas ?? null,
+      appliedReplicas: spec.mode === "ForecastOnly" ? null : (applied ?? null),
+      lastAction: lastAction
+        ? {
+            type: lastAction.type,
+            time: isoSeconds(now),
+            ...(lastAction.from !== undefined ? { from: lastAction.from } : {}),
+            ...(lastAction.to !== undefined ? { to: lastAction.to } : {}),
+            message: lastAction.message,
+          }
+        : (previous.lastAction ?? null),
+      metric: metric ?? null,
+    } as PredictiveScalerStatus & Record<string, unknown>;
+    await this.#writeStatus(ref, object, status);
+  }
+
+  async #report(
+    scaler: PredictiveScaler,
+    object: KubeObject,
+    id: string,
+    decision: Decision,
+    actions: readonly { type: string; from?: number; to?: number; message: string }[],
+    conditions: readonly Condition[],
+    before: readonly Condition[] | undefined,
+    failures: readonly string[],
+  ): Promise<void> {
+    const { events, decisions, clock } = this.#deps;
+    const spec = scaler.spec;
+    const now = clock.now();
+    const regarding = {
+      apiVersion: spec.targetRef.apiVersion ?? "apps/v1",
+      kind: spec.targetRef.kind,
+      name: spec.targetRef.name,
+      namespace: scaler.metadata.namespace ?? "default",
+    };
+    const forecast = Number.isFinite(decision.peak)
+      ? {
+          value: decision.peak,
+          quantile: spec.quantile,
+          horizon: spec.leadTime,
+          ...(decision.model !== undefined ? { model: decision.model } : {}),
+        }
+      : undefined;
+    const why = `${decision.reason}${decision.model !== undefined ? ` (model ${decision.model})` : ""}`;
+    for (const action of actions) {
+      decisions.append({
+        atMs: now,
+        scaler: id,
+        mode: spec.mode,
+        action: action.type,
+        applied: true,
+        ...(action.from !== undefined ? { from: action.from } : {}),
+        ...(action.to !== undefined ? { to: action.to } : {}),
+        reason: `${action.message}: ${why}`,
+        ...(forecast ? { forecast } : {}),
+      });
+      await events.record({
+        regarding,
+        type: "Normal",
+        reason: action.type,
+        message: `PredictiveScaler ${scaler.metadata.name} ${action.message}: ${why}`,
+        action: action.type,
+      });
+    }
+    const ready = conditions.find((c) => c.type === "Ready");
+    const wasReady = before?.find((c) => c.type === "Ready");
+    if (ready && (ready.reason !== wasReady?.reason || ready.status !== wasReady?.status)) {
+      if (ready.status === "False") {
+        decisions.append({
+          atMs: now,
+          scaler: id,
+          mode: spec.mode,
+          action:
+            ready.reason === "Fallback" ? "Fallback" : ready.reason === "ApiError" ? "Error" : "Refused",
+          applied: false,
+          reason: ready.message,
+          ...(failures.length > 0 ? { error: failures.join("; ") } : {}),
+        });
+        await events.record({
+          regarding: {
+            apiVersion: PREDICTIVE_SCALER_API_VERSION,
+            kind: PREDICTIVE_SCALER_KIND,
+            name: scaler.metadata.name,
+            namespace: regarding.namespace,
+            ...(object.metadata.uid !== undefined ? { uid: object.metadata.uid } : {}),
+          },
+          type: "Warning",
+          reason: ready.reason,
+          message: ready.message,
+        });
+      }
+    }
+    if (
+      spec.mode === "ForecastOnly" &&
+      decision.forecastReplicas !== (scaler.status?.recommendedReplicas ?? undefined)
+    ) {
+      decisions.append({
+        atMs: now,
+        scaler: id,
+        mode: spec.mode,
+        action: "Recommend",
+        applied: false,
+        ...(scaler.status?.recommendedReplicas !== undefined
+          ? { from: scaler.status.recommendedReplicas }
+          : {}),
+        ...(decision.forecastReplicas !== undefined ? { to: decision.forecastReplicas } : {}),
+        reason: why,
+        ...(forecast ? { forecast } : {}),
+      });
+    }
+  }
+
+  async #finalize(object: KubeObject, id: string, ref: ObjectRef): Promise<void> {
+    const { cluster, retry, logger } = this.#deps;
+    if (!(object.metadata.finalizers ?? []).includes(FINALIZER)) return;
+    const namespace = ref.namespace ?? "default";
+    const spec = (object.spec ?? {}) as Partial<PredictiveScaler["spec"]>;
+    const target = spec.targetRef;
+    const actions: ExecResult[] = [];
+    if (target?.kind && target.name) {
+      const restored = await retry(() => applyFloor(cluster, namespace, id, target, undefined));
+      actions.push(restored);
+    }
+    actions.push(await retry(() => removeNodes(cluster, namespace, ref.name)));
+    for (const a of actions.flatMap((r) => r.actions)) {
+      this.#deps.decisions.append({
+        atMs: this.#deps.clock.now(),
+        scaler: id,
+        mode: String(spec.mode ?? "ForecastOnly"),
+        action: a.type,
+        applied: true,
+        ...(a.from !== undefined ? { from: a.from } : {}),
+        ...(a.to !== undefined ? { to: a.to } : {}),
+        reason: `${a.message}: the PredictiveScaler is being deleted`,
+      });
+      if (target?.kind && target.name)
+        await this.#deps.events.record({
+          regarding: {
+            apiVersion: target.apiVersion ?? "apps/v1",
+            kind: target.kind,
+            name: target.name,
+            namespace,
+          },
+          type: "Normal",
+          reason: a.type,
+          message: `PredictiveScaler ${ref.name} ${a.message}: the scaler is being deleted`,
+          action: a.type,
+        });
+    }
+    await retry(async () => {
+      const fresh = await cluster.get(ref);
+      if (!fresh) return;
+      const finalizers = (fresh.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
+      await cluster.patch(ref, { metadata: { resourceVersion: fresh.metadata.resourceVersion, finalizers } });
+    });
+    logger.info({ scaler: id }, "PredictiveScaler deleted: floor restored, node capacity released");
+    await this.forget(id);
+  }
+
+  #memoryFor(id: string, generation: number | undefined): Memory {
+    let memory = this.#memory.get(id);
+    if (!memory || memory.generation !== generation) {
+      // A new spec starts the planner afresh; accuracy is about the forecast, kept unless the spec changed it.
+      memory = {
+        generation,
+        planner: initialPlannerState(),
+        accuracy: memory?.accuracy ?? new AccuracyTracker(this.#deps.accuracyWindow ?? 24),
+        lastForecastReplicas: memory?.lastForecastReplicas,
+        lastNodePods: memory?.lastNodePods,
+        mayHoldFloor: true,
+      };
+      this.#memory.set(id, memory);
+    }
+    return memory;
+  }
+
+  async #writeStatus(ref: ObjectRef, object: KubeObject, status: Record<string, unknown>): Promise<void> {
+    const before = (object.status ?? {}) as Record<string, unknown>;
+    if (sameStatus(before, status)) return;
+    await this.#deps.retry(() => this.#deps.cluster.patchStatus(ref, { status }));
+  }
+}
+
+function round(x: number): number {
+  return Number(x.toPrecision(6));
+}
+
+/** Equal once nulls (removals) and absent fields are treated alike. */
+function sameStatus(before: Record<string, unknown>, next: Record<string, unknown>): boolean {
+  const clean = (o: Record<string, unknown>) =>
+    JSON.stringify(
+      Object.fromEntries(
+        Object.entries(o)
+          .filter(([, v]) => v !== null && v !== undefined)
+          .sort(([a], [b]) => a.localeCompare(b)),
+      ),
+    );
+  return clean(before) === clean(next);
+}

@@ -1,0 +1,109 @@
+/**
+ * Mode Floor end to end: a PredictiveScaler raises the user's HPA minReplicas ahead of the daily
+ * peak, lowers it after, and on deletion the HPA is exactly as the user left it.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
+import { addHpa, DAY, eventually, NS, type Rig, scaler, startRig } from "./harness.js";
+
+function hpaOf(rig: Rig) {
+  return rig.facade.store.get("horizontalpodautoscalers.autoscaling", "web", NS);
+}
+
+function minReplicas(rig: Rig): number {
+  return (hpaOf(rig).spec as { minReplicas: number }).minReplicas;
+}
+
+function status(rig: Rig): Record<string, unknown> {
+  const psc = rig.facade.store.find("predictivescalers.foresight.dev", "web", NS);
+  return (psc?.status ?? {}) as Record<string, unknown>;
+}
+
+function condition(rig: Rig, type: string) {
+  const conditions = (status(rig).conditions ?? []) as { type: string; status: string; reason: string }[];
+  return conditions.find((c) => c.type === type);
+}
+
+describe("PredictiveScaler mode Floor against the simulated API", () => {
+  let rig: Rig;
+  let original: { spec: unknown; annotations: unknown };
+  before(async () => {
+    rig = await startRig();
+    addHpa(rig.facade, 2, 15);
+    const hpa = hpaOf(rig);
+    original = { spec: structuredClone(hpa.spec), annotations: structuredClone(hpa.metadata.annotations) };
+    // 06:00: demand rising towards the noon peak.
+    rig.clock.advance(DAY / 4);
+    const custom = rig.kc.makeApiClient(CustomObjectsApi);
+    await custom.createNamespacedCustomObject({
+      group: "foresight.dev",
+      version: "v1alpha1",
+      namespace: NS,
+      plural: "predictivescalers",
+      body: scaler("Floor"),
+    });
+    await rig.seen("web");
+  });
+  after(async () => {
+    await rig?.close();
+  });
+
+  it("adds its finalizer and waits for the first forecast", async () => {
+    await rig.settle();
+    const psc = rig.facade.store.get("predictivescalers.foresight.dev", "web", NS);
+    assert.deepEqual(psc.metadata.finalizers, ["foresight.dev/cleanup"]);
+    assert.equal(condition(rig, "ForecastReady")?.status, "True");
+    assert.equal(condition(rig, "Ready")?.status, "True", JSON.stringify(status(rig)));
+  });
+
+  it("raises the HPA floor ahead of the peak and keeps the user's value in an annotation", async () => {
+    // At 06:00 demand is ~350 req/s, rising; 10 min ahead at p90 ÷ 50 per replica asks ~8.
+    const floor = minReplicas(rig);
+    assert.ok(floor > 2, `floor ${floor} should be above the user's 2`);
+    const ann = hpaOf(rig).metadata.annotations as Record<string, string>;
+    assert.equal(ann["foresight.dev/user-min-replicas"], "2");
+    assert.equal(ann["foresight.dev/floor"], String(floor));
+    assert.equal(ann["foresight.dev/scaler"], `${NS}/web`);
+    assert.equal(status(rig).appliedReplicas, floor);
+    const entries = rig.decisions.list(`${NS}/web`).items;
+    assert.ok(entries.some((e) => e.action === "SetFloor" && e.to === floor && e.applied));
+    const events = await rig.kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: NS });
+    const setFloor = events.items.find((e) => e.reason === "SetFloor");
+    assert.ok(setFloor, "an Event on the target says what changed");
+    assert.equal(setFloor.involvedObject.kind, "Deployment");
+    assert.match(setFloor.message ?? "", /minReplicas 2 → \d+.*p90 peak/);
+  });
+
+  it("follows the forecast through the day: up towards noon, down in the evening", async () => {
+    const seen: number[] = [];
+    for (let h = 0; h < 12; h++) {
+      await rig.advance(3_600_000);
+      seen.push(minReplicas(rig));
+    }
+    const peak = Math.max(...seen);
+    assert.ok(peak >= 11, `floor near noon ${peak}: demand 600 ÷ 50 = 12`);
+    assert.ok(peak <= 15, "capped by the HPA's maxReplicas 15");
+    assert.ok((seen.at(-1) as number) < peak, `evening floor ${seen.at(-1)} below the peak ${peak}`);
+  });
+
+  it("gives the user's HPA back exactly when the scaler is deleted", async () => {
+    const custom = rig.kc.makeApiClient(CustomObjectsApi);
+    await custom.deleteNamespacedCustomObject({
+      group: "foresight.dev",
+      version: "v1alpha1",
+      namespace: NS,
+      plural: "predictivescalers",
+      name: "web",
+    });
+    await rig.seen("web", (o) => o.metadata.deletionTimestamp !== undefined);
+    await rig.settle();
+    await eventually(() =>
+      rig.facade.store.find("predictivescalers.foresight.dev", "web", NS) ? undefined : true,
+    );
+    const hpa = hpaOf(rig);
+    assert.deepEqual(hpa.spec, original.spec);
+    assert.deepEqual(hpa.metadata.annotations ?? {}, original.annotations);
+    assert.ok(rig.decisions.list(`${NS}/web`).items.some((e) => e.action === "RestoreFloor"));
+  });
+});

@@ -1,0 +1,247 @@
+/**
+ * End-to-end rig for the controller: the simulated cluster's Kubernetes API (a simulator, not a real
+ * kube-apiserver) with the PredictiveScaler CRD installed, a Deployment and optionally its HPA, a
+ * demand signal with a daily cycle read through the MetricsSource port on a simulated clock, and a
+ * controller built from the production parts (client-node cluster port, informer, forecaster with
+ * cheap models, decision log, event recorder).
+ */
+import { readFileSync } from "node:fs";
+import { KubeConfig } from "@kubernetes/client-node";
+import { parse as parseYaml } from "yaml";
+import type { KubeObject } from "../../src/actuator/cluster.js";
+import { Controller } from "../../src/actuator/controller.js";
+import { MemoryDecisionLog } from "../../src/actuator/decisionLog.js";
+import { Reconciler } from "../../src/actuator/reconciler.js";
+import { ScalerForecaster } from "../../src/actuator/scalerForecaster.js";
+import { forecastSeries } from "../../src/forecast/engine.js";
+import { HoltWintersModel } from "../../src/forecast/models/holtWinters.js";
+import { SeasonalNaiveModel } from "../../src/forecast/models/seasonalNaive.js";
+import { prepareSeries } from "../../src/forecast/prepare.js";
+import { ForecastStore } from "../../src/forecast/store.js";
+import { ClientNodeActuatorCluster } from "../../src/kube/actuatorClient.js";
+import { clientNodeEventSink, EventRecorder } from "../../src/kube/events.js";
+import { retryKube } from "../../src/kube/retry.js";
+import { predictiveScalerWatch } from "../../src/kube/scalerWatch.js";
+import type {
+  CallOptions,
+  InstantResult,
+  Labels,
+  MetricsSource,
+  RangeSeries,
+} from "../../src/metrics/source.js";
+import { MetricsSourceError } from "../../src/metrics/source.js";
+import { ClockTimers } from "../../src/sim/clockTimers.js";
+import { SimClock } from "../../src/sim/cluster/simClock.js";
+import { type KubeFacade, startKubeFacade } from "../../src/sim/kube/server.js";
+import { createLogger } from "../../src/telemetry/logger.js";
+
+export const NS = "shop";
+export const DAY = 86_400_000;
+export const START = Date.UTC(2026, 10, 2, 0, 0, 0);
+export const QUERY = 'sum(rate(http_requests_total{app="web"}[2m]))';
+
+const CRD = parseYaml(
+  readFileSync(new URL("../../deploy/crd/predictivescalers.foresight.dev.yaml", import.meta.url), "utf8"),
+);
+
+/** Requests/s with a daily peak of 600 at 12:00 and a trough of 100 at 00:00. */
+export function dailyDemand(t: number): number {
+  const phase = ((t % DAY) / DAY) * 2 * Math.PI;
+  return 350 - 250 * Math.cos(phase);
+}
+
+/** Demand as Prometheus would answer the range query, up to the clock's now; `outage` makes it fail. */
+export class DemandSource implements MetricsSource {
+  outage = false;
+  /** Demand stops arriving after this time (stale data), when set. */
+  silentAfterMs: number | undefined;
+  constructor(
+    private readonly clock: SimClock,
+    private readonly demand: (t: number) => number,
+  ) {}
+  async instant(): Promise<InstantResult> {
+    throw new MetricsSourceError("unavailable", "instant queries are not used here");
+  }
+  async range(
+    query: string,
+    start: Date,
+    end: Date,
+    stepSeconds: number,
+    _o?: CallOptions,
+  ): Promise<RangeSeries[]> {
+    if (this.outage) throw new MetricsSourceError("unavailable", "connect ECONNREFUSED 127.0.0.1:9090");
+    if (query !== QUERY) throw new MetricsSourceError("query", `unexpected query ${query}`);
+    const points: [number, number][] = [];
+    const stepMs = stepSeconds * 1000;
+    const last = Math.min(end.getTime(), this.clock.now(), this.silentAfterMs ?? Number.POSITIVE_INFINITY);
+    for (let t = Math.ceil(start.getTime() / stepMs) * stepMs; t <= last; t += stepMs)
+      points.push([t, this.demand(t)]);
+    return points.length === 0 ? [] : [{ labels: {}, points }];
+  }
+  async series(): Promise<Labels[]> {
+    return [];
+  }
+}
+
+export interface Rig {
+  readonly facade: KubeFacade;
+  readonly kc: KubeConfig;
+  readonly clock: SimClock;
+  readonly timers: ClockTimers;
+  readonly source: DemandSource;
+  readonly decisions: MemoryDecisionLog;
+  readonly forecaster: ScalerForecaster;
+  readonly controller: Controller;
+  /** Move simulated time, let forecast updates finish, reconcile every scaler. */
+  advance(ms: number, stepMs?: number): Promise<void>;
+  /** Reconcile every scaler after pending forecast runs. */
+  settle(): Promise<void>;
+  /** Wait until the controller's informer sees the scaler in this state. */
+  seen(name: string, check?: (o: KubeObject) => boolean): Promise<KubeObject>;
+  close(): Promise<void>;
+}
+
+export async function startFacade(): Promise<KubeFacade> {
+  const facade = await startKubeFacade();
+  facade.store.addNamespace(NS);
+  facade.store.create("customresourcedefinitions.apiextensions.k8s.io", CRD);
+  facade.store.addDeployment({ namespace: NS, name: "web", replicas: 2, selector: { app: "web" } });
+  return facade;
+}
+
+export function addHpa(facade: KubeFacade, minReplicas = 2, maxReplicas = 20): void {
+  facade.store.create("horizontalpodautoscalers.autoscaling", {
+    apiVersion: "autoscaling/v2",
+    kind: "HorizontalPodAutoscaler",
+    metadata: { name: "web", namespace: NS, annotations: { "team.example/owner": "shop" } },
+    spec: {
+      scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" },
+      minReplicas,
+      maxReplicas,
+      metrics: [
+        {
+          type: "Pods",
+          pods: {
+            metric: { name: "http_requests_per_second" },
+            target: { type: "AverageValue", averageValue: "50" },
+          },
+        },
+      ],
+    },
+  });
+}
+
+export function scaler(mode: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    apiVersion: "foresight.dev/v1alpha1",
+    kind: "PredictiveScaler",
+    metadata: { name: "web", namespace: NS },
+    spec: {
+      targetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" },
+      demand: { query: QUERY },
+      capacityPerReplica: 50,
+      leadTime: "10m",
+      horizon: "1h",
+      history: { length: "4d", step: "5m", minimum: "2d" },
+      mode,
+      minReplicas: 1,
+      maxReplicas: 20,
+      scaleDown: { delay: "10m", maxPercentPerMinute: 50 },
+      ...extra,
+    },
+  };
+}
+
+export interface RigOptions {
+  readonly facade?: KubeFacade;
+  readonly clock?: SimClock;
+  readonly source?: DemandSource;
+  readonly isLeader?: () => boolean;
+  readonly identity?: string;
+  readonly store?: ForecastStore;
+}
+
+export async function startRig(options: RigOptions = {}): Promise<Rig> {
+  const facade = options.facade ?? (await startFacade());
+  const kc = new KubeConfig();
+  kc.loadFromString(facade.kubeconfig());
+  const clock = options.clock ?? new SimClock(START);
+  const timers = new ClockTimers(clock);
+  const source = options.source ?? new DemandSource(clock, dailyDemand);
+  const logger = createLogger({ level: (process.env.RIG_LOG as "silent") ?? "silent" });
+  const forecaster = new ScalerForecaster({
+    source,
+    store: options.store ?? new ForecastStore({ clock }),
+    clock,
+    timers,
+    forecast: forecastSeries,
+    prepare: prepareSeries,
+    models: () => [new SeasonalNaiveModel(), new HoltWintersModel()],
+    timeoutMs: 120_000,
+  });
+  const decisions = new MemoryDecisionLog();
+  const reconciler = new Reconciler({
+    cluster: new ClientNodeActuatorCluster(kc),
+    forecaster,
+    clock,
+    events: new EventRecorder({ sink: clientNodeEventSink(kc), component: "foresight", clock, logger }),
+    decisions,
+    logger,
+    demandQuery: (psc) => psc.spec.demand.query ?? "",
+    retry: (fn) => retryKube(fn, { baseDelayMs: 5, maxDelayMs: 50 }),
+  });
+  const scalers = predictiveScalerWatch(kc, logger);
+  const controller = new Controller({
+    scalers,
+    reconciler,
+    forecaster,
+    logger,
+    isLeader: options.isLeader ?? (() => true),
+    tickMs: 0,
+  });
+  await controller.start();
+  const settle = async () => {
+    await forecaster.idle();
+    await controller.idle();
+    await controller.reconcileAll();
+    await controller.idle();
+  };
+  return {
+    facade,
+    kc,
+    clock,
+    timers,
+    source,
+    decisions,
+    forecaster,
+    controller,
+    settle,
+    seen: (name, check) =>
+      eventually(() => scalers.list().find((o) => o.metadata.name === name && (check ? check(o) : true))),
+    async advance(ms, stepMs = 300_000) {
+      for (let done = 0; done < ms; done += stepMs) {
+        clock.advance(Math.min(stepMs, ms - done));
+        timers.tick();
+        await settle();
+      }
+    },
+    async close() {
+      await controller.stop();
+      if (!options.facade) await facade.close();
+    },
+  };
+}
+
+/** Polls until `check` returns a value (not undefined), or fails after `ms` of real time. */
+export async function eventually<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  ms = 5000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
