@@ -6,8 +6,11 @@
  * for those replicas. A status older than three history steps (controller down, forecast stuck) is
  * not served: 503, so the HPA holds instead of scaling on an old number.
  */
+import type { BuiltinExternalMetric } from "../adapter/externalProvider.js";
 import type { ExternalMetricValue } from "../adapter/metricValues.js";
 import type { Selector } from "../adapter/selectors.js";
+import { ApiError, notFound, serviceUnavailable } from "../adapter/status.js";
+import type { Clock } from "../clock.js";
 import { parseDurationMs } from "../config/duration.js";
 import { isRecord } from "./cluster.js";
 import type { PredictiveScaler } from "./types.js";
@@ -59,4 +62,42 @@ export function scalerMetricValues(
     items.push({ metricName, metricLabels: labels, timestamp: updatedMs, value: metric.value });
   }
   return { matched, items, problems };
+}
+
+/**
+ * One `foresight_forecast` built-in for both kinds of forecast: scalers in mode Metric (label
+ * `scaler`, from their status) and config-file forecast targets (labels target, quantile, horizon).
+ * A selector naming a scaler matches no target, and the other way round.
+ */
+export function forecastBuiltin(options: {
+  readonly name: string;
+  readonly targets?: BuiltinExternalMetric;
+  readonly scalers?: () => readonly unknown[];
+  readonly clock: Clock;
+}): BuiltinExternalMetric {
+  const { name, targets, scalers, clock } = options;
+  return {
+    name,
+    listed: () => targets !== undefined || scalers !== undefined,
+    async getMetric(req) {
+      const fromScalers = scalers
+        ? scalerMetricValues(scalers(), name, req.namespace, req.labelSelector, clock.now())
+        : { matched: 0, items: [], problems: [] };
+      if (fromScalers.problems.length > 0)
+        throw serviceUnavailable(`${name} is not available: ${fromScalers.problems.join("; ")}`);
+      let fromTargets: ExternalMetricValue[] = [];
+      if (targets) {
+        try {
+          fromTargets = await targets.getMetric(req);
+        } catch (err) {
+          if (!(fromScalers.matched > 0 && err instanceof ApiError && err.code === 404)) throw err;
+        }
+      } else if (fromScalers.matched === 0) {
+        throw notFound(
+          `the server could not find the external metric ${name} in namespace ${req.namespace} with selector ${req.labelSelector.toString() || "<everything>"}: no PredictiveScaler in mode Metric matches`,
+        );
+      }
+      return [...fromScalers.items, ...fromTargets];
+    },
+  };
 }

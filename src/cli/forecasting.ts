@@ -4,7 +4,6 @@
  * target's network kept next to the snapshot), scheduler, self-metrics and the `foresight_forecast`
  * external metric.
  */
-import { join } from "node:path";
 import type { BuiltinExternalMetric } from "../adapter/externalProvider.js";
 import type { Clock } from "../clock.js";
 import type { ForecastConfig } from "../config/schema.js";
@@ -14,10 +13,10 @@ import { type ForecastTarget, runTarget } from "../forecast/runner.js";
 import { ForecastScheduler, systemTimers, TimeoutError } from "../forecast/scheduler.js";
 import { registerForecastMetrics } from "../forecast/selfMetrics.js";
 import { ForecastStore } from "../forecast/store.js";
-import type { Model } from "../forecast/types.js";
 import type { MetricsSource } from "../metrics/source.js";
 import type { Logger } from "../telemetry/logger.js";
 import type { SelfMetrics } from "../telemetry/selfMetrics.js";
+import { loadModelSet } from "./models.js";
 
 export interface Forecasting {
   readonly metric: BuiltinExternalMetric;
@@ -41,18 +40,9 @@ export async function startForecasting(deps: {
 }): Promise<Forecasting> {
   const { config, source, logger, clock } = deps;
   const log = logger.child({ component: "forecast" });
-  const [
-    { forecastSeries },
-    { defaultModels },
-    { prepareSeries },
-    { NeuralModel },
-    { PersistedNeuralModel },
-  ] = await Promise.all([
+  const [{ forecastSeries }, { prepareSeries }] = await Promise.all([
     import("../forecast/engine.js"),
-    import("../forecast/models/registry.js"),
     import("../forecast/prepare.js"),
-    import("../forecast/models/neural.js"),
-    import("../forecast/models/persistedNeural.js"),
   ]);
   const store = new ForecastStore({
     ...(config.storePath ? { path: config.storePath } : {}),
@@ -84,40 +74,12 @@ export async function startForecasting(deps: {
   );
   store.retain(new Set(targets.keys()));
   const history = new HistoryCache({ source, clock });
-  // TensorFlow.js only when some target may use the neural model.
-  const wantsNeural = config.targets.some((t) => !t.models || t.models.includes("neural"));
-  const tensorflow = wantsNeural
-    ? await import("../forecast/tf/backend.js")
-        .then(({ loadTensorflow }) => loadTensorflow({ logger: log }))
-        .catch((err: unknown) => {
-          log.warn(
-            { err: (err as Error).message },
-            "tensorflow.js unavailable: forecasting without the neural model",
-          );
-          return undefined;
-        })
-    : undefined;
-  const baseModels = defaultModels({});
-  const neural = tensorflow ? new NeuralModel(tensorflow) : undefined;
-  // Stateless models are shared; each target keeps its own saved network (with a store path).
-  const modelsByTarget = new Map<string, Model[]>();
-  const modelsFor = (name: string): Model[] => {
-    let models = modelsByTarget.get(name);
-    if (!models) {
-      const own =
-        neural && tensorflow && config.storePath
-          ? new PersistedNeuralModel({
-              inner: neural,
-              tensorflow,
-              dir: join(`${config.storePath}.models`, name, "neural"),
-              onError: (message) => log.warn({ target: name }, message),
-            })
-          : neural;
-      models = own ? [...baseModels, own] : baseModels;
-      modelsByTarget.set(name, models);
-    }
-    return models;
-  };
+  const modelsFor = await loadModelSet({
+    log,
+    // TensorFlow.js only when some target may use the neural model.
+    wantsNeural: config.targets.some((t) => !t.models || t.models.includes("neural")),
+    storePath: config.storePath,
+  });
   const selfMetrics = registerForecastMetrics(deps.metrics.registry, { store, clock });
   const scheduler = new ForecastScheduler({
     targets: [...targets.values()],

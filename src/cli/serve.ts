@@ -7,6 +7,8 @@ import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import express from "express";
+import { forecastBuiltin } from "../actuator/scalerMetric.js";
+import { PREDICTIVE_SCALER_GROUP, PREDICTIVE_SCALER_RESOURCE } from "../actuator/types.js";
 import { CustomProvider } from "../adapter/customProvider.js";
 import { Discovery } from "../adapter/discovery.js";
 import { ExternalProvider } from "../adapter/externalProvider.js";
@@ -17,12 +19,14 @@ import { QueryRunner } from "../adapter/queryRunner.js";
 import { loadServingCert } from "../adapter/servingCert.js";
 import { systemClock } from "../clock.js";
 import type { Config } from "../config/schema.js";
+import { FORECAST_METRIC } from "../forecast/forecastMetric.js";
 import { InformerFactory } from "../kube/informers.js";
 import type { KubeConfigChoice } from "../kube/kubeconfig.js";
 import { PrometheusSource } from "../metrics/prometheusSource.js";
-import type { Sample } from "../metrics/source.js";
+import type { MetricsSource, Sample } from "../metrics/source.js";
 import type { Logger } from "../telemetry/logger.js";
 import { createSelfMetrics } from "../telemetry/selfMetrics.js";
+import { type Actuation, startActuation } from "./actuation.js";
 import { startForecasting } from "./forecasting.js";
 
 export interface ServeOptions {
@@ -97,10 +101,22 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     config.forecast.targets.length > 0
       ? await startForecasting({ config: config.forecast, source, logger, metrics, clock: systemClock })
       : undefined;
+  const actuation = await maybeStartActuation(options, source, discovery);
   const external = new ExternalProvider({
     discovery,
     runner,
-    ...(forecasting ? { builtins: [forecasting.metric] } : {}),
+    ...(forecasting || actuation
+      ? {
+          builtins: [
+            forecastBuiltin({
+              name: FORECAST_METRIC,
+              ...(forecasting ? { targets: forecasting.metric } : {}),
+              ...(actuation ? { scalers: () => actuation.scalers() } : {}),
+              clock: systemClock,
+            }),
+          ],
+        }
+      : {}),
   });
   const app = createMetricsApi({
     custom: new CustomProvider({ discovery, runner, ...(informers ? { listers: informers } : {}) }),
@@ -149,6 +165,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 
   discovery.start();
   forecasting?.start();
+  await actuation?.start();
   if (informers) void informers.warm([{ group: "", resource: "pods" }], 10_000);
 
   const securePort = await listen(secure, options.securePort, options.bindAddress);
@@ -160,11 +177,43 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     httpPort,
     async close() {
       discovery.stop();
+      await actuation?.stop();
       await forecasting?.stop();
       await Promise.all([closeServer(secure), closeServer(plain)]);
       await informers?.stop();
     },
   };
+}
+
+/**
+ * The PredictiveScaler controller, when enabled, connected to Kubernetes, and the CRD is served
+ * (without it the informer would fail forever).
+ */
+async function maybeStartActuation(
+  options: ServeOptions,
+  source: MetricsSource,
+  discovery: Discovery,
+): Promise<Actuation | undefined> {
+  const { config, logger, kube } = options;
+  if (!config.actuator.enabled) return undefined;
+  if (!kube) {
+    logger.info("PredictiveScaler controller off: no Kubernetes connection");
+    return undefined;
+  }
+  if (!options.catalog.resolve(PREDICTIVE_SCALER_RESOURCE, PREDICTIVE_SCALER_GROUP)) {
+    logger.warn(
+      "PredictiveScaler controller off: the CRD is not installed (kubectl apply -f deploy/crd/predictivescalers.foresight.dev.yaml, then restart)",
+    );
+    return undefined;
+  }
+  return startActuation({
+    config: config.actuator,
+    kubeConfig: kube.kubeConfig,
+    source,
+    logger,
+    clock: systemClock,
+    externalSources: (name) => discovery.registry.externalSources(name),
+  });
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {

@@ -213,6 +213,44 @@ export const forecastSchema = z.strictObject({
   jitter: duration.default(60_000),
 });
 
+/** Leader election on a coordination.k8s.io/v1 Lease: only the holder trains and acts. */
+export const leaderElectionSchema = z
+  .strictObject({
+    /** Off only for a single replica (every replica would act). */
+    enabled: z.boolean().default(true),
+    /** Namespace of the Lease; default $POD_NAMESPACE, else the kubeconfig's namespace, else "default". */
+    namespace: z.string().min(1).optional(),
+    name: z.string().min(1).default("foresight-controller"),
+    leaseDuration: positiveDuration.default(15_000),
+    renewDeadline: positiveDuration.default(10_000),
+    retryPeriod: positiveDuration.default(2_000),
+  })
+  .refine((l) => l.leaseDuration > l.renewDeadline, {
+    message: "leaseDuration must be longer than renewDeadline",
+    path: ["leaseDuration"],
+  })
+  .refine((l) => l.renewDeadline > l.retryPeriod * 1.2, {
+    message: "renewDeadline must be longer than 1.2 × retryPeriod",
+    path: ["renewDeadline"],
+  });
+
+/** The PredictiveScaler controller. */
+export const actuatorSchema = z.strictObject({
+  /** Run the controller when Kubernetes is reachable and the PredictiveScaler CRD is installed. */
+  enabled: z.boolean().default(true),
+  leaderElection: leaderElectionSchema.default(leaderElectionSchema.parse({})),
+  /** Every scaler is reconciled at least this often (and at once on any change). */
+  resyncInterval: positiveDuration.default(30_000),
+  /** JSON snapshot of scalers' latest forecasts; default memory only. */
+  storePath: z.string().min(1).optional(),
+  /** Decision log (JSON lines, newest kept); default memory only. */
+  decisionLogPath: z.string().min(1).optional(),
+  /** Restrict the candidate models (default: every model, the neural one where TensorFlow.js loads). */
+  models: z.array(z.string().min(1)).min(1).optional(),
+  /** Upper bound of one scaler's forecast run. */
+  maxTrainSeconds: z.number().positive().default(300),
+});
+
 export const configSchema = z.strictObject({
   prometheus: prometheusSchema.default(prometheusSchema.parse({})),
   adapter: adapterSchema.default(adapterSchema.parse({})),
@@ -227,6 +265,7 @@ export const configSchema = z.strictObject({
     })
     .optional(),
   forecast: forecastSchema.default(forecastSchema.parse({})),
+  actuator: actuatorSchema.default(actuatorSchema.parse({})),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -235,4 +274,5 @@ export type GroupResourceConfig = z.infer<typeof groupResourceSchema>;
 export type PrometheusConfig = z.infer<typeof prometheusSchema>;
 export type AdapterConfig = z.infer<typeof adapterSchema>;
 export type ForecastConfig = z.infer<typeof forecastSchema>;
+export type ActuatorConfig = z.infer<typeof actuatorSchema>;
 export type ForecastTargetConfig = z.infer<typeof forecastTargetSchema>;

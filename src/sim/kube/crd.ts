@@ -3,11 +3,12 @@
  * `ResourceType`, for its storage version (one version per group/resource is what the registry
  * holds; other served versions are not served and no conversion happens). Schemas are not
  * enforced (no OpenAPI validation, no pruning, no defaulting); `subresources.status`,
- * `subresources.scale` and simple `additionalPrinterColumns` (dotted jsonPaths) are honoured.
+ * `subresources.scale` and `additionalPrinterColumns` (dotted paths, indices and `[?(@.f=="v")]` filters;
+ * date columns printed as ages) are honoured.
  */
 import type { JsonObject, StoredObject } from "./objects.js";
 import { isPlainObject } from "./objects.js";
-import { at, column, DEFAULT_COLUMNS, NAME, type PrintColumn } from "./printColumns.js";
+import { at, column, DEFAULT_COLUMNS, humanDuration, NAME, type PrintColumn } from "./printColumns.js";
 import type { ResourceType } from "./resourceTypes.js";
 import type { StatusCause } from "./status.js";
 import { ALL_VERBS, valueAt } from "./typeHelpers.js";
@@ -106,6 +107,27 @@ function dotted(jsonPath: string): string {
   return jsonPath.replace(/^\./, "");
 }
 
+/**
+ * A printer column's JSONPath: dotted fields, `[n]` indices and `[?(@.field=="value")]` filters
+ * (the first match), which is what CRDs' additionalPrinterColumns use in practice (e.g. a condition's
+ * status). Hand-written: the apiserver's full JSONPath is more than a simulator needs.
+ */
+export function jsonPathValue(obj: unknown, jsonPath: string): unknown {
+  const tokens = jsonPath.match(/\[\?\(@\.[^=\]]+==\s*(?:"[^"]*"|'[^']*')\s*\)\]|\[\d+\]|[^.[\]]+/g) ?? [];
+  let cur: unknown = obj;
+  for (const token of tokens) {
+    if (cur === undefined) return undefined;
+    const filter = /^\[\?\(@\.([^=\]]+?)\s*==\s*(?:"([^"]*)"|'([^']*)')\s*\)\]$/.exec(token);
+    if (filter) {
+      const [, field, dq, sq] = filter;
+      cur = Array.isArray(cur) ? cur.find((item) => at(item, field as string) === (dq ?? sq)) : undefined;
+    } else if (/^\[\d+\]$/.test(token)) {
+      cur = Array.isArray(cur) ? cur[Number(token.slice(1, -1))] : undefined;
+    } else cur = isPlainObject(cur) ? cur[token] : undefined;
+  }
+  return cur;
+}
+
 function printColumns(version: Record<string, unknown>): readonly PrintColumn[] {
   const extra = Array.isArray(version.additionalPrinterColumns)
     ? version.additionalPrinterColumns.filter(isPlainObject)
@@ -115,11 +137,14 @@ function printColumns(version: Record<string, unknown>): readonly PrintColumn[] 
     NAME,
     ...extra.map((c) => {
       const type = (["integer", "number", "boolean", "date"] as const).find((t) => t === c.type) ?? "string";
-      const path = dotted(String(c.jsonPath ?? ""));
+      const path = String(c.jsonPath ?? "");
       return column(
         String(c.name ?? path),
-        (obj) => {
-          const v = at(obj, path);
+        (obj, now) => {
+          const v = jsonPathValue(obj, path);
+          // The apiserver prints date columns as an age, as kubectl's AGE.
+          if (type === "date" && typeof v === "string" && Number.isFinite(Date.parse(v)))
+            return humanDuration(now.getTime() - Date.parse(v));
           return typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? v : "";
         },
         { type, priority: c.priority === 1 ? 1 : 0, description: String(c.description ?? c.name ?? "") },

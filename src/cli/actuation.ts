@@ -1,0 +1,179 @@
+/**
+ * Composition of the PredictiveScaler controller for `foresight serve`: the scaler informer (every
+ * replica runs it, so every replica serves scalers' forecast metric), leader election on a Lease
+ * (only the holder trains and acts), the scalers' forecaster on the production engine and models,
+ * the client-node cluster port with retries, Events and the decision log.
+ */
+import { hostname } from "node:os";
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeObject } from "../actuator/cluster.js";
+import { Controller } from "../actuator/controller.js";
+import { type DecisionLog, FileDecisionLog, MemoryDecisionLog } from "../actuator/decisionLog.js";
+import { demandQuery, type ExternalSources } from "../actuator/demand.js";
+import { Reconciler } from "../actuator/reconciler.js";
+import { ScalerForecaster } from "../actuator/scalerForecaster.js";
+import type { Clock } from "../clock.js";
+import type { ActuatorConfig } from "../config/schema.js";
+import { systemTimers } from "../forecast/scheduler.js";
+import { ForecastStore } from "../forecast/store.js";
+import { ClientNodeActuatorCluster } from "../kube/actuatorClient.js";
+import { clientNodeEventSink, EventRecorder } from "../kube/events.js";
+import { clientNodeLeaseStore, LeaderElector } from "../kube/leaderElection.js";
+import { retryKube } from "../kube/retry.js";
+import { predictiveScalerWatch } from "../kube/scalerWatch.js";
+import type { MetricsSource } from "../metrics/source.js";
+import type { Logger } from "../telemetry/logger.js";
+import { loadModelSet } from "./models.js";
+
+export interface Actuation {
+  /** The scalers as the informer sees them (for foresight_forecast{scaler}). */
+  scalers(): readonly KubeObject[];
+  readonly decisions: DecisionLog;
+  readonly identity: string;
+  isLeader(): boolean;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface ActuationDeps {
+  readonly config: ActuatorConfig;
+  readonly kubeConfig: KubeConfig;
+  readonly source: MetricsSource;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly externalSources?: ExternalSources;
+}
+
+/** The replica's identity in the Lease: the pod name (hostname) and a random suffix, as client-go does. */
+function defaultIdentity(): string {
+  return `${process.env.POD_NAME ?? hostname()}_${Math.random().toString(16).slice(2, 10)}`;
+}
+
+export async function startActuation(deps: ActuationDeps): Promise<Actuation> {
+  const { config, kubeConfig: kc, logger, clock } = deps;
+  const log = logger.child({ component: "actuator" });
+  const identity = defaultIdentity();
+  const [{ forecastSeries }, { prepareSeries }] = await Promise.all([
+    import("../forecast/engine.js"),
+    import("../forecast/prepare.js"),
+  ]);
+  const store = new ForecastStore({
+    ...(config.storePath ? { path: config.storePath } : {}),
+    clock,
+    onPersistError: (err) => log.warn({ err: err.message }, "cannot write the scalers' forecast snapshot"),
+  });
+  try {
+    await store.load();
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, "scalers' forecast snapshot ignored: starting cold");
+  }
+  const allModels = await loadModelSet({
+    log,
+    wantsNeural: !config.models || config.models.includes("neural"),
+    storePath: config.storePath,
+  });
+  const models = (target: string) =>
+    allModels(target).filter((m) => !config.models || config.models.includes(m.name));
+  const forecaster = new ScalerForecaster({
+    source: deps.source,
+    store,
+    clock,
+    timers: systemTimers,
+    forecast: forecastSeries,
+    prepare: prepareSeries,
+    models,
+    timeoutMs: config.maxTrainSeconds * 1000,
+    jitterMs: 30_000,
+    onOutcome: (o) => {
+      if (o.status === "error")
+        log.warn({ scaler: o.target, kind: o.kind, err: o.error?.message }, "scaler forecast failed");
+      else if (o.status === "ok")
+        log.debug({ scaler: o.target, kind: o.kind, ms: o.durationMs }, "scaler forecast done");
+    },
+  });
+  let decisions: DecisionLog;
+  if (config.decisionLogPath) {
+    const file = new FileDecisionLog({
+      path: config.decisionLogPath,
+      onError: (err) =>
+        log.warn({ err: err instanceof Error ? err.message : String(err) }, "cannot write the decision log"),
+    });
+    const loaded = await file.load();
+    if (loaded.skipped > 0) log.warn(loaded, "decision log: malformed lines skipped");
+    decisions = file;
+  } else decisions = new MemoryDecisionLog();
+
+  const reconciler = new Reconciler({
+    cluster: new ClientNodeActuatorCluster(kc),
+    forecaster,
+    clock,
+    events: new EventRecorder({
+      sink: clientNodeEventSink(kc),
+      component: "foresight",
+      host: identity,
+      clock,
+      logger: log,
+    }),
+    decisions,
+    logger: log,
+    demandQuery: (scaler) => demandQuery(scaler, deps.externalSources),
+    retry: (fn) =>
+      retryKube(fn, {
+        onRetry: (err, attempt, delayMs) =>
+          log.debug(
+            { attempt, delayMs, err: err instanceof Error ? err.message : String(err) },
+            "Kubernetes write retried",
+          ),
+      }),
+  });
+  const le = config.leaderElection;
+  let elector: LeaderElector | undefined;
+  const scalers = predictiveScalerWatch(kc, log);
+  const controller = new Controller({
+    scalers,
+    reconciler,
+    forecaster,
+    logger: log,
+    isLeader: () => (elector ? elector.isLeader() : true),
+    tickMs: config.resyncInterval,
+  });
+  if (le.enabled) {
+    const namespace =
+      le.namespace ??
+      process.env.POD_NAMESPACE ??
+      kc.getContextObject(kc.getCurrentContext())?.namespace ??
+      "default";
+    elector = new LeaderElector({
+      store: clientNodeLeaseStore(kc),
+      namespace,
+      name: le.name,
+      identity,
+      leaseDurationMs: le.leaseDuration,
+      renewDeadlineMs: le.renewDeadline,
+      retryPeriodMs: le.retryPeriod,
+      clock,
+      onStartedLeading: () => controller.startedLeading(),
+      onStoppedLeading: () => controller.stoppedLeading(),
+      onNewLeader: (holder) => log.info({ leader: holder, self: holder === identity }, "controller leader"),
+      logger: log,
+    });
+  }
+  return {
+    scalers: () => scalers.list(),
+    decisions,
+    identity,
+    isLeader: () => (elector ? elector.isLeader() : true),
+    async start() {
+      await controller.start();
+      if (elector) elector.start();
+      else controller.startedLeading();
+      log.info({ identity, leaderElection: le.enabled }, "PredictiveScaler controller started");
+    },
+    async stop() {
+      await elector?.stop({ release: true });
+      await controller.stop();
+      await store.flush();
+      if (decisions instanceof FileDecisionLog) await decisions.flush();
+    },
+  };
+}
