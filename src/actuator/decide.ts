@@ -87,13 +87,27 @@ export function decide(input: DecideInput): Decision {
   const stepMs = ms(spec.history.step);
   const state = input.forecast;
 
-  const readiness = readinessGate(
+  // Before the first forecast run has finished there is nothing to judge yet: Pending, not a warning.
+  const readiness: Verdict =
     state === undefined
-      ? { ready: false, reason: "the first forecast run has not finished", needMoreSeconds: 0 }
-      : state.readiness.ready
-        ? { ready: true }
-        : { ready: false, reason: state.readiness.reason, needMoreSeconds: state.readiness.needMoreSeconds },
-  );
+      ? {
+          action: "fallback",
+          condition: {
+            type: "ForecastReady",
+            status: "Unknown",
+            reason: "Pending",
+            message: "the first forecast run has not finished",
+          },
+        }
+      : readinessGate(
+          state.readiness.ready
+            ? { ready: true }
+            : {
+                ready: false,
+                reason: state.readiness.reason,
+                needMoreSeconds: state.readiness.needMoreSeconds,
+              },
+        );
   const stale = staleDataGate({
     nowMs,
     lastDataMs: input.lastDataMs,
@@ -147,7 +161,7 @@ export function decide(input: DecideInput): Decision {
     conditions.unshift({
       type: "Ready",
       status: "False",
-      reason: "Fallback",
+      reason: state === undefined ? "Pending" : "Fallback",
       message: `${hold ? "holding the last applied value" : "reactive scaling only"}: ${why}`,
     });
     return {

@@ -48,10 +48,16 @@ export async function demandQuery(
     throw new Error(
       `spec.demand.metric.name: no external rule serves ${name} (check externalRules in the config, or use spec.demand.query)`,
     );
+  let selector: ReturnType<typeof parseLabelSelector>;
+  try {
+    selector = parseLabelSelector(selectorText(demand.metric.selector));
+  } catch (err) {
+    throw new Error(`spec.demand.metric.selector: ${(err as Error).message}`);
+  }
   const query = first.rule.externalQuery({
     seriesName: first.seriesName,
     namespace: scaler.metadata.namespace ?? "default",
-    selector: parseLabelSelector(selectorText(demand.metric.selector)),
+    selector,
   });
   return `sum(${query})`;
 }

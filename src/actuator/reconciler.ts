@@ -64,6 +64,12 @@ interface Memory {
   lastNodePods: number | undefined;
   /** Unknown until checked once: a floor left from an earlier mode or leader. */
   mayHoldFloor: boolean;
+  /** Newest demand sample seen, kept across failed reads (a blip must not look like no data at all). */
+  lastDataMs: number | undefined;
+  /** The status last written, newer than an informer copy that may lag behind our own writes. */
+  lastStatus: PredictiveScalerStatus | undefined;
+  /** The same for node reservations. */
+  mayHoldNodes: boolean;
 }
 
 const key = (namespace: string, name: string) => `${namespace}/${name}`;
@@ -92,10 +98,26 @@ function isoSeconds(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-function errorText(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  if (typeof err === "object" && err !== null && "body" in err)
-    return String((err as { body: unknown }).body);
+/**
+ * One line for a condition or log: the Kubernetes Status of an API error (client-node's ApiException
+ * message is the whole response, headers and date included), else the error's first line.
+ */
+export function errorText(err: unknown): string {
+  if (typeof err === "object" && err !== null && "body" in err) {
+    const { code, body } = err as { code?: unknown; body?: unknown };
+    let status: unknown = body;
+    try {
+      // client-node hands the body over as JSON text, sometimes JSON-encoded twice.
+      while (typeof status === "string") status = JSON.parse(status);
+    } catch {
+      status = undefined;
+    }
+    if (typeof status === "object" && status !== null && "message" in status) {
+      const { reason, message } = status as { reason?: unknown; message?: unknown };
+      return `HTTP ${String(code ?? "?")}${typeof reason === "string" ? ` ${reason}` : ""}: ${String(message)}`;
+    }
+  }
+  if (err instanceof Error) return err.message.split("\n")[0] ?? err.message;
   return String(err);
 }
 
@@ -128,7 +150,7 @@ export class Reconciler {
     }
     const checked = validatePredictiveScaler(object);
     if (!checked.ok) {
-      await this.#writeStatus(ref, object, {
+      await this.#writeStatus(ref, (object.status ?? {}) as Record<string, unknown>, {
         observedGeneration: object.metadata.generation,
         conditions: mergeConditions(
           (object.status as PredictiveScalerStatus | undefined)?.conditions,
@@ -181,7 +203,7 @@ export class Reconciler {
     const spec = scaler.spec;
     const now = clock.now();
     const memory = this.#memoryFor(id, object.metadata.generation);
-    const previous = scaler.status ?? {};
+    const previous = memory.lastStatus ?? scaler.status ?? {};
     const capacity = quantityValue(spec.capacityPerReplica);
     const stepMs = durationMs(spec.history.step);
 
@@ -189,7 +211,7 @@ export class Reconciler {
     try {
       query = await this.#deps.demandQuery(scaler);
     } catch (err) {
-      await this.#writeStatus(ref, object, {
+      await this.#writeStatus(ref, (object.status ?? {}) as Record<string, unknown>, {
         observedGeneration: object.metadata.generation,
         conditions: mergeConditions(
           previous.conditions,
@@ -234,8 +256,12 @@ export class Reconciler {
       if (i >= 0 && i < path.values.length) memory.accuracy.predict(next, path.values[i] as number);
     }
 
-    const lastDataMs = lastFinite(points);
-    const fresh = lastDataMs !== undefined && now - lastDataMs < spec.fallback.failureThreshold * stepMs;
+    const lastDataMs = Math.max(
+      lastFinite(points) ?? Number.NEGATIVE_INFINITY,
+      memory.lastDataMs ?? Number.NEGATIVE_INFINITY,
+    );
+    memory.lastDataMs = Number.isFinite(lastDataMs) ? lastDataMs : undefined;
+    const fresh = demandError === undefined && now - lastDataMs < spec.fallback.failureThreshold * stepMs;
     const latest = fresh ? latestValue(points) : undefined;
     const clamp = (r: number) => {
       const lower = Math.max(spec.minReplicas, r);
@@ -249,7 +275,7 @@ export class Reconciler {
       spec,
       nowMs: now,
       forecast: state,
-      lastDataMs,
+      lastDataMs: memory.lastDataMs,
       compared: memory.accuracy.compared(),
       reactiveReplicas: reactive,
       plannerState: memory.planner,
@@ -304,11 +330,17 @@ export class Reconciler {
       };
     }
     const owner = { uid: object.metadata.uid, name: scaler.metadata.name };
-    await run("nodes", () =>
-      spec.nodes.mode === "None"
-        ? removeNodes(cluster, namespace, scaler.metadata.name)
-        : applyNodes(cluster, namespace, scaler, owner, decision.nodePods),
-    );
+    if (spec.nodes.mode !== "None") {
+      memory.mayHoldNodes = true;
+      await run("nodes", () => applyNodes(cluster, namespace, scaler, owner, decision.nodePods));
+    } else if (memory.mayHoldNodes) {
+      // Reservations left by an earlier node mode (or leader) are removed, then not looked for again.
+      await run("nodes", async () => {
+        const removed = await removeNodes(cluster, namespace, scaler.metadata.name);
+        memory.mayHoldNodes = false;
+        return removed;
+      });
+    }
 
     const applied = results.find((r) => r.applied !== undefined)?.applied;
     if (decision.forecastReplicas !== undefined || !decision.usable)
@@ -335,7 +367,7 @@ export class Reconciler {
       isoSeconds(now),
       object.metadata.generation,
     );
-    await this.#report(scaler, object, id, decision, actions, merged, previous.conditions, failures);
+    await this.#report(scaler, object, id, decision, actions, merged, previous, failures);
 
     const lastAction = actions.at(-1);
     const status: PredictiveScalerStatus & Record<string, unknown> = {
@@ -375,7 +407,8 @@ export class Reconciler {
         : (previous.lastAction ?? null),
       metric: metric ?? null,
     } as PredictiveScalerStatus & Record<string, unknown>;
-    await this.#writeStatus(ref, object, status);
+    await this.#writeStatus(ref, previous as Record<string, unknown>, status);
+    memory.lastStatus = status;
   }
 
   async #report(
@@ -385,7 +418,7 @@ export class Reconciler {
     decision: Decision,
     actions: readonly { type: string; from?: number; to?: number; message: string }[],
     conditions: readonly Condition[],
-    before: readonly Condition[] | undefined,
+    previous: PredictiveScalerStatus,
     failures: readonly string[],
   ): Promise<void> {
     const { events, decisions, clock } = this.#deps;
@@ -427,9 +460,9 @@ export class Reconciler {
       });
     }
     const ready = conditions.find((c) => c.type === "Ready");
-    const wasReady = before?.find((c) => c.type === "Ready");
+    const wasReady = previous.conditions?.find((c) => c.type === "Ready");
     if (ready && (ready.reason !== wasReady?.reason || ready.status !== wasReady?.status)) {
-      if (ready.status === "False") {
+      if (ready.status === "False" && ready.reason !== "Pending") {
         decisions.append({
           atMs: now,
           scaler: id,
@@ -456,7 +489,7 @@ export class Reconciler {
     }
     if (
       spec.mode === "ForecastOnly" &&
-      decision.forecastReplicas !== (scaler.status?.recommendedReplicas ?? undefined)
+      decision.forecastReplicas !== (previous.recommendedReplicas ?? undefined)
     ) {
       decisions.append({
         atMs: now,
@@ -464,8 +497,8 @@ export class Reconciler {
         mode: spec.mode,
         action: "Recommend",
         applied: false,
-        ...(scaler.status?.recommendedReplicas !== undefined
-          ? { from: scaler.status.recommendedReplicas }
+        ...(previous.recommendedReplicas !== undefined && previous.recommendedReplicas !== null
+          ? { from: previous.recommendedReplicas }
           : {}),
         ...(decision.forecastReplicas !== undefined ? { to: decision.forecastReplicas } : {}),
         reason: why,
@@ -532,14 +565,20 @@ export class Reconciler {
         lastForecastReplicas: memory?.lastForecastReplicas,
         lastNodePods: memory?.lastNodePods,
         mayHoldFloor: true,
+        lastDataMs: memory?.lastDataMs,
+        lastStatus: undefined,
+        mayHoldNodes: true,
       };
       this.#memory.set(id, memory);
     }
     return memory;
   }
 
-  async #writeStatus(ref: ObjectRef, object: KubeObject, status: Record<string, unknown>): Promise<void> {
-    const before = (object.status ?? {}) as Record<string, unknown>;
+  async #writeStatus(
+    ref: ObjectRef,
+    before: Record<string, unknown>,
+    status: Record<string, unknown>,
+  ): Promise<void> {
     if (sameStatus(before, status)) return;
     await this.#deps.retry(() => this.#deps.cluster.patchStatus(ref, { status }));
   }

@@ -60,15 +60,43 @@ export function quantityValue(q: string | number): number {
   return Number(d.mantissa) * 10 ** d.exponent;
 }
 
+/** A label key (optional DNS prefix + name) and value, as apimachinery validates them. */
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const labelKey = z
+  .string()
+  .regex(LABEL_KEY, { message: "must be a label key (e.g. app or example.com/model)" });
+const labelValue = z
+  .string()
+  .max(63)
+  .regex(LABEL_VALUE, { message: "must be a label value: [A-Za-z0-9_.-], starting and ending alphanumeric" });
+
 const labelSelector = z.strictObject({
-  matchLabels: z.record(z.string(), z.string()).optional(),
+  matchLabels: z.record(labelKey, labelValue).optional(),
   matchExpressions: z
     .array(
-      z.strictObject({
-        key: z.string(),
-        operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"]),
-        values: z.array(z.string()).optional(),
-      }),
+      z
+        .strictObject({
+          key: labelKey,
+          operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"]),
+          values: z.array(labelValue).optional(),
+        })
+        .superRefine((e, ctx) => {
+          const n = e.values?.length ?? 0;
+          if ((e.operator === "In" || e.operator === "NotIn") && n === 0)
+            ctx.addIssue({
+              code: "custom",
+              path: ["values"],
+              message: `must be non-empty for operator ${e.operator}`,
+            });
+          if ((e.operator === "Exists" || e.operator === "DoesNotExist") && n > 0)
+            ctx.addIssue({
+              code: "custom",
+              path: ["values"],
+              message: `must be empty for operator ${e.operator}`,
+            });
+        }),
     )
     .optional(),
 });
