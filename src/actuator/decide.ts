@@ -23,6 +23,11 @@ export interface DecideInput {
   readonly compared: { readonly actuals: readonly number[]; readonly served: readonly number[] };
   /** What the reactive path asks now (0 where the HPA applies it itself). */
   readonly reactiveReplicas: number;
+  /**
+   * Mode Direct, where no HPA scales down gently: the demand now, planned for as a lower bound of the
+   * forecast over the lead time, so the reactive side's decreases also go through scaleDown.
+   */
+  readonly demandNow?: number;
   readonly plannerState: PlannerState;
   /** What the scaler last put in place (for `Hold`). */
   readonly lastForecastReplicas: number | undefined;
@@ -32,6 +37,11 @@ export interface DecideInput {
 
 export interface Decision {
   readonly usable: boolean;
+  /**
+   * No forecast run has finished yet (a new scaler, or a new leader): nothing is known, so whatever
+   * is in place stays as it is (no restore, no change) until the first run lands.
+   */
+  readonly pending: boolean;
   /** What the forecast asks now (after clamps and scale-down); undefined: it asks nothing (released). */
   readonly forecastReplicas: number | undefined;
   /** max(reactive, forecast). */
@@ -78,6 +88,16 @@ function nextPeakOf(path: ForecastPath, nowMs: number, horizonMs: number) {
     if (Number.isFinite(v) && (!best || v > best.value)) best = { value: v, atMs: Math.max(t, nowMs) };
   }
   return best;
+}
+
+/** The path with every step covering [now, now + lead] raised to at least `demand`. */
+function withDemandFloor(path: ForecastPath, nowMs: number, leadMs: number, demand: number): ForecastPath {
+  const stepMs = path.stepSeconds * 1000;
+  const values = Float64Array.from(path.values as ArrayLike<number>);
+  const a = Math.max(0, Math.floor((nowMs - path.startMs) / stepMs));
+  const b = Math.min(values.length - 1, Math.floor((nowMs + leadMs - path.startMs) / stepMs));
+  for (let i = a; i <= b; i++) values[i] = Math.max(values[i] as number, demand);
+  return { ...path, values };
 }
 
 export function decide(input: DecideInput): Decision {
@@ -154,6 +174,26 @@ export function decide(input: DecideInput): Decision {
       : undefined;
   const common = { ...(nextPeak ? { nextPeak } : {}), ...(model !== undefined ? { model } : {}) };
 
+  if (state === undefined) {
+    conditions.unshift({
+      type: "Ready",
+      status: "False",
+      reason: "Pending",
+      message: "waiting for the first forecast run; what is in place is left as it is",
+    });
+    return {
+      usable: false,
+      pending: true,
+      forecastReplicas: input.lastForecastReplicas,
+      desiredReplicas: Math.max(input.reactiveReplicas, input.lastForecastReplicas ?? 0),
+      nodePods: input.lastNodePods,
+      peak: Number.NaN,
+      reason: "waiting for the first forecast run",
+      conditions,
+      plannerState: input.plannerState,
+      ...common,
+    };
+  }
   if (tripped || !path) {
     const why = tripped?.condition?.message ?? "no forecast";
     const hold = spec.fallback.behavior === "Hold";
@@ -161,11 +201,12 @@ export function decide(input: DecideInput): Decision {
     conditions.unshift({
       type: "Ready",
       status: "False",
-      reason: state === undefined ? "Pending" : "Fallback",
+      reason: "Fallback",
       message: `${hold ? "holding the last applied value" : "reactive scaling only"}: ${why}`,
     });
     return {
       usable: false,
+      pending: false,
       forecastReplicas: held,
       desiredReplicas: Math.max(input.reactiveReplicas, held ?? 0),
       nodePods: hold ? input.lastNodePods : undefined,
@@ -178,7 +219,7 @@ export function decide(input: DecideInput): Decision {
   }
 
   const result = plan({
-    forecast: path,
+    forecast: input.demandNow === undefined ? path : withDemandFloor(path, nowMs, leadMs, input.demandNow),
     nowMs,
     capacityPerReplica: capacity,
     leadTimeMs: leadMs,
@@ -204,6 +245,7 @@ export function decide(input: DecideInput): Decision {
   conditions.unshift({ type: "Ready", status: "True", reason: "ForecastInUse", message: result.reason });
   return {
     usable: true,
+    pending: false,
     forecastReplicas: result.forecastReplicas,
     desiredReplicas: result.desiredReplicas,
     nodePods,

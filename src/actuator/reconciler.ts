@@ -278,6 +278,7 @@ export class Reconciler {
       lastDataMs: memory.lastDataMs,
       compared: memory.accuracy.compared(),
       reactiveReplicas: reactive,
+      ...(spec.mode === "Direct" && latest !== undefined ? { demandNow: latest } : {}),
       plannerState: memory.planner,
       lastForecastReplicas: memory.lastForecastReplicas,
       lastNodePods: memory.lastNodePods,
@@ -298,10 +299,12 @@ export class Reconciler {
       }
     };
     let metric: PredictiveScalerStatus["metric"] | undefined;
-    if (spec.mode === "Floor") {
+    // Pending (no forecast yet, e.g. just after a leader change): touch nothing, keep what is in place.
+    const acting = !decision.pending;
+    if (spec.mode === "Floor" && acting) {
       memory.mayHoldFloor = true;
       await run("floor", () => applyFloor(cluster, namespace, id, spec.targetRef, decision.forecastReplicas));
-    } else if (memory.mayHoldFloor) {
+    } else if (spec.mode !== "Floor" && memory.mayHoldFloor) {
       // A floor left by an earlier mode (or leader) is given back.
       await run("floor", async () => {
         const hpas = await hpasFor(cluster, namespace, spec.targetRef);
@@ -313,24 +316,30 @@ export class Reconciler {
         return { actions: result.actions };
       });
     }
-    if (spec.mode === "Direct") {
+    if (spec.mode === "Direct" && acting) {
       const want = latest === undefined ? undefined : decision.desiredReplicas;
       await run("scale", () => applyDirect(cluster, namespace, spec.targetRef, want));
     }
-    if (spec.mode === "Metric") {
+    if (spec.mode === "Metric" && !acting) metric = previous.metric ?? undefined;
+    if (spec.mode === "Metric" && acting) {
       const served = servedMetric(decision.forecastReplicas, capacity);
       results.push(applyMetric(previous.metric?.replicas, served));
+      // The status written last holds null for removed fields.
+      const last = previous.metric ?? undefined;
       const heartbeatDue =
-        previous.metric === undefined ||
-        previous.metric.replicas !== served.replicas ||
-        now - Date.parse(previous.metric.updateTime) >= Math.min(stepMs, 60_000);
+        last === undefined ||
+        last.replicas !== served.replicas ||
+        now - Date.parse(last.updateTime) >= Math.min(stepMs, 60_000);
       metric = {
         ...served,
-        updateTime: heartbeatDue ? isoSeconds(now) : (previous.metric?.updateTime ?? isoSeconds(now)),
+        updateTime: heartbeatDue ? isoSeconds(now) : (last?.updateTime ?? isoSeconds(now)),
       };
     }
     const owner = { uid: object.metadata.uid, name: scaler.metadata.name };
-    if (spec.nodes.mode !== "None") {
+    // ForecastOnly reserves nothing (it only records); it releases what an earlier mode reserved.
+    if (!acting) {
+      // nothing: reservations stay as they are until the first forecast
+    } else if (spec.nodes.mode !== "None" && spec.mode !== "ForecastOnly") {
       memory.mayHoldNodes = true;
       await run("nodes", () => applyNodes(cluster, namespace, scaler, owner, decision.nodePods));
     } else if (memory.mayHoldNodes) {
@@ -395,7 +404,8 @@ export class Reconciler {
           }
         : null,
       recommendedReplicas: decision.forecastReplicas ?? null,
-      appliedReplicas: spec.mode === "ForecastOnly" ? null : (applied ?? null),
+      appliedReplicas:
+        spec.mode === "ForecastOnly" ? null : acting ? (applied ?? null) : (previous.appliedReplicas ?? null),
       lastAction: lastAction
         ? {
             type: lastAction.type,

@@ -120,6 +120,11 @@ export class ScalerForecaster {
     return entry ? entry.scheduler.trigger(name, kind) : Promise.resolve(undefined);
   }
 
+  /** Whether a run is in flight. */
+  busy(): boolean {
+    return this.#inFlight.size > 0;
+  }
+
   /** Resolves when no run is in flight (tests and simulated time use it to wait for a forecast). */
   async idle(): Promise<void> {
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);

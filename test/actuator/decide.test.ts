@@ -242,7 +242,8 @@ describe("decide: guardrails", () => {
       ["Unknown", "Pending"],
     );
     assert.equal(condition(d, "Ready")?.reason, "Pending");
-    assert.match(condition(d, "Ready")?.message ?? "", /the first forecast run has not finished/);
+    assert.match(condition(d, "Ready")?.message ?? "", /first forecast run/);
+    assert.equal(d.pending, true, "what is in place is left alone");
   });
 
   it("StaleData: no demand sample for failureThreshold steps", () => {
@@ -422,5 +423,33 @@ describe("decide: never below the reactive path", () => {
       usable > 100 && fallbacks > 50,
       `both paths exercised (${usable} usable, ${fallbacks} fallback)`,
     );
+  });
+});
+
+describe("decide in mode Direct (demandNow)", () => {
+  const flat = forecast(P90.map(() => 100));
+  it("plans for the demand now when it is above the forecast", () => {
+    const d = decide(input({ forecast: ready(flat), demandNow: 1000, reactiveReplicas: 20 }));
+    assert.equal(d.forecastReplicas, 20, "1000 ÷ 50");
+    assert.equal(d.desiredReplicas, 20);
+  });
+
+  it("brings a fall of demand through scaleDown instead of dropping at once", () => {
+    const first = decide(input({ forecast: ready(flat), demandNow: 1000, reactiveReplicas: 20 }));
+    // Demand falls to 100 a minute later: the forecast side holds during the delay (default 10m).
+    const held = decide(
+      input({
+        forecast: ready(flat),
+        nowMs: T0 + MIN,
+        demandNow: 100,
+        reactiveReplicas: 2,
+        plannerState: first.plannerState,
+      }),
+    );
+    assert.equal(held.desiredReplicas, 20);
+    assert.match(held.reason, /held 20 during scale-down delay/);
+    // Without demandNow the same step would have dropped to the reactive 2 at once.
+    const unheld = decide(input({ forecast: ready(flat), nowMs: T0 + MIN, reactiveReplicas: 2 }));
+    assert.equal(unheld.desiredReplicas, 2);
   });
 });

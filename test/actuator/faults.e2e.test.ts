@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
-import { addHpa, DAY, eventually, NS, type Rig, scaler, startRig } from "./harness.js";
+import { addHpa, DAY, NS, type Rig, scaler, startRig } from "./harness.js";
 
 const STEP = 300_000;
 const HPA = "horizontalpodautoscalers.autoscaling";
@@ -102,9 +102,7 @@ async function deleteScaler(rig: Rig): Promise<void> {
     plural: "predictivescalers",
     name: "web",
   });
-  await rig.seen("web", (o) => o.metadata.deletionTimestamp !== undefined);
-  await rig.settle();
-  await eventually(() => (rig.facade.store.find(PSC, "web", NS) ? undefined : true));
+  await rig.gone("web");
 }
 
 describe("409 Conflict: the user edits the HPA just before our patch", () => {

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
-import { addHpa, DAY, eventually, NS, type Rig, scaler, startRig } from "./harness.js";
+import { addHpa, DAY, NS, type Rig, scaler, startRig } from "./harness.js";
 
 function hpaOf(rig: Rig) {
   return rig.facade.store.get("horizontalpodautoscalers.autoscaling", "web", NS);
@@ -96,11 +96,7 @@ describe("PredictiveScaler mode Floor against the simulated API", () => {
       plural: "predictivescalers",
       name: "web",
     });
-    await rig.seen("web", (o) => o.metadata.deletionTimestamp !== undefined);
-    await rig.settle();
-    await eventually(() =>
-      rig.facade.store.find("predictivescalers.foresight.dev", "web", NS) ? undefined : true,
-    );
+    await rig.gone("web");
     const hpa = hpaOf(rig);
     assert.deepEqual(hpa.spec, original.spec);
     assert.deepEqual(hpa.metadata.annotations ?? {}, original.annotations);

@@ -96,6 +96,8 @@ export interface Rig {
   advance(ms: number, stepMs?: number): Promise<void>;
   /** Reconcile every scaler after pending forecast runs. */
   settle(): Promise<void>;
+  /** After a DELETE: reconcile until the finalizer has run and the scaler is gone from the store. */
+  gone(name: string): Promise<void>;
   /** Wait until the controller's informer sees the scaler in this state. */
   seen(name: string, check?: (o: KubeObject) => boolean): Promise<KubeObject>;
   close(): Promise<void>;
@@ -200,11 +202,14 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     tickMs: 0,
   });
   await controller.start();
+  // Until a reconcile starts no forecast run (a new scaler's first run, a changed spec's retrain).
   const settle = async () => {
-    await forecaster.idle();
-    await controller.idle();
-    await controller.reconcileAll();
-    await controller.idle();
+    do {
+      await forecaster.idle();
+      await controller.idle();
+      await controller.reconcileAll();
+      await controller.idle();
+    } while (forecaster.busy());
   };
   return {
     facade,
@@ -216,6 +221,12 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     forecaster,
     controller,
     settle,
+    gone: async (name) => {
+      await eventually(async () => {
+        await settle();
+        return facade.store.find("predictivescalers.foresight.dev", name, NS) ? undefined : true;
+      });
+    },
     seen: (name, check) =>
       eventually(() => scalers.list().find((o) => o.metadata.name === name && (check ? check(o) : true))),
     async advance(ms, stepMs = 300_000) {

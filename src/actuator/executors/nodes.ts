@@ -8,7 +8,8 @@
  * - `ProvisioningRequest`: a new request when the forecast steps up past what is already requested
  *   (requests are immutable, so each step-up is a new one and older ones are deleted).
  * When nothing is needed any more the objects are removed. Objects of the other node modes are
- * removed too, so changing the mode never leaves reservations behind.
+ * removed too, so changing the mode never leaves reservations behind. In scaler mode ForecastOnly
+ * nothing is reserved (that mode only records what it would do).
  */
 import type { ActuatorCluster, KubeObject, ObjectRef } from "../cluster.js";
 import { isRecord } from "../cluster.js";
@@ -118,7 +119,19 @@ async function ensure(
     });
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+/** JSON with object keys sorted: the API server returns fields in its own order (limits before requests). */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (!isRecord(value)) return value;
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((k) => [k, canonical(value[k])]),
+  );
+}
+
+/** Equal as the API server would store them, whatever the order of their fields. */
+const same = (a: unknown, b: unknown) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 
 export async function applyNodes(
   cluster: ActuatorCluster,
@@ -130,6 +143,8 @@ export async function applyNodes(
   const spec = scaler.spec;
   const mode = spec.nodes.mode;
   const name = owner.name;
+  // ForecastOnly changes nothing: no reservation is made, and one left by an earlier mode is released.
+  if (spec.mode === "ForecastOnly") return removeNodes(cluster, namespace, name);
   const target = await cluster.get({
     apiVersion: spec.targetRef.apiVersion ?? "apps/v1",
     kind: spec.targetRef.kind,
@@ -166,6 +181,17 @@ export async function applyNodes(
         status: "False",
         reason: "InvalidPodShape",
         message: `cannot size reserved pods from ${spec.targetRef.kind}/${spec.targetRef.name}: ${(err as Error).message}`,
+      },
+    };
+  }
+  if (Object.keys(shape.requests).length === 0) {
+    return {
+      actions: others.actions,
+      refused: {
+        type: "Ready",
+        status: "False",
+        reason: "InvalidPodShape",
+        message: `the pods of ${spec.targetRef.kind}/${spec.targetRef.name} request no cpu, memory or nvidia.com/gpu, so a reservation would hold nothing; set spec.nodes.podShape`,
       },
     };
   }
