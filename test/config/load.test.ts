@@ -107,7 +107,7 @@ describe("bad configs name the line, column and path of each problem", () => {
         "12:14: rules[0].resources.overrides.pod.resource: Required",
         "12:16: rules[0].resources.overrides.pod.resourse: unknown field (allowed: group, resource)",
         "13:19: rules[0].metricsQuery: must not be empty",
-        "14:1: extraRules: unknown field (allowed: prometheus, adapter, rules, externalRules, resourceRules, forecast)",
+        "14:1: extraRules: unknown field (allowed: prometheus, adapter, rules, externalRules, resourceRules, forecast, actuator)",
       ]);
       assert.match(err.message, /\(7 problems; fix and retry\)/);
     });
@@ -315,3 +315,29 @@ function servedNames(rules: readonly DiscoveryRule[]): RegExp[] {
     return /^[\w:]+$/.test(literal) ? new RegExp(`^${escapeRegex(literal)}$`) : /.+/;
   });
 }
+
+describe("the actuator section", () => {
+  it("fills the controller's defaults", () => {
+    const config = parseConfigText("rules: []\n", "empty.yaml");
+    assert.equal(config.actuator.enabled, true);
+    assert.equal(config.actuator.resyncInterval, 30_000);
+    assert.deepEqual(
+      [config.actuator.leaderElection.name, config.actuator.leaderElection.leaseDuration],
+      ["foresight-controller", 15_000],
+    );
+  });
+
+  it("names a bad field with its line", () => {
+    const text = "actuator:\n  leaderElection:\n    leaseDuration: 5s\n    renewDeadline: 10s\n";
+    assert.throws(
+      () => parseConfigText(text, "bad.yaml"),
+      (err: Error) => {
+        assert.match(
+          err.message,
+          /bad\.yaml:3:\d+: actuator\.leaderElection\.leaseDuration: leaseDuration must be longer than renewDeadline/,
+        );
+        return true;
+      },
+    );
+  });
+});
