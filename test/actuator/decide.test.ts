@@ -8,6 +8,7 @@ import { type DecideInput, type Decision, decide } from "../../src/actuator/deci
 import { initialPlannerState } from "../../src/actuator/planner.js";
 import { validatePredictiveScalerSpec } from "../../src/actuator/spec.js";
 import type { PredictiveScalerSpec } from "../../src/actuator/types.js";
+import { seededRandom } from "../../src/forecast/random.js";
 import type { StoredForecast, TargetState } from "../../src/forecast/store.js";
 
 const MIN = 60_000;
@@ -366,20 +367,8 @@ describe("decide: fallback behavior", () => {
 });
 
 describe("decide: never below the reactive path", () => {
-  /** Deterministic PRNG (mulberry32), so a failure reproduces. */
-  function rng(seed: number) {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-    };
-  }
-
   it("desired = max(reactive, forecast) over random sequences of steps", () => {
-    const rand = rng(20260101);
+    const rand = seededRandom(20260101); // deterministic, so a failure reproduces
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
     let fallbacks = 0;
     let usable = 0;

@@ -6,11 +6,24 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
+import { CoreV1Api } from "@kubernetes/client-node";
 import { quantilePath } from "../../src/actuator/decide.js";
 import { forecastPeak } from "../../src/actuator/planner.js";
 import { SimClock } from "../../src/sim/cluster/simClock.js";
-import { addHpa, DAY, DemandSource, dailyDemand, NS, type Rig, START, scaler, startRig } from "./harness.js";
+import {
+  addHpa,
+  createScaler,
+  DAY,
+  DemandSource,
+  dailyDemand,
+  NS,
+  type Rig,
+  START,
+  scaler,
+  scalerCondition,
+  scalerStatus,
+  startRig,
+} from "./harness.js";
 
 const ID = `${NS}/web`;
 const HOUR = 3_600_000;
@@ -34,16 +47,6 @@ function deploymentReplicas(rig: Rig): number {
   return (rig.facade.store.get("deployments.apps", "web", NS).spec as { replicas: number }).replicas;
 }
 
-function status(rig: Rig): Record<string, unknown> {
-  const psc = rig.facade.store.find("predictivescalers.foresight.dev", "web", NS);
-  return (psc?.status ?? {}) as Record<string, unknown>;
-}
-
-function condition(rig: Rig, type: string) {
-  const conditions = (status(rig).conditions ?? []) as { type: string; status: string; reason: string }[];
-  return conditions.find((c) => c.type === type);
-}
-
 /** What the forecast alone asks now (p90 peak over the 10m lead time ÷ capacity), from the live forecast. */
 function forecastAsk(rig: Rig): number {
   const path = quantilePath(rig.forecaster.state(ID), 0.9);
@@ -51,18 +54,6 @@ function forecastAsk(rig: Rig): number {
   const now = rig.clock.now();
   const peak = forecastPeak(path, now, now + 10 * MINUTE);
   return Math.max(1, Math.ceil(peak / CAPACITY - 1e-9));
-}
-
-async function createScaler(rig: Rig, body: Record<string, unknown>): Promise<void> {
-  await rig.kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
-    group: "foresight.dev",
-    version: "v1alpha1",
-    namespace: NS,
-    plural: "predictivescalers",
-    body,
-  });
-  await rig.seen("web");
-  await rig.settle();
 }
 
 const scalePatches = (rig: Rig) =>
@@ -88,7 +79,7 @@ describe("PredictiveScaler mode Direct without an HPA", () => {
   });
 
   it("sets the Deployment's replicas through /scale ahead of the demand as time passes", async () => {
-    assert.equal(condition(rig, "Ready")?.status, "True", JSON.stringify(status(rig)));
+    assert.equal(scalerCondition(rig, "Ready")?.status, "True", JSON.stringify(scalerStatus(rig)));
     const samples: { t: number; replicas: number; need: number }[] = [];
     const record = () =>
       samples.push({
@@ -123,8 +114,8 @@ describe("PredictiveScaler mode Direct without an HPA", () => {
     assert.ok(earlier >= levels.length / 2, `ahead of demand for ${earlier} of ${levels.length} steps up`);
     const last = lastOf(samples);
     assert.ok(last.replicas >= 12, `at noon ${last.replicas} replicas: demand 600 ÷ 50 = 12`);
-    assert.equal(status(rig).appliedReplicas, last.replicas);
-    assert.equal((status(rig).lastAction as { type: string }).type, "Scale");
+    assert.equal(scalerStatus(rig).appliedReplicas, last.replicas);
+    assert.equal((scalerStatus(rig).lastAction as { type: string }).type, "Scale");
   });
 
   it("records each change as a Scale Event on the Deployment and in the decision log", async () => {
@@ -197,7 +188,7 @@ describe("PredictiveScaler mode Direct without an HPA", () => {
       reasons.some((r) => /scale-down rate-limited/.test(r)),
       "the rate limit is named",
     );
-    assert.equal(status(rig).appliedReplicas, end.replicas);
+    assert.equal(scalerStatus(rig).appliedReplicas, end.replicas);
   });
 });
 
@@ -215,14 +206,14 @@ describe("PredictiveScaler mode Direct on a workload with an HPA", () => {
 
   it("refuses with Ready=False HPAConflict and never writes the Deployment or its /scale", async () => {
     await rig.advance(HOUR);
-    const ready = condition(rig, "Ready");
+    const ready = scalerCondition(rig, "Ready");
     assert.equal(ready?.status, "False");
     assert.equal(ready?.reason, "HPAConflict");
-    assert.equal(condition(rig, "ForecastReady")?.status, "True", "the forecast itself is fine");
+    assert.equal(scalerCondition(rig, "ForecastReady")?.status, "True", "the forecast itself is fine");
     assert.equal(scalePatches(rig), 0);
     assert.equal(rig.facade.faults.count({ method: ["PUT", "PATCH"], path: /\/deployments\/web/ }), 0);
     assert.equal(deploymentReplicas(rig), 2);
-    assert.equal(status(rig).appliedReplicas ?? undefined, undefined);
+    assert.equal(scalerStatus(rig).appliedReplicas ?? undefined, undefined);
     const entries = rig.decisions.list(ID).items;
     assert.ok(!entries.some((e) => e.action === "Scale"));
     assert.ok(entries.some((e) => e.action === "Refused" && /HorizontalPodAutoscaler web/.test(e.reason)));

@@ -6,8 +6,18 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
-import { addHpa, DAY, NS, type Rig, scaler, startRig } from "./harness.js";
+import { CoreV1Api } from "@kubernetes/client-node";
+import {
+  addHpa,
+  createScaler,
+  DAY,
+  deleteScaler,
+  NS,
+  type Rig,
+  scaler,
+  scalerStatus,
+  startRig,
+} from "./harness.js";
 
 const STEP = 300_000;
 const HPA = "horizontalpodautoscalers.autoscaling";
@@ -32,12 +42,8 @@ function annotations(rig: Rig): Record<string, string> {
   return (hpa(rig).metadata.annotations ?? {}) as Record<string, string>;
 }
 
-function status(rig: Rig): Record<string, unknown> {
-  return (rig.facade.store.find(PSC, "web", NS)?.status ?? {}) as Record<string, unknown>;
-}
-
 function ready(rig: Rig): { status: string; reason: string; message: string } | undefined {
-  const conditions = (status(rig).conditions ?? []) as {
+  const conditions = (scalerStatus(rig).conditions ?? []) as {
     type: string;
     status: string;
     reason: string;
@@ -79,30 +85,11 @@ async function hpaRig(): Promise<Rig> {
   return rig;
 }
 
-async function createScaler(rig: Rig): Promise<void> {
-  await rig.kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
-    group: "foresight.dev",
-    version: "v1alpha1",
-    namespace: NS,
-    plural: "predictivescalers",
-    body: scaler("Floor"),
-  });
-  await rig.seen("web");
-  await rig.settle();
+async function createSynced(rig: Rig): Promise<void> {
+  await createScaler(rig, scaler("Floor"));
   await synced(rig);
   await rig.settle();
   await synced(rig);
-}
-
-async function deleteScaler(rig: Rig): Promise<void> {
-  await rig.kc.makeApiClient(CustomObjectsApi).deleteNamespacedCustomObject({
-    group: "foresight.dev",
-    version: "v1alpha1",
-    namespace: NS,
-    plural: "predictivescalers",
-    name: "web",
-  });
-  await rig.gone("web");
 }
 
 describe("409 Conflict: the user edits the HPA just before our patch", () => {
@@ -119,7 +106,7 @@ describe("409 Conflict: the user edits the HPA just before our patch", () => {
         });
       },
     });
-    await createScaler(rig);
+    await createSynced(rig);
   });
   after(async () => {
     await rig?.close();
@@ -134,7 +121,7 @@ describe("409 Conflict: the user edits the HPA just before our patch", () => {
     assert.equal(ann[OWNER_ANNOTATION], "shop");
     assert.equal(ann["foresight.dev/user-min-replicas"], "2");
     assert.equal(ann["foresight.dev/floor"], String(floor));
-    assert.equal(status(rig).appliedReplicas, floor);
+    assert.equal(scalerStatus(rig).appliedReplicas, floor);
   });
 
   it("got a real 409 once and wrote the floor exactly once", () => {
@@ -165,7 +152,7 @@ for (const codes of [
           status: code,
           ...(code === 429 ? { retryAfterSeconds: 1 } : {}),
         });
-      await createScaler(rig);
+      await createSynced(rig);
     });
     after(async () => {
       await rig?.close();
@@ -199,7 +186,7 @@ describe("a persistent 500 on the HPA patch", () => {
       times: Number.POSITIVE_INFINITY,
       message: "etcdserver: request timed out",
     });
-    await createScaler(rig);
+    await createSynced(rig);
   });
   after(async () => {
     await rig?.close();
@@ -210,7 +197,7 @@ describe("a persistent 500 on the HPA patch", () => {
     assert.equal(hpaPatches(rig, 200), 0);
     assert.deepEqual(hpaSpec(rig).minReplicas, 2, "nothing half-written");
     const r = ready(rig);
-    assert.equal(r?.status, "False", JSON.stringify(status(rig)));
+    assert.equal(r?.status, "False", JSON.stringify(scalerStatus(rig)));
     assert.equal(r?.reason, "ApiError");
     assert.match(r?.message ?? "", /^floor: .*etcdserver: request timed out/s);
     const errors = decisions(rig, "Error");
@@ -254,7 +241,7 @@ describe("the user changes minReplicas while a floor is held", () => {
   before(async () => {
     rig = await hpaRig();
     original = { spec: structuredClone(hpaSpec(rig)), annotations: structuredClone(annotations(rig)) };
-    await createScaler(rig);
+    await createSynced(rig);
   });
   after(async () => {
     await rig?.close();

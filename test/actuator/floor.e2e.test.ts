@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
-import { addHpa, DAY, NS, type Rig, scaler, startRig } from "./harness.js";
+import { addHpa, DAY, NS, type Rig, scaler, scalerCondition, scalerStatus, startRig } from "./harness.js";
 
 function hpaOf(rig: Rig) {
   return rig.facade.store.get("horizontalpodautoscalers.autoscaling", "web", NS);
@@ -13,16 +13,6 @@ function hpaOf(rig: Rig) {
 
 function minReplicas(rig: Rig): number {
   return (hpaOf(rig).spec as { minReplicas: number }).minReplicas;
-}
-
-function status(rig: Rig): Record<string, unknown> {
-  const psc = rig.facade.store.find("predictivescalers.foresight.dev", "web", NS);
-  return (psc?.status ?? {}) as Record<string, unknown>;
-}
-
-function condition(rig: Rig, type: string) {
-  const conditions = (status(rig).conditions ?? []) as { type: string; status: string; reason: string }[];
-  return conditions.find((c) => c.type === type);
 }
 
 describe("PredictiveScaler mode Floor against the simulated API", () => {
@@ -53,8 +43,8 @@ describe("PredictiveScaler mode Floor against the simulated API", () => {
     await rig.settle();
     const psc = rig.facade.store.get("predictivescalers.foresight.dev", "web", NS);
     assert.deepEqual(psc.metadata.finalizers, ["foresight.dev/cleanup"]);
-    assert.equal(condition(rig, "ForecastReady")?.status, "True");
-    assert.equal(condition(rig, "Ready")?.status, "True", JSON.stringify(status(rig)));
+    assert.equal(scalerCondition(rig, "ForecastReady")?.status, "True");
+    assert.equal(scalerCondition(rig, "Ready")?.status, "True", JSON.stringify(scalerStatus(rig)));
   });
 
   it("raises the HPA floor ahead of the peak and keeps the user's value in an annotation", async () => {
@@ -65,7 +55,7 @@ describe("PredictiveScaler mode Floor against the simulated API", () => {
     assert.equal(ann["foresight.dev/user-min-replicas"], "2");
     assert.equal(ann["foresight.dev/floor"], String(floor));
     assert.equal(ann["foresight.dev/scaler"], `${NS}/web`);
-    assert.equal(status(rig).appliedReplicas, floor);
+    assert.equal(scalerStatus(rig).appliedReplicas, floor);
     const entries = rig.decisions.list(`${NS}/web`).items;
     assert.ok(entries.some((e) => e.action === "SetFloor" && e.to === floor && e.applied));
     const events = await rig.kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: NS });

@@ -7,21 +7,21 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
-import { addHpa, DAY, dailyDemand, NS, type Rig, scaler, startRig } from "./harness.js";
+import {
+  addHpa,
+  DAY,
+  dailyDemand,
+  NS,
+  type Rig,
+  scaler,
+  scalerCondition,
+  scalerStatus,
+  startRig,
+} from "./harness.js";
 
 const ID = `${NS}/web`;
 const HOUR = 3_600_000;
 const WRITES = ["POST", "PUT", "PATCH", "DELETE"];
-
-function status(rig: Rig): Record<string, unknown> {
-  const psc = rig.facade.store.find("predictivescalers.foresight.dev", "web", NS);
-  return (psc?.status ?? {}) as Record<string, unknown>;
-}
-
-function condition(rig: Rig, type: string) {
-  const conditions = (status(rig).conditions ?? []) as { type: string; status: string; reason: string }[];
-  return conditions.find((c) => c.type === type);
-}
 
 describe("PredictiveScaler mode ForecastOnly against the simulated API", () => {
   let rig: Rig;
@@ -52,9 +52,9 @@ describe("PredictiveScaler mode ForecastOnly against the simulated API", () => {
     const recommended: number[] = [];
     for (let h = 0; h < 4; h++) {
       await rig.advance(HOUR, 10 * 60_000);
-      const s = status(rig);
-      assert.equal(condition(rig, "Ready")?.reason, "ForecastOnly", JSON.stringify(s));
-      assert.equal(condition(rig, "Ready")?.status, "True");
+      const s = scalerStatus(rig);
+      assert.equal(scalerCondition(rig, "Ready")?.reason, "ForecastOnly", JSON.stringify(s));
+      assert.equal(scalerCondition(rig, "Ready")?.status, "True");
       const r = s.recommendedReplicas as number;
       const need = Math.ceil(dailyDemand(rig.clock.now()) / 50);
       assert.ok(r >= need && r <= need + 3, `recommended ${r} for demand needing ${need} now`);
@@ -78,7 +78,7 @@ describe("PredictiveScaler mode ForecastOnly against the simulated API", () => {
       entries.every((e) => !e.applied),
       JSON.stringify(entries.filter((e) => e.applied)),
     );
-    assert.equal(recommends[0]?.to, status(rig).recommendedReplicas, "the newest matches the status");
+    assert.equal(recommends[0]?.to, scalerStatus(rig).recommendedReplicas, "the newest matches the status");
     for (const e of recommends) assert.ok(e.forecast === undefined || e.forecast.quantile === 0.9);
   });
 

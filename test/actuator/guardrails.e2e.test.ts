@@ -7,10 +7,23 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
+import { CoreV1Api } from "@kubernetes/client-node";
 import type { RangeSeries } from "../../src/metrics/source.js";
 import type { SimClock } from "../../src/sim/cluster/simClock.js";
-import { addHpa, DAY, DemandSource, dailyDemand, NS, type Rig, START, scaler, startRig } from "./harness.js";
+import {
+  addHpa,
+  createScaler,
+  DAY,
+  DemandSource,
+  dailyDemand,
+  NS,
+  type Rig,
+  START,
+  scaler,
+  scalerCondition,
+  scalerStatus,
+  startRig,
+} from "./harness.js";
 
 const STEP = 300_000;
 const HPA = "horizontalpodautoscalers.autoscaling";
@@ -41,19 +54,11 @@ function hpaAnnotations(rig: Rig): Record<string, string> {
   return (rig.facade.store.get(HPA, "web", NS).metadata.annotations ?? {}) as Record<string, string>;
 }
 
-function status(rig: Rig): Record<string, unknown> {
-  return (rig.facade.store.find(PSC, "web", NS)?.status ?? {}) as Record<string, unknown>;
-}
-
 interface Cond {
   type: string;
   status: string;
   reason: string;
   message: string;
-}
-
-function condition(rig: Rig, type: string): Cond | undefined {
-  return ((status(rig).conditions ?? []) as Cond[]).find((c) => c.type === type);
 }
 
 /**
@@ -73,16 +78,8 @@ async function synced(rig: Rig): Promise<void> {
   if (rv !== undefined) await rig.seen("web", (o) => o.metadata.resourceVersion === rv);
 }
 
-async function createScaler(rig: Rig, body: Record<string, unknown>): Promise<void> {
-  await rig.kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
-    group: "foresight.dev",
-    version: "v1alpha1",
-    namespace: NS,
-    plural: "predictivescalers",
-    body,
-  });
-  await rig.seen("web");
-  await rig.settle();
+async function createSynced(rig: Rig, body: Record<string, unknown>): Promise<void> {
+  await createScaler(rig, body);
   await synced(rig);
   await rig.settle();
   await synced(rig);
@@ -98,7 +95,7 @@ async function floorRig(extra: Record<string, unknown> = {}, hpaMax = 15): Promi
   const rig = await startRig();
   addHpa(rig.facade, 2, hpaMax);
   rig.clock.advance(DAY / 4);
-  await createScaler(rig, scaler("Floor", extra));
+  await createSynced(rig, scaler("Floor", extra));
   return rig;
 }
 
@@ -113,32 +110,32 @@ describe("readiness gate: less history than history.minimum", () => {
     rig = await startRig({ clock, source });
     addHpa(rig.facade, 2, 15);
     original = structuredClone(rig.facade.store.get(HPA, "web", NS));
-    await createScaler(rig, scaler("Floor"));
+    await createSynced(rig, scaler("Floor"));
   });
   after(async () => {
     await rig?.close();
   });
 
   it("says how much more history it needs, falls back and leaves the HPA untouched", async () => {
-    const ready = condition(rig, "ForecastReady");
-    assert.equal(ready?.status, "False", JSON.stringify(status(rig)));
+    const ready = scalerCondition(rig, "ForecastReady");
+    assert.equal(ready?.status, "False", JSON.stringify(scalerStatus(rig)));
     assert.equal(ready?.reason, "InsufficientHistory");
     assert.match(ready?.message ?? "", /needs \S+ more history/);
-    assert.equal(condition(rig, "Ready")?.status, "False");
-    assert.equal(condition(rig, "Ready")?.reason, "Fallback");
+    assert.equal(scalerCondition(rig, "Ready")?.status, "False");
+    assert.equal(scalerCondition(rig, "Ready")?.reason, "Fallback");
     const hpa = rig.facade.store.get(HPA, "web", NS);
     assert.deepEqual(hpa.spec, (original as { spec: unknown }).spec);
     assert.deepEqual(
       hpa.metadata.annotations,
       (original as { metadata: { annotations: unknown } }).metadata.annotations,
     );
-    assert.equal(status(rig).appliedReplicas ?? undefined, undefined);
+    assert.equal(scalerStatus(rig).appliedReplicas ?? undefined, undefined);
   });
 
   it("opens once enough history has arrived and then raises the floor", async () => {
     await step(rig, 8);
-    assert.equal(condition(rig, "ForecastReady")?.status, "True", JSON.stringify(status(rig)));
-    assert.equal(condition(rig, "Ready")?.status, "True");
+    assert.equal(scalerCondition(rig, "ForecastReady")?.status, "True", JSON.stringify(scalerStatus(rig)));
+    assert.equal(scalerCondition(rig, "Ready")?.status, "True");
     assert.ok(hpaSpec(rig).minReplicas > 2, `floor ${hpaSpec(rig).minReplicas}`);
   });
 });
@@ -157,25 +154,29 @@ for (const behavior of ["Release", "Hold"] as const) {
 
     it("holds a floor while data is fresh", () => {
       assert.ok(floor > 2, `floor ${floor} should be above the user's 2`);
-      assert.equal(condition(rig, "Ready")?.status, "True", JSON.stringify(status(rig)));
+      assert.equal(scalerCondition(rig, "Ready")?.status, "True", JSON.stringify(scalerStatus(rig)));
     });
 
     it("keeps using the forecast for fewer than failureThreshold missing steps", async () => {
       rig.source.silentAfterMs = rig.clock.now();
       await step(rig, 2);
-      assert.equal(condition(rig, "Ready")?.status, "True", JSON.stringify(condition(rig, "Ready")));
+      assert.equal(
+        scalerCondition(rig, "Ready")?.status,
+        "True",
+        JSON.stringify(scalerCondition(rig, "Ready")),
+      );
       assert.ok(hpaSpec(rig).minReplicas > 2);
       floor = hpaSpec(rig).minReplicas;
     });
 
     it(`trips StaleData after failureThreshold steps and ${behavior === "Release" ? "restores the user's minReplicas" : "keeps the last floor"}`, async () => {
       await step(rig, 2);
-      const degraded = condition(rig, "ForecastDegraded");
-      assert.equal(degraded?.status, "True", JSON.stringify(status(rig)));
+      const degraded = scalerCondition(rig, "ForecastDegraded");
+      assert.equal(degraded?.status, "True", JSON.stringify(scalerStatus(rig)));
       assert.equal(degraded?.reason, "StaleData");
       assert.match(degraded?.message ?? "", /no demand data for/);
-      assert.equal(condition(rig, "Ready")?.status, "False");
-      assert.equal(condition(rig, "Ready")?.reason, "Fallback");
+      assert.equal(scalerCondition(rig, "Ready")?.status, "False");
+      assert.equal(scalerCondition(rig, "Ready")?.reason, "Fallback");
       if (behavior === "Release") {
         assert.equal(hpaSpec(rig).minReplicas, 2);
         assert.equal(hpaAnnotations(rig)["foresight.dev/floor"], undefined);
@@ -189,7 +190,7 @@ for (const behavior of ["Release", "Hold"] as const) {
         // Demand keeps rising towards noon, but the held floor does not follow the forecast.
         await step(rig, 6);
         assert.equal(hpaSpec(rig).minReplicas, floor);
-        assert.equal(condition(rig, "Ready")?.reason, "Fallback");
+        assert.equal(scalerCondition(rig, "Ready")?.reason, "Fallback");
       }
     });
 
@@ -227,15 +228,23 @@ describe("metrics outage", () => {
     assert.ok(floor > 2);
     rig.source.outage = true;
     await step(rig);
-    assert.equal(condition(rig, "Ready")?.status, "True", JSON.stringify(condition(rig, "ForecastDegraded")));
+    assert.equal(
+      scalerCondition(rig, "Ready")?.status,
+      "True",
+      JSON.stringify(scalerCondition(rig, "ForecastDegraded")),
+    );
     assert.ok(hpaSpec(rig).minReplicas >= floor);
   });
 
   it("falls back after failureThreshold steps, to the user's minReplicas and never below it", async () => {
     rig.source.outage = true;
     await step(rig, 4);
-    assert.equal(condition(rig, "ForecastDegraded")?.reason, "StaleData", JSON.stringify(status(rig)));
-    assert.equal(condition(rig, "Ready")?.reason, "Fallback");
+    assert.equal(
+      scalerCondition(rig, "ForecastDegraded")?.reason,
+      "StaleData",
+      JSON.stringify(scalerStatus(rig)),
+    );
+    assert.equal(scalerCondition(rig, "Ready")?.reason, "Fallback");
     assert.equal(hpaSpec(rig).minReplicas, 2, "released to the user's 2, not to a made-up 0 or 1");
     await step(rig, 2);
     assert.equal(hpaSpec(rig).minReplicas, 2);
@@ -244,7 +253,7 @@ describe("metrics outage", () => {
   it("recovers when the metrics come back", async () => {
     rig.source.outage = false;
     await step(rig);
-    assert.equal(condition(rig, "Ready")?.status, "True", JSON.stringify(status(rig)));
+    assert.equal(scalerCondition(rig, "Ready")?.status, "True", JSON.stringify(scalerStatus(rig)));
     assert.ok(hpaSpec(rig).minReplicas > 2);
   });
 });
@@ -254,7 +263,7 @@ describe("metrics outage in mode Direct (no HPA)", () => {
   before(async () => {
     rig = await startRig();
     rig.clock.advance(DAY / 4);
-    await createScaler(rig, scaler("Direct"));
+    await createSynced(rig, scaler("Direct"));
   });
   after(async () => {
     await rig?.close();
@@ -270,8 +279,8 @@ describe("metrics outage in mode Direct (no HPA)", () => {
       await step(rig);
       assert.equal(replicas(), scaled, `step ${i}: replicas unchanged during the outage`);
     }
-    assert.equal(condition(rig, "Ready")?.reason, "Fallback");
-    assert.equal(condition(rig, "ForecastDegraded")?.reason, "StaleData");
+    assert.equal(scalerCondition(rig, "Ready")?.reason, "Fallback");
+    assert.equal(scalerCondition(rig, "ForecastDegraded")?.reason, "StaleData");
   });
 });
 
@@ -285,7 +294,7 @@ describe("accuracy gate: demand the forecast no longer covers", () => {
     const source = new DemandSource(clock, (t) => (t >= switchAt ? 2 : 1) * dailyDemand(t));
     rig = await startRig({ clock, source });
     addHpa(rig.facade, 2, 40);
-    await createScaler(rig, scaler("Floor", { maxReplicas: 40 }));
+    await createSynced(rig, scaler("Floor", { maxReplicas: 40 }));
   });
   after(async () => {
     await rig?.close();
@@ -293,8 +302,8 @@ describe("accuracy gate: demand the forecast no longer covers", () => {
 
   it("is undecided with fewer than 12 compared steps", async () => {
     await step(rig, 6);
-    const degraded = condition(rig, "ForecastDegraded");
-    assert.equal(degraded?.status, "Unknown", JSON.stringify(status(rig)));
+    const degraded = scalerCondition(rig, "ForecastDegraded");
+    assert.equal(degraded?.status, "Unknown", JSON.stringify(scalerStatus(rig)));
     assert.equal(degraded?.reason, "TooFewSteps");
   });
 
@@ -302,13 +311,13 @@ describe("accuracy gate: demand the forecast no longer covers", () => {
     let degraded: Cond | undefined;
     for (let i = 0; i < 12 && degraded?.reason !== "UnderPredicting"; i++) {
       await step(rig);
-      degraded = condition(rig, "ForecastDegraded");
+      degraded = scalerCondition(rig, "ForecastDegraded");
     }
-    assert.equal(degraded?.status, "True", JSON.stringify(status(rig)));
+    assert.equal(degraded?.status, "True", JSON.stringify(scalerStatus(rig)));
     assert.equal(degraded?.reason, "UnderPredicting");
     assert.match(degraded?.message ?? "", /exceeded the p90 forecast on \d+\.\d% of the last \d+ steps/);
-    assert.equal(condition(rig, "Ready")?.reason, "Fallback");
-    const accuracy = status(rig).accuracy as { underPredictionRate: number };
+    assert.equal(scalerCondition(rig, "Ready")?.reason, "Fallback");
+    const accuracy = scalerStatus(rig).accuracy as { underPredictionRate: number };
     assert.ok(accuracy.underPredictionRate > 0.2, JSON.stringify(accuracy));
     assert.equal(hpaSpec(rig).minReplicas, 2, "Release gives scaling back to the HPA");
     assert.ok(rig.decisions.list(`${NS}/web`).items.some((e) => e.action === "Fallback"));
@@ -323,7 +332,7 @@ describe("invalid spec the CRD accepts", () => {
     addHpa(rig.facade, 2, 15);
     original = structuredClone(rig.facade.store.get(HPA, "web", NS));
     rig.clock.advance(DAY / 4);
-    await createScaler(rig, scaler("Floor", { leadTime: "15m", horizon: "10m" }));
+    await createSynced(rig, scaler("Floor", { leadTime: "15m", horizon: "10m" }));
   });
   after(async () => {
     await rig?.close();
@@ -331,8 +340,8 @@ describe("invalid spec the CRD accepts", () => {
 
   it("sets Ready=False InvalidSpec naming the field and writes nothing to the HPA", async () => {
     await step(rig);
-    const ready = condition(rig, "Ready");
-    assert.equal(ready?.status, "False", JSON.stringify(status(rig)));
+    const ready = scalerCondition(rig, "Ready");
+    assert.equal(ready?.status, "False", JSON.stringify(scalerStatus(rig)));
     assert.equal(ready?.reason, "InvalidSpec");
     assert.match(ready?.message ?? "", /spec\.horizon: must be at least leadTime \(15m\)/);
     assert.deepEqual(rig.facade.store.get(HPA, "web", NS), original);
@@ -357,7 +366,7 @@ describe("maxReplicas caps", () => {
         seen.every((r) => r === 5),
         `floors ${seen}`,
       );
-      assert.equal(status(rig).recommendedReplicas, 5);
+      assert.equal(scalerStatus(rig).recommendedReplicas, 5);
     } finally {
       await rig.close();
     }
@@ -375,7 +384,7 @@ describe("maxReplicas caps", () => {
         seen.every((r) => r > 5 && r <= 7),
         `floors ${seen}`,
       );
-      assert.ok((status(rig).recommendedReplicas as number) > 7, JSON.stringify(status(rig)));
+      assert.ok((scalerStatus(rig).recommendedReplicas as number) > 7, JSON.stringify(scalerStatus(rig)));
       const set = rig.decisions.list(`${NS}/web`).items.find((e) => e.action === "SetFloor" && e.to === 7);
       assert.match(set?.reason ?? "", /capped by the HPA's maxReplicas 7/);
     } finally {

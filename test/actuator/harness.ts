@@ -6,7 +6,7 @@
  * cheap models, decision log, event recorder).
  */
 import { readFileSync } from "node:fs";
-import { KubeConfig } from "@kubernetes/client-node";
+import { CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { parse as parseYaml } from "yaml";
 import type { KubeObject } from "../../src/actuator/cluster.js";
 import { Controller } from "../../src/actuator/controller.js";
@@ -255,4 +255,52 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+export const PSC = "predictivescalers.foresight.dev";
+
+export interface Cond {
+  readonly type: string;
+  readonly status: string;
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** The scaler's status as stored (empty when there is none yet). */
+export function scalerStatus(rig: Rig, name = "web"): Record<string, unknown> {
+  return (rig.facade.store.find(PSC, name, NS)?.status ?? {}) as Record<string, unknown>;
+}
+
+export function scalerCondition(rig: Rig, type: string, name = "web"): Cond | undefined {
+  return ((scalerStatus(rig, name).conditions ?? []) as Cond[]).find((c) => c.type === type);
+}
+
+/** POST the scaler through client-node, as a user would. */
+export async function postScaler(rig: Rig, body: Record<string, unknown>): Promise<void> {
+  await rig.kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
+    group: "foresight.dev",
+    version: "v1alpha1",
+    namespace: NS,
+    plural: "predictivescalers",
+    body,
+  });
+}
+
+/** Create the scaler, wait for the controller to see it, and reconcile. */
+export async function createScaler(rig: Rig, body: Record<string, unknown>): Promise<void> {
+  await postScaler(rig, body);
+  await rig.seen((body.metadata as { name: string }).name);
+  await rig.settle();
+}
+
+/** DELETE the scaler and reconcile until its finalizer has run and it is gone. */
+export async function deleteScaler(rig: Rig, name = "web"): Promise<void> {
+  await rig.kc.makeApiClient(CustomObjectsApi).deleteNamespacedCustomObject({
+    group: "foresight.dev",
+    version: "v1alpha1",
+    namespace: NS,
+    plural: "predictivescalers",
+    name,
+  });
+  await rig.gone(name);
 }

@@ -10,7 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { CustomObjectsApi } from "@kubernetes/client-node";
 import { quantilePath } from "../../src/actuator/decide.js";
 import { forecastPeak } from "../../src/actuator/planner.js";
-import { DAY, NS, type Rig, scaler, startRig } from "./harness.js";
+import { DAY, deleteScaler, NS, type Rig, scaler, startRig } from "./harness.js";
 
 const ID = `${NS}/web`;
 const HOUR = 3_600_000;
@@ -106,17 +106,6 @@ function podSpecOf(template: unknown): { containers: Record<string, unknown>[]; 
 }
 
 const at = (rig: Rig) => new Date(rig.clock.now()).toISOString().slice(11, 16);
-
-async function deleteScaler(rig: Rig): Promise<void> {
-  await rig.kc.makeApiClient(CustomObjectsApi).deleteNamespacedCustomObject({
-    group: "foresight.dev",
-    version: "v1alpha1",
-    namespace: NS,
-    plural: "predictivescalers",
-    name: "web",
-  });
-  await rig.gone("web");
-}
 
 describe("nodes.mode CapacityBuffer", () => {
   let rig: Rig;
