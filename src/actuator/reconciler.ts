@@ -434,12 +434,20 @@ export class Reconciler {
     const { events, decisions, clock } = this.#deps;
     const spec = scaler.spec;
     const now = clock.now();
-    const regarding = {
+    const regarding: Parameters<EventsPort["record"]>[0]["regarding"] = {
       apiVersion: spec.targetRef.apiVersion ?? "apps/v1",
       kind: spec.targetRef.kind,
       name: spec.targetRef.name,
       namespace: scaler.metadata.namespace ?? "default",
     };
+    if (actions.length > 0) {
+      // kubectl describe finds a workload's events by its uid.
+      const uid = await this.#deps.cluster
+        .get(regarding)
+        .then((o) => o?.metadata.uid)
+        .catch(() => undefined);
+      if (uid !== undefined) regarding.uid = uid;
+    }
     const forecast = Number.isFinite(decision.peak)
       ? {
           value: decision.peak,

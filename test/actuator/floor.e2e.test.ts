@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
+import { kubectlAvailable, kubectlFor } from "../harness/kubectl.js";
 import { addHpa, DAY, NS, type Rig, scaler, scalerCondition, scalerStatus, startRig } from "./harness.js";
 
 function hpaOf(rig: Rig) {
@@ -63,6 +64,23 @@ describe("PredictiveScaler mode Floor against the simulated API", () => {
     assert.ok(setFloor, "an Event on the target says what changed");
     assert.equal(setFloor.involvedObject.kind, "Deployment");
     assert.match(setFloor.message ?? "", /minReplicas 2 → \d+.*p90 peak/);
+  });
+
+  it("kubectl describe shows the change among the Deployment's events", {
+    skip: !kubectlAvailable() && "no kubectl",
+  }, async () => {
+    const kubectl = await kubectlFor(rig.facade);
+    try {
+      const described = await kubectl.run("describe", "deployment", "web", "-n", NS);
+      assert.equal(described.code, 0, described.stderr);
+      const events = described.stdout.slice(described.stdout.indexOf("Events:"));
+      assert.match(
+        events,
+        /Normal\s+SetFloor\s+\S+\s+foresight\s+PredictiveScaler web raised HPA web minReplicas 2 → \d+/,
+      );
+    } finally {
+      await kubectl.cleanup();
+    }
   });
 
   it("follows the forecast through the day: up towards noon, down in the evening", async () => {

@@ -28,7 +28,7 @@ import {
 } from "./extraValidation.js";
 import { isPlainObject } from "./objects.js";
 import type { ResourceType } from "./resourceTypes.js";
-import { ALL_VERBS, section } from "./typeHelpers.js";
+import { ALL_VERBS, field, fieldLabels, section } from "./typeHelpers.js";
 
 /** autoscaling/v2 `GenerateHPAScaleUpRules` / `GenerateHPAScaleDownRules`: fill what is missing. */
 function defaultRules(behavior: Record<string, unknown>, key: "scaleUp" | "scaleDown"): void {
@@ -98,6 +98,22 @@ export const EXTRA_RESOURCE_TYPES: readonly ResourceType[] = [
     generationFrom: [],
     printColumns: CORE_EVENT_COLUMNS,
     validate: validateCoreEvent,
+    // The apiserver's field labels of core Events: kubectl describe selects a workload's events by these.
+    fieldLabels: {
+      ...fieldLabels([
+        "involvedObject.kind",
+        "involvedObject.namespace",
+        "involvedObject.name",
+        "involvedObject.uid",
+        "involvedObject.apiVersion",
+        "involvedObject.resourceVersion",
+        "involvedObject.fieldPath",
+        "reason",
+        "reportingComponent",
+        "type",
+      ]),
+      source: (obj) => field(obj, "source.component"),
+    },
   },
   {
     ...namespacedBase,
