@@ -103,10 +103,15 @@ export interface Rig {
   close(): Promise<void>;
 }
 
+/** Install the PredictiveScaler CRD into a simulated API's store. */
+export function installCrd(store: KubeFacade["store"]): void {
+  store.create("customresourcedefinitions.apiextensions.k8s.io", structuredClone(CRD));
+}
+
 export async function startFacade(): Promise<KubeFacade> {
   const facade = await startKubeFacade();
   facade.store.addNamespace(NS);
-  facade.store.create("customresourcedefinitions.apiextensions.k8s.io", CRD);
+  installCrd(facade.store);
   facade.store.addDeployment({ namespace: NS, name: "web", replicas: 2, selector: { app: "web" } });
   return facade;
 }
