@@ -7,13 +7,14 @@
  * timeouts), and each is idempotent: the desired state is computed again from what is read.
  */
 import type { Clock } from "../clock.js";
-import { formatDurationMs, parseDurationMs } from "../config/duration.js";
+import { parseDurationMs } from "../config/duration.js";
 import type { Point } from "../forecast/history.js";
 import type { Logger } from "../telemetry/logger.js";
 import { AccuracyTracker } from "./accuracy.js";
+import { errorText } from "./apiErrors.js";
 import type { ActuatorCluster, KubeObject, ObjectRef } from "./cluster.js";
-import { mergeConditions } from "./conditions.js";
-import { type Decision, decide, quantilePath } from "./decide.js";
+import { isoSeconds, mergeConditions } from "./conditions.js";
+import { decide, quantilePath } from "./decide.js";
 import type { DecisionLog } from "./decisionLog.js";
 import { applyDirect } from "./executors/direct.js";
 import { applyFloor, SCALER_ANNOTATION } from "./executors/floor.js";
@@ -22,23 +23,14 @@ import { applyMetric, servedMetric } from "./executors/metric.js";
 import { applyNodes, removeNodes } from "./executors/nodes.js";
 import type { ExecResult } from "./executors/types.js";
 import { initialPlannerState, type PlannerState } from "./planner.js";
+import { type EventsPort, reportDecision } from "./report.js";
 import type { ScalerForecaster, ScalerForecastTarget } from "./scalerForecaster.js";
 import { formatFieldErrors, quantityValue, validatePredictiveScaler } from "./spec.js";
-import type { Condition, PredictiveScaler, PredictiveScalerStatus } from "./types.js";
+import { buildStatus, sameStatus } from "./statusOf.js";
+import type { PredictiveScaler, PredictiveScalerStatus } from "./types.js";
 import { PREDICTIVE_SCALER_API_VERSION, PREDICTIVE_SCALER_KIND } from "./types.js";
 
 export const FINALIZER = "foresight.dev/cleanup";
-
-/** The Event port (src/kube/events.ts EventRecorder): best effort, never throws. */
-export interface EventsPort {
-  record(input: {
-    regarding: { apiVersion: string; kind: string; name: string; namespace: string; uid?: string };
-    type: "Normal" | "Warning";
-    reason: string;
-    message: string;
-    action?: string;
-  }): Promise<void>;
-}
 
 export type Retry = <T>(fn: (attempt: number) => Promise<T>) => Promise<T>;
 
@@ -94,32 +86,7 @@ function latestValue(points: readonly Point[]): number | undefined {
   return undefined;
 }
 
-function isoSeconds(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-
-/**
- * One line for a condition or log: the Kubernetes Status of an API error (client-node's ApiException
- * message is the whole response, headers and date included), else the error's first line.
- */
-export function errorText(err: unknown): string {
-  if (typeof err === "object" && err !== null && "body" in err) {
-    const { code, body } = err as { code?: unknown; body?: unknown };
-    let status: unknown = body;
-    try {
-      // client-node hands the body over as JSON text, sometimes JSON-encoded twice.
-      while (typeof status === "string") status = JSON.parse(status);
-    } catch {
-      status = undefined;
-    }
-    if (typeof status === "object" && status !== null && "message" in status) {
-      const { reason, message } = status as { reason?: unknown; message?: unknown };
-      return `HTTP ${String(code ?? "?")}${typeof reason === "string" ? ` ${reason}` : ""}: ${String(message)}`;
-    }
-  }
-  if (err instanceof Error) return err.message.split("\n")[0] ?? err.message;
-  return String(err);
-}
+export type { EventsPort };
 
 export class Reconciler {
   readonly #deps: ReconcilerDeps;
@@ -376,153 +343,24 @@ export class Reconciler {
       isoSeconds(now),
       object.metadata.generation,
     );
-    await this.#report(scaler, object, id, decision, actions, merged, previous, failures);
+    await reportDecision(this.#deps, scaler, object, id, decision, actions, merged, previous, failures);
 
-    const lastAction = actions.at(-1);
-    const status: PredictiveScalerStatus & Record<string, unknown> = {
-      observedGeneration: object.metadata.generation,
+    const status = buildStatus({
+      generation: object.metadata.generation,
       conditions: merged,
-      ...(decision.model !== undefined ? { model: decision.model } : {}),
-      history: {
-        available: formatDurationMs((state?.forecast?.data.points ?? 0) * stepMs),
-        required: spec.history.minimum,
-      },
-      ...(summary
-        ? {
-            accuracy: {
-              pinball: round(summary.pinball),
-              coverage: round(summary.coverage),
-              underPredictionRate: round(summary.underPredictionRate),
-            },
-          }
-        : {}),
-      nextPeak: decision.nextPeak
-        ? {
-            value: round(decision.nextPeak.value),
-            replicas: decision.nextPeak.replicas,
-            at: isoSeconds(decision.nextPeak.atMs),
-          }
-        : null,
-      recommendedReplicas: decision.forecastReplicas ?? null,
-      appliedReplicas:
-        spec.mode === "ForecastOnly" ? null : acting ? (applied ?? null) : (previous.appliedReplicas ?? null),
-      lastAction: lastAction
-        ? {
-            type: lastAction.type,
-            time: isoSeconds(now),
-            ...(lastAction.from !== undefined ? { from: lastAction.from } : {}),
-            ...(lastAction.to !== undefined ? { to: lastAction.to } : {}),
-            message: lastAction.message,
-          }
-        : (previous.lastAction ?? null),
-      metric: metric ?? null,
-    } as PredictiveScalerStatus & Record<string, unknown>;
+      decision,
+      spec,
+      historyPoints: state?.forecast?.data.points ?? 0,
+      ...(summary ? { accuracy: summary } : {}),
+      applied:
+        spec.mode === "ForecastOnly" ? undefined : acting ? applied : (previous.appliedReplicas ?? undefined),
+      lastAction: actions.at(-1),
+      previous,
+      metric,
+      nowMs: now,
+    });
     await this.#writeStatus(ref, previous as Record<string, unknown>, status);
     memory.lastStatus = status;
-  }
-
-  async #report(
-    scaler: PredictiveScaler,
-    object: KubeObject,
-    id: string,
-    decision: Decision,
-    actions: readonly { type: string; from?: number; to?: number; message: string }[],
-    conditions: readonly Condition[],
-    previous: PredictiveScalerStatus,
-    failures: readonly string[],
-  ): Promise<void> {
-    const { events, decisions, clock } = this.#deps;
-    const spec = scaler.spec;
-    const now = clock.now();
-    const regarding: Parameters<EventsPort["record"]>[0]["regarding"] = {
-      apiVersion: spec.targetRef.apiVersion ?? "apps/v1",
-      kind: spec.targetRef.kind,
-      name: spec.targetRef.name,
-      namespace: scaler.metadata.namespace ?? "default",
-    };
-    if (actions.length > 0) {
-      // kubectl describe finds a workload's events by its uid.
-      const uid = await this.#deps.cluster
-        .get(regarding)
-        .then((o) => o?.metadata.uid)
-        .catch(() => undefined);
-      if (uid !== undefined) regarding.uid = uid;
-    }
-    const forecast = Number.isFinite(decision.peak)
-      ? {
-          value: decision.peak,
-          quantile: spec.quantile,
-          horizon: spec.leadTime,
-          ...(decision.model !== undefined ? { model: decision.model } : {}),
-        }
-      : undefined;
-    const why = `${decision.reason}${decision.model !== undefined ? ` (model ${decision.model})` : ""}`;
-    for (const action of actions) {
-      decisions.append({
-        atMs: now,
-        scaler: id,
-        mode: spec.mode,
-        action: action.type,
-        applied: true,
-        ...(action.from !== undefined ? { from: action.from } : {}),
-        ...(action.to !== undefined ? { to: action.to } : {}),
-        reason: `${action.message}: ${why}`,
-        ...(forecast ? { forecast } : {}),
-      });
-      await events.record({
-        regarding,
-        type: "Normal",
-        reason: action.type,
-        message: `PredictiveScaler ${scaler.metadata.name} ${action.message}: ${why}`,
-        action: action.type,
-      });
-    }
-    const ready = conditions.find((c) => c.type === "Ready");
-    const wasReady = previous.conditions?.find((c) => c.type === "Ready");
-    if (ready && (ready.reason !== wasReady?.reason || ready.status !== wasReady?.status)) {
-      if (ready.status === "False" && ready.reason !== "Pending") {
-        decisions.append({
-          atMs: now,
-          scaler: id,
-          mode: spec.mode,
-          action:
-            ready.reason === "Fallback" ? "Fallback" : ready.reason === "ApiError" ? "Error" : "Refused",
-          applied: false,
-          reason: ready.message,
-          ...(failures.length > 0 ? { error: failures.join("; ") } : {}),
-        });
-        await events.record({
-          regarding: {
-            apiVersion: PREDICTIVE_SCALER_API_VERSION,
-            kind: PREDICTIVE_SCALER_KIND,
-            name: scaler.metadata.name,
-            namespace: regarding.namespace,
-            ...(object.metadata.uid !== undefined ? { uid: object.metadata.uid } : {}),
-          },
-          type: "Warning",
-          reason: ready.reason,
-          message: ready.message,
-        });
-      }
-    }
-    if (
-      spec.mode === "ForecastOnly" &&
-      decision.forecastReplicas !== (previous.recommendedReplicas ?? undefined)
-    ) {
-      decisions.append({
-        atMs: now,
-        scaler: id,
-        mode: spec.mode,
-        action: "Recommend",
-        applied: false,
-        ...(previous.recommendedReplicas !== undefined && previous.recommendedReplicas !== null
-          ? { from: previous.recommendedReplicas }
-          : {}),
-        ...(decision.forecastReplicas !== undefined ? { to: decision.forecastReplicas } : {}),
-        reason: why,
-        ...(forecast ? { forecast } : {}),
-      });
-    }
   }
 
   async #finalize(object: KubeObject, id: string, ref: ObjectRef): Promise<void> {
@@ -600,21 +438,4 @@ export class Reconciler {
     if (sameStatus(before, status)) return;
     await this.#deps.retry(() => this.#deps.cluster.patchStatus(ref, { status }));
   }
-}
-
-function round(x: number): number {
-  return Number(x.toPrecision(6));
-}
-
-/** Equal once nulls (removals) and absent fields are treated alike. */
-function sameStatus(before: Record<string, unknown>, next: Record<string, unknown>): boolean {
-  const clean = (o: Record<string, unknown>) =>
-    JSON.stringify(
-      Object.fromEntries(
-        Object.entries(o)
-          .filter(([, v]) => v !== null && v !== undefined)
-          .sort(([a], [b]) => a.localeCompare(b)),
-      ),
-    );
-  return clean(before) === clean(next);
 }

@@ -1,0 +1,85 @@
+/**
+ * A PredictiveScaler's status from one reconcile: conditions, the chosen model, history against the
+ * readiness minimum, recent accuracy, the next peak, recommended and applied replicas, the last
+ * action and the served metric. Removed fields are written as null (a merge patch removes them).
+ */
+import { formatDurationMs, parseDurationMs } from "../config/duration.js";
+import type { AccuracySummary } from "./accuracy.js";
+import { isoSeconds } from "./conditions.js";
+import type { Decision } from "./decide.js";
+import type { ExecutedAction } from "./executors/types.js";
+import type { Condition, PredictiveScalerSpec, PredictiveScalerStatus } from "./types.js";
+
+export interface StatusInput {
+  readonly generation: number | undefined;
+  readonly conditions: Condition[];
+  readonly decision: Decision;
+  readonly spec: PredictiveScalerSpec;
+  /** Points of history the forecast was trained on. */
+  readonly historyPoints: number;
+  readonly accuracy?: AccuracySummary;
+  /** What is in place now (undefined: nothing, or ForecastOnly). */
+  readonly applied: number | undefined;
+  readonly lastAction: ExecutedAction | undefined;
+  readonly previous: PredictiveScalerStatus;
+  readonly metric: PredictiveScalerStatus["metric"] | undefined;
+  readonly nowMs: number;
+}
+
+export type StatusDocument = PredictiveScalerStatus & Record<string, unknown>;
+
+export function buildStatus(input: StatusInput): StatusDocument {
+  const { decision, spec, accuracy: summary, lastAction, previous, nowMs } = input;
+  const stepMs = parseDurationMs(spec.history.step) ?? 0;
+  return {
+    observedGeneration: input.generation,
+    conditions: input.conditions,
+    ...(decision.model !== undefined ? { model: decision.model } : {}),
+    history: { available: formatDurationMs(input.historyPoints * stepMs), required: spec.history.minimum },
+    ...(summary
+      ? {
+          accuracy: {
+            pinball: round(summary.pinball),
+            coverage: round(summary.coverage),
+            underPredictionRate: round(summary.underPredictionRate),
+          },
+        }
+      : {}),
+    nextPeak: decision.nextPeak
+      ? {
+          value: round(decision.nextPeak.value),
+          replicas: decision.nextPeak.replicas,
+          at: isoSeconds(decision.nextPeak.atMs),
+        }
+      : null,
+    recommendedReplicas: decision.forecastReplicas ?? null,
+    appliedReplicas: input.applied ?? null,
+    lastAction: lastAction
+      ? {
+          type: lastAction.type,
+          time: isoSeconds(nowMs),
+          ...(lastAction.from !== undefined ? { from: lastAction.from } : {}),
+          ...(lastAction.to !== undefined ? { to: lastAction.to } : {}),
+          message: lastAction.message,
+        }
+      : (previous.lastAction ?? null),
+    metric: input.metric ?? null,
+  } as StatusDocument;
+}
+
+function round(x: number): number {
+  return Number(x.toPrecision(6));
+}
+
+/** Equal once nulls (removals) and absent fields are treated alike. */
+export function sameStatus(before: Record<string, unknown>, next: Record<string, unknown>): boolean {
+  const clean = (o: Record<string, unknown>) =>
+    JSON.stringify(
+      Object.fromEntries(
+        Object.entries(o)
+          .filter(([, v]) => v !== null && v !== undefined)
+          .sort(([a], [b]) => a.localeCompare(b)),
+      ),
+    );
+  return clean(before) === clean(next);
+}
