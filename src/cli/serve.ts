@@ -42,6 +42,8 @@ export interface ServeOptions {
   readonly tlsKeyFile?: string;
   /** The Kubernetes connection, or undefined to run without one. */
   readonly kube: KubeConfigChoice | undefined;
+  /** The metrics source; default a PrometheusSource built from `config.prometheus`. */
+  readonly source?: MetricsSource;
 }
 
 export interface RunningServer {
@@ -53,16 +55,18 @@ export interface RunningServer {
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   const { config, logger } = options;
   const metrics = createSelfMetrics();
-  const source = new PrometheusSource({
-    config: config.prometheus,
-    logger,
-    metrics: {
-      onQuery: (e) => {
-        metrics.queryDuration.observe({ endpoint: e.endpoint, outcome: e.outcome }, e.durationMs / 1000);
-        if (e.outcome !== "ok") metrics.queryErrors.inc({ endpoint: e.endpoint, kind: e.outcome });
+  const source =
+    options.source ??
+    new PrometheusSource({
+      config: config.prometheus,
+      logger,
+      metrics: {
+        onQuery: (e) => {
+          metrics.queryDuration.observe({ endpoint: e.endpoint, outcome: e.outcome }, e.durationMs / 1000);
+          if (e.outcome !== "ok") metrics.queryErrors.inc({ endpoint: e.endpoint, kind: e.outcome });
+        },
       },
-    },
-  });
+    });
   const kube = options.kube;
   const informers = kube
     ? new InformerFactory({
