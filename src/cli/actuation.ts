@@ -14,7 +14,7 @@ import { Reconciler } from "../actuator/reconciler.js";
 import { ScalerForecaster } from "../actuator/scalerForecaster.js";
 import type { Clock } from "../clock.js";
 import type { ActuatorConfig } from "../config/schema.js";
-import { systemTimers } from "../forecast/scheduler.js";
+import { systemTimers, type Timers } from "../forecast/scheduler.js";
 import { ForecastStore } from "../forecast/store.js";
 import { ClientNodeActuatorCluster } from "../kube/actuatorClient.js";
 import { clientNodeEventSink, EventRecorder } from "../kube/events.js";
@@ -42,6 +42,8 @@ export interface ActuationDeps {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly externalSources?: ExternalSources;
+  /** Timers of forecast schedules; default node-cron and intervals (the demo runs them on simulated time). */
+  readonly timers?: Timers;
 }
 
 /** The replica's identity in the Lease: the pod name (hostname) and a random suffix, as client-go does. */
@@ -78,7 +80,7 @@ export async function startActuation(deps: ActuationDeps): Promise<Actuation> {
     source: deps.source,
     store,
     clock,
-    timers: systemTimers,
+    timers: deps.timers ?? systemTimers,
     forecast: forecastSeries,
     prepare: prepareSeries,
     models,

@@ -10,7 +10,7 @@ import type { ForecastConfig } from "../config/schema.js";
 import { FORECAST_METRIC, forecastMetricValues } from "../forecast/forecastMetric.js";
 import { HistoryCache } from "../forecast/history.js";
 import { type ForecastTarget, runTarget } from "../forecast/runner.js";
-import { ForecastScheduler, systemTimers, TimeoutError } from "../forecast/scheduler.js";
+import { ForecastScheduler, systemTimers, TimeoutError, type Timers } from "../forecast/scheduler.js";
 import { registerForecastMetrics } from "../forecast/selfMetrics.js";
 import { ForecastStore } from "../forecast/store.js";
 import type { MetricsSource } from "../metrics/source.js";
@@ -37,6 +37,8 @@ export async function startForecasting(deps: {
   logger: Logger;
   metrics: SelfMetrics;
   clock: Clock;
+  /** Default node-cron and intervals. */
+  timers?: Timers;
 }): Promise<Forecasting> {
   const { config, source, logger, clock } = deps;
   const log = logger.child({ component: "forecast" });
@@ -83,7 +85,7 @@ export async function startForecasting(deps: {
   const selfMetrics = registerForecastMetrics(deps.metrics.registry, { store, clock });
   const scheduler = new ForecastScheduler({
     targets: [...targets.values()],
-    timers: systemTimers,
+    timers: deps.timers ?? systemTimers,
     clock,
     timeoutMs: config.maxTrainSeconds * 1000,
     jitterMs: config.jitter,

@@ -17,9 +17,10 @@ import type { CompiledRule, ResourceCatalog } from "../adapter/naming/types.js";
 import { QueryCache } from "../adapter/queryCache.js";
 import { QueryRunner } from "../adapter/queryRunner.js";
 import { loadServingCert } from "../adapter/servingCert.js";
-import { systemClock } from "../clock.js";
+import { type Clock, systemClock } from "../clock.js";
 import type { Config } from "../config/schema.js";
 import { FORECAST_METRIC } from "../forecast/forecastMetric.js";
+import type { Timers } from "../forecast/scheduler.js";
 import { InformerFactory } from "../kube/informers.js";
 import type { KubeConfigChoice } from "../kube/kubeconfig.js";
 import { PrometheusSource } from "../metrics/prometheusSource.js";
@@ -44,6 +45,13 @@ export interface ServeOptions {
   readonly kube: KubeConfigChoice | undefined;
   /** The metrics source; default a PrometheusSource built from `config.prometheus`. */
   readonly source?: MetricsSource;
+  /**
+   * Time of the metrics and of forecasting and actuation (the demo's accelerated simulated clock);
+   * default the system clock. Serving caches always use real time.
+   */
+  readonly dataClock?: Clock;
+  /** Timers of forecast schedules (on `dataClock`); default node-cron and intervals. */
+  readonly timers?: Timers;
 }
 
 export interface RunningServer {
@@ -54,6 +62,7 @@ export interface RunningServer {
 
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   const { config, logger } = options;
+  const dataClock = options.dataClock ?? systemClock;
   const metrics = createSelfMetrics();
   const source =
     options.source ??
@@ -103,7 +112,14 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const runner = new QueryRunner({ source, cache, logger, metrics });
   const forecasting =
     config.forecast.targets.length > 0
-      ? await startForecasting({ config: config.forecast, source, logger, metrics, clock: systemClock })
+      ? await startForecasting({
+          config: config.forecast,
+          source,
+          logger,
+          metrics,
+          clock: dataClock,
+          ...(options.timers ? { timers: options.timers } : {}),
+        })
       : undefined;
   const actuation = await maybeStartActuation(options, source, discovery);
   const external = new ExternalProvider({
@@ -116,7 +132,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
               name: FORECAST_METRIC,
               ...(forecasting ? { targets: forecasting.metric } : {}),
               ...(actuation ? { scalers: () => actuation.scalers() } : {}),
-              clock: systemClock,
+              clock: dataClock,
             }),
           ],
         }
@@ -215,7 +231,8 @@ async function maybeStartActuation(
     kubeConfig: kube.kubeConfig,
     source,
     logger,
-    clock: systemClock,
+    clock: options.dataClock ?? systemClock,
+    ...(options.timers ? { timers: options.timers } : {}),
     externalSources: (name) => discovery.registry.externalSources(name),
   });
 }
