@@ -1,0 +1,139 @@
+/**
+ * The review API's wire types (`/api/v1`, issue 6 §1): what operators and the web page read. The
+ * OpenAPI document (src/api/openapi.ts) describes exactly these; the page (src/api/web/) renders
+ * them. Times are Unix milliseconds unless named `…Time` (RFC 3339).
+ */
+
+/** A forecast under review: a PredictiveScaler, or a forecast target of the config file. */
+export type SubjectKind = "PredictiveScaler" | "ForecastTarget";
+
+export interface ConditionView {
+  readonly type: string;
+  readonly status: "True" | "False" | "Unknown";
+  readonly reason: string;
+  readonly message: string;
+  readonly lastTransitionTime?: string;
+}
+
+export interface AccuracyView {
+  readonly pinball?: number;
+  readonly coverage?: number;
+  readonly underPredictionRate?: number;
+}
+
+/** One row of `GET /api/v1/scalers`. */
+export interface ScalerSummary {
+  readonly kind: SubjectKind;
+  /** `namespace/name` for scalers, `name` for config targets; the path segment(s) of its routes. */
+  readonly id: string;
+  readonly namespace?: string;
+  readonly name: string;
+  /** Scalers: ForecastOnly | Metric | Floor | Direct. Config targets: "Metric" (served as foresight_forecast). */
+  readonly mode: string;
+  /** Scalers: `Deployment/web`. */
+  readonly target?: string;
+  /** The Ready condition (scalers) or the forecast's readiness (targets). */
+  readonly ready: ConditionView;
+  readonly conditions: readonly ConditionView[];
+  readonly model?: string;
+  readonly accuracy?: AccuracyView;
+  readonly nextPeak?: { readonly value: number; readonly replicas?: number; readonly at: string };
+  readonly recommendedReplicas?: number;
+  readonly appliedReplicas?: number;
+  readonly lastAction?: { readonly type: string; readonly time: string; readonly from?: number; readonly to?: number; readonly message?: string };
+  /** The served quantile (scalers: spec.quantile; targets: their highest quantile). */
+  readonly quantile: number;
+  /** Demand one replica serves (scalers only). */
+  readonly capacityPerReplica?: number;
+}
+
+export interface ScalerList {
+  readonly items: readonly ScalerSummary[];
+}
+
+/** `GET /api/v1/scalers/{namespace}/{name}/series` and `/targets/{name}/series`: actual against forecast. */
+export interface SeriesView {
+  readonly id: string;
+  readonly stepSeconds: number;
+  /** Actual demand, [time, value] ascending (NaN gaps omitted). */
+  readonly demand: readonly (readonly [number, number])[];
+  /** The latest forecast: mean and quantile bands from `startMs`, one value per step. */
+  readonly forecast?: {
+    readonly startMs: number;
+    readonly stepSeconds: number;
+    readonly computedAtMs: number;
+    readonly model: string;
+    readonly mean: readonly number[];
+    /** Quantile level as text ("0.1", "0.9") → path. */
+    readonly quantiles: Readonly<Record<string, readonly number[]>>;
+  };
+  /** Replicas the scaler put in place over time (floor, scale or served metric), from its decisions. */
+  readonly applied: readonly (readonly [number, number])[];
+  /** Replicas the forecast recommended over time. */
+  readonly recommended: readonly (readonly [number, number])[];
+}
+
+/** `GET …/models`: every candidate's backtest and why the chosen one won. */
+export interface ModelsView {
+  readonly id: string;
+  readonly chosen?: string;
+  /** e.g. "lowest scaled pinball loss (0.41) among 5 ready models; ensemble of the two best was not better". */
+  readonly why: string;
+  readonly computedAtMs?: number;
+  readonly candidates: readonly {
+    readonly name: string;
+    readonly ready: boolean;
+    readonly reason?: string;
+    readonly scaledPinball: number;
+    readonly coverage: number;
+    readonly mase: number;
+    readonly fitSeconds: number;
+  }[];
+  /** Conformal calibration per quantile (factor applied to the raw band). */
+  readonly calibration: Readonly<Record<string, number>>;
+}
+
+/** `GET …/decisions?limit=&cursor=`: newest first. */
+export interface DecisionView {
+  readonly atMs: number;
+  readonly time: string;
+  readonly action: string;
+  readonly applied: boolean;
+  readonly from?: number;
+  readonly to?: number;
+  readonly reason: string;
+  readonly forecast?: { readonly value: number; readonly quantile: number; readonly horizon: string; readonly model?: string };
+  readonly error?: string;
+}
+
+export interface DecisionPageView {
+  readonly items: readonly DecisionView[];
+  readonly total: number;
+  /** Pass as `cursor` for the next (older) page. */
+  readonly next?: string;
+}
+
+/** `POST /api/v1/backtests`: a what-if replay of a policy on a subject's stored history. */
+export interface BacktestRequest {
+  /** The subject whose demand history is replayed (`namespace/name` or a target name). */
+  readonly subject: string;
+  /** Policies as `foresight backtest --policies` takes them (reactive, oracle, phpa, crane, predictive-…). */
+  readonly policies: readonly string[];
+  readonly peakReplicas?: number;
+  /** Durations as text ("5m"). */
+  readonly leadTime?: string;
+  readonly warmup?: string;
+  readonly since?: string;
+}
+
+export interface BacktestJob {
+  readonly id: string;
+  readonly state: "queued" | "running" | "succeeded" | "failed";
+  /** 0…1. */
+  readonly progress: number;
+  readonly createdTime: string;
+  readonly request: BacktestRequest;
+  /** When succeeded: the same JSON `foresight backtest --json` writes. */
+  readonly result?: unknown;
+  readonly error?: string;
+}

@@ -1,0 +1,69 @@
+/**
+ * The review API as the page reads it (wire types in src/api/types.ts). URLs are relative to the page,
+ * so the page works wherever the process mounts it.
+ */
+
+export class ApiError extends Error {
+  constructor(url, status, detail) {
+    super(`${url}: ${status ? `HTTP ${status}` : "unreachable"}${detail ? `: ${detail}` : ""}`);
+    this.name = "ApiError";
+    this.url = url;
+    this.status = status;
+  }
+}
+
+/** GET a JSON document; an ApiError names the URL, the status and the server's message. */
+export async function getJson(url, signal) {
+  let res;
+  try {
+    res = await fetch(url, { headers: { accept: "application/json" }, signal });
+  } catch (err) {
+    if (err?.name === "AbortError") throw err;
+    throw new ApiError(url, 0, err?.message ?? String(err));
+  }
+  if (!res.ok) {
+    let detail = res.statusText;
+    try {
+      const body = await res.json();
+      detail = body?.message ?? body?.error ?? detail;
+    } catch {
+      // not JSON: keep the status text
+    }
+    throw new ApiError(url, res.status, detail);
+  }
+  return res.json();
+}
+
+/** The API base path of a subject's routes, from its kind and id (`namespace/name` or `name`). */
+export function subjectPath(kind, id) {
+  if (kind === "ForecastTarget") return `api/v1/targets/${encodeURIComponent(id)}`;
+  const slash = id.indexOf("/");
+  if (slash < 0) throw new Error(`scaler id "${id}" is not namespace/name`);
+  return `api/v1/scalers/${encodeURIComponent(id.slice(0, slash))}/${encodeURIComponent(id.slice(slash + 1))}`;
+}
+
+/** The page's own address (hash route) of a subject. */
+export function subjectHash(kind, id) {
+  return kind === "ForecastTarget"
+    ? `#/targets/${encodeURIComponent(id)}`
+    : `#/scalers/${id.split("/").map(encodeURIComponent).join("/")}`;
+}
+
+/** The subject named by a hash route, or undefined for the list. */
+export function parseHash(hash) {
+  const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
+  if (parts[0] === "scalers" && parts.length === 3)
+    return { kind: "PredictiveScaler", id: `${parts[1]}/${parts[2]}` };
+  if (parts[0] === "targets" && parts.length === 2) return { kind: "ForecastTarget", id: parts[1] };
+  return undefined;
+}
+
+export const listScalers = (signal) => getJson("api/v1/scalers", signal);
+export const getSeries = (kind, id, signal) => getJson(`${subjectPath(kind, id)}/series`, signal);
+export const getModels = (kind, id, signal) => getJson(`${subjectPath(kind, id)}/models`, signal);
+
+export function getDecisions(kind, id, { limit, cursor }, signal) {
+  const q = new URLSearchParams({ limit: String(limit) });
+  if (cursor !== undefined) q.set("cursor", cursor);
+  return getJson(`${subjectPath(kind, id)}/decisions?${q}`, signal);
+}

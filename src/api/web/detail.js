@@ -1,0 +1,102 @@
+/**
+ * The scaler view's text parts: its facts, the decisions table (one page, newest first) and the model
+ * accuracy table (every candidate's backtest, the chosen one marked, and why it won).
+ */
+import { el, replaceChildren } from "./dom.js";
+import { fmtNum, fmtPct, fmtQuantile, fmtRelative, fmtTime } from "./format.js";
+import { readyCell } from "./list.js";
+
+/** The summary line under the heading: kind, target, mode, readiness, quantile, capacity, replicas. */
+export function renderFacts(dl, item) {
+  const facts = [
+    ["Kind", item.kind === "ForecastTarget" ? "Forecast target (config file)" : "PredictiveScaler"],
+    item.target ? ["Target", item.target] : undefined,
+    ["Mode", item.mode],
+    ["Ready", readyCell(item.ready)],
+    ["Served quantile", fmtQuantile(item.quantile)],
+    item.capacityPerReplica !== undefined
+      ? ["Capacity per replica", fmtNum(item.capacityPerReplica)]
+      : undefined,
+    ["Recommended / applied", `${item.recommendedReplicas ?? "—"} / ${item.appliedReplicas ?? "—"}`],
+    item.nextPeak
+      ? [
+          "Next peak",
+          `${fmtNum(item.nextPeak.value)}${item.nextPeak.replicas !== undefined ? ` (${item.nextPeak.replicas} replicas)` : ""} ${fmtRelative(item.nextPeak.at)}`,
+        ]
+      : undefined,
+    item.lastAction
+      ? [
+          "Last action",
+          `${item.lastAction.type}${item.lastAction.from !== undefined && item.lastAction.to !== undefined ? ` ${item.lastAction.from} → ${item.lastAction.to}` : ""} ${fmtRelative(item.lastAction.time)}`,
+        ]
+      : undefined,
+  ].filter(Boolean);
+  replaceChildren(
+    dl,
+    facts.map(([term, value]) => el("div", {}, el("dt", {}, term), el("dd", {}, value))),
+  );
+}
+
+function replicasText(d) {
+  if (d.from !== undefined && d.to !== undefined) return `${d.from} → ${d.to}`;
+  if (d.to !== undefined) return `→ ${d.to}`;
+  return "—";
+}
+
+function forecastText(f) {
+  if (!f) return "—";
+  return `${fmtNum(f.value)} at ${fmtQuantile(f.quantile)} over ${f.horizon}${f.model ? ` (${f.model})` : ""}`;
+}
+
+/** Fill the decisions tbody from a DecisionPageView. */
+export function renderDecisions(tbody, page) {
+  replaceChildren(
+    tbody,
+    page.items.map((d) =>
+      el(
+        "tr",
+        { class: d.error ? "failed" : d.applied ? "applied" : undefined },
+        el("td", { class: "nowrap", title: d.time }, fmtTime(d.atMs)),
+        el("td", {}, d.action),
+        el("td", {}, d.error ? "failed" : d.applied ? "yes" : "no"),
+        el("td", { class: "num nowrap" }, replicasText(d)),
+        el("td", {}, d.reason, d.error ? el("div", { class: "err" }, d.error) : undefined),
+        el("td", {}, forecastText(d.forecast)),
+      ),
+    ),
+  );
+}
+
+/** Fill the model table, the `why` line and the calibration line from a ModelsView. */
+export function renderModels(tbody, whyEl, calibrationEl, view) {
+  whyEl.textContent = view.chosen
+    ? `Chosen: ${view.chosen}, ${view.why}${view.computedAtMs !== undefined ? ` (scored ${fmtRelative(view.computedAtMs)})` : ""}`
+    : view.why || "No model chosen yet.";
+  replaceChildren(
+    tbody,
+    view.candidates.map((c) => {
+      const chosen = c.name === view.chosen;
+      return el(
+        "tr",
+        { class: chosen ? "chosen" : undefined, "aria-current": chosen ? "true" : undefined },
+        el(
+          "th",
+          { scope: "row" },
+          chosen ? el("strong", {}, c.name) : c.name,
+          chosen ? el("span", { class: "badge" }, "chosen") : undefined,
+        ),
+        el("td", {}, c.ready ? "yes" : "no"),
+        el("td", { class: "num" }, c.ready ? fmtNum(c.scaledPinball) : "—"),
+        el("td", { class: "num" }, c.ready ? fmtPct(c.coverage) : "—"),
+        el("td", { class: "num" }, c.ready ? fmtNum(c.mase) : "—"),
+        el("td", { class: "num" }, `${fmtNum(c.fitSeconds)} s`),
+        el("td", {}, c.reason ?? ""),
+      );
+    }),
+  );
+  const levels = Object.keys(view.calibration).sort((a, b) => Number(a) - Number(b));
+  calibrationEl.textContent =
+    levels.length > 0
+      ? `Conformal calibration (factor on the raw band): ${levels.map((l) => `${fmtQuantile(l)} ×${fmtNum(view.calibration[l])}`).join(", ")}`
+      : "";
+}
