@@ -1,0 +1,90 @@
+/**
+ * Label-set helpers for the evaluator: identity keys, Prometheus' label-set ordering, the
+ * matching signature of `on`/`ignoring`, and label matchers (used by the in-memory queryable).
+ */
+import type { Labels } from "../source.js";
+import type { LabelMatcher } from "./storage.js";
+
+export const METRIC_NAME = "__name__";
+
+/** A stable identity string of a label set (order-independent). */
+export function labelsKey(labels: Labels): string {
+  return JSON.stringify(
+    Object.keys(labels)
+      .sort()
+      .map((k) => [k, labels[k]]),
+  );
+}
+
+/** Prometheus' labels.Compare: label by label in name order, then by length. */
+export function compareLabels(a: Labels, b: Labels): number {
+  const ka = Object.keys(a).sort();
+  const kb = Object.keys(b).sort();
+  for (let i = 0; i < Math.min(ka.length, kb.length); i++) {
+    const na = ka[i] as string;
+    const nb = kb[i] as string;
+    if (na !== nb) return na < nb ? -1 : 1;
+    const va = a[na] as string;
+    const vb = b[nb] as string;
+    if (va !== vb) return va < vb ? -1 : 1;
+  }
+  return ka.length - kb.length;
+}
+
+export function dropMetricName(labels: Labels): Labels {
+  if (!(METRIC_NAME in labels)) return labels;
+  const { [METRIC_NAME]: _, ...rest } = labels;
+  return rest;
+}
+
+/** Only `names` (labels absent from `labels` stay absent). */
+export function keepLabels(labels: Labels, names: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const n of names) {
+    const v = labels[n];
+    if (v !== undefined && v !== "") out[n] = v;
+  }
+  return out;
+}
+
+/** All but `names`. */
+export function withoutLabels(labels: Labels, names: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(labels)) if (!names.includes(k)) out[k] = v;
+  return out;
+}
+
+/**
+ * The vector-matching signature: with `on`, the values of exactly those labels; with `ignoring`,
+ * all labels but those and the metric name.
+ */
+export function matchingSignature(labels: Labels, on: boolean, names: readonly string[]): string {
+  if (on) return JSON.stringify(names.map((n) => labels[n] ?? ""));
+  return labelsKey(withoutLabels(labels, [...names, METRIC_NAME]));
+}
+
+/** Whether `labels` satisfies every matcher (a missing label has the empty value). Regexes are anchored. */
+export function matchesAll(matchers: readonly LabelMatcher[], labels: Labels): boolean {
+  for (const m of matchers) {
+    const v = labels[m.name] ?? "";
+    switch (m.type) {
+      case "=":
+        if (v !== m.value) return false;
+        break;
+      case "!=":
+        if (v === m.value) return false;
+        break;
+      case "=~":
+        if (!anchored(m.value).test(v)) return false;
+        break;
+      case "!~":
+        if (anchored(m.value).test(v)) return false;
+        break;
+    }
+  }
+  return true;
+}
+
+function anchored(re: string): RegExp {
+  return new RegExp(`^(?:${re})$`);
+}
