@@ -40,7 +40,13 @@ export interface ScalerSummary {
   readonly nextPeak?: { readonly value: number; readonly replicas?: number; readonly at: string };
   readonly recommendedReplicas?: number;
   readonly appliedReplicas?: number;
-  readonly lastAction?: { readonly type: string; readonly time: string; readonly from?: number; readonly to?: number; readonly message?: string };
+  readonly lastAction?: {
+    readonly type: string;
+    readonly time: string;
+    readonly from?: number;
+    readonly to?: number;
+    readonly message?: string;
+  };
   /** The served quantile (scalers: spec.quantile; targets: their highest quantile). */
   readonly quantile: number;
   /** Demand one replica serves (scalers only). */
@@ -102,7 +108,12 @@ export interface DecisionView {
   readonly from?: number;
   readonly to?: number;
   readonly reason: string;
-  readonly forecast?: { readonly value: number; readonly quantile: number; readonly horizon: string; readonly model?: string };
+  readonly forecast?: {
+    readonly value: number;
+    readonly quantile: number;
+    readonly horizon: string;
+    readonly model?: string;
+  };
   readonly error?: string;
 }
 

@@ -1,0 +1,144 @@
+/**
+ * What the review API reads (issue 6 §1), as ports: the PredictiveScalers as an informer lists
+ * them, the config file's forecast targets, their forecast stores, demand history, the decision log
+ * and a backtest runner. `foresight serve` and `foresight demo` build one ReviewSource from their
+ * running parts; tests build one from a real ForecastStore and MemoryDecisionLog.
+ *
+ * `sourceHistory` is the default history port: range queries through the MetricsSource port,
+ * chunked under Prometheus' 11,000-points-per-series limit.
+ */
+import type { DecisionLog } from "../actuator/decisionLog.js";
+import type { PredictiveScaler } from "../actuator/types.js";
+import type { Clock } from "../clock.js";
+import { MAX_POINTS_PER_REQUEST } from "../forecast/history.js";
+import type { TargetState } from "../forecast/store.js";
+import type { MetricsSource } from "../metrics/source.js";
+import type { BacktestRequest, SubjectKind } from "./types.js";
+
+/** A forecast target of the config file, as the API shows it. */
+export interface ConfigTargetView {
+  readonly name: string;
+  readonly query: string;
+  readonly quantiles: readonly number[];
+  /** How far ahead the served metric looks, in ms. */
+  readonly horizonMs: number;
+  /** The history step, in seconds. */
+  readonly stepSeconds: number;
+}
+
+/** A subject of review: what its routes name. */
+export interface SubjectRef {
+  readonly kind: SubjectKind;
+  /** `namespace/name` for scalers, `name` for config targets. */
+  readonly id: string;
+}
+
+export type DemandPoint = readonly [number, number];
+
+export interface ReviewSource {
+  /** The PredictiveScalers as the informer lists them (raw or defaulted). */
+  scalers(): readonly PredictiveScaler[];
+  /** The config file's forecast targets. */
+  targets(): readonly ConfigTargetView[];
+  /** The subject's forecast state (scalers' store keyed `namespace/name`, targets' by name). */
+  forecast(subject: SubjectRef): TargetState | undefined;
+  /** The subject's demand since `sinceMs`, ascending; NaN marks gaps. */
+  history(subject: SubjectRef, sinceMs: number): Promise<DemandPoint[]>;
+  /** The actuator's decision log; absent when the controller is off. */
+  readonly decisions?: DecisionLog;
+  readonly clock: Clock;
+}
+
+/** Progress of a backtest, 0…1. */
+export type ProgressListener = (fraction: number) => void;
+
+/** Runs one what-if backtest; resolves to the JSON `foresight backtest --json` writes. */
+export interface BacktestRunner {
+  run(request: BacktestRequest, onProgress: ProgressListener): Promise<unknown>;
+}
+
+export interface DemandQuery {
+  readonly query: string;
+  readonly stepSeconds: number;
+}
+
+export interface SourceHistoryOptions {
+  readonly source: MetricsSource;
+  readonly clock: Clock;
+  /** The subject's demand query and step, or undefined when the subject is unknown. */
+  readonly queryOf: (subject: SubjectRef) => DemandQuery | undefined | Promise<DemandQuery | undefined>;
+  /** Default MAX_POINTS_PER_REQUEST − 1. */
+  readonly maxPointsPerRequest?: number;
+}
+
+/**
+ * History through the MetricsSource port: one series per subject (a query returning several is an
+ * error naming the subject), fetched in chunks and aligned to the step.
+ */
+export function sourceHistory(
+  options: SourceHistoryOptions,
+): (subject: SubjectRef, sinceMs: number) => Promise<DemandPoint[]> {
+  const chunkPoints = options.maxPointsPerRequest ?? MAX_POINTS_PER_REQUEST - 1;
+  return async (subject, sinceMs) => {
+    const q = await options.queryOf(subject);
+    if (q === undefined) throw new RangeError(`${subject.kind} ${subject.id} has no demand query`);
+    const stepMs = q.stepSeconds * 1000;
+    const endMs = Math.floor(options.clock.now() / stepMs) * stepMs;
+    const startMs = Math.ceil(sinceMs / stepMs) * stepMs;
+    const points: DemandPoint[] = [];
+    for (let from = startMs; from <= endMs; from += chunkPoints * stepMs) {
+      const to = Math.min(endMs, from + (chunkPoints - 1) * stepMs);
+      const series = await options.source.range(q.query, new Date(from), new Date(to), q.stepSeconds);
+      if (series.length > 1)
+        throw new RangeError(
+          `the demand query of ${subject.kind} ${subject.id} returned ${series.length} series; aggregate it to one`,
+        );
+      for (const [t, v] of series[0]?.points ?? []) points.push([t, v]);
+    }
+    return points;
+  };
+}
+
+/** The parts `foresight serve` and `foresight demo` hold, as one ReviewSource. */
+export interface ReviewSourceParts {
+  readonly scalers: () => readonly PredictiveScaler[];
+  readonly targets: readonly ConfigTargetView[];
+  /** The actuator's store (keys `namespace/name`); absent when the controller is off. */
+  readonly scalerStore?: { get(id: string): TargetState | undefined };
+  /** The forecaster's store (keys: target names); absent without config targets. */
+  readonly targetStore?: { get(name: string): TargetState | undefined };
+  readonly history: (subject: SubjectRef, sinceMs: number) => Promise<DemandPoint[]>;
+  readonly decisions?: DecisionLog;
+  readonly clock: Clock;
+}
+
+export function reviewSourceOf(parts: ReviewSourceParts): ReviewSource {
+  return {
+    scalers: parts.scalers,
+    targets: () => parts.targets,
+    forecast: (subject) =>
+      (subject.kind === "PredictiveScaler" ? parts.scalerStore : parts.targetStore)?.get(subject.id),
+    history: parts.history,
+    ...(parts.decisions ? { decisions: parts.decisions } : {}),
+    clock: parts.clock,
+  };
+}
+
+/** Config-file targets (durations in ms, as the config schema parses them) as the API shows them. */
+export function configTargetViews(
+  targets: readonly {
+    name: string;
+    query: string;
+    quantiles: readonly number[];
+    horizon: number;
+    step: number;
+  }[],
+): ConfigTargetView[] {
+  return targets.map((t) => ({
+    name: t.name,
+    query: t.query,
+    quantiles: [...t.quantiles],
+    horizonMs: t.horizon,
+    stepSeconds: t.step / 1000,
+  }));
+}
