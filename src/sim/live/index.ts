@@ -1,5 +1,17 @@
 /** The simulated cluster running live behind the Kubernetes facade. */
 export {
+  type HpaSyncReport,
+  LiveHpaController,
+  type LiveHpaControllerOptions,
+  type ResourceMetricsPort,
+} from "./hpaController.js";
+export {
+  type DescribedResource,
+  type HpaMetricsClient,
+  type HttpMetricsClientOptions,
+  httpMetricsClient,
+} from "./hpaMetricsClient.js";
+export {
   LiveSimulation,
   type LiveSimulationOptions,
   MIN_TICK_MS,
