@@ -4,13 +4,13 @@
  * under HPA load the default (16 MiB) adds ~30 MiB of RSS for no measurable gain (docs/benchmarks.md).
  */
 import { Command, InvalidArgumentError } from "commander";
-import { discoverResources } from "../kube/apiDiscovery.js";
-import { type KubeConfigChoice, loadKubeConfig } from "../kube/kubeconfig.js";
-import { BUILTIN_RESOURCES, StaticResourceCatalog } from "../kube/resourceCatalog.js";
-import { createLogger, type Logger } from "../telemetry/logger.js";
+import { loadKubeConfig } from "../kube/kubeconfig.js";
+import { createLogger } from "../telemetry/logger.js";
 import { runBacktest } from "./backtest.js";
 import { runBenchForecast } from "./benchForecast.js";
+import { resourceCatalog } from "./catalog.js";
 import { checkConfig } from "./checkConfig.js";
+import { DEFAULT_TRACE, demoCommands, startDemo } from "./demo.js";
 import { loadAndCompile } from "./loadRules.js";
 import { serve } from "./serve.js";
 import { packageVersion } from "./version.js";
@@ -20,26 +20,6 @@ function port(value: string): number {
   if (!Number.isInteger(n) || n < 0 || n > 65535)
     throw new InvalidArgumentError("must be a port number (0-65535)");
   return n;
-}
-
-/** The built-in resource table, plus whatever the cluster's discovery adds (CRDs), when reachable. */
-async function resourceCatalog(
-  kube: KubeConfigChoice | undefined,
-  logger: Logger,
-): Promise<StaticResourceCatalog> {
-  const builtin = new StaticResourceCatalog(BUILTIN_RESOURCES);
-  if (!kube) return builtin;
-  try {
-    const discovered = await discoverResources(kube.kubeConfig);
-    logger.info({ resources: discovered.length }, "read the API server's resource discovery");
-    return builtin.withResources(discovered);
-  } catch (err) {
-    logger.warn(
-      { err: (err as Error).message },
-      "API discovery failed: only built-in resources can be named in rules",
-    );
-    return builtin;
-  }
 }
 
 export function buildProgram(): Command {
@@ -94,6 +74,50 @@ export function buildProgram(): Command {
       };
       process.once("SIGTERM", () => shutdown("SIGTERM"));
       process.once("SIGINT", () => shutdown("SIGINT"));
+    });
+
+  program
+    .command("demo")
+    .description(
+      "the whole product on a simulated GPU cluster replaying a real trace, with the embedded metrics store: no cluster or Prometheus needed",
+    )
+    .option("--trace <csv>", "demand trace (timestamp_unix_seconds,value)", DEFAULT_TRACE)
+    .option("--speed <n>", "simulated time per real time", Number, 60)
+    .option("--secure-port <port>", "HTTPS port of the metrics APIs", port, 6443)
+    .option("--http-port <port>", "HTTP port of the review page, API, /metrics and probes", port, 8080)
+    .option("--log-level <level>", "trace, debug, info, warn, error", "warn")
+    .action(async (opts) => {
+      const logger = createLogger({ level: opts.logLevel });
+      const demo = await startDemo({
+        tracePath: opts.trace,
+        speed: opts.speed,
+        securePort: opts.securePort,
+        httpPort: opts.httpPort,
+        logger,
+        version,
+      });
+      const lines = [
+        "Foresight demo: an LLM-serving Deployment on simulated GPU nodes, demand replaying",
+        `${opts.trace} at ${opts.speed}× (simulated time starts now).`,
+        "",
+        `  metrics APIs    ${demo.metricsUrl}  (custom.metrics.k8s.io, external.metrics.k8s.io)`,
+        `  review page     ${demo.pageUrl}`,
+        `  cluster         KUBECONFIG=${demo.kubeconfigPath} (a simulated Kubernetes API)`,
+        "",
+        "Try:",
+        ...demoCommands(demo).map((c) => `  ${c}`),
+        "",
+        "Ctrl-C stops.",
+      ];
+      process.stdout.write(`${lines.join("\n")}\n`);
+      const shutdown = () => {
+        demo.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once("SIGTERM", shutdown);
+      process.once("SIGINT", shutdown);
     });
 
   program
