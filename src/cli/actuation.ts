@@ -29,6 +29,8 @@ export interface Actuation {
   /** The scalers as the informer sees them (for foresight_forecast{scaler}). */
   scalers(): readonly KubeObject[];
   readonly decisions: DecisionLog;
+  /** The scalers' forecasts (keys `namespace/name`). */
+  readonly store: ForecastStore;
   readonly identity: string;
   isLeader(): boolean;
   start(): Promise<void>;
@@ -163,6 +165,7 @@ export async function startActuation(deps: ActuationDeps): Promise<Actuation> {
   return {
     scalers: () => scalers.list(),
     decisions,
+    store,
     identity,
     isLeader: () => (elector ? elector.isLeader() : true),
     async start() {

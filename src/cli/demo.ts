@@ -190,6 +190,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     source: new EmbeddedSource({ tsdb, clock }),
     dataClock: clock,
     timers,
+    inCluster: false,
   });
   const metricsUrl = `https://127.0.0.1:${server.securePort}`;
   const hpa = new LiveHpaController({

@@ -20,6 +20,8 @@ import { loadModelSet } from "./models.js";
 
 export interface Forecasting {
   readonly metric: BuiltinExternalMetric;
+  /** The targets' forecasts (keys: target names). */
+  readonly store: ForecastStore;
   /** Start the schedules and the first runs (a full run for targets without a usable snapshot). */
   start(): void;
   /** Stop the schedules, wait for runs in flight and the last snapshot write. */
@@ -130,6 +132,7 @@ export async function startForecasting(deps: {
   });
   const served = [...targets.values()];
   return {
+    store,
     metric: {
       name: FORECAST_METRIC,
       listed: () => true,

@@ -29,6 +29,7 @@ import type { Logger } from "../telemetry/logger.js";
 import { createSelfMetrics } from "../telemetry/selfMetrics.js";
 import { type Actuation, startActuation } from "./actuation.js";
 import { startForecasting } from "./forecasting.js";
+import { startReview } from "./review.js";
 
 export interface ServeOptions {
   readonly config: Config;
@@ -52,6 +53,8 @@ export interface ServeOptions {
   readonly dataClock?: Clock;
   /** Timers of forecast schedules (on `dataClock`); default node-cron and intervals. */
   readonly timers?: Timers;
+  /** Serve the review API with cluster access checks; default: when running in a pod. */
+  readonly inCluster?: boolean;
 }
 
 export interface RunningServer {
@@ -181,6 +184,20 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   health.get("/metrics", async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  const review = startReview({
+    config,
+    source,
+    clock: dataClock,
+    logger,
+    version: options.version,
+    bindAddress: options.bindAddress,
+    kube,
+    actuation,
+    forecasting,
+    externalSources: (name) => discovery.registry.externalSources(name),
+    ...(options.inCluster !== undefined ? { inCluster: options.inCluster } : {}),
+  });
+  for (const router of review?.routers ?? []) health.use(router);
   const plain = createHttpServer(health);
 
   discovery.start();
@@ -197,6 +214,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     httpPort,
     async close() {
       discovery.stop();
+      await review?.close();
       await actuation?.stop();
       await forecasting?.stop();
       await Promise.all([closeServer(secure), closeServer(plain)]);

@@ -1,0 +1,121 @@
+/**
+ * Composition of the operator review API and page for `foresight serve` and `foresight demo`: the
+ * scalers and their forecasts from the actuator, the config targets from the forecaster, demand
+ * history through the metrics source, what-if backtests on the replay, and access control — in a
+ * cluster (a service-account token is mounted) every request is checked with TokenReview and
+ * SubjectAccessReview; outside one the API is open but only on a loopback address, and otherwise
+ * not served at all.
+ */
+import type { Router } from "express";
+import { demandQuery, type ExternalSources } from "../actuator/demand.js";
+import { validatePredictiveScaler } from "../actuator/spec.js";
+import type { PredictiveScaler } from "../actuator/types.js";
+import { clientNodeAccessReviewer } from "../api/access.js";
+import { replayBacktestRunner } from "../api/backtestRunner.js";
+import { configTargetViews, reviewSourceOf, type SubjectRef, sourceHistory } from "../api/reviewSource.js";
+import { createReviewApi, type ReviewApi } from "../api/router.js";
+import { webAssetsRouter } from "../api/webAssets.js";
+import type { Clock } from "../clock.js";
+import type { Config } from "../config/schema.js";
+import type { KubeConfigChoice } from "../kube/kubeconfig.js";
+import type { MetricsSource } from "../metrics/source.js";
+import type { Logger } from "../telemetry/logger.js";
+import type { Actuation } from "./actuation.js";
+import type { Forecasting } from "./forecasting.js";
+
+export interface Review {
+  /** Mount on the plain-HTTP app: `/api/v1/…` and the page at `/`. */
+  readonly routers: readonly Router[];
+  close(): Promise<void>;
+}
+
+export interface ReviewDeps {
+  readonly config: Config;
+  readonly source: MetricsSource;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly version: string;
+  readonly bindAddress: string;
+  readonly kube: KubeConfigChoice | undefined;
+  readonly actuation: Actuation | undefined;
+  readonly forecasting: Forecasting | undefined;
+  readonly externalSources?: ExternalSources;
+  /** Treat as in-cluster (default: a service-account token is mounted, KUBERNETES_SERVICE_HOST set). */
+  readonly inCluster?: boolean;
+}
+
+function loopback(address: string): boolean {
+  return address === "localhost" || address === "::1" || address.startsWith("127.");
+}
+
+/** The review API and page, or undefined when they may not be served here (said in the log). */
+export function startReview(deps: ReviewDeps): Review | undefined {
+  const { config, logger, actuation, forecasting } = deps;
+  const inCluster = deps.inCluster ?? process.env.KUBERNETES_SERVICE_HOST !== undefined;
+  if (!inCluster && !loopback(deps.bindAddress)) {
+    logger.warn(
+      { bindAddress: deps.bindAddress },
+      "review API and page off: outside a cluster they are only served on a loopback address (--bind-address 127.0.0.1)",
+    );
+    return undefined;
+  }
+  if (inCluster && !deps.kube) {
+    logger.warn("review API and page off: in a cluster they need the Kubernetes API to check tokens");
+    return undefined;
+  }
+  const scalers = () =>
+    (actuation?.scalers() ?? []).flatMap((o) => {
+      const checked = validatePredictiveScaler(o);
+      return checked.ok ? [checked.value] : [o as unknown as PredictiveScaler];
+    });
+  const scalerById = (id: string) =>
+    scalers().find((s) => `${s.metadata.namespace ?? "default"}/${s.metadata.name}` === id);
+  const targets = configTargetViews(config.forecast.targets);
+  const history = sourceHistory({
+    source: deps.source,
+    clock: deps.clock,
+    queryOf: async (subject: SubjectRef) => {
+      if (subject.kind === "ForecastTarget") {
+        const t = targets.find((x) => x.name === subject.id);
+        return t ? { query: t.query, stepSeconds: t.stepSeconds } : undefined;
+      }
+      const scaler = scalerById(subject.id);
+      if (!scaler?.spec?.history) return undefined;
+      const step = scaler.spec.history.step;
+      const { parseDurationMs } = await import("../config/duration.js");
+      return {
+        query: await demandQuery(scaler, deps.externalSources),
+        stepSeconds: (parseDurationMs(step) ?? 300_000) / 1000,
+      };
+    },
+  });
+  const subjectOf = (id: string): SubjectRef =>
+    id.includes("/") ? { kind: "PredictiveScaler", id } : { kind: "ForecastTarget", id };
+  const api: ReviewApi = createReviewApi({
+    source: reviewSourceOf({
+      scalers,
+      targets,
+      ...(actuation ? { scalerStore: actuation.store, decisions: actuation.decisions } : {}),
+      ...(forecasting ? { targetStore: forecasting.store } : {}),
+      history,
+      clock: deps.clock,
+    }),
+    runner: replayBacktestRunner({
+      history: (id, since) => history(subjectOf(id), since),
+      now: () => deps.clock.now(),
+      defaults: (id) => {
+        const leadTime = scalerById(id)?.spec.leadTime;
+        return leadTime ? { leadTime } : {};
+      },
+    }),
+    access:
+      inCluster && deps.kube
+        ? { mode: "cluster", reviewer: clientNodeAccessReviewer(deps.kube.kubeConfig) }
+        : { mode: "local", bindAddress: deps.bindAddress },
+    version: deps.version,
+    onError: (err, context) =>
+      logger.warn({ err: err instanceof Error ? err.message : String(err), context }, "review API"),
+  });
+  logger.info({ inCluster }, "review API on /api/v1 and the page on / of the HTTP port");
+  return { routers: [api.router, webAssetsRouter()], close: () => api.close() };
+}
