@@ -40,11 +40,13 @@ export async function checkConfig(
   print(`${file}: valid (${config.rules.length} rules, ${config.externalRules.length} external rules)`);
   if (config.resourceRules)
     print("note: resourceRules are accepted but not served (metrics.k8s.io belongs to metrics-server)");
-  if (options.offline) {
+  const url = options.prometheusUrl ?? config.prometheus.url;
+  if (url === undefined && !options.offline)
+    print("note: no prometheus.url: serve would use the embedded metrics store, so only the file is checked");
+  if (options.offline || url === undefined) {
     for (const rule of rules) print(`${rule.id} [${rule.kind}] seriesQuery ${rule.seriesQuery}`);
     return true;
   }
-  const url = options.prometheusUrl ?? config.prometheus.url;
   const source = new PrometheusSource({ config: { ...config.prometheus, url } });
   const discovery = new Discovery({
     rules,

@@ -28,6 +28,7 @@ import type { MetricsSource, Sample } from "../metrics/source.js";
 import type { Logger } from "../telemetry/logger.js";
 import { createSelfMetrics } from "../telemetry/selfMetrics.js";
 import { type Actuation, startActuation } from "./actuation.js";
+import { createEmbeddedStore } from "./embeddedStore.js";
 import { startForecasting } from "./forecasting.js";
 import { startReview } from "./review.js";
 
@@ -67,8 +68,14 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const { config, logger } = options;
   const dataClock = options.dataClock ?? systemClock;
   const metrics = createSelfMetrics();
+  // No Prometheus URL and no source given: the embedded store scrapes and answers itself.
+  const embedded =
+    options.source === undefined && config.prometheus.url === undefined
+      ? createEmbeddedStore({ config: config.embedded, kube: options.kube, clock: systemClock, logger })
+      : undefined;
   const source =
     options.source ??
+    embedded?.source ??
     new PrometheusSource({
       config: config.prometheus,
       logger,
@@ -200,6 +207,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   for (const router of review?.routers ?? []) health.use(router);
   const plain = createHttpServer(health);
 
+  embedded?.start();
   discovery.start();
   forecasting?.start();
   await actuation?.start();
@@ -214,6 +222,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     httpPort,
     async close() {
       discovery.stop();
+      await embedded?.stop();
       await review?.close();
       await actuation?.stop();
       await forecasting?.stop();

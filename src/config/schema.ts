@@ -94,8 +94,11 @@ const clientTlsSchema = z.strictObject({
 /** Where the metrics live, and how to reach them. */
 export const prometheusSchema = z
   .strictObject({
-    /** Base URL of a server with the Prometheus HTTP API (Prometheus, Thanos Query, Mimir, VictoriaMetrics). */
-    url: z.url({ protocol: /^https?$/ }).default("http://localhost:9090"),
+    /**
+     * Base URL of a server with the Prometheus HTTP API (Prometheus, Thanos Query, Mimir,
+     * VictoriaMetrics). Without one, the embedded metrics store (`embedded:`) is the source.
+     */
+    url: z.url({ protocol: /^https?$/ }).optional(),
     /** Per-query timeout; also sent as the `timeout` query parameter. */
     timeout: duration.default(10_000),
     /** HTTP method for queries: `auto` uses POST when the query string would be long. */
@@ -125,6 +128,34 @@ export const prometheusSchema = z
     message: "set bearerTokenFile or basicAuth, not both",
   });
 
+/** A positive duration in milliseconds. */
+const positiveDuration = duration.refine((ms) => ms > 0, { message: "must be longer than 0" });
+
+/** The embedded metrics store: used when `prometheus.url` is not set. */
+export const embeddedSchema = z.strictObject({
+  /** How long samples are kept. */
+  retention: positiveDuration.default(8 * 86_400_000),
+  /** Series kept at most; new series beyond it are refused (and counted). */
+  maxSeries: z.number().int().positive().default(200_000),
+  /** Default scrape interval and timeout of targets. */
+  scrapeInterval: positiveDuration.default(15_000),
+  scrapeTimeout: positiveDuration.default(10_000),
+  /** Exporter endpoints scraped (Prometheus `static_configs`). */
+  staticTargets: z
+    .array(
+      z.strictObject({
+        url: z.url({ protocol: /^https?$/ }),
+        job: z.string().min(1).optional(),
+        labels: z.record(z.string(), z.string()).optional(),
+        interval: positiveDuration.optional(),
+        honorLabels: z.boolean().optional(),
+      }),
+    )
+    .default([]),
+  /** Scrape pods annotated `prometheus.io/scrape: "true"` (with a Kubernetes connection). */
+  kubernetesPods: z.boolean().default(true),
+});
+
 /** How the adapter discovers series and answers requests. */
 export const adapterSchema = z
   .strictObject({
@@ -141,9 +172,6 @@ export const adapterSchema = z
     message: "maxAge must not be less than relistInterval",
     path: ["maxAge"],
   });
-
-/** A positive duration in milliseconds. */
-const positiveDuration = duration.refine((ms) => ms > 0, { message: "must be longer than 0" });
 
 /**
  * One forecast target: a PromQL query returning one series (the demand of one workload) and how to
@@ -265,6 +293,7 @@ export const configSchema = z.strictObject({
     })
     .optional(),
   forecast: forecastSchema.default(forecastSchema.parse({})),
+  embedded: embeddedSchema.default(embeddedSchema.parse({})),
   actuator: actuatorSchema.default(actuatorSchema.parse({})),
 });
 
@@ -275,4 +304,5 @@ export type PrometheusConfig = z.infer<typeof prometheusSchema>;
 export type AdapterConfig = z.infer<typeof adapterSchema>;
 export type ForecastConfig = z.infer<typeof forecastSchema>;
 export type ActuatorConfig = z.infer<typeof actuatorSchema>;
+export type EmbeddedConfig = z.infer<typeof embeddedSchema>;
 export type ForecastTargetConfig = z.infer<typeof forecastTargetSchema>;

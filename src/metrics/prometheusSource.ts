@@ -82,6 +82,8 @@ export class PrometheusSource implements MetricsSource {
     this.hooks = options.metrics ?? {};
     this.http = new HttpClient({ tls: config.tls, maxSockets: config.maxConcurrency });
     this.semaphore = new Semaphore(config.maxConcurrency);
+    if (config.url === undefined)
+      throw new Error("prometheus.url is not set: the Prometheus source needs the server's URL");
     const url = new URL(config.url);
     this.base = `${url.origin}${url.pathname.replace(/\/+$/, "")}/api/v1/`;
     this.staticHeaders = {

@@ -107,7 +107,7 @@ describe("bad configs name the line, column and path of each problem", () => {
         "12:14: rules[0].resources.overrides.pod.resource: Required",
         "12:16: rules[0].resources.overrides.pod.resourse: unknown field (allowed: group, resource)",
         "13:19: rules[0].metricsQuery: must not be empty",
-        "14:1: extraRules: unknown field (allowed: prometheus, adapter, rules, externalRules, resourceRules, forecast, actuator)",
+        "14:1: extraRules: unknown field (allowed: prometheus, adapter, rules, externalRules, resourceRules, forecast, embedded, actuator)",
       ]);
       assert.match(err.message, /\(7 problems; fix and retry\)/);
     });
@@ -200,7 +200,8 @@ describe("parseConfigText edge cases", () => {
     assert.deepEqual(await loadConfigFile(join(fixtures, "comments-only.yaml")), defaults);
     assert.deepEqual(parseConfigText("rules:\nexternalRules:\nadapter:\n", "sections.yaml"), defaults);
     assert.equal(defaults.adapter.relistInterval, 60_000);
-    assert.equal(defaults.prometheus.url, "http://localhost:9090");
+    assert.equal(defaults.prometheus.url, undefined, "no URL: the embedded store");
+    assert.equal(defaults.embedded.scrapeInterval, 15_000);
   });
 
   it("YAML merge keys work, as in prometheus-adapter's Go YAML reader", () => {
