@@ -51,8 +51,8 @@ export async function startAdapter(options: StartAdapterOptions): Promise<TestAd
     String(httpPort),
     "--bind-address",
     "127.0.0.1",
-    "--prometheus-url",
-    options.prometheusUrl,
+    // An empty URL runs on the embedded metrics store.
+    ...(options.prometheusUrl ? ["--prometheus-url", options.prometheusUrl] : []),
     ...(options.kubeconfig ? ["--kubeconfig", options.kubeconfig] : []),
     ...(options.extraArgs ?? []),
   ];
