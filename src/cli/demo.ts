@@ -13,6 +13,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import express from "express";
 import { parse as parseYaml } from "yaml";
 import { readTrace } from "../forecast/traces.js";
 import { loadKubeConfig } from "../kube/kubeconfig.js";
@@ -25,7 +26,7 @@ import { startKubeFacade } from "../sim/kube/server.js";
 import { LiveHpaController } from "../sim/live/hpaController.js";
 import { httpMetricsClient } from "../sim/live/hpaMetricsClient.js";
 import { LiveSimulation } from "../sim/live/liveSimulation.js";
-import { MetricsFeed } from "../sim/live/metricsFeed.js";
+import { LatestValues, MetricsFeed } from "../sim/live/metricsFeed.js";
 import type { Logger } from "../telemetry/logger.js";
 import { resourceCatalog } from "./catalog.js";
 import { loadAndCompile } from "./loadRules.js";
@@ -50,6 +51,11 @@ export interface DemoOptions {
   readonly tracePath?: string;
   /** Simulated time per real time; default 60 (a minute per second). */
   readonly speed?: number;
+  /**
+   * Read metrics from this Prometheus instead of the embedded store; it must scrape the demo's
+   * workload at `<page>/demo/metrics` (no history is backfilled there).
+   */
+  readonly prometheusUrl?: string;
   readonly securePort: number;
   readonly httpPort: number;
   readonly logger: Logger;
@@ -98,11 +104,16 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   const clock = new SimClock(startMs - warmupMs);
 
   const tsdb = new EmbeddedTSDB({ retentionMs: HISTORY_MS + DAY });
+  const latest = new LatestValues();
+  const external = options.prometheusUrl !== undefined;
   const feed = new MetricsFeed({
     namespace: NAMESPACE,
     deployment: DEPLOYMENT,
     capacityPerPod: capacity,
-    ingest: (labels, t, v) => void tsdb.ingest(labels, t, v),
+    ingest: (labels, t, v) => {
+      if (!external) tsdb.ingest(labels, t, v);
+      latest.ingest(labels, t, v);
+    },
   });
   feed.backfill(startMs - HISTORY_MS, clock.now() - STEP_MS, MINUTE, demandAt);
 
@@ -125,6 +136,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     nodeGroups: [gpuNodes],
   });
   const observe = () => {
+    latest.clear();
     const t = clock.now();
     feed.observe(t, demandAt(t), cluster.pods(DEPLOYMENT));
   };
@@ -177,8 +189,15 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   const catalog = await resourceCatalog(kube, logger);
   const loaded = await loadAndCompile(DEMO_CONFIG, catalog);
   const timers = new ClockTimers(clock);
+  // The workload's metrics as an exporter shows them, for an external Prometheus to scrape.
+  const exporter = express.Router();
+  exporter.get("/demo/metrics", (_req, res) => {
+    res.type("text/plain; version=0.0.4").send(latest.render());
+  });
   const server = await serve({
-    config: loaded.config,
+    config: external
+      ? { ...loaded.config, prometheus: { ...loaded.config.prometheus, url: options.prometheusUrl } }
+      : loaded.config,
     rules: loaded.rules,
     catalog,
     logger,
@@ -187,7 +206,8 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     httpPort: options.httpPort,
     bindAddress: "127.0.0.1",
     kube,
-    source: new EmbeddedSource({ tsdb, clock }),
+    ...(external ? {} : { source: new EmbeddedSource({ tsdb, clock }) }),
+    extraRouters: [exporter],
     dataClock: clock,
     timers,
     inCluster: false,

@@ -83,6 +83,10 @@ export function buildProgram(): Command {
     )
     .option("--trace <csv>", "demand trace (timestamp_unix_seconds,value)", DEFAULT_TRACE)
     .option("--speed <n>", "simulated time per real time", Number, 60)
+    .option(
+      "--prometheus-url <url>",
+      "read metrics from this Prometheus (have it scrape <review page>/demo/metrics) instead of the embedded store",
+    )
     .option("--secure-port <port>", "HTTPS port of the metrics APIs", port, 6443)
     .option("--http-port <port>", "HTTP port of the review page, API, /metrics and probes", port, 8080)
     .option("--log-level <level>", "trace, debug, info, warn, error", "warn")
@@ -91,6 +95,7 @@ export function buildProgram(): Command {
       const demo = await startDemo({
         tracePath: opts.trace,
         speed: opts.speed,
+        ...(opts.prometheusUrl ? { prometheusUrl: opts.prometheusUrl } : {}),
         securePort: opts.securePort,
         httpPort: opts.httpPort,
         logger,
@@ -103,6 +108,14 @@ export function buildProgram(): Command {
         `  metrics APIs    ${demo.metricsUrl}  (custom.metrics.k8s.io, external.metrics.k8s.io)`,
         `  review page     ${demo.pageUrl}`,
         `  cluster         KUBECONFIG=${demo.kubeconfigPath} (a simulated Kubernetes API)`,
+        ...(opts.prometheusUrl
+          ? [
+              `  metrics from    ${opts.prometheusUrl}: have it scrape ${demo.pageUrl}demo/metrics every 15 s`,
+              "                  (no history there: forecasts are ready after a simulated day)",
+            ]
+          : [
+              `  metrics store   embedded, a week of history backfilled; also at ${demo.pageUrl}demo/metrics`,
+            ]),
         "",
         "Try:",
         ...demoCommands(demo).map((c) => `  ${c}`),

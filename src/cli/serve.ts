@@ -6,7 +6,7 @@
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import express from "express";
+import express, { type Router } from "express";
 import { forecastBuiltin } from "../actuator/scalerMetric.js";
 import { PREDICTIVE_SCALER_GROUP, PREDICTIVE_SCALER_RESOURCE } from "../actuator/types.js";
 import { CustomProvider } from "../adapter/customProvider.js";
@@ -56,6 +56,8 @@ export interface ServeOptions {
   readonly timers?: Timers;
   /** Serve the review API with cluster access checks; default: when running in a pod. */
   readonly inCluster?: boolean;
+  /** More routes on the plain-HTTP port (the demo's exporter endpoint). */
+  readonly extraRouters?: readonly Router[];
 }
 
 export interface RunningServer {
@@ -204,6 +206,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     externalSources: (name) => discovery.registry.externalSources(name),
     ...(options.inCluster !== undefined ? { inCluster: options.inCluster } : {}),
   });
+  for (const router of options.extraRouters ?? []) health.use(router);
   for (const router of review?.routers ?? []) health.use(router);
   const plain = createHttpServer(health);
 

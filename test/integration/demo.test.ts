@@ -114,3 +114,49 @@ describe("foresight demo", { timeout: 120_000 }, () => {
     await assert.rejects(fetch(`${demo.metricsUrl}/healthz`));
   });
 });
+
+describe("foresight demo --prometheus-url", { timeout: 120_000 }, () => {
+  it("reads the workload's metrics from a real Prometheus scraping the demo", async () => {
+    const { freePort } = await import("../harness/ports.js");
+    const { startPrometheus } = await import("../harness/prometheus.js");
+    const httpPort = await freePort();
+    const prom = await startPrometheus({
+      scrapeTargets: [{ url: `http://127.0.0.1:${httpPort}/demo/metrics` }],
+    });
+    const demo = await startDemo({
+      speed: 60,
+      securePort: 0,
+      httpPort,
+      prometheusUrl: prom.url,
+      logger: createLogger({ level: "silent" }),
+      version: "test",
+    });
+    try {
+      const exposed = await (await fetch(`${demo.pageUrl}demo/metrics`)).text();
+      assert.match(exposed, /^llm_gateway_requests_total\{namespace="demo",service="llm"\} \d/m);
+      assert.match(exposed, /^vllm:num_requests_running\{namespace="demo",pod="llm-\d+"\} /m);
+      // The adapter answers the HPA's metric from what Prometheus scraped.
+      const path = `/apis/custom.metrics.k8s.io/v1beta2/namespaces/${NAMESPACE}/pods/*/vllm_num_requests_running`;
+      const https = await import("node:https");
+      const body = await until("the metric through Prometheus", async () => {
+        const text = await new Promise<string | undefined>((resolve) => {
+          https
+            .get(`${demo.metricsUrl}${path}`, { rejectUnauthorized: false }, (res) => {
+              let data = "";
+              res.on("data", (c) => {
+                data += c;
+              });
+              res.on("end", () => resolve(res.statusCode === 200 ? data : undefined));
+            })
+            .on("error", () => resolve(undefined));
+        });
+        return text;
+      });
+      const items = (JSON.parse(body) as { items: unknown[] }).items;
+      assert.ok(items.length >= 2, body);
+    } finally {
+      await demo.close();
+      await prom.close();
+    }
+  });
+});

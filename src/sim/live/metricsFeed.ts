@@ -27,6 +27,32 @@ export interface MetricsFeedOptions {
   readonly ingest: Ingest;
 }
 
+/** The latest value of every series fed, as an exporter would expose them (Prometheus text format). */
+export class LatestValues {
+  readonly #series = new Map<string, { labels: Labels; value: number }>();
+
+  readonly ingest: Ingest = (labels, _t, value) => {
+    this.#series.set(JSON.stringify(labels), { labels, value });
+  };
+
+  /** Forget every series (before a step re-feeds the current ones: gone pods disappear). */
+  clear(): void {
+    this.#series.clear();
+  }
+
+  render(): string {
+    const lines: string[] = [];
+    for (const { labels, value } of this.#series.values()) {
+      const { __name__: name, ...rest } = labels;
+      const pairs = Object.entries(rest).map(
+        ([k, v]) => `${k}="${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`,
+      );
+      lines.push(`${name}${pairs.length > 0 ? `{${pairs.join(",")}}` : ""} ${value}`);
+    }
+    return `${lines.sort().join("\n")}\n`;
+  }
+}
+
 export class MetricsFeed {
   readonly #opts: MetricsFeedOptions;
   #requests = 0;
