@@ -147,7 +147,7 @@ function computeMetric(
 }
 
 /** Merges conditions by type, newest wins (setCondition). */
-function mergeConditions(
+export function mergeConditions(
   previous: readonly HpaCondition[],
   updates: readonly HpaCondition[],
 ): HpaCondition[] {

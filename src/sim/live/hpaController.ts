@@ -16,7 +16,7 @@
  * is given; without it a Resource metric is a metric error saying so.
  */
 import type { Clock } from "../../clock.js";
-import { syncHpa } from "../hpa/controller.js";
+import { mergeConditions, syncHpa } from "../hpa/controller.js";
 import {
   type ConditionType,
   type HpaCondition,
@@ -117,15 +117,6 @@ function conditionsFromStatus(status: Record<string, unknown>): HpaCondition[] {
         ]
       : [],
   );
-}
-
-function mergeConditions(
-  previous: readonly HpaCondition[],
-  updates: readonly HpaCondition[],
-): HpaCondition[] {
-  const byType = new Map(previous.map((c) => [c.type, c]));
-  for (const c of updates) byType.set(c.type, c);
-  return [...byType.values()];
 }
 
 /** The memory a restarted controller rebuilds from status: desiredReplicas, lastScaleTime, conditions. */
