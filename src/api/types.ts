@@ -95,7 +95,7 @@ export interface ModelsView {
     readonly mase: number;
     readonly fitSeconds: number;
   }[];
-  /** Conformal calibration per quantile (factor applied to the raw band). */
+  /** Conformal calibration per quantile: the offset added to the raw quantile path, in demand units. */
   readonly calibration: Readonly<Record<string, number>>;
 }
 

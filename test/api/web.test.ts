@@ -284,7 +284,7 @@ describe("review page in headless Chromium", { skip: noChromium }, () => {
     assert.match((await chosen.textContent()) ?? "", /holt-winters\s*chosen[\s\S]*0\.38[\s\S]*91%/);
     assert.match(rows[4] ?? "", /^lstm \| no \| — \| — \| — \| 0 s \| needs 7 days of history, has 12h$/);
     assert.match(await text("#models-why"), /Chosen: holt-winters, lowest scaled pinball/);
-    assert.match(await text("#calibration"), /q0\.9 ×1\.12/);
+    assert.match(await text("#calibration"), /q0\.9 \+1\.12/);
     // the screenshot shows the page as operators get it: the default refresh, not the test's fast one
     await page.goto(`${stub.url}?limit=10#/scalers/${SCALER_ID}`);
     await page.waitForSelector("#models tbody tr");

@@ -4,10 +4,11 @@
  * bounded time, serves the page, and stops cleanly.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
 import { DEPLOYMENT, NAMESPACE, type RunningDemo, startDemo } from "../../src/cli/demo.js";
 import { createLogger } from "../../src/telemetry/logger.js";
@@ -106,6 +107,46 @@ describe("foresight demo", { timeout: 120_000 }, () => {
     const res = await fetch(demo.pageUrl);
     assert.equal(res.status, 200);
     assert.match(await res.text(), /<title>Foresight/);
+  });
+
+  it("the page shows the demo's scaler with data in headless Chromium", {
+    skip: !existsSync("/usr/bin/chromium") && "/usr/bin/chromium is missing (apt-get install -y chromium)",
+  }, async () => {
+    const { chromium } = await import("playwright-core");
+    const profile = mkdtempSync(join(tmpdir(), "foresight-demo-chromium-"));
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: "/usr/bin/chromium",
+      headless: true,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+      ],
+      viewport: { width: 1280, height: 900 },
+      timezoneId: "UTC",
+    });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${demo.pageUrl}#/scalers/${NAMESPACE}/${DEPLOYMENT}`);
+      await page.waitForFunction(
+        () =>
+          ((globalThis as unknown as { __charts?: { demand: { data: unknown[][] } } }).__charts?.demand
+            .data[0]?.length ?? 0) > 100,
+        undefined,
+        { timeout: 30_000 },
+      );
+      const shot = join(dir, "demo.png");
+      await page.screenshot({ path: shot, fullPage: true });
+      console.log(`# demo page screenshot: ${shot}`);
+      if (process.env.UPDATE_SCREENSHOT === "1")
+        copyFileSync(shot, fileURLToPath(new URL("../../docs/images/demo.png", import.meta.url)));
+    } finally {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    }
   });
 
   it("stops cleanly: both ports closed", async () => {

@@ -97,6 +97,6 @@ export function renderModels(tbody, whyEl, calibrationEl, view) {
   const levels = Object.keys(view.calibration).sort((a, b) => Number(a) - Number(b));
   calibrationEl.textContent =
     levels.length > 0
-      ? `Conformal calibration (factor on the raw band): ${levels.map((l) => `${fmtQuantile(l)} ×${fmtNum(view.calibration[l])}`).join(", ")}`
+      ? `Conformal calibration (offset added to the raw quantile, in demand units): ${levels.map((l) => `${fmtQuantile(l)} ${view.calibration[l] >= 0 ? "+" : ""}${fmtNum(view.calibration[l])}`).join(", ")}`
       : "";
 }
