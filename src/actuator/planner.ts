@@ -101,8 +101,11 @@ function duration(ms: number): string {
   return `${Math.round(ms / 1000)}s`;
 }
 
-function fmt(x: number): string {
-  return Number.isInteger(x) ? String(x) : x.toPrecision(4).replace(/\.?0+$/, "");
+/** Four significant digits, trailing zeros of the fraction dropped (1319.7 → "1320", 0.250 → "0.25"). */
+export function fmt(x: number): string {
+  if (Number.isInteger(x)) return String(x);
+  const text = Math.abs(x) >= 1e4 ? String(Math.round(x)) : x.toPrecision(4);
+  return text.includes(".") && !text.includes("e") ? text.replace(/\.?0+$/, "") : text;
 }
 
 /** The asks still relevant at `nowMs`: from the last one at or before now − delay onwards. */

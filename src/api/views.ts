@@ -280,7 +280,10 @@ export function seriesView(input: SeriesInput): SeriesView {
 }
 
 function fmt(x: number): string {
-  return Number.isFinite(x) ? x.toPrecision(3).replace(/\.?0+$/, "") : "n/a";
+  if (!Number.isFinite(x)) return "n/a";
+  const text = x.toPrecision(3);
+  // Only a fraction's trailing zeros go: 1.50 → 1.5, but 120 stays 120.
+  return text.includes(".") && !text.includes("e") ? text.replace(/\.?0+$/, "") : text;
 }
 
 /** Members of a combination name `ensemble(a,b)`, or undefined for a single model. */

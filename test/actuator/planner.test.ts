@@ -150,3 +150,16 @@ describe("plan", () => {
     assert.throws(() => plan(base({ minReplicas: 5, maxReplicas: 2 })), /min 5, max 2/);
   });
 });
+
+describe("reason numbers", () => {
+  it("keep the zeros of an integer part and drop a fraction's", async () => {
+    const { fmt } = await import("../../src/actuator/planner.js");
+    assert.equal(fmt(1319.7), "1320");
+    assert.equal(fmt(1320.4), "1320");
+    assert.equal(fmt(0.25), "0.25");
+    assert.equal(fmt(2.5), "2.5");
+    assert.equal(fmt(148.1234), "148.1");
+    assert.equal(fmt(12345.6), "12346");
+    assert.equal(fmt(800), "800");
+  });
+});
