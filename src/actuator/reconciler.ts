@@ -22,6 +22,7 @@ import { hpasFor } from "./executors/hpas.js";
 import { applyMetric, servedMetric } from "./executors/metric.js";
 import { applyNodes, removeNodes } from "./executors/nodes.js";
 import type { ExecResult } from "./executors/types.js";
+import { type ForecastSnapshots, snapshotName } from "./forecastSnapshots.js";
 import { initialPlannerState, type PlannerState } from "./planner.js";
 import { type EventsPort, reportDecision } from "./report.js";
 import type { ScalerForecaster, ScalerForecastTarget } from "./scalerForecaster.js";
@@ -44,6 +45,8 @@ export interface ReconcilerDeps {
   /** PromQL of a scaler's demand (`demand.query` as is; `demand.metric` through the adapter's rules). */
   readonly demandQuery: (scaler: PredictiveScaler) => string | Promise<string>;
   readonly retry: Retry;
+  /** Where forecasts are kept for the next leader; none: every leader starts cold. */
+  readonly snapshots?: ForecastSnapshots;
   /** Per-run forecast timeout is the forecaster's; this bounds history kept for accuracy. */
   readonly accuracyWindow?: number;
 }
@@ -56,6 +59,8 @@ interface Memory {
   lastNodePods: number | undefined;
   /** Unknown until checked once: a floor left from an earlier mode or leader. */
   mayHoldFloor: boolean;
+  /** The saved forecast was looked for (once per leadership). */
+  snapshotChecked: boolean;
   /** Newest demand sample seen, kept across failed reads (a blip must not look like no data at all). */
   lastDataMs: number | undefined;
   /** The status last written, newer than an informer copy that may lag behind our own writes. */
@@ -204,6 +209,17 @@ export class Reconciler {
       schedule: spec.schedule,
       updateEveryMs: stepMs,
     };
+    if (!forecaster.state(id)?.forecast && this.#deps.snapshots && !memory.snapshotChecked) {
+      // A new leader starts from the previous leader's forecast rather than from nothing.
+      memory.snapshotChecked = true;
+      const saved = await this.#deps.snapshots
+        .load({ namespace, name: scaler.metadata.name })
+        .catch((err: unknown) => {
+          this.#deps.logger.warn({ scaler: id, err: errorText(err) }, "cannot read the saved forecast");
+          return undefined;
+        });
+      if (saved) forecaster.seed(id, saved);
+    }
     forecaster.sync(target);
 
     let points: readonly Point[] = [];
@@ -375,6 +391,9 @@ export class Reconciler {
       actions.push(restored);
     }
     actions.push(await retry(() => removeNodes(cluster, namespace, ref.name)));
+    await retry(() =>
+      cluster.delete({ apiVersion: "v1", kind: "ConfigMap", namespace, name: snapshotName(ref.name) }),
+    );
     for (const a of actions.flatMap((r) => r.actions)) {
       this.#deps.decisions.append({
         atMs: this.#deps.clock.now(),
@@ -421,6 +440,7 @@ export class Reconciler {
         lastForecastReplicas: memory?.lastForecastReplicas,
         lastNodePods: memory?.lastNodePods,
         mayHoldFloor: true,
+        snapshotChecked: memory?.snapshotChecked ?? false,
         lastDataMs: memory?.lastDataMs,
         lastStatus: undefined,
         mayHoldNodes: true,

@@ -8,7 +8,7 @@ import type { Clock } from "../clock.js";
 import { HistoryCache } from "../forecast/history.js";
 import { type ForecastFn, type ForecastTarget, type PrepareFn, runTarget } from "../forecast/runner.js";
 import { ForecastScheduler, type RunOutcome, type Timers } from "../forecast/scheduler.js";
-import type { ForecastStore, TargetState } from "../forecast/store.js";
+import type { ForecastStore, StoredForecast, TargetState } from "../forecast/store.js";
 import type { Model } from "../forecast/types.js";
 import type { MetricsSource } from "../metrics/source.js";
 
@@ -30,6 +30,8 @@ export interface ScalerForecasterOptions {
   readonly timeoutMs: number;
   readonly jitterMs?: number;
   readonly onOutcome?: (outcome: RunOutcome) => void;
+  /** Called with every new forecast (the controller keeps a copy in the cluster for the next leader). */
+  readonly onForecast?: (target: string, forecast: StoredForecast) => void;
 }
 
 interface Entry {
@@ -80,7 +82,10 @@ export class ScalerForecaster {
               signal,
               extraSteps: Math.ceil((2 * target.updateEveryMs) / (target.stepSeconds * 1000)) + 1,
             },
-          ),
+          ).then((state) => {
+            if (state.forecast) this.#opts.onForecast?.(target.name, state.forecast);
+            return state;
+          }),
         ),
       ...(this.#opts.onOutcome ? { onOutcome: this.#opts.onOutcome } : {}),
     });
@@ -112,6 +117,12 @@ export class ScalerForecaster {
 
   state(name: string): TargetState | undefined {
     return this.#opts.store.get(name);
+  }
+
+  /** Start from a forecast made elsewhere (the previous leader's), when there is none yet. */
+  seed(name: string, forecast: StoredForecast): void {
+    if (this.#opts.store.get(name)?.forecast) return;
+    this.#opts.store.recordForecast(name, forecast, this.#opts.clock.now());
   }
 
   /** Run a target now (skipped when one is in flight). */

@@ -10,6 +10,7 @@ import type { KubeObject } from "../actuator/cluster.js";
 import { Controller } from "../actuator/controller.js";
 import { type DecisionLog, FileDecisionLog, MemoryDecisionLog } from "../actuator/decisionLog.js";
 import { demandQuery, type ExternalSources } from "../actuator/demand.js";
+import { configMapSnapshots } from "../actuator/forecastSnapshots.js";
 import { Reconciler } from "../actuator/reconciler.js";
 import { ScalerForecaster } from "../actuator/scalerForecaster.js";
 import type { Clock } from "../clock.js";
@@ -78,6 +79,8 @@ export async function startActuation(deps: ActuationDeps): Promise<Actuation> {
   });
   const models = (target: string) =>
     allModels(target).filter((m) => !config.models || config.models.includes(m.name));
+  const cluster = new ClientNodeActuatorCluster(kc);
+  const snapshots = configMapSnapshots(cluster);
   const forecaster = new ScalerForecaster({
     source: deps.source,
     store,
@@ -88,6 +91,20 @@ export async function startActuation(deps: ActuationDeps): Promise<Actuation> {
     models,
     timeoutMs: config.maxTrainSeconds * 1000,
     jitterMs: 30_000,
+    // Each new forecast is kept in the cluster, so a replica taking over starts warm.
+    onForecast: (id, forecast) => {
+      const [namespace = "default", name = id] = id.split("/");
+      const uid = scalers.list().find((o) => o.metadata.namespace === namespace && o.metadata.name === name)
+        ?.metadata.uid;
+      snapshots
+        .save({ namespace, name, ...(uid !== undefined ? { uid } : {}) }, forecast)
+        .catch((err: unknown) =>
+          log.warn(
+            { scaler: id, err: err instanceof Error ? err.message : String(err) },
+            "cannot save the forecast",
+          ),
+        );
+    },
     onOutcome: (o) => {
       if (o.status === "error")
         log.warn({ scaler: o.target, kind: o.kind, err: o.error?.message }, "scaler forecast failed");
@@ -108,7 +125,8 @@ export async function startActuation(deps: ActuationDeps): Promise<Actuation> {
   } else decisions = new MemoryDecisionLog();
 
   const reconciler = new Reconciler({
-    cluster: new ClientNodeActuatorCluster(kc),
+    cluster,
+    snapshots,
     forecaster,
     clock,
     events: new EventRecorder({

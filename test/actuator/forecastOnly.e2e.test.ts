@@ -82,16 +82,19 @@ describe("PredictiveScaler mode ForecastOnly against the simulated API", () => {
     for (const e of recommends) assert.ok(e.forecast === undefined || e.forecast.quantile === 0.9);
   });
 
-  it("writes nothing but its own finalizer and status", async () => {
+  it("writes nothing but its own finalizer, status and kept forecast", async () => {
     const writes = rig.facade.faults.requests.filter((r) => WRITES.includes(r.method));
     const scalerPath = `/apis/foresight.dev/v1alpha1/namespaces/${NS}/predictivescalers`;
     const eventPaths = [`/api/v1/namespaces/${NS}/events`, `/apis/events.k8s.io/v1/namespaces/${NS}/events`];
+    // The controller's own state: the forecast kept for the next leader.
+    const ownState = [`/api/v1/namespaces/${NS}/configmaps`];
     const foreign = writes.filter(
       (r) =>
         !(r.path === scalerPath || r.path.startsWith(`${scalerPath}/web`)) &&
-        !eventPaths.some((p) => r.path.startsWith(p)),
+        !eventPaths.some((p) => r.path.startsWith(p)) &&
+        !ownState.some((p) => r.path === p || r.path === `${p}/foresight-forecast-web`),
     );
-    assert.deepEqual(foreign, [], "no write outside the scaler (and its Events)");
+    assert.deepEqual(foreign, [], "no write outside the scaler (its Events, its kept forecast)");
     assert.ok(writes.some((r) => r.method === "PATCH" && r.path === `${scalerPath}/web/status`));
     const workload =
       /horizontalpodautoscalers|\/deployments|\/scale$|podtemplates|capacitybuffers|priorityclasses/;

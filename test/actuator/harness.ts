@@ -11,12 +11,14 @@ import { parse as parseYaml } from "yaml";
 import type { KubeObject } from "../../src/actuator/cluster.js";
 import { Controller } from "../../src/actuator/controller.js";
 import { MemoryDecisionLog } from "../../src/actuator/decisionLog.js";
+import { configMapSnapshots } from "../../src/actuator/forecastSnapshots.js";
 import { Reconciler } from "../../src/actuator/reconciler.js";
 import { ScalerForecaster } from "../../src/actuator/scalerForecaster.js";
 import { forecastSeries } from "../../src/forecast/engine.js";
 import { HoltWintersModel } from "../../src/forecast/models/holtWinters.js";
 import { SeasonalNaiveModel } from "../../src/forecast/models/seasonalNaive.js";
 import { prepareSeries } from "../../src/forecast/prepare.js";
+import type { ForecastFn } from "../../src/forecast/runner.js";
 import { ForecastStore } from "../../src/forecast/store.js";
 import { ClientNodeActuatorCluster } from "../../src/kube/actuatorClient.js";
 import { clientNodeEventSink, EventRecorder } from "../../src/kube/events.js";
@@ -166,6 +168,8 @@ export interface RigOptions {
   readonly isLeader?: () => boolean;
   readonly identity?: string;
   readonly store?: ForecastStore;
+  /** The forecasting function; default the engine's. */
+  readonly forecast?: ForecastFn;
 }
 
 export async function startRig(options: RigOptions = {}): Promise<Rig> {
@@ -176,19 +180,26 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
   const timers = new ClockTimers(clock);
   const source = options.source ?? new DemandSource(clock, dailyDemand);
   const logger = createLogger({ level: (process.env.RIG_LOG as "silent") ?? "silent" });
+  const cluster = new ClientNodeActuatorCluster(kc);
+  const snapshots = configMapSnapshots(cluster);
   const forecaster = new ScalerForecaster({
     source,
     store: options.store ?? new ForecastStore({ clock }),
     clock,
     timers,
-    forecast: forecastSeries,
+    forecast: options.forecast ?? forecastSeries,
+    onForecast: (id, forecast) => {
+      const [namespace = NS, name = id] = id.split("/");
+      void snapshots.save({ namespace, name }, forecast).catch(() => {});
+    },
     prepare: prepareSeries,
     models: () => [new SeasonalNaiveModel(), new HoltWintersModel()],
     timeoutMs: 120_000,
   });
   const decisions = new MemoryDecisionLog();
   const reconciler = new Reconciler({
-    cluster: new ClientNodeActuatorCluster(kc),
+    cluster,
+    snapshots,
     forecaster,
     clock,
     events: new EventRecorder({ sink: clientNodeEventSink(kc), component: "foresight", clock, logger }),
