@@ -19,7 +19,7 @@ import type { ResourceCatalog } from "./naming/types.js";
 import { openApiV2Doc } from "./openapi.js";
 import type { QueryCache } from "./queryCache.js";
 import { type Route, routeRequest } from "./routes.js";
-import { methodNotAllowed, statusBody, toApiError } from "./status.js";
+import { type ApiError, badRequest, methodNotAllowed, statusBody, toApiError } from "./status.js";
 
 export interface MetricsApiOptions {
   readonly custom: CustomProvider;
@@ -35,6 +35,11 @@ export interface MetricsApiOptions {
    * compute every answer.
    */
   readonly answers?: QueryCache<string>;
+  /**
+   * Authentication and authorization (auth/guard.ts), run before routing: resolves to the error to
+   * answer with, or undefined to go on. Omit to serve everyone (local use).
+   */
+  readonly auth?: (req: IncomingMessage) => Promise<ApiError | undefined>;
 }
 
 type ApiLabel = "custom" | "external" | "discovery" | "openapi" | "other";
@@ -42,6 +47,36 @@ type ApiLabel = "custom" | "external" | "discovery" | "openapi" | "other";
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export function createMetricsApi(options: MetricsApiOptions): RequestHandler {
+  const { auth } = options;
+  if (auth === undefined) return createRouting(options);
+  const route = createRouting(options);
+  return (req, res) => {
+    auth(req).then(
+      (error) => (error === undefined ? route(req, res) : writeStatus(req, res, error, options)),
+      (err: unknown) => writeStatus(req, res, toApiError(err), options),
+    );
+  };
+}
+
+/** An auth failure, counted as API "other". */
+function writeStatus(
+  req: IncomingMessage,
+  res: ServerResponse,
+  error: ApiError,
+  options: MetricsApiOptions,
+): void {
+  if (error.code >= 500)
+    options.logger.warn({ path: req.url, code: error.code, err: error.message }, "auth failed");
+  const body = JSON.stringify(statusBody(error));
+  res.writeHead(error.code, {
+    "Content-Type": "application/json",
+    "Content-Length": Buffer.byteLength(body),
+  });
+  res.end(req.method === "HEAD" ? undefined : body);
+  options.metrics?.requests.inc({ api: "other", code: String(error.code) });
+}
+
+function createRouting(options: MetricsApiOptions): RequestHandler {
   return (req, res) => {
     const started = process.hrtime.bigint();
     let api: ApiLabel = "other";
@@ -63,7 +98,14 @@ export function createMetricsApi(options: MetricsApiOptions): RequestHandler {
       fail(methodNotAllowed(`the metrics APIs are read-only: ${req.method} is not allowed`));
       return;
     }
-    const url = new URL(req.url ?? "/", "http://local");
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://local");
+    } catch {
+      // A request target node's parser accepts but URL does not (e.g. "//%/"): a 400, never a crash.
+      fail(badRequest(`invalid request path ${JSON.stringify((req.url ?? "").slice(0, 200))}`));
+      return;
+    }
     if (url.pathname === "/openapi/v2") {
       api = "openapi";
       done(200, JSON.stringify(openApiV2Doc(options.version)));

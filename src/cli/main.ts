@@ -4,6 +4,7 @@
  * under HPA load the default (16 MiB) adds ~30 MiB of RSS for no measurable gain (docs/benchmarks.md).
  */
 import { Command, InvalidArgumentError } from "commander";
+import { AUTHENTICATION_SETTINGS, type AuthenticationSetting } from "../adapter/auth/mode.js";
 import { loadKubeConfig } from "../kube/kubeconfig.js";
 import { createLogger } from "../telemetry/logger.js";
 import { runBacktest } from "./backtest.js";
@@ -20,6 +21,12 @@ function port(value: string): number {
   if (!Number.isInteger(n) || n < 0 || n > 65535)
     throw new InvalidArgumentError("must be a port number (0-65535)");
   return n;
+}
+
+function authenticationSetting(value: string): AuthenticationSetting {
+  if (!(AUTHENTICATION_SETTINGS as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`must be one of ${AUTHENTICATION_SETTINGS.join(", ")}`);
+  return value as AuthenticationSetting;
 }
 
 export function buildProgram(): Command {
@@ -40,7 +47,13 @@ export function buildProgram(): Command {
       "--tls-cert-file <file>",
       "serving certificate (PEM); a self-signed one is generated when omitted",
     )
-    .option("--tls-private-key-file <file>", "serving key (PEM)")
+    .option("--tls-private-key-file <file>", "serving key (PEM); both files are reloaded when they change")
+    .option(
+      "--authentication <mode>",
+      "on: callers are authenticated (front proxy, client certificates, TokenReview) and authorized (SubjectAccessReview); off: anyone may read (local use only); auto: on when running in-cluster",
+      authenticationSetting,
+      "auto",
+    )
     .option("--kubeconfig <file>", "kubeconfig; default $KUBECONFIG, in-cluster, then ~/.kube/config")
     .option("--prometheus-url <url>", "overrides prometheus.url from the config file")
     .option("--log-level <level>", "trace, debug, info, warn, error", "info")
@@ -63,6 +76,7 @@ export function buildProgram(): Command {
         bindAddress: opts.bindAddress,
         tlsCertFile: opts.tlsCertFile,
         tlsKeyFile: opts.tlsPrivateKeyFile,
+        authentication: opts.authentication,
         kube,
       });
       const shutdown = (signal: string) => {

@@ -9,6 +9,8 @@ import type { AddressInfo } from "node:net";
 import express, { type Router } from "express";
 import { forecastBuiltin } from "../actuator/scalerMetric.js";
 import { PREDICTIVE_SCALER_GROUP, PREDICTIVE_SCALER_RESOURCE } from "../actuator/types.js";
+import { type DelegatedAuth, startDelegatedAuth } from "../adapter/auth/delegatedAuth.js";
+import { AUTH_OFF_WARNING, type AuthenticationSetting, resolveAuthentication } from "../adapter/auth/mode.js";
 import { CustomProvider } from "../adapter/customProvider.js";
 import { Discovery } from "../adapter/discovery.js";
 import { ExternalProvider } from "../adapter/externalProvider.js";
@@ -16,7 +18,7 @@ import { createMetricsApi } from "../adapter/metricsApi.js";
 import type { CompiledRule, ResourceCatalog } from "../adapter/naming/types.js";
 import { QueryCache } from "../adapter/queryCache.js";
 import { QueryRunner } from "../adapter/queryRunner.js";
-import { loadServingCert } from "../adapter/servingCert.js";
+import { loadServingCert, type ServingCertWatch, watchServingCert } from "../adapter/servingCert.js";
 import { type Clock, systemClock } from "../clock.js";
 import type { Config } from "../config/schema.js";
 import { FORECAST_METRIC } from "../forecast/forecastMetric.js";
@@ -43,6 +45,11 @@ export interface ServeOptions {
   readonly bindAddress: string;
   readonly tlsCertFile?: string;
   readonly tlsKeyFile?: string;
+  /**
+   * Authentication and authorization of the metrics APIs (src/adapter/auth): on, off, or auto
+   * (default: on when running on the in-cluster service account).
+   */
+  readonly authentication?: AuthenticationSetting;
   /** The Kubernetes connection, or undefined to run without one. */
   readonly kube: KubeConfigChoice | undefined;
   /** The metrics source; default a PrometheusSource built from `config.prometheus`. */
@@ -69,6 +76,8 @@ export interface RunningServer {
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   const { config, logger } = options;
   const dataClock = options.dataClock ?? systemClock;
+  // First, so a refused setting fails before anything starts.
+  const authDecision = resolveAuthentication(options.authentication ?? "auto", options.kube?.source);
   const metrics = createSelfMetrics();
   // No Prometheus URL and no source given: the embedded store scrapes and answers itself.
   const embedded =
@@ -150,6 +159,16 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
         }
       : {}),
   });
+  let delegatedAuth: DelegatedAuth | undefined;
+  if (authDecision.on && kube) {
+    delegatedAuth = await startDelegatedAuth({ kubeConfig: kube.kubeConfig, logger, clock: systemClock });
+    logger.info({ why: authDecision.why }, "metrics APIs: delegated authentication and authorization on");
+  } else {
+    logger.warn(
+      { why: authDecision.why },
+      "!!! metrics APIs: AUTHENTICATION AND AUTHORIZATION ARE OFF: anyone who can reach the secure port can read every metric; for local use only (--authentication=on in a cluster) !!!",
+    );
+  }
   const app = createMetricsApi({
     custom: new CustomProvider({ discovery, runner, ...(informers ? { listers: informers } : {}) }),
     external,
@@ -158,6 +177,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     logger,
     metrics,
     version: options.version,
+    ...(delegatedAuth ? { auth: delegatedAuth.step } : {}),
     ...(config.adapter.cacheTTL > 0
       ? {
           answers: new QueryCache<string>({
@@ -172,11 +192,33 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const servingCert = await loadServingCert(options.tlsCertFile, options.tlsKeyFile);
   if (servingCert.selfSigned)
     logger.info("no --tls-cert-file given: serving with a generated self-signed certificate");
+  // With authentication on, every client may present a certificate; which CA it must verify
+  // against depends on the authenticator (front proxy or client CA), so it is checked per request.
   const secure = createHttpsServer(
-    { cert: servingCert.cert, key: servingCert.key, minVersion: "TLSv1.2" },
-    app,
+    {
+      cert: servingCert.cert,
+      key: servingCert.key,
+      minVersion: "TLSv1.2",
+      ...(delegatedAuth ? { requestCert: true, rejectUnauthorized: false } : {}),
+    },
+    delegatedAuth
+      ? app
+      : (req, res) => {
+          res.setHeader("Warning", AUTH_OFF_WARNING);
+          app(req, res);
+        },
   );
   secure.keepAliveTimeout = 65_000;
+  let certWatch: ServingCertWatch | undefined;
+  if (options.tlsCertFile && options.tlsKeyFile) {
+    certWatch = watchServingCert({
+      certFile: options.tlsCertFile,
+      keyFile: options.tlsKeyFile,
+      current: servingCert,
+      apply: ({ cert, key }) => secure.setSecureContext({ cert, key, minVersion: "TLSv1.2" }),
+      logger,
+    });
+  }
 
   const health = express();
   health.disable("x-powered-by");
@@ -225,6 +267,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     httpPort,
     async close() {
       discovery.stop();
+      certWatch?.close();
+      delegatedAuth?.stop();
       await embedded?.stop();
       await review?.close();
       await actuation?.stop();
@@ -280,7 +324,13 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 /** Stop accepting, let in-flight requests finish, then drop idle keep-alive connections. */
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
-    server.close(() => resolve());
+    // A kept-alive connection that finishes its request goes idle after close() was called; keep
+    // closing idle ones until the last has gone, or close() would wait for the keep-alive timeout.
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    server.close(() => {
+      clearInterval(sweep);
+      resolve();
+    });
     server.closeIdleConnections();
   });
 }

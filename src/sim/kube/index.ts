@@ -45,6 +45,14 @@ export {
   type ScaleMapping,
   type Verb,
 } from "./resourceTypes.js";
+export {
+  type AccessDecision,
+  type AccessReviewSpec,
+  AccessReviews,
+  type AccessReviewsOptions,
+  type AccessRule,
+  type SimUser,
+} from "./reviews.js";
 export { objectForScale, scaleOf } from "./scale.js";
 export { type KubeFacade, type KubeFacadeOptions, startKubeFacade } from "./server.js";
 export { KubeApiError, type Status, type StatusReason } from "./status.js";

@@ -4,7 +4,8 @@
  * work against it in tests and in the demo.
  *
  * THIS IS A SIMULATOR, NOT A REAL API SERVER. It does no authentication or authorization (any
- * credentials are accepted, none are needed), runs no admission (apart from the namespace-exists
+ * credentials are accepted, none are needed; TokenReview and SubjectAccessReview are answered from
+ * a table the test sets, see reviews.ts), runs no admission (apart from the namespace-exists
  * check), validates little beyond object names, has no garbage collector and no graceful deletion
  * (metadata.finalizers are honoured: see finalizers.ts), no server-side apply, no protobuf, no
  * aggregated discovery, no OpenAPI schemas (a minimal /openapi/v3 only, see openapi.ts), and
@@ -31,6 +32,12 @@ import { FaultInjector, type FaultRequest } from "./faults.js";
 import { handleResource } from "./handlers.js";
 import { kubeconfigYaml } from "./kubeconfig.js";
 import { openApiV3GroupVersion, openApiV3Root } from "./openapi.js";
+import {
+  AccessReviews,
+  type AccessReviewsOptions,
+  SUBJECT_ACCESS_REVIEW_PATH,
+  TOKEN_REVIEW_PATH,
+} from "./reviews.js";
 import { route } from "./routes.js";
 import {
   badRequest,
@@ -61,6 +68,8 @@ export interface KubeFacadeOptions {
   readonly defaultWatchTimeoutSeconds?: number;
   /** Largest request body accepted. Default 3 MiB, as the apiserver. */
   readonly maxBodyBytes?: number;
+  /** Answers of TokenReview and SubjectAccessReview (reviews.ts); default: nothing known, all denied. */
+  readonly reviews?: AccessReviewsOptions;
 }
 
 export interface KubeFacade {
@@ -70,6 +79,8 @@ export interface KubeFacade {
   readonly store: ObjectStore;
   /** TEST-ONLY: inject failures, run code before requests, read the log of served requests. */
   readonly faults: FaultInjector;
+  /** The TokenReview/SubjectAccessReview table (simulated, no RBAC) and the reviews received. */
+  readonly reviews: AccessReviews;
   /** The kubeconfig YAML for this server; also written to `path` (mode 0600) when given. */
   kubeconfig(path?: string): string;
   /** Ends open watches and stops the server. */
@@ -124,6 +135,7 @@ export async function startKubeFacade(options: KubeFacadeOptions = {}): Promise<
   }
   const openWatches = new Set<() => void>();
   const faults = new FaultInjector();
+  const reviews = new AccessReviews(options.reviews);
   let address = "";
 
   const handle = async (req: IncomingMessage, res: ServerResponse, request: FaultRequest): Promise<void> => {
@@ -141,6 +153,19 @@ export async function startKubeFacade(options: KubeFacadeOptions = {}): Promise<
       return;
     }
     faults.runBefore(request, store);
+    if (path === TOKEN_REVIEW_PATH || path === SUBJECT_ACCESS_REVIEW_PATH) {
+      if (method !== "POST") throw methodNotAllowed();
+      const text = (await readBody(req, maxBodyBytes)()).toString("utf8");
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw badRequest("the review body is not valid JSON");
+      }
+      const answer =
+        path === TOKEN_REVIEW_PATH ? reviews.tokenReview(body) : reviews.subjectAccessReview(body);
+      return sendJson(res, 201, answer);
+    }
     const target = route(store.registry, path);
     if (target.to === "notFound") throw unknownPath();
     if (!acceptsJson(req.headers.accept)) throw notAcceptable();
@@ -245,6 +270,7 @@ export async function startKubeFacade(options: KubeFacadeOptions = {}): Promise<
     port,
     store,
     faults,
+    reviews,
     kubeconfig(path?: string): string {
       const yaml = kubeconfigYaml({ server: url });
       if (path !== undefined) writeFileSync(path, yaml, { mode: 0o600 });

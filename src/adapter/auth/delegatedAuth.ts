@@ -1,0 +1,65 @@
+/**
+ * Delegated authentication and authorization of the aggregated API, assembled for `serve`: the
+ * ConfigMap watch (delegatedConfig.ts) read with client-node, the TokenReview and
+ * SubjectAccessReview client (reviewer.ts), the authenticator and the guard.
+ */
+import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
+import type { Clock } from "../../clock.js";
+import { kubeStatusCode } from "../../kube/retry.js";
+import type { Logger } from "../../telemetry/logger.js";
+import { createAuthenticator } from "./authenticator.js";
+import {
+  AUTH_CONFIGMAP_NAME,
+  AUTH_CONFIGMAP_NAMESPACE,
+  type ReadAuthConfigMap,
+  startDelegatedConfigWatch,
+} from "./delegatedConfig.js";
+import { type AuthStep, createAuthGuard } from "./guard.js";
+import { clientNodeDelegatingReviewer, type DelegatingReviewer } from "./reviewer.js";
+
+export interface DelegatedAuth {
+  readonly step: AuthStep;
+  stop(): void;
+}
+
+export interface DelegatedAuthOptions {
+  readonly kubeConfig: KubeConfig;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  /** Re-read interval of the ConfigMap; default 30 s. */
+  readonly configIntervalMs?: number;
+  /** Default: client-node against `kubeConfig`. */
+  readonly reviewer?: DelegatingReviewer;
+  /** Default: a GET through client-node's CoreV1Api. */
+  readonly readConfigMap?: ReadAuthConfigMap;
+}
+
+export function clientNodeConfigMapReader(kc: KubeConfig): ReadAuthConfigMap {
+  const core = kc.makeApiClient(CoreV1Api);
+  return async () => {
+    try {
+      const cm = await core.readNamespacedConfigMap({
+        namespace: AUTH_CONFIGMAP_NAMESPACE,
+        name: AUTH_CONFIGMAP_NAME,
+      });
+      return cm.data ?? {};
+    } catch (err) {
+      if (kubeStatusCode(err) === 404) return undefined;
+      throw err;
+    }
+  };
+}
+
+export async function startDelegatedAuth(options: DelegatedAuthOptions): Promise<DelegatedAuth> {
+  const reviewer = options.reviewer ?? clientNodeDelegatingReviewer(options.kubeConfig);
+  const watch = await startDelegatedConfigWatch({
+    read: options.readConfigMap ?? clientNodeConfigMapReader(options.kubeConfig),
+    logger: options.logger,
+    ...(options.configIntervalMs !== undefined ? { intervalMs: options.configIntervalMs } : {}),
+  });
+  const authenticate = createAuthenticator({ config: watch.current, reviewer, clock: options.clock });
+  return {
+    step: createAuthGuard({ authenticate, reviewer, clock: options.clock, logger: options.logger }),
+    stop: () => watch.stop(),
+  };
+}
