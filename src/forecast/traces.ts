@@ -18,6 +18,9 @@ export interface Trace {
   readonly stepSeconds: number;
 }
 
+/** The range of a JavaScript Date, in seconds; beyond it `t * 1000` is no usable time (or Infinity). */
+const MAX_TIMESTAMP_SECONDS = 8.64e12;
+
 export class TraceError extends Error {
   override readonly name = "TraceError";
 }
@@ -50,6 +53,8 @@ export function parseTrace(text: string, file: string): Trace {
       throw new TraceError(`${file}:${i + 1}: value "${raw}" is not a number`);
     if (!Number.isNaN(v) && !Number.isFinite(v))
       throw new TraceError(`${file}:${i + 1}: value "${raw}" is not finite`);
+    if (Math.abs(t) > MAX_TIMESTAMP_SECONDS)
+      throw new TraceError(`${file}:${i + 1}: timestamp ${t} is out of range (unix seconds, |t| <= 8.64e12)`);
     if (t <= previous)
       throw new TraceError(
         `${file}:${i + 1}: timestamp ${t} is not after the previous row (${previous}); sort the file`,
