@@ -1,0 +1,318 @@
+/**
+ * `npm run bench:soak [-- --minutes N --rate R --no-record]`: `foresight serve` (compiled) against
+ * a real Prometheus scraping many GPU pods, under a steady `--rate` (default 500) req/s on the
+ * pods-wildcard endpoint an HPA uses, for `--minutes` (default 30). The adapter's RSS is read from
+ * /proc every 10 s; the section in docs/benchmarks.md gives RSS at start, after warm-up and at the
+ * end, its least-squares slope after warm-up per 10 minutes, requests ok/failed and latency.
+ * `runSoak` is exported for the short CI run (test/bench/soak.test.ts).
+ *
+ * The setup repeats bench/adapter.ts' (whose helpers are not exported: that file runs on import).
+ */
+import { execFile, execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import { parse, stringify } from "yaml";
+import { startKubeFacade } from "../src/sim/index.js";
+import { startAdapter, type TestAdapter } from "../test/harness/adapter.js";
+import { startTestExporter } from "../test/harness/exporter.js";
+import { startPrometheus } from "../test/harness/prometheus.js";
+import { machineLine, recordSection } from "./record.js";
+
+const run = promisify(execFile);
+const ROOT = new URL("../", import.meta.url).pathname;
+const SAMPLE_EVERY_MS = 10_000;
+const CONNECTIONS = 8;
+
+export interface SoakOptions {
+  readonly minutes: number;
+  /** Requests per second, all connections together. */
+  readonly rate: number;
+  /** Namespaces × 10 Deployments × 10 pods; default 10 (1,000 pods). */
+  readonly namespaces?: number;
+  /** Run dist/ (as `foresight` runs) rather than the sources through tsx. Default true. */
+  readonly compiled?: boolean;
+  readonly log?: (message: string) => void;
+}
+
+export interface RssSample {
+  /** Seconds since the load started. */
+  readonly atS: number;
+  readonly rssMiB: number;
+}
+
+export interface SoakResult {
+  readonly minutes: number;
+  readonly rate: number;
+  readonly pods: number;
+  readonly path: string;
+  readonly samples: readonly RssSample[];
+  readonly warmupS: number;
+  readonly startRssMiB: number;
+  readonly warmRssMiB: number;
+  readonly endRssMiB: number;
+  readonly peakRssMiB: number;
+  /** Least-squares slope of RSS over the samples after warm-up, MiB per 10 minutes. */
+  readonly slopeMiBPer10Min: number;
+  readonly requests: number;
+  readonly ok: number;
+  readonly failed: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+}
+
+export interface SoakArgs {
+  readonly minutes: number;
+  readonly rate: number;
+  readonly record: boolean;
+}
+
+export function parseArgs(argv: readonly string[]): SoakArgs {
+  let minutes = 30;
+  let rate = 500;
+  let record = true;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      const v = Number(argv[++i]);
+      if (!Number.isFinite(v) || v <= 0) throw new Error(`${arg} needs a positive number, got ${argv[i]}`);
+      return v;
+    };
+    if (arg === "--minutes") minutes = value();
+    else if (arg === "--rate") rate = value();
+    else if (arg === "--no-record") record = false;
+    else throw new Error(`unknown argument ${arg} (use --minutes N, --rate R, --no-record)`);
+  }
+  return { minutes, rate, record };
+}
+
+/** Warm-up excluded from the slope: a tenth of the run, at most two minutes. */
+export function warmupSeconds(minutes: number): number {
+  return Math.min(120, (minutes * 60) / 10);
+}
+
+/** Least-squares slope of `samples` (MiB per second) scaled to MiB per 10 minutes; 0 for < 2 samples. */
+export function slopePer10Min(samples: readonly RssSample[]): number {
+  if (samples.length < 2) return 0;
+  const n = samples.length;
+  const mx = samples.reduce((a, s) => a + s.atS, 0) / n;
+  const my = samples.reduce((a, s) => a + s.rssMiB, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const s of samples) {
+    num += (s.atS - mx) * (s.rssMiB - my);
+    den += (s.atS - mx) ** 2;
+  }
+  return den === 0 ? 0 : (num / den) * 600;
+}
+
+function rssMiB(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
+  return { rss: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 };
+}
+
+interface AutocannonJson {
+  requests: { total: number };
+  latency: { p50: number; p99: number; max: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  "2xx": number;
+}
+
+/** autocannon in its own process (it would otherwise share our event loop with the sampler). */
+async function loadAtRate(url: string, rate: number, seconds: number): Promise<AutocannonJson> {
+  const { stdout } = await run(
+    process.execPath,
+    [
+      join(ROOT, "node_modules/autocannon/autocannon.js"),
+      "-j",
+      "-c",
+      String(CONNECTIONS),
+      "-R",
+      String(rate),
+      "-d",
+      String(seconds),
+      url,
+    ],
+    { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NODE_TLS_REJECT_UNAUTHORIZED: "0" } },
+  );
+  return JSON.parse(stdout.trim().split("\n").at(-1) as string) as AutocannonJson;
+}
+
+export async function runSoak(options: SoakOptions): Promise<SoakResult> {
+  const log = options.log ?? (() => {});
+  const namespaces = options.namespaces ?? 10;
+  const path =
+    "/apis/custom.metrics.k8s.io/v1beta2/namespaces/bench-0/pods/%2A/gpu_utilization?labelSelector=app%3Dsvc-4";
+  const dir = mkdtempSync(join(tmpdir(), "foresight-soak-"));
+  const exporter = await startTestExporter();
+  const kube = await startKubeFacade();
+  let prom: Awaited<ReturnType<typeof startPrometheus>> | undefined;
+  let adapter: TestAdapter | undefined;
+  try {
+    for (let n = 0; n < namespaces; n++) {
+      const namespace = `bench-${n}`;
+      kube.store.addNamespace(namespace);
+      const pods = [];
+      for (let d = 0; d < 10; d++) {
+        for (let p = 0; p < 10; p++) {
+          const pod = `svc-${d}-${p}`;
+          pods.push({ pod, util: (n * 7 + d * 3 + p) % 100, fbUsed: 1000 + p });
+          kube.store.addPod({ namespace, name: pod, labels: { app: `svc-${d}` } });
+        }
+      }
+      exporter.gpuPods({ namespace, honorLabels: true, pods });
+    }
+    const pods = namespaces * 100;
+    log(`${pods} pods; starting Prometheus`);
+    prom = await startPrometheus({ scrapeTargets: [exporter.scrapeTarget()], scrapeInterval: "5s" });
+    await prom.waitForSeries("DCGM_FI_DEV_GPU_UTIL", pods, 60_000);
+    const kubeconfig = join(dir, "cluster.kubeconfig");
+    kube.kubeconfig(kubeconfig);
+    const example = parse(readFileSync(join(ROOT, "examples/gpu-dcgm.yaml"), "utf8")) as { rules: unknown[] };
+    const configPath = join(dir, "foresight.yaml");
+    // The defaults an install runs with: 5 s cache, relist every minute.
+    writeFileSync(
+      configPath,
+      stringify({ adapter: { relistInterval: "1m", maxAge: "5m" }, rules: example.rules }),
+    );
+    adapter = await startAdapter({
+      configPath,
+      prometheusUrl: prom.url,
+      kubeconfig,
+      compiled: options.compiled ?? true,
+      nodeArgs: ["--max-semi-space-size=4"],
+    });
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const { status, body } = await adapter.get(path);
+      if (status === 200 && (body as { items: unknown[] }).items.length === 10) break;
+      if (Date.now() > deadline)
+        throw new Error(`adapter not answering: ${status} ${JSON.stringify(body).slice(0, 300)}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const pid = adapter.process.pid as number;
+    const seconds = Math.round(options.minutes * 60);
+    log(`${options.rate} req/s for ${seconds} s; RSS every ${SAMPLE_EVERY_MS / 1000} s`);
+    const started = Date.now();
+    const samples: RssSample[] = [];
+    let peak = 0;
+    const sample = () => {
+      const m = rssMiB(pid);
+      peak = Math.max(peak, m.peak);
+      samples.push({ atS: (Date.now() - started) / 1000, rssMiB: m.rss });
+    };
+    sample();
+    const sampler = setInterval(() => {
+      sample();
+      const last = samples.at(-1) as RssSample;
+      if (samples.length % 6 === 1) log(`${Math.round(last.atS)} s: RSS ${last.rssMiB.toFixed(1)} MiB`);
+    }, SAMPLE_EVERY_MS);
+    let load: AutocannonJson;
+    try {
+      load = await loadAtRate(`${adapter.url}${path}`, options.rate, seconds);
+    } finally {
+      clearInterval(sampler);
+    }
+    sample();
+    if (adapter.process.exitCode !== null)
+      throw new Error(`the adapter exited during the soak:\n${adapter.logs()}`);
+    const warmupS = warmupSeconds(options.minutes);
+    const afterWarmup = samples.filter((s) => s.atS >= warmupS);
+    const first = samples[0] as RssSample;
+    return {
+      minutes: options.minutes,
+      rate: options.rate,
+      pods,
+      path,
+      samples,
+      warmupS,
+      startRssMiB: first.rssMiB,
+      warmRssMiB: (afterWarmup[0] ?? first).rssMiB,
+      endRssMiB: (samples.at(-1) as RssSample).rssMiB,
+      peakRssMiB: peak,
+      slopeMiBPer10Min: slopePer10Min(afterWarmup),
+      requests: load.requests.total,
+      ok: load["2xx"],
+      failed: load.non2xx + load.errors + load.timeouts,
+      p50Ms: load.latency.p50,
+      p99Ms: load.latency.p99,
+      maxMs: load.latency.max,
+    };
+  } finally {
+    await adapter?.stop();
+    await prom?.close();
+    await kube.close();
+    await exporter.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function soakTable(r: SoakResult): string {
+  const mib = (v: number) => v.toFixed(1);
+  return [
+    "| minutes | target req/s | requests | ok | failed | p50 ms | p99 ms | max ms | RSS MiB start | after warm-up | end | peak | slope MiB / 10 min |",
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    `| ${r.minutes} | ${r.rate} | ${r.requests.toLocaleString("en")} | ${r.ok.toLocaleString("en")} | ${r.failed} | ${r.p50Ms} | ${r.p99Ms} | ${r.maxMs} | ${mib(r.startRssMiB)} | ${mib(r.warmRssMiB)} | ${mib(r.endRssMiB)} | ${mib(r.peakRssMiB)} | ${r.slopeMiBPer10Min >= 0 ? "+" : ""}${r.slopeMiBPer10Min.toFixed(2)} |`,
+  ].join("\n");
+}
+
+/** RSS samples, one per minute, as a compact line for the section. */
+function rssLine(r: SoakResult): string {
+  const perMinute = r.samples.filter(
+    (s, i) => i === 0 || Math.floor(s.atS / 60) > Math.floor((r.samples[i - 1] as RssSample).atS / 60),
+  );
+  return perMinute.map((s) => `${Math.round(s.atS / 60)}′ ${s.rssMiB.toFixed(0)}`).join(" · ");
+}
+
+export function soakSection(r: SoakResult, prometheusVersion: string): string {
+  const full = r.minutes >= 30;
+  return [
+    "## Adapter: soak (`npm run bench:soak`)",
+    "",
+    `Run ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC on ${machineLine(prometheusVersion)}.`,
+    "",
+    full
+      ? `${r.minutes} minutes at ${r.rate} req/s.`
+      : `**A shortened run: ${r.minutes} minute${r.minutes === 1 ? "" : "s"}** at ${r.rate} req/s (\`--minutes ${r.minutes}\`), not the 30 minutes of the default; rerun \`npm run bench:soak\` for the full one.`,
+    `${r.pods.toLocaleString("en")} pods with DCGM GPU series in a real Prometheus scraping every 5 s; one \`foresight serve\` (compiled, default`,
+    `cache settings, the rules of \`examples/gpu-dcgm.yaml\`); autocannon in a second process, ${CONNECTIONS} keep-alive HTTPS connections at a`,
+    `fixed overall rate on \`GET ${r.path}\`. RSS (VmRSS of the adapter process) sampled every ${SAMPLE_EVERY_MS / 1000} s; the slope is the`,
+    `least-squares fit over the samples after the first ${r.warmupS} s of warm-up.`,
+    "",
+    soakTable(r),
+    "",
+    `RSS by minute (MiB): ${rssLine(r)}`,
+    "",
+    `Memory does not grow (slope ≤ 1 MiB per 10 min): ${r.slopeMiBPer10Min <= 1 ? "yes" : "**no**"} (${r.slopeMiBPer10Min.toFixed(2)} MiB / 10 min).`,
+    `No failed requests: ${r.failed === 0 ? "yes" : `**no** (${r.failed})`}.`,
+  ].join("\n");
+}
+
+function prometheusVersion(): string {
+  return (execFileSync("prometheus", ["--version"], { encoding: "utf8" }).split("\n")[0] ?? "").trim();
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const result = await runSoak({
+    minutes: args.minutes,
+    rate: args.rate,
+    log: (m) => process.stderr.write(`[bench:soak] ${m}\n`),
+  });
+  const section = soakSection(result, prometheusVersion());
+  if (args.record) recordSection("soak", section);
+  process.stdout.write(`${section}\n`);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`bench:soak failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  });
+}

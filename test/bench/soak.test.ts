@@ -1,0 +1,63 @@
+/**
+ * The CI version of `npm run bench:soak`: the same `runSoak` for one minute at a low rate against a
+ * real Prometheus (a correctness smoke, not a measurement: nothing here asserts speed), plus the
+ * pure parts (arguments, slope, warm-up). It checks the run completes with its table, every request
+ * was answered 200, and memory stayed under a generous bound.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  parseArgs,
+  type RssSample,
+  runSoak,
+  slopePer10Min,
+  soakSection,
+  soakTable,
+  warmupSeconds,
+} from "../../bench/soak.js";
+
+describe("bench/soak pure parts", () => {
+  it("parseArgs: defaults, flags and errors", () => {
+    assert.deepEqual(parseArgs([]), { minutes: 30, rate: 500, record: true });
+    assert.deepEqual(parseArgs(["--minutes", "2", "--rate", "50", "--no-record"]), {
+      minutes: 2,
+      rate: 50,
+      record: false,
+    });
+    assert.throws(() => parseArgs(["--minutes", "zero"]), /--minutes needs a positive number/);
+    assert.throws(() => parseArgs(["--fast"]), /unknown argument --fast/);
+  });
+
+  it("slopePer10Min: least squares, scaled to 10 minutes", () => {
+    const line = (perS: number): RssSample[] =>
+      [0, 10, 20, 30, 40].map((atS) => ({ atS, rssMiB: 100 + perS * atS }));
+    assert.equal(slopePer10Min(line(0)), 0);
+    assert.ok(Math.abs(slopePer10Min(line(0.01)) - 6) < 1e-9);
+    assert.ok(Math.abs(slopePer10Min(line(-0.002)) + 1.2) < 1e-9);
+    assert.equal(slopePer10Min([{ atS: 0, rssMiB: 5 }]), 0);
+  });
+
+  it("warm-up is a tenth of the run, at most two minutes", () => {
+    assert.equal(warmupSeconds(1), 6);
+    assert.equal(warmupSeconds(30), 120);
+  });
+});
+
+describe("bench/soak, one minute at 50 req/s", { timeout: 180_000 }, () => {
+  it("completes with every request answered and its table", async () => {
+    const result = await runSoak({ minutes: 1, rate: 50, namespaces: 1, compiled: false });
+    assert.ok(result.requests > 0, "requests were sent");
+    assert.equal(result.failed, 0, "no request failed");
+    assert.equal(result.ok, result.requests, "every request answered 200");
+    assert.ok(result.samples.length >= 6, `RSS sampled every 10 s (${result.samples.length} samples)`);
+    // Generous: the adapter idles near 100 MiB; a leak of this size in a minute would be obvious.
+    assert.ok(result.peakRssMiB > 0 && result.peakRssMiB < 600, `peak RSS ${result.peakRssMiB} MiB`);
+    assert.ok(Number.isFinite(result.slopeMiBPer10Min));
+    const table = soakTable(result);
+    assert.match(table, /^\| minutes \| target req\/s \|/);
+    assert.equal(table.split("\n").length, 3);
+    const section = soakSection(result, "prometheus, version test");
+    assert.match(section, /A shortened run: 1 minute\*\*/);
+    assert.match(section, /No failed requests: yes/);
+  });
+});
