@@ -45,9 +45,22 @@ export class Discovery {
   #lastRelistStart = Number.NEGATIVE_INFINITY;
   #timer: NodeJS.Timeout | undefined;
   #rounds = 0;
+  #rules: readonly CompiledRule[];
 
   constructor(options: DiscoveryOptions) {
     this.#opts = options;
+    this.#rules = options.rules;
+  }
+
+  /**
+   * Replace the rules (a config reload) and relist at once. Until that round ends the previous
+   * registry keeps answering, so a reload never empties the APIs.
+   */
+  setRules(rules: readonly CompiledRule[]): Promise<void> {
+    this.#rules = rules;
+    for (const rule of [...this.#results.keys()]) if (!rules.includes(rule)) this.#results.delete(rule);
+    for (const rule of [...this.#errors.keys()]) if (!rules.includes(rule)) this.#errors.delete(rule);
+    return this.#inFlight ? this.#inFlight.then(() => this.relist()) : this.relist();
   }
 
   /** The current snapshot. */
@@ -96,7 +109,7 @@ export class Discovery {
 
   /** Why discovery is failing now (the first failing rule's error), or undefined when every rule is current. */
   failure(): string | undefined {
-    for (const rule of this.#opts.rules) {
+    for (const rule of this.#rules) {
       const error = this.#errors.get(rule);
       if (error) return `${rule.id}: ${error}`;
     }
@@ -104,7 +117,7 @@ export class Discovery {
   }
 
   status(): RuleStatus[] {
-    return this.#opts.rules.map((rule) => {
+    return this.#rules.map((rule) => {
       const result = this.#results.get(rule);
       const lastError = this.#errors.get(rule);
       return {
@@ -118,7 +131,8 @@ export class Discovery {
   }
 
   async #round(): Promise<void> {
-    const { rules, source, clock, logger, metrics, maxAgeMs } = this.#opts;
+    const { source, clock, logger, metrics, maxAgeMs } = this.#opts;
+    const rules = this.#rules;
     const started = clock.now();
     this.#lastRelistStart = started;
     const byQuery = new Map<string, CompiledRule[]>();
@@ -146,7 +160,11 @@ export class Discovery {
       }),
     );
     const results: RuleSeries[] = [];
-    for (const [rule, { matches }] of this.#results) results.push({ rule, matches });
+    for (const [rule, { matches }] of this.#results) {
+      // A round started before a reload may have recorded a rule that is gone since.
+      if (this.#rules.includes(rule)) results.push({ rule, matches });
+      else this.#results.delete(rule);
+    }
     this.#registry = SeriesRegistry.build(results);
     this.#opts.onRegistry?.(this.#registry);
   }

@@ -78,6 +78,7 @@ export function buildProgram(): Command {
         tlsKeyFile: opts.tlsPrivateKeyFile,
         authentication: opts.authentication,
         kube,
+        configPath: opts.config,
       });
       const shutdown = (signal: string) => {
         logger.info({ signal }, "shutting down: draining in-flight requests");

@@ -30,6 +30,7 @@ import type { MetricsSource, Sample } from "../metrics/source.js";
 import type { Logger } from "../telemetry/logger.js";
 import { createSelfMetrics } from "../telemetry/selfMetrics.js";
 import { type Actuation, startActuation } from "./actuation.js";
+import { watchConfig } from "./configReload.js";
 import { createEmbeddedStore } from "./embeddedStore.js";
 import { startForecasting } from "./forecasting.js";
 import { startReview } from "./review.js";
@@ -63,6 +64,8 @@ export interface ServeOptions {
   readonly timers?: Timers;
   /** Serve the review API with cluster access checks; default: when running in a pod. */
   readonly inCluster?: boolean;
+  /** The config file, watched for changes (rules are reloaded; a broken file changes nothing). */
+  readonly configPath?: string;
   /** More routes on the plain-HTTP port (the demo's exporter endpoint). */
   readonly extraRouters?: readonly Router[];
 }
@@ -254,6 +257,16 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 
   embedded?.start();
   discovery.start();
+  const reloader = options.configPath
+    ? watchConfig({
+        path: options.configPath,
+        running: config,
+        catalog: options.catalog,
+        discovery,
+        logger,
+        reloads: metrics.configReloads,
+      })
+    : undefined;
   forecasting?.start();
   await actuation?.start();
   if (informers) void informers.warm([{ group: "", resource: "pods" }], 10_000);
@@ -266,6 +279,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     securePort,
     httpPort,
     async close() {
+      reloader?.stop();
       discovery.stop();
       certWatch?.close();
       delegatedAuth?.stop();

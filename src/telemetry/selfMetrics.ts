@@ -11,6 +11,7 @@ export interface SelfMetrics {
   readonly queryDuration: Histogram<"endpoint" | "outcome">;
   readonly queryErrors: Counter<"endpoint" | "kind">;
   readonly cacheLookups: Counter<"result">;
+  readonly configReloads: Counter<"result">;
   /** Record a rule's successful discovery at `atMs`; the age gauge is computed at scrape time. */
   markDiscovered(rule: string, atMs: number): void;
   readonly discoverySeries: Gauge<"rule">;
@@ -59,6 +60,12 @@ export function createSelfMetrics(options: { defaultMetrics?: boolean } = {}): S
       name: "foresight_prometheus_query_errors_total",
       help: "Failed backend queries by endpoint and kind (unavailable, timeout, query, bad_response).",
       labelNames: ["endpoint", "kind"] as const,
+      registers,
+    }),
+    configReloads: new Counter({
+      name: "foresight_config_reloads_total",
+      help: "Config file reloads by result (ok, error: the running configuration stayed).",
+      labelNames: ["result"] as const,
       registers,
     }),
     cacheLookups: new Counter({

@@ -1,0 +1,88 @@
+/**
+ * Config reload for `foresight serve` (issue 7 §5): when the config file changes (a ConfigMap
+ * update lands as a new file) or on SIGHUP, read and compile it again. A broken file changes
+ * nothing: the running rules stay, and the error (file:line:col) goes to the log and to
+ * `foresight_config_reloads_total{result="error"}`. A good file replaces the discovery rules
+ * (`rules`, `externalRules`) at once; other sections need a restart, which the log says.
+ */
+import { watch } from "node:fs";
+import { dirname } from "node:path";
+import type { Counter } from "prom-client";
+import type { Discovery } from "../adapter/discovery.js";
+import type { ResourceCatalog } from "../adapter/naming/types.js";
+import type { Config } from "../config/schema.js";
+import type { Logger } from "../telemetry/logger.js";
+import { loadAndCompile } from "./loadRules.js";
+
+export interface ConfigReloader {
+  /** Reload now; resolves true when the new rules are in place. */
+  reload(): Promise<boolean>;
+  stop(): void;
+}
+
+function withoutRules(config: Config): string {
+  const {
+    rules: _r,
+    externalRules: _e,
+    prometheus: { url: _u, ...prometheus },
+    ...rest
+  } = config;
+  return JSON.stringify({ ...rest, prometheus });
+}
+
+export function watchConfig(deps: {
+  readonly path: string;
+  readonly running: Config;
+  readonly catalog: ResourceCatalog;
+  readonly discovery: Discovery;
+  readonly logger: Logger;
+  readonly reloads: Counter<"result">;
+  /** Debounce of file events (editors and kubelet write in several steps). Default 500 ms. */
+  readonly debounceMs?: number;
+}): ConfigReloader {
+  const { path, discovery, logger } = deps;
+  let running = deps.running;
+  let timer: NodeJS.Timeout | undefined;
+  let chain: Promise<boolean> = Promise.resolve(true);
+  const reload = (): Promise<boolean> => {
+    chain = chain.then(async () => {
+      let loaded: Awaited<ReturnType<typeof loadAndCompile>>;
+      try {
+        loaded = await loadAndCompile(path, deps.catalog);
+      } catch (err) {
+        deps.reloads.inc({ result: "error" });
+        logger.error(
+          { err: (err as Error).message },
+          "config reload failed: the running configuration stays in effect",
+        );
+        return false;
+      }
+      if (withoutRules(loaded.config) !== withoutRules(running))
+        logger.warn(
+          "config reload: only rules and externalRules change at run time; restart for the other sections",
+        );
+      running = loaded.config;
+      await discovery.setRules(loaded.rules);
+      deps.reloads.inc({ result: "ok" });
+      logger.info({ rules: loaded.rules.length }, "config reloaded: new rules in effect");
+      return true;
+    });
+    return chain;
+  };
+  // Watch the directory: a ConfigMap volume swaps a symlink rather than writing the file.
+  const watcher = watch(dirname(path), () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => void reload(), deps.debounceMs ?? 500);
+    timer.unref();
+  });
+  const onHup = () => void reload();
+  process.on("SIGHUP", onHup);
+  return {
+    reload,
+    stop() {
+      clearTimeout(timer);
+      watcher.close();
+      process.off("SIGHUP", onHup);
+    },
+  };
+}
