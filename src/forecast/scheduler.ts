@@ -64,6 +64,7 @@ export class TimeoutError extends Error {
 export class ForecastScheduler {
   readonly #opts: SchedulerOptions;
   readonly #inFlight = new Map<string, Promise<RunOutcome>>();
+  readonly #controllers = new Set<AbortController>();
   #timers: Stoppable[] = [];
   #stopped = false;
 
@@ -103,6 +104,7 @@ export class ForecastScheduler {
       return Promise.resolve(outcome);
     }
     const controller = new AbortController();
+    this.#controllers.add(controller);
     const finished = (status: "ok" | "error", error?: Error): RunOutcome => ({
       target,
       kind,
@@ -116,7 +118,10 @@ export class ForecastScheduler {
       (err: unknown) => finished("error", err instanceof Error ? err : new Error(String(err))),
     );
     // The slot is held until the run really ends, even after a timeout: single flight holds.
-    const slot = running.finally(() => this.#inFlight.delete(target));
+    const slot = running.finally(() => {
+      this.#inFlight.delete(target);
+      this.#controllers.delete(controller);
+    });
     this.#inFlight.set(target, slot);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<RunOutcome>((resolve) => {
@@ -145,11 +150,12 @@ export class ForecastScheduler {
     return { results, errors: results.filter((r) => r.status === "error") };
   }
 
-  /** Stop the timers, refuse new runs, then wait for the runs in flight. */
+  /** Stop the timers, refuse new runs, abort the runs in flight and wait for them to end. */
   async stop(): Promise<void> {
     this.#stopped = true;
     for (const t of this.#timers) t.stop();
     this.#timers = [];
+    for (const c of this.#controllers) c.abort(new Error("the forecaster is stopping"));
     await Promise.allSettled([...this.#inFlight.values()]);
   }
 }

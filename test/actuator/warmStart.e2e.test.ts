@@ -53,7 +53,11 @@ describe("a new leader starts from the forecast the previous one kept", () => {
 
   it("a replica whose own forecast never finishes still acts at once on the kept one", async () => {
     leader = "second";
-    const never: ForecastFn = () => new Promise(() => {});
+    // A run that never finishes by itself; it ends only when the forecaster aborts it on stop.
+    const never: ForecastFn = (_series, { signal }) =>
+      new Promise((_resolve, reject) => {
+        signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
+      });
     second = await startRig({
       facade: first.facade,
       clock: first.clock,

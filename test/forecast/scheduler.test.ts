@@ -196,3 +196,28 @@ describe("systemTimers", () => {
     assert.equal(fired, after, "no tick after stop");
   });
 });
+
+describe("ForecastScheduler.stop", () => {
+  it("aborts the runs in flight, so stopping never waits on a long training run", async () => {
+    const { timers } = fakeTimers();
+    let aborted: unknown;
+    const s = new ForecastScheduler({
+      targets,
+      timers,
+      clock,
+      timeoutMs: 3_600_000,
+      jitterMs: 0,
+      run: (_t, _k, signal) =>
+        new Promise((_resolve, reject) => {
+          signal.addEventListener("abort", () => {
+            aborted = signal.reason;
+            reject(signal.reason);
+          });
+        }),
+    });
+    const outcome = s.trigger("a", "full");
+    await s.stop();
+    assert.match(String(aborted), /the forecaster is stopping/);
+    assert.equal((await outcome).status, "error");
+  });
+});
