@@ -22,6 +22,7 @@ import { clientNodeEventSink, EventRecorder } from "../kube/events.js";
 import { clientNodeLeaseStore, LeaderElector } from "../kube/leaderElection.js";
 import { retryKube } from "../kube/retry.js";
 import { predictiveScalerWatch } from "../kube/scalerWatch.js";
+import { withTimeout } from "../kube/timeoutCluster.js";
 import type { MetricsSource } from "../metrics/source.js";
 import type { Logger } from "../telemetry/logger.js";
 import { loadModelSet } from "./models.js";
@@ -79,7 +80,8 @@ export async function startActuation(deps: ActuationDeps): Promise<Actuation> {
   });
   const models = (target: string) =>
     allModels(target).filter((m) => !config.models || config.models.includes(m.name));
-  const cluster = new ClientNodeActuatorCluster(kc);
+  // A request the API server never answers fails after 10 s and is retried.
+  const cluster = withTimeout(new ClientNodeActuatorCluster(kc), 10_000);
   const snapshots = configMapSnapshots(cluster);
   const forecaster = new ScalerForecaster({
     source: deps.source,
