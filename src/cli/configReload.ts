@@ -5,8 +5,8 @@
  * `foresight_config_reloads_total{result="error"}`. A good file replaces the discovery rules
  * (`rules`, `externalRules`) at once; other sections need a restart, which the log says.
  */
-import { watch } from "node:fs";
-import { dirname } from "node:path";
+import { readFileSync, watch } from "node:fs";
+import { basename, dirname } from "node:path";
 import type { Counter } from "prom-client";
 import type { Discovery } from "../adapter/discovery.js";
 import type { ResourceCatalog } from "../adapter/naming/types.js";
@@ -43,9 +43,20 @@ export function watchConfig(deps: {
   const { path, discovery, logger } = deps;
   let running = deps.running;
   let timer: NodeJS.Timeout | undefined;
+  const text = () => {
+    try {
+      return readFileSync(path, "utf8");
+    } catch {
+      return undefined;
+    }
+  };
+  // What was last loaded: an event that leaves the file as it was (a touch, a rewrite) changes nothing.
+  let lastText = text();
   let chain: Promise<boolean> = Promise.resolve(true);
   const reload = (): Promise<boolean> => {
     chain = chain.then(async () => {
+      const now = text();
+      if (now !== undefined && now === lastText) return true;
       let loaded: Awaited<ReturnType<typeof loadAndCompile>>;
       try {
         loaded = await loadAndCompile(path, deps.catalog);
@@ -62,6 +73,7 @@ export function watchConfig(deps: {
           "config reload: only rules and externalRules change at run time; restart for the other sections",
         );
       running = loaded.config;
+      lastText = now;
       await discovery.setRules(loaded.rules);
       deps.reloads.inc({ result: "ok" });
       logger.info({ rules: loaded.rules.length }, "config reloaded: new rules in effect");
@@ -70,7 +82,10 @@ export function watchConfig(deps: {
     return chain;
   };
   // Watch the directory: a ConfigMap volume swaps a symlink rather than writing the file.
-  const watcher = watch(dirname(path), () => {
+  const file = basename(path);
+  const watcher = watch(dirname(path), (_event, name) => {
+    // The file itself, or a ConfigMap volume's `..data` symlink swap; not its neighbours.
+    if (name !== null && name !== file && !String(name).startsWith("..")) return;
     clearTimeout(timer);
     timer = setTimeout(() => void reload(), deps.debounceMs ?? 500);
     timer.unref();
