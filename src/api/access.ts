@@ -15,6 +15,7 @@ import { createHash } from "node:crypto";
 import { isIP } from "node:net";
 import { AuthenticationV1Api, AuthorizationV1Api, type KubeConfig } from "@kubernetes/client-node";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
+import { TtlCache } from "../adapter/auth/ttlCache.js";
 import { type ApiError, forbidden, serviceUnavailable, statusBody, unauthorized } from "../adapter/status.js";
 import type { Clock } from "../clock.js";
 
@@ -126,35 +127,6 @@ export function assertLocalBind(bindAddress: string): void {
     throw new Error(
       `the review API without authentication listens on loopback only, but the bind address is ${JSON.stringify(bindAddress)}; bind to 127.0.0.1 (or ::1), or run in a cluster so tokens are checked with TokenReview and SubjectAccessReview`,
     );
-}
-
-/** A small TTL cache, bounded by dropping the oldest entry. */
-class TtlCache<V> {
-  readonly #entries = new Map<string, { value: V; expiresMs: number }>();
-  constructor(
-    readonly ttlMs: number,
-    readonly maxEntries: number,
-    readonly clock: Clock,
-  ) {}
-
-  get(key: string): V | undefined {
-    const e = this.#entries.get(key);
-    if (e === undefined) return undefined;
-    if (e.expiresMs <= this.clock.now()) {
-      this.#entries.delete(key);
-      return undefined;
-    }
-    return e.value;
-  }
-
-  set(key: string, value: V): void {
-    this.#entries.delete(key);
-    if (this.#entries.size >= this.maxEntries) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest !== undefined) this.#entries.delete(oldest);
-    }
-    this.#entries.set(key, { value, expiresMs: this.clock.now() + this.ttlMs });
-  }
 }
 
 export const DEFAULT_REVIEW_CACHE_TTL_MS = 10_000;
