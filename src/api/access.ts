@@ -75,35 +75,52 @@ export function clientNodeAccessReviewer(kc: KubeConfig): AccessReviewer {
         },
       };
     },
-    async authorize(user, check) {
-      const review = await authz.createSubjectAccessReview({
-        body: {
-          apiVersion: "authorization.k8s.io/v1",
-          kind: "SubjectAccessReview",
-          spec: {
-            user: user.username,
-            ...(user.uid !== undefined ? { uid: user.uid } : {}),
-            ...(user.groups !== undefined ? { groups: [...user.groups] } : {}),
-            ...(user.extra !== undefined
-              ? { extra: Object.fromEntries(Object.entries(user.extra).map(([k, v]) => [k, [...v]])) }
-              : {}),
-            resourceAttributes: {
-              verb: check.verb,
-              group: check.group,
-              resource: check.resource,
-              ...(check.subresource !== undefined ? { subresource: check.subresource } : {}),
-              ...(check.namespace !== undefined ? { namespace: check.namespace } : {}),
-              ...(check.name !== undefined ? { name: check.name } : {}),
-            },
-          },
+    authorize: (user, check) =>
+      reviewSubjectAccess(authz, user, {
+        resourceAttributes: {
+          verb: check.verb,
+          group: check.group,
+          resource: check.resource,
+          ...(check.subresource !== undefined ? { subresource: check.subresource } : {}),
+          ...(check.namespace !== undefined ? { namespace: check.namespace } : {}),
+          ...(check.name !== undefined ? { name: check.name } : {}),
         },
-      });
-      const status = review.status;
-      return {
-        allowed: status?.allowed === true && status.denied !== true,
-        ...(status?.reason ? { reason: status.reason } : {}),
-      };
+      }),
+  };
+}
+
+/** What a SubjectAccessReview asks about: a resource, or a non-resource path (discovery). */
+export type ReviewAttributes =
+  | { readonly resourceAttributes: Readonly<Record<string, string>> }
+  | { readonly nonResourceAttributes: Readonly<Record<string, string>> };
+
+/** One SubjectAccessReview for `user` (the review API's and the metrics APIs' authorization). */
+export async function reviewSubjectAccess(
+  authz: AuthorizationV1Api,
+  user: UserInfo,
+  attributes: ReviewAttributes,
+): Promise<Authorization> {
+  const review = await authz.createSubjectAccessReview({
+    body: {
+      apiVersion: "authorization.k8s.io/v1",
+      kind: "SubjectAccessReview",
+      spec: {
+        user: user.username,
+        ...(user.uid !== undefined ? { uid: user.uid } : {}),
+        ...(user.groups !== undefined ? { groups: [...user.groups] } : {}),
+        ...(user.extra !== undefined
+          ? { extra: Object.fromEntries(Object.entries(user.extra).map(([k, v]) => [k, [...v]])) }
+          : {}),
+        ...("resourceAttributes" in attributes
+          ? { resourceAttributes: { ...attributes.resourceAttributes } }
+          : { nonResourceAttributes: { ...attributes.nonResourceAttributes } }),
+      },
     },
+  });
+  const status = review.status;
+  return {
+    allowed: status?.allowed === true && status.denied !== true,
+    ...(status?.reason ? { reason: status.reason } : {}),
   };
 }
 
