@@ -6,19 +6,17 @@
  * UPDATE_SCREENSHOT=1 the scaler view is also copied to docs/images/review-page.png.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { WEB_CSP } from "../../src/api/webAssets.js";
+import { chromiumMissing, launchChromium } from "../harness/chromium.js";
 import { reviewFixture, SCALER_ID } from "./fixtures/reviewData.js";
 import { type StubApi, startStubApi } from "./fixtures/stubApi.js";
-
-const CHROMIUM = "/usr/bin/chromium";
 
 // The callbacks passed to page.evaluate/waitForFunction run in Chromium, where these globals exist;
 // tsconfig has no DOM lib, so declare (for this module only) the little of them those callbacks use.
@@ -86,11 +84,7 @@ describe("review page static routes", () => {
   });
 });
 
-const noChromium = existsSync(CHROMIUM)
-  ? false
-  : `${CHROMIUM} is missing (apt-get install -y chromium); the page test needs a real browser`;
-
-describe("review page in headless Chromium", { skip: noChromium }, () => {
+describe("review page in headless Chromium", { skip: chromiumMissing }, () => {
   let stub: StubApi;
   let context: BrowserContext;
   let page: Page;
@@ -103,22 +97,7 @@ describe("review page in headless Chromium", { skip: noChromium }, () => {
     profile = await mkdtemp(join(tmpdir(), "foresight-chromium-"));
     shots = await mkdtemp(join(tmpdir(), "foresight-review-page-"));
     console.log(`# review page screenshots: ${shots}`);
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-      ],
-      viewport: { width: 1280, height: 900 },
-      deviceScaleFactor: 1,
-      timezoneId: "UTC",
-      locale: "en-US",
-    });
+    context = await launchChromium(profile);
     // loopback only: anything else the page asks for is a bug (and would fail offline)
     await context.route("**/*", (route) => {
       const host = new URL(route.request().url()).hostname;

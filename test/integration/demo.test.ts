@@ -4,7 +4,7 @@
  * bounded time, serves the page, and stops cleanly.
  */
 import assert from "node:assert/strict";
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
 import { DEPLOYMENT, NAMESPACE, type RunningDemo, startDemo } from "../../src/cli/demo.js";
 import { createLogger } from "../../src/telemetry/logger.js";
+import { chromiumMissing, launchChromium } from "../harness/chromium.js";
 import { kubectlAvailable, kubectlFor } from "../harness/kubectl.js";
 
 async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
@@ -110,24 +111,10 @@ describe("foresight demo", { timeout: 120_000 }, () => {
   });
 
   it("the page shows the demo's scaler with data in headless Chromium", {
-    skip: !existsSync("/usr/bin/chromium") && "/usr/bin/chromium is missing (apt-get install -y chromium)",
+    skip: chromiumMissing,
   }, async () => {
-    const { chromium } = await import("playwright-core");
     const profile = mkdtempSync(join(tmpdir(), "foresight-demo-chromium-"));
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: "/usr/bin/chromium",
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-      ],
-      viewport: { width: 1280, height: 900 },
-      timezoneId: "UTC",
-    });
+    const context = await launchChromium(profile);
     try {
       const page = await context.newPage();
       await page.goto(`${demo.pageUrl}#/scalers/${NAMESPACE}/${DEPLOYMENT}`);
