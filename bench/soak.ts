@@ -41,6 +41,8 @@ export interface RssSample {
   /** Seconds since the load started. */
   readonly atS: number;
   readonly rssMiB: number;
+  /** V8 heap in use (the adapter's own `foresight_nodejs_heap_size_used_bytes`), when it answered. */
+  readonly heapUsedMiB?: number;
 }
 
 export interface SoakResult {
@@ -56,6 +58,14 @@ export interface SoakResult {
   readonly peakRssMiB: number;
   /** Least-squares slope of RSS over the samples after warm-up, MiB per 10 minutes. */
   readonly slopeMiBPer10Min: number;
+  /**
+   * Least-squares slope of the V8 heap's live set after warm-up, MiB per 10 minutes: the smallest
+   * heap-in-use of each minute (the sample nearest a full collection), so garbage between
+   * collections does not count. Undefined when the heap was not sampled.
+   */
+  readonly heapSlopeMiBPer10Min?: number;
+  readonly warmHeapMiB?: number;
+  readonly endHeapMiB?: number;
   readonly requests: number;
   readonly ok: number;
   readonly failed: number;
@@ -107,6 +117,33 @@ export function slopePer10Min(samples: readonly RssSample[]): number {
     den += (s.atS - mx) ** 2;
   }
   return den === 0 ? 0 : (num / den) * 600;
+}
+
+/** The smallest heap-in-use of each minute, as RssSample-shaped points for `slopePer10Min`. */
+export function heapFloorByMinute(samples: readonly RssSample[]): RssSample[] {
+  const byMinute = new Map<number, RssSample>();
+  for (const s of samples) {
+    if (s.heapUsedMiB === undefined) continue;
+    const minute = Math.floor(s.atS / 60);
+    const kept = byMinute.get(minute);
+    if (kept === undefined || s.heapUsedMiB < (kept.heapUsedMiB as number)) byMinute.set(minute, s);
+  }
+  return [...byMinute.values()].map((s) => ({ atS: s.atS, rssMiB: s.heapUsedMiB as number }));
+}
+
+/** `foresight_nodejs_heap_size_used_bytes` from a Prometheus text exposition, in MiB. */
+export function heapUsedFromExposition(text: string): number | undefined {
+  const m = /^foresight_nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([0-9.e+]+)/m.exec(text);
+  return m ? Number(m[1]) / 1024 / 1024 : undefined;
+}
+
+async function heapUsedMiB(metricsUrl: string): Promise<number | undefined> {
+  try {
+    const res = await fetch(metricsUrl, { signal: AbortSignal.timeout(5_000) });
+    return res.ok ? heapUsedFromExposition(await res.text()) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function rssMiB(pid: number): { rss: number; peak: number } {
@@ -202,16 +239,23 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const started = Date.now();
     const samples: RssSample[] = [];
     let peak = 0;
-    const sample = () => {
+    const metricsUrl = `${adapter.httpUrl}/metrics`;
+    const sample = async () => {
+      const atS = (Date.now() - started) / 1000;
       const m = rssMiB(pid);
       peak = Math.max(peak, m.peak);
-      samples.push({ atS: (Date.now() - started) / 1000, rssMiB: m.rss });
+      const heap = await heapUsedMiB(metricsUrl);
+      samples.push(heap === undefined ? { atS, rssMiB: m.rss } : { atS, rssMiB: m.rss, heapUsedMiB: heap });
     };
-    sample();
+    await sample();
     const sampler = setInterval(() => {
-      sample();
-      const last = samples.at(-1) as RssSample;
-      if (samples.length % 6 === 1) log(`${Math.round(last.atS)} s: RSS ${last.rssMiB.toFixed(1)} MiB`);
+      void sample().then(() => {
+        const last = samples.at(-1) as RssSample;
+        if (samples.length % 6 === 1)
+          log(
+            `${Math.round(last.atS)} s: RSS ${last.rssMiB.toFixed(1)} MiB, heap ${last.heapUsedMiB?.toFixed(1) ?? "?"} MiB`,
+          );
+      });
     }, SAMPLE_EVERY_MS);
     let load: AutocannonJson;
     try {
@@ -219,13 +263,23 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     } finally {
       clearInterval(sampler);
     }
-    sample();
+    await sample();
     if (adapter.process.exitCode !== null)
       throw new Error(`the adapter exited during the soak:\n${adapter.logs()}`);
     const warmupS = warmupSeconds(options.minutes);
     const afterWarmup = samples.filter((s) => s.atS >= warmupS);
     const first = samples[0] as RssSample;
+    const heapFloor = heapFloorByMinute(afterWarmup);
+    const heap =
+      heapFloor.length >= 2
+        ? {
+            heapSlopeMiBPer10Min: slopePer10Min(heapFloor),
+            warmHeapMiB: (heapFloor[0] as RssSample).rssMiB,
+            endHeapMiB: (heapFloor.at(-1) as RssSample).rssMiB,
+          }
+        : {};
     return {
+      ...heap,
       minutes: options.minutes,
       rate: options.rate,
       pods,
@@ -253,12 +307,18 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   }
 }
 
+const signed = (v: number) => `${v >= 0 ? "+" : ""}${v.toFixed(2)}`;
+
 export function soakTable(r: SoakResult): string {
   const mib = (v: number) => v.toFixed(1);
+  const heap =
+    r.heapSlopeMiBPer10Min === undefined
+      ? "n/a | n/a | n/a"
+      : `${mib(r.warmHeapMiB as number)} | ${mib(r.endHeapMiB as number)} | ${signed(r.heapSlopeMiBPer10Min)}`;
   return [
-    "| minutes | target req/s | requests | ok | failed | p50 ms | p99 ms | max ms | RSS MiB start | after warm-up | end | peak | slope MiB / 10 min |",
-    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    `| ${r.minutes} | ${r.rate} | ${r.requests.toLocaleString("en")} | ${r.ok.toLocaleString("en")} | ${r.failed} | ${r.p50Ms} | ${r.p99Ms} | ${r.maxMs} | ${mib(r.startRssMiB)} | ${mib(r.warmRssMiB)} | ${mib(r.endRssMiB)} | ${mib(r.peakRssMiB)} | ${r.slopeMiBPer10Min >= 0 ? "+" : ""}${r.slopeMiBPer10Min.toFixed(2)} |`,
+    "| minutes | target req/s | requests | ok | failed | p50 ms | p99 ms | max ms | RSS MiB start | after warm-up | end | peak | RSS slope MiB / 10 min | heap live MiB after warm-up | end | heap slope MiB / 10 min |",
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    `| ${r.minutes} | ${r.rate} | ${r.requests.toLocaleString("en")} | ${r.ok.toLocaleString("en")} | ${r.failed} | ${r.p50Ms} | ${r.p99Ms} | ${r.maxMs} | ${mib(r.startRssMiB)} | ${mib(r.warmRssMiB)} | ${mib(r.endRssMiB)} | ${mib(r.peakRssMiB)} | ${signed(r.slopeMiBPer10Min)} | ${heap} |`,
   ].join("\n");
 }
 
@@ -283,13 +343,19 @@ export function soakSection(r: SoakResult, prometheusVersion: string): string {
     `${r.pods.toLocaleString("en")} pods with DCGM GPU series in a real Prometheus scraping every 5 s; one \`foresight serve\` (compiled, default`,
     `cache settings, the rules of \`examples/gpu-dcgm.yaml\`); autocannon in a second process, ${CONNECTIONS} keep-alive HTTPS connections at a`,
     `fixed overall rate on \`GET ${r.path}\`. RSS (VmRSS of the adapter process) sampled every ${SAMPLE_EVERY_MS / 1000} s; the slope is the`,
-    `least-squares fit over the samples after the first ${r.warmupS} s of warm-up.`,
+    `least-squares fit over the samples after the first ${r.warmupS} s of warm-up. The heap columns read the adapter's own`,
+    "`foresight_nodejs_heap_size_used_bytes` at each sample and fit the smallest value of each minute (the live set",
+    "nearest a collection), so a leak in JavaScript objects shows there even when RSS hides it, and RSS growth without",
+    "heap growth points at the allocator rather than our code.",
     "",
     soakTable(r),
     "",
     `RSS by minute (MiB): ${rssLine(r)}`,
     "",
-    `Memory does not grow (slope ≤ 1 MiB per 10 min): ${r.slopeMiBPer10Min <= 1 ? "yes" : "**no**"} (${r.slopeMiBPer10Min.toFixed(2)} MiB / 10 min).`,
+    `Memory does not grow (RSS slope ≤ 1 MiB per 10 min): ${r.slopeMiBPer10Min <= 1 ? "yes" : "**no**"} (${r.slopeMiBPer10Min.toFixed(2)} MiB / 10 min).`,
+    r.heapSlopeMiBPer10Min === undefined
+      ? "Heap not sampled (the adapter's /metrics did not answer)."
+      : `Heap live set does not grow (slope ≤ 1 MiB per 10 min): ${r.heapSlopeMiBPer10Min <= 1 ? "yes" : "**no**"} (${r.heapSlopeMiBPer10Min.toFixed(2)} MiB / 10 min).`,
     `No failed requests: ${r.failed === 0 ? "yes" : `**no** (${r.failed})`}.`,
   ].join("\n");
 }

@@ -7,6 +7,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
+  heapFloorByMinute,
+  heapUsedFromExposition,
   parseArgs,
   type RssSample,
   runSoak,
@@ -37,6 +39,32 @@ describe("bench/soak pure parts", () => {
     assert.equal(slopePer10Min([{ atS: 0, rssMiB: 5 }]), 0);
   });
 
+  it("heap: read from the exposition, fitted on each minute's smallest value", () => {
+    const text = [
+      "# HELP foresight_nodejs_heap_size_total_bytes Process heap size from Node.js in bytes.",
+      "foresight_nodejs_heap_size_total_bytes 99999999",
+      "# TYPE foresight_nodejs_heap_size_used_bytes gauge",
+      "foresight_nodejs_heap_size_used_bytes 20971520",
+    ].join("\n");
+    assert.equal(heapUsedFromExposition(text), 20);
+    assert.equal(heapUsedFromExposition("foresight_nodejs_heap_size_total_bytes 1"), undefined);
+    const samples: RssSample[] = [
+      { atS: 0, rssMiB: 100, heapUsedMiB: 30 },
+      { atS: 30, rssMiB: 100, heapUsedMiB: 20 },
+      { atS: 50, rssMiB: 100 },
+      { atS: 70, rssMiB: 100, heapUsedMiB: 45 },
+      { atS: 110, rssMiB: 100, heapUsedMiB: 21 },
+    ];
+    assert.deepEqual(heapFloorByMinute(samples), [
+      { atS: 30, rssMiB: 20 },
+      { atS: 110, rssMiB: 21 },
+    ]);
+    // Sawtooth garbage that is collected every minute does not look like growth.
+    const sawtooth: RssSample[] = [];
+    for (let atS = 0; atS < 600; atS += 10) sawtooth.push({ atS, rssMiB: 100, heapUsedMiB: 20 + (atS % 60) });
+    assert.equal(slopePer10Min(heapFloorByMinute(sawtooth)), 0);
+  });
+
   it("warm-up is a tenth of the run, at most two minutes", () => {
     assert.equal(warmupSeconds(1), 6);
     assert.equal(warmupSeconds(30), 120);
@@ -53,6 +81,10 @@ describe("bench/soak, one minute at 50 req/s", { timeout: 180_000 }, () => {
     // Generous: the adapter idles near 100 MiB; a leak of this size in a minute would be obvious.
     assert.ok(result.peakRssMiB > 0 && result.peakRssMiB < 600, `peak RSS ${result.peakRssMiB} MiB`);
     assert.ok(Number.isFinite(result.slopeMiBPer10Min));
+    assert.ok(
+      result.samples.every((s) => s.heapUsedMiB !== undefined && s.heapUsedMiB > 1),
+      "the heap is read from the adapter's /metrics at every sample",
+    );
     const table = soakTable(result);
     assert.match(table, /^\| minutes \| target req\/s \|/);
     assert.equal(table.split("\n").length, 3);
