@@ -7,9 +7,15 @@
  * parse error, sample limit) appends nothing but those three. Targets are static, or pods found
  * through the PodLister port, refreshed on their own interval.
  *
+ * Staleness, as Prometheus: per target the scraper remembers the series its last successful scrape
+ * wrote (samples without an exporter timestamp only; Prometheus does not track those with one).
+ * A series missing from the next successful scrape gets a staleness marker at that scrape's time;
+ * a failed scrape marks all of them (its `up` 0 is still written); a target leaving discovery
+ * marks them and its `up`/scrape_* series at the clock's now. Stopping the scraper marks nothing.
+ *
  * Time comes through ports: the Clock stamps samples, IntervalTimers schedules scrapes (the
  * simulator's ClockTimers satisfies it, so simulated time drives scraping), and `fetch` can be
- * replaced. Not done: staleness markers (a vanished series ends at the 5 min lookback instead).
+ * replaced.
  */
 import type { Clock } from "../../clock.js";
 import type { Labels } from "../source.js";
@@ -23,7 +29,7 @@ import {
   targetKey,
   withTargetLabels,
 } from "./targets.js";
-import type { AppendStatus } from "./tsdb.js";
+import { type AppendStatus, seriesKey } from "./tsdb.js";
 
 export interface Stoppable {
   stop(): void;
@@ -44,6 +50,8 @@ export const systemIntervalTimers: IntervalTimers = {
 /** Where scraped samples go (EmbeddedTSDB). */
 export interface SampleAppender {
   append(labels: Labels, t: number, v: number): AppendStatus;
+  /** Appends a staleness marker to an existing series; false when none was stored. */
+  markStale(labels: Labels, t: number): boolean;
 }
 
 export type FetchFn = (
@@ -108,7 +116,12 @@ export interface TargetStatus {
   readonly lastScraped?: number;
 }
 
-interface TargetState {
+/** Series (by seriesKey) the last successful scrape of one target wrote, for staleness. */
+interface Tracked {
+  series: Map<string, Labels>;
+}
+
+interface TargetState extends Tracked {
   readonly target: ScrapeTarget;
   timer?: Stoppable;
   inFlight?: Promise<ScrapeResult>;
@@ -116,6 +129,7 @@ interface TargetState {
 }
 
 const ACCEPT = "text/plain;version=0.0.4;q=1,*/*;q=0.1";
+const REPORT_SERIES = ["up", "scrape_duration_seconds", "scrape_samples_scraped"] as const;
 
 export class Scraper {
   readonly #options: ScraperOptions;
@@ -123,6 +137,8 @@ export class Scraper {
   readonly #static: ScrapeTarget[];
   #podTargets: ScrapeTarget[] = [];
   readonly #states = new Map<string, TargetState>();
+  /** Staleness tracking of targets scraped through scrape() that are not this scraper's own. */
+  readonly #adhoc = new Map<string, Tracked>();
   readonly #stop = new AbortController();
   #running = false;
   #discoveryTimer: Stoppable | undefined;
@@ -228,7 +244,17 @@ export class Scraper {
   }
 
   /** Scrapes one target once now; it need not be one of this scraper's targets. */
-  async scrape(target: ScrapeTarget): Promise<ScrapeResult> {
+  scrape(target: ScrapeTarget): Promise<ScrapeResult> {
+    const key = targetKey(target);
+    let tracked: Tracked | undefined = this.#states.get(key) ?? this.#adhoc.get(key);
+    if (tracked === undefined) {
+      tracked = { series: new Map() };
+      this.#adhoc.set(key, tracked);
+    }
+    return this.#scrape(target, tracked);
+  }
+
+  async #scrape(target: ScrapeTarget, tracked: Tracked): Promise<ScrapeResult> {
     const store = this.#options.store;
     const t = Math.round(this.#options.clock.now());
     const started = performance.now();
@@ -236,6 +262,7 @@ export class Scraper {
     let scraped = 0;
     let appended = 0;
     let error: string | undefined;
+    const seen = new Map<string, Labels>();
     try {
       const text = await this.#get(target);
       const { samples } = parseExposition(text);
@@ -245,6 +272,7 @@ export class Scraper {
       for (const sample of samples) {
         const labels = withTargetLabels(sample.labels, target.labels, target.honorLabels);
         const status = store.append(labels, sample.timestampMs ?? t, sample.value);
+        if (sample.timestampMs === undefined) seen.set(seriesKey(labels), labels);
         if (status === "ok" || status === "duplicate_same") appended++;
         else if (status === "out_of_order") rejected.outOfOrder++;
         else if (status === "duplicate") rejected.duplicate++;
@@ -268,6 +296,10 @@ export class Scraper {
         error: "scraper stopped",
       };
     }
+    // Series the previous successful scrape wrote and this one did not (all of them if it failed) end now.
+    const current = ok ? seen : new Map<string, Labels>();
+    for (const [key, labels] of tracked.series) if (!current.has(key)) store.markStale(labels, t);
+    tracked.series = current;
     const report = (name: string, value: number) =>
       store.append({ ...target.labels, __name__: name }, t, value);
     report("up", ok ? 1 : 0);
@@ -309,7 +341,7 @@ export class Scraper {
     const run = (async () => {
       let result: ScrapeResult;
       try {
-        result = await this.scrape(state.target);
+        result = await this.#scrape(state.target, state);
       } finally {
         delete state.inFlight;
       }
@@ -338,12 +370,26 @@ export class Scraper {
       if (wanted.has(key)) continue;
       state.timer?.stop();
       this.#states.delete(key);
+      // As Prometheus when a scrape loop ends: the target's series, `up` included, end here.
+      const gone = () => this.#markGone(state);
+      if (state.inFlight) void state.inFlight.then(gone, gone);
+      else gone();
     }
     for (const [key, target] of wanted) {
       if (this.#states.has(key)) continue;
-      const state: TargetState = { target };
+      const state: TargetState = { target, series: new Map() };
       this.#states.set(key, state);
       this.#schedule(state, true);
     }
+  }
+
+  /** Staleness markers, at the clock's now, for every series of a target that left discovery. */
+  #markGone(state: TargetState): void {
+    if (state.last === undefined || this.#stop.signal.aborted) return;
+    const store = this.#options.store;
+    const t = Math.round(this.#options.clock.now());
+    for (const labels of state.series.values()) store.markStale(labels, t);
+    state.series = new Map();
+    for (const name of REPORT_SERIES) store.markStale({ ...state.target.labels, __name__: name }, t);
   }
 }

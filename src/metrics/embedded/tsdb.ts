@@ -6,6 +6,10 @@
  * Prometheus head's rules: per series, samples must come in time order (older ones are rejected
  * and counted); a repeat of the last timestamp with the same value is a no-op, with another value a
  * counted duplicate. Labels with empty values are dropped, as Prometheus treats them as absent.
+ *
+ * Staleness markers (`markStale`, written by the scraper when a series vanishes) end a series at
+ * once instead of at the 5-minute lookback. `select` hands them apart from the samples
+ * (`SelectedSeries.staleMarkers`), so a marker is never read as a value.
  */
 
 import type { LabelMatcher, SelectedSeries, SeriesQueryable } from "../promql/storage.js";
@@ -38,7 +42,9 @@ export type AppendStatus = "ok" | "duplicate_same" | "out_of_order" | "duplicate
 
 export interface TSDBStats {
   readonly series: number;
+  /** Stored samples, staleness markers included. */
   readonly samples: number;
+  /** Samples appended (staleness markers not counted). */
   readonly appended: number;
   readonly rejectedOutOfOrder: number;
   readonly rejectedDuplicate: number;
@@ -128,16 +134,36 @@ export class EmbeddedTSDB implements SeriesQueryable {
         return "out_of_order";
       }
       const lastValue = ring.lastValue as number;
-      if (Object.is(lastValue, v) || lastValue === v) return "duplicate_same";
+      if (!ring.lastStale && (Object.is(lastValue, v) || lastValue === v)) return "duplicate_same";
       this.#duplicate++;
       return "duplicate";
     }
-    const overwritten = ring.push(t, v);
+    this.#push(ring, t, v, false);
+    this.#appended++;
+    return "ok";
+  }
+
+  /**
+   * Appends a staleness marker at `t` to the series with these labels: from `t` on, until its next
+   * sample, the series has no value (Prometheus' staleness). Never creates a series. Returns whether
+   * a marker was stored; like Prometheus, it silently stores none when the series does not exist,
+   * already ends in a marker, or has a sample at or after `t` (not counted as rejections).
+   */
+  markStale(labels: Labels, t: number): boolean {
+    const series = this.#byKey.get(seriesKey(labels));
+    if (series === undefined) return false;
+    const ring = series.ring;
+    const last = ring.lastTimestamp;
+    if (last === undefined || t <= last || ring.lastStale) return false;
+    this.#push(ring, t, Number.NaN, true);
+    return true;
+  }
+
+  #push(ring: SampleRing, t: number, v: number, stale: boolean): void {
+    const overwritten = ring.push(t, v, stale);
     const dropped = ring.dropBefore(t - this.retentionMs);
     this.#samples += 1 - overwritten - dropped;
     this.#expired += overwritten + dropped;
-    this.#appended++;
-    return "ok";
   }
 
   /**
@@ -167,21 +193,29 @@ export class EmbeddedTSDB implements SeriesQueryable {
     return this.append(labels, t, v);
   }
 
-  /** Samples of every series matching all matchers, within [startMs, endMs]; series without any are left out. */
+  /**
+   * Samples of every series matching all matchers, within [startMs, endMs]; series without any are
+   * left out. Staleness markers are not samples: their timestamps come apart, in `staleMarkers`.
+   */
   select(matchers: readonly LabelMatcher[], startMs: number, endMs: number): SelectedSeries[] {
     const out: { series: MemSeries; selected: SelectedSeries }[] = [];
     for (const series of this.#matching(compileMatchers(matchers))) {
-      const { timestamps, values } = series.ring.range(startMs, endMs);
+      const { timestamps, values, staleTimestamps } = series.ring.range(startMs, endMs);
       if (timestamps.length === 0) continue;
-      out.push({ series, selected: { labels: series.labels, timestamps, values } });
+      const selected: SelectedSeries =
+        staleTimestamps.length > 0
+          ? { labels: series.labels, timestamps, values, staleMarkers: staleTimestamps }
+          : { labels: series.labels, timestamps, values };
+      out.push({ series, selected });
     }
     out.sort((a, b) => compareSorted(a.series.sorted, b.series.sorted));
     return out.map((o) => o.selected);
   }
 
   /**
-   * Label sets of the series matching any of the matcher lists and having samples in
-   * [startMs, endMs] (the Prometheus /api/v1/series answer), sorted, without duplicates.
+   * Label sets of the series matching any of the matcher lists and having samples (staleness
+   * markers included, as in Prometheus) in [startMs, endMs] (the Prometheus /api/v1/series
+   * answer), sorted, without duplicates.
    */
   series(matcherSets: readonly (readonly LabelMatcher[])[], startMs: number, endMs: number): Labels[] {
     const found = new Map<number, MemSeries>();

@@ -1,7 +1,8 @@
 /**
  * The PromQL evaluator of the embedded metrics store: evaluateInstant / evaluateRange over a
  * SeriesQueryable, with Prometheus' semantics (lookback delta of 5 minutes for instant selectors,
- * left-open range windows (t − range, t], offset and @, metric-name dropping). A range query
+ * left-open range windows (t − range, t], offset and @, metric-name dropping, staleness markers
+ * ending a series for instant selectors and left out of range selectors). A range query
  * evaluates the tree at every step; each selector's samples are fetched once for the whole query
  * and sliced per step by binary search. Results are shaped like the MetricsSource port's.
  */
@@ -278,7 +279,14 @@ function instantSelect(sel: VectorSelector, ctx: Context): VectorSample[] {
   for (const s of ctx.data.get(sel) ?? []) {
     const i = upperBound(s.timestamps, ref) - 1;
     if (i < 0) continue;
-    if ((s.timestamps[i] as number) <= ref - ctx.lookbackMs) continue;
+    const sampleT = s.timestamps[i] as number;
+    if (sampleT <= ref - ctx.lookbackMs) continue;
+    // The newest entry at or before ref is a staleness marker: the series has ended.
+    const stale = s.staleMarkers;
+    if (stale !== undefined && stale.length > 0) {
+      const j = upperBound(stale, ref) - 1;
+      if (j >= 0 && (stale[j] as number) > sampleT) continue;
+    }
     out.push({ labels: s.labels, value: s.values[i] as number });
   }
   return out;
@@ -290,6 +298,7 @@ interface RangeWindow extends Window {
   readonly endMs: number;
 }
 
+/** A range selector's windows; staleness markers are not samples (`SelectedSeries`), so never in here. */
 function rangeSelect(m: MatrixSelector, ctx: Context): RangeWindow[] {
   const endMs = refTime(m.selector, ctx);
   const startMs = endMs - m.rangeMs;

@@ -72,4 +72,40 @@ describe("SampleRing", () => {
   it("refuses a non-positive size", () => {
     assert.throws(() => new SampleRing(0), /maxSamples must be a positive integer/);
   });
+
+  it("keeps staleness markers apart from the samples, across growth, wrap and retention", () => {
+    const ring = new SampleRing(6);
+    ring.push(1000, 1);
+    ring.push(2000, 2, true);
+    assert.equal(ring.lastStale, true);
+    assert.equal(ring.length, 2);
+    ring.push(3000, Number.NaN); // a real NaN: a sample, not a marker
+    assert.equal(ring.lastStale, false);
+    const r = ring.range(0, 10_000);
+    assert.deepEqual([...r.timestamps], [1000, 3000]);
+    assert.equal(r.values[0], 1);
+    assert.ok(Number.isNaN(r.values[1]));
+    assert.deepEqual([...r.staleTimestamps], [2000]);
+    assert.deepEqual([...ring.range(2500, 10_000).staleTimestamps], [], "marker outside the range");
+    // Wrap the full ring: the marker at 2000 is overwritten, a new one at 8000 keeps its flag.
+    for (let t = 4000; t <= 7000; t += 1000) ring.push(t, t / 1000);
+    ring.push(8000, 0, true);
+    ring.push(9000, 9);
+    const wrapped = ring.range(0, 10_000);
+    assert.deepEqual([...wrapped.timestamps], [4000, 5000, 6000, 7000, 9000]);
+    assert.deepEqual([...wrapped.values], [4, 5, 6, 7, 9]);
+    assert.deepEqual([...wrapped.staleTimestamps], [8000]);
+    ring.dropBefore(8500);
+    assert.deepEqual([...ring.range(0, 10_000).staleTimestamps], []);
+    assert.deepEqual([...ring.range(0, 10_000).timestamps], [9000]);
+  });
+
+  it("keeps marker flags when it grows", () => {
+    const ring = new SampleRing(1000);
+    for (let i = 0; i < 40; i++) ring.push(i, i, i % 10 === 9);
+    const r = ring.range(0, 100);
+    assert.deepEqual([...r.staleTimestamps], [9, 19, 29, 39]);
+    assert.equal(r.timestamps.length, 36);
+    assert.equal(ring.lastStale, true);
+  });
 });

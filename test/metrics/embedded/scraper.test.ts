@@ -100,7 +100,8 @@ describe("Scraper against a real HTTP exporter", () => {
     assert.ok((valueAt(db, [eq("__name__", "scrape_duration_seconds")], t) ?? -1) >= 0);
     assert.equal(scraper.targetStatus()[0]?.health, "up");
 
-    // The next scrape sees the counter move; a failing exporter makes up 0 and keeps old samples.
+    // The next scrape sees the counter move; a failing exporter makes up 0 and ends the old series
+    // (staleness markers) while keeping their samples.
     exporter.inc("requests_total", { code: "200" }, 3);
     clock.ms += 15_000;
     await scraper.scrapeAll();
@@ -116,6 +117,10 @@ describe("Scraper against a real HTTP exporter", () => {
     assert.match(failed?.error ?? "", /HTTP status 500/);
     assert.equal(valueAt(db, [eq("__name__", "up")], clock.ms), 0);
     assert.equal(valueAt(db, [eq("__name__", "requests_total")], clock.ms), undefined);
+    assert.deepEqual(
+      Array.from(db.select([eq("__name__", "requests_total")], 0, clock.ms)[0]?.staleMarkers ?? []),
+      [clock.ms],
+    );
     const status = scraper.targetStatus()[0];
     assert.equal(status?.health, "down");
     assert.match(status?.lastError ?? "", /HTTP status 500/);

@@ -211,4 +211,30 @@ describe("EmbeddedTSDB series, labelNames, labelValues", () => {
     assert.equal(hits[0]?.values[0], 12345);
     assert.equal(db.select([eq("node", "n-7"), re("pod", "p-1.*")], 0, 2).length, 111);
   });
+
+  it("stores staleness markers apart from the samples, never creating a series", () => {
+    const db = new EmbeddedTSDB();
+    const m = { __name__: "m", pod: "a" };
+    assert.equal(db.markStale({ __name__: "m", pod: "none" }, 1000), false, "no such series");
+    assert.equal(db.seriesCount, 0);
+    db.append(m, 1000, 1);
+    assert.equal(db.markStale(m, 1000), false, "not at the last sample's time");
+    assert.equal(db.markStale(m, 500), false, "not before it");
+    assert.equal(db.markStale(m, 2000), true);
+    assert.equal(db.markStale(m, 3000), false, "already stale");
+    assert.equal(db.append(m, 2000, 5), "duplicate", "a sample at the marker's time");
+    assert.equal(db.append(m, 4000, Number.NaN), "ok");
+    const [s] = db.select([eq("__name__", "m")], 0, 5000);
+    assert.deepEqual(Array.from(s?.timestamps ?? []), [1000, 4000]);
+    assert.equal(s?.values[0], 1);
+    assert.ok(Number.isNaN(s?.values[1]), "a real NaN is a sample");
+    assert.deepEqual(Array.from(s?.staleMarkers ?? []), [2000]);
+    assert.deepEqual(db.select([eq("__name__", "m")], 1500, 3000), [], "only a marker in range");
+    assert.equal(db.select([eq("__name__", "m")], 3000, 5000)[0]?.staleMarkers, undefined);
+    const stats = db.stats();
+    assert.equal(stats.samples, 3);
+    assert.equal(stats.appended, 2);
+    assert.equal(stats.rejectedDuplicate, 1);
+    assert.equal(stats.rejectedOutOfOrder, 0);
+  });
 });

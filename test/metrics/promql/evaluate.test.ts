@@ -380,3 +380,64 @@ describe("errors", () => {
     fails('"text"', "unsupported", /string result/);
   });
 });
+
+describe("staleness markers", () => {
+  // g: samples every 15 s up to 60 s, a marker at 75 s, samples again from 150 s (revived).
+  // reading: a real NaN sample (an exporter's NaN, not a marker).
+  const staleStore = memoryQueryable([
+    {
+      labels: { __name__: "g", pod: "a" },
+      samples: [
+        [0, 1],
+        [15 * S, 2],
+        [30 * S, 3],
+        [45 * S, 4],
+        [60 * S, 5],
+        [150 * S, 7],
+      ],
+      staleMarkers: [75 * S],
+    },
+    { labels: { __name__: "g", pod: "b" }, samples: every15s(20, () => 10) },
+    { labels: { __name__: "reading" }, samples: [[60 * S, Number.NaN]] },
+  ]);
+  const at = (query: string, t: number) => {
+    const r = evaluateInstant(staleStore, query, t);
+    assert.equal(r.type, "vector", query);
+    return new Map(
+      (r as Extract<InstantResult, { type: "vector" }>).samples.map((s) => [show(s.labels), s.value]),
+    );
+  };
+
+  it("ends a series at its marker for instant selectors, and revives it at the next sample", () => {
+    assert.equal(at("g", 74 * S).get("__name__=g,pod=a"), 5);
+    assert.equal(at("g", 75 * S).has("__name__=g,pod=a"), false, "gone at the marker");
+    assert.equal(at("g", 120 * S).has("__name__=g,pod=a"), false, "within the lookback of 60 s, still gone");
+    assert.equal(at("g", 150 * S).get("__name__=g,pod=a"), 7, "revived");
+    assert.equal(at("g", 120 * S).get("__name__=g,pod=b"), 10, "other series unaffected");
+  });
+
+  it("drops a marked series from an aggregation at once", () => {
+    assert.equal(at("sum(g)", 74 * S).get(""), 15);
+    assert.equal(at("sum(g)", 90 * S).get(""), 10);
+    assert.equal(at("count(g)", 90 * S).get(""), 1);
+  });
+
+  it("leaves markers out of range selectors but keeps the samples before them", () => {
+    assert.equal(at("count_over_time(g[5m])", 120 * S).get("pod=a"), 5);
+    assert.equal(at("last_over_time(g[5m])", 120 * S).get("__name__=g,pod=a"), 5);
+    assert.equal(at("max_over_time(g[5m])", 200 * S).get("pod=a"), 7);
+  });
+
+  it("applies per step in range queries", () => {
+    const r = evaluateRange(staleStore, 'g{pod="a"}', 45 * S, 165 * S, 30);
+    assert.deepEqual(r[0]?.points, [
+      [45 * S, 4],
+      [165 * S, 7],
+    ]);
+  });
+
+  it("keeps a real NaN sample as a value", () => {
+    const v = at("reading", 90 * S).get("__name__=reading");
+    assert.ok(v !== undefined && Number.isNaN(v));
+  });
+});
