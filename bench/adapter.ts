@@ -5,24 +5,23 @@
  * Writes its table into docs/benchmarks.md with the machine and the date.
  */
 import { execFile, execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { promisify } from "node:util";
-import { parse, stringify } from "yaml";
-import { startKubeFacade } from "../src/sim/index.js";
 import { startAdapter, type TestAdapter } from "../test/harness/adapter.js";
-import { startTestExporter } from "../test/harness/exporter.js";
-import { startPrometheus } from "../test/harness/prometheus.js";
+import {
+  autocannon,
+  DEPLOYMENTS_PER_NAMESPACE,
+  memoryMiB,
+  PODS_PER_DEPLOYMENT,
+  prometheusVersion,
+  startGpuFleet,
+  waitForItems,
+} from "./gpuFleet.js";
 import { machineLine, recordSection } from "./record.js";
 
 const run = promisify(execFile);
 const NAMESPACES = 10;
-const DEPLOYMENTS_PER_NAMESPACE = 10;
-const PODS_PER_DEPLOYMENT = 10;
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 30);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
-const ROOT = new URL("../", import.meta.url).pathname;
 const PATH =
   "/apis/custom.metrics.k8s.io/v1beta2/namespaces/bench-3/pods/%2A/gpu_utilization?labelSelector=app%3Dsvc-4";
 
@@ -41,12 +40,6 @@ interface Load {
 
 function log(message: string): void {
   process.stderr.write(`[bench:adapter] ${message}\n`);
-}
-
-function memoryMiB(pid: number): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
-  return { rss: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 };
 }
 
 /** wrk's duration text (`812.00us`, `1.23ms`, `2.01s`) in milliseconds. */
@@ -82,25 +75,7 @@ async function loadWithWrk(
 async function loadWithAutocannon(
   url: string,
 ): Promise<Omit<Load, "label" | "rssMiB" | "peakRssMiB" | "idleRssMiB">> {
-  const { stdout } = await run(
-    process.execPath,
-    [
-      join(ROOT, "node_modules/autocannon/autocannon.js"),
-      "-j",
-      "-c",
-      String(CONNECTIONS),
-      "-d",
-      String(DURATION_S),
-      url,
-    ],
-    { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NODE_TLS_REJECT_UNAUTHORIZED: "0" } },
-  );
-  const result = JSON.parse(stdout.trim().split("\n").at(-1) as string) as {
-    requests: { average: number; total: number };
-    latency: { p50: number; p99: number };
-    errors: number;
-    non2xx: number;
-  };
+  const result = await autocannon(url, { connections: CONNECTIONS, seconds: DURATION_S });
   return {
     requests: result.requests.total,
     rps: result.requests.average,
@@ -143,51 +118,21 @@ function table(results: readonly Load[]): string {
   ].join("\n");
 }
 
-function prometheusVersion(): string {
-  return (execFileSync("prometheus", ["--version"], { encoding: "utf8" }).split("\n")[0] ?? "").trim();
-}
-
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "foresight-bench-"));
-  const exporter = await startTestExporter();
-  const kube = await startKubeFacade();
-  let prom: Awaited<ReturnType<typeof startPrometheus>> | undefined;
+  const fleet = await startGpuFleet(NAMESPACES, log);
   const adapters: TestAdapter[] = [];
   try {
-    for (let n = 0; n < NAMESPACES; n++) {
-      const namespace = `bench-${n}`;
-      kube.store.addNamespace(namespace);
-      const pods = [];
-      for (let d = 0; d < DEPLOYMENTS_PER_NAMESPACE; d++) {
-        for (let p = 0; p < PODS_PER_DEPLOYMENT; p++) {
-          const pod = `svc-${d}-${p}`;
-          pods.push({ pod, util: (n * 7 + d * 3 + p) % 100, fbUsed: 1000 + p });
-          kube.store.addPod({ namespace, name: pod, labels: { app: `svc-${d}` } });
-        }
-      }
-      exporter.gpuPods({ namespace, honorLabels: true, pods });
-    }
-    const pods = NAMESPACES * DEPLOYMENTS_PER_NAMESPACE * PODS_PER_DEPLOYMENT;
-    log(`${pods} pods; starting Prometheus`);
-    prom = await startPrometheus({ scrapeTargets: [exporter.scrapeTarget()], scrapeInterval: "5s" });
-    await prom.waitForSeries("DCGM_FI_DEV_GPU_UTIL", pods, 60_000);
-    const kubeconfig = join(dir, "cluster.kubeconfig");
-    kube.kubeconfig(kubeconfig);
-    const example = parse(readFileSync(join(ROOT, "examples/gpu-dcgm.yaml"), "utf8")) as { rules: unknown[] };
-    const configFor = (cacheTTL: string) => {
-      const path = join(dir, `cache-${cacheTTL}.yaml`);
-      writeFileSync(
-        path,
-        stringify({ adapter: { relistInterval: "1m", maxAge: "5m", cacheTTL }, rules: example.rules }),
-      );
-      return path;
-    };
+    const pods = fleet.pods;
     for (const cacheTTL of ["5s", "0s"]) {
       adapters.push(
         await startAdapter({
-          configPath: configFor(cacheTTL),
-          prometheusUrl: prom.url,
-          kubeconfig,
+          configPath: fleet.writeConfig(`cache-${cacheTTL}`, {
+            relistInterval: "1m",
+            maxAge: "5m",
+            cacheTTL,
+          }),
+          prometheusUrl: fleet.prometheus.url,
+          kubeconfig: fleet.kubeconfig,
           compiled: true,
           nodeArgs: [
             // As the `foresight` command and `npm start` run it (see the shebang of src/cli/main.ts).
@@ -200,16 +145,7 @@ async function main(): Promise<void> {
         }),
       );
     }
-    for (const adapter of adapters) {
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        const { status, body } = await adapter.get(PATH);
-        if (status === 200 && (body as { items: unknown[] }).items.length === PODS_PER_DEPLOYMENT) break;
-        if (Date.now() > deadline)
-          throw new Error(`adapter not answering: ${status} ${JSON.stringify(body).slice(0, 300)}`);
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    }
+    for (const adapter of adapters) await waitForItems(adapter, PATH, PODS_PER_DEPLOYMENT);
     const tool = haveWrk() ? "wrk" : "autocannon";
     if (tool === "autocannon")
       log("wrk not found (apt-get install wrk): using autocannon, which needs a core of its own");
@@ -250,10 +186,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${section}\n`);
   } finally {
     for (const adapter of adapters) await adapter.stop();
-    await prom?.close();
-    await kube.close();
-    await exporter.close();
-    rmSync(dir, { recursive: true, force: true });
+    await fleet.close();
   }
 }
 

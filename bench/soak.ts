@@ -5,24 +5,20 @@
  * /proc every 10 s; the section in docs/benchmarks.md gives RSS at start, after warm-up and at the
  * end, its least-squares slope after warm-up per 10 minutes, requests ok/failed and latency.
  * `runSoak` is exported for the short CI run (test/bench/soak.test.ts).
- *
- * The setup repeats bench/adapter.ts' (whose helpers are not exported: that file runs on import).
  */
-import { execFile, execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { promisify } from "node:util";
-import { parse, stringify } from "yaml";
-import { startKubeFacade } from "../src/sim/index.js";
 import { startAdapter, type TestAdapter } from "../test/harness/adapter.js";
-import { startTestExporter } from "../test/harness/exporter.js";
-import { startPrometheus } from "../test/harness/prometheus.js";
+import {
+  type AutocannonReport,
+  autocannon,
+  memoryMiB,
+  PODS_PER_DEPLOYMENT,
+  prometheusVersion,
+  startGpuFleet,
+  waitForItems,
+} from "./gpuFleet.js";
 import { machineLine, recordSection } from "./record.js";
 
-const run = promisify(execFile);
-const ROOT = new URL("../", import.meta.url).pathname;
 const SAMPLE_EVERY_MS = 10_000;
 const CONNECTIONS = 8;
 
@@ -58,6 +54,11 @@ export interface SoakResult {
   readonly peakRssMiB: number;
   /** Least-squares slope of RSS over the samples after warm-up, MiB per 10 minutes. */
   readonly slopeMiBPer10Min: number;
+  /**
+   * The same over the second half of the run only: the process's steady state, once V8's old
+   * generation and the allocator have settled (which takes minutes, not the warm-up's two).
+   */
+  readonly secondHalfSlopeMiBPer10Min: number;
   /**
    * Least-squares slope of the V8 heap's live set after warm-up, MiB per 10 minutes: the smallest
    * heap-in-use of each minute (the sample nearest a full collection), so garbage between
@@ -146,93 +147,22 @@ async function heapUsedMiB(metricsUrl: string): Promise<number | undefined> {
   }
 }
 
-function rssMiB(pid: number): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
-  return { rss: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 };
-}
-
-interface AutocannonJson {
-  requests: { total: number };
-  latency: { p50: number; p99: number; max: number };
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  "2xx": number;
-}
-
-/** autocannon in its own process (it would otherwise share our event loop with the sampler). */
-async function loadAtRate(url: string, rate: number, seconds: number): Promise<AutocannonJson> {
-  const { stdout } = await run(
-    process.execPath,
-    [
-      join(ROOT, "node_modules/autocannon/autocannon.js"),
-      "-j",
-      "-c",
-      String(CONNECTIONS),
-      "-R",
-      String(rate),
-      "-d",
-      String(seconds),
-      url,
-    ],
-    { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NODE_TLS_REJECT_UNAUTHORIZED: "0" } },
-  );
-  return JSON.parse(stdout.trim().split("\n").at(-1) as string) as AutocannonJson;
-}
-
 export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const log = options.log ?? (() => {});
-  const namespaces = options.namespaces ?? 10;
   const path =
     "/apis/custom.metrics.k8s.io/v1beta2/namespaces/bench-0/pods/%2A/gpu_utilization?labelSelector=app%3Dsvc-4";
-  const dir = mkdtempSync(join(tmpdir(), "foresight-soak-"));
-  const exporter = await startTestExporter();
-  const kube = await startKubeFacade();
-  let prom: Awaited<ReturnType<typeof startPrometheus>> | undefined;
+  const fleet = await startGpuFleet(options.namespaces ?? 10, log);
   let adapter: TestAdapter | undefined;
   try {
-    for (let n = 0; n < namespaces; n++) {
-      const namespace = `bench-${n}`;
-      kube.store.addNamespace(namespace);
-      const pods = [];
-      for (let d = 0; d < 10; d++) {
-        for (let p = 0; p < 10; p++) {
-          const pod = `svc-${d}-${p}`;
-          pods.push({ pod, util: (n * 7 + d * 3 + p) % 100, fbUsed: 1000 + p });
-          kube.store.addPod({ namespace, name: pod, labels: { app: `svc-${d}` } });
-        }
-      }
-      exporter.gpuPods({ namespace, honorLabels: true, pods });
-    }
-    const pods = namespaces * 100;
-    log(`${pods} pods; starting Prometheus`);
-    prom = await startPrometheus({ scrapeTargets: [exporter.scrapeTarget()], scrapeInterval: "5s" });
-    await prom.waitForSeries("DCGM_FI_DEV_GPU_UTIL", pods, 60_000);
-    const kubeconfig = join(dir, "cluster.kubeconfig");
-    kube.kubeconfig(kubeconfig);
-    const example = parse(readFileSync(join(ROOT, "examples/gpu-dcgm.yaml"), "utf8")) as { rules: unknown[] };
-    const configPath = join(dir, "foresight.yaml");
-    // The defaults an install runs with: 5 s cache, relist every minute.
-    writeFileSync(
-      configPath,
-      stringify({ adapter: { relistInterval: "1m", maxAge: "5m" }, rules: example.rules }),
-    );
     adapter = await startAdapter({
-      configPath,
-      prometheusUrl: prom.url,
-      kubeconfig,
+      // The defaults an install runs with: 5 s cache, relist every minute.
+      configPath: fleet.writeConfig("soak", { relistInterval: "1m", maxAge: "5m" }),
+      prometheusUrl: fleet.prometheus.url,
+      kubeconfig: fleet.kubeconfig,
       compiled: options.compiled ?? true,
       nodeArgs: ["--max-semi-space-size=4"],
     });
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const { status, body } = await adapter.get(path);
-      if (status === 200 && (body as { items: unknown[] }).items.length === 10) break;
-      if (Date.now() > deadline)
-        throw new Error(`adapter not answering: ${status} ${JSON.stringify(body).slice(0, 300)}`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await waitForItems(adapter, path, PODS_PER_DEPLOYMENT);
     const pid = adapter.process.pid as number;
     const seconds = Math.round(options.minutes * 60);
     log(`${options.rate} req/s for ${seconds} s; RSS every ${SAMPLE_EVERY_MS / 1000} s`);
@@ -242,7 +172,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const metricsUrl = `${adapter.httpUrl}/metrics`;
     const sample = async () => {
       const atS = (Date.now() - started) / 1000;
-      const m = rssMiB(pid);
+      const m = memoryMiB(pid);
       peak = Math.max(peak, m.peak);
       const heap = await heapUsedMiB(metricsUrl);
       samples.push(heap === undefined ? { atS, rssMiB: m.rss } : { atS, rssMiB: m.rss, heapUsedMiB: heap });
@@ -257,9 +187,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
           );
       });
     }, SAMPLE_EVERY_MS);
-    let load: AutocannonJson;
+    let load: AutocannonReport;
     try {
-      load = await loadAtRate(`${adapter.url}${path}`, options.rate, seconds);
+      load = await autocannon(`${adapter.url}${path}`, {
+        connections: CONNECTIONS,
+        rate: options.rate,
+        seconds,
+      });
     } finally {
       clearInterval(sampler);
     }
@@ -282,7 +216,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       ...heap,
       minutes: options.minutes,
       rate: options.rate,
-      pods,
+      pods: fleet.pods,
       path,
       samples,
       warmupS,
@@ -291,6 +225,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       endRssMiB: (samples.at(-1) as RssSample).rssMiB,
       peakRssMiB: peak,
       slopeMiBPer10Min: slopePer10Min(afterWarmup),
+      secondHalfSlopeMiBPer10Min: slopePer10Min(samples.filter((s) => s.atS >= (options.minutes * 60) / 2)),
       requests: load.requests.total,
       ok: load["2xx"],
       failed: load.non2xx + load.errors + load.timeouts,
@@ -300,10 +235,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     };
   } finally {
     await adapter?.stop();
-    await prom?.close();
-    await kube.close();
-    await exporter.close();
-    rmSync(dir, { recursive: true, force: true });
+    await fleet.close();
   }
 }
 
@@ -316,9 +248,9 @@ export function soakTable(r: SoakResult): string {
       ? "n/a | n/a | n/a"
       : `${mib(r.warmHeapMiB as number)} | ${mib(r.endHeapMiB as number)} | ${signed(r.heapSlopeMiBPer10Min)}`;
   return [
-    "| minutes | target req/s | requests | ok | failed | p50 ms | p99 ms | max ms | RSS MiB start | after warm-up | end | peak | RSS slope MiB / 10 min | heap live MiB after warm-up | end | heap slope MiB / 10 min |",
-    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    `| ${r.minutes} | ${r.rate} | ${r.requests.toLocaleString("en")} | ${r.ok.toLocaleString("en")} | ${r.failed} | ${r.p50Ms} | ${r.p99Ms} | ${r.maxMs} | ${mib(r.startRssMiB)} | ${mib(r.warmRssMiB)} | ${mib(r.endRssMiB)} | ${mib(r.peakRssMiB)} | ${signed(r.slopeMiBPer10Min)} | ${heap} |`,
+    "| minutes | target req/s | requests | ok | failed | p50 ms | p99 ms | max ms | RSS MiB start | after warm-up | end | peak | RSS slope MiB / 10 min | RSS slope, 2nd half | heap live MiB after warm-up | end | heap slope MiB / 10 min |",
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    `| ${r.minutes} | ${r.rate} | ${r.requests.toLocaleString("en")} | ${r.ok.toLocaleString("en")} | ${r.failed} | ${r.p50Ms} | ${r.p99Ms} | ${r.maxMs} | ${mib(r.startRssMiB)} | ${mib(r.warmRssMiB)} | ${mib(r.endRssMiB)} | ${mib(r.peakRssMiB)} | ${signed(r.slopeMiBPer10Min)} | ${signed(r.secondHalfSlopeMiBPer10Min)} | ${heap} |`,
   ].join("\n");
 }
 
@@ -328,6 +260,24 @@ function rssLine(r: SoakResult): string {
     (s, i) => i === 0 || Math.floor(s.atS / 60) > Math.floor((r.samples[i - 1] as RssSample).atS / 60),
   );
   return perMinute.map((s) => `${Math.round(s.atS / 60)}′ ${s.rssMiB.toFixed(0)}`).join(" · ");
+}
+
+/**
+ * Whether memory stays flat, and on what evidence. A leak grows without end, so it shows both in
+ * the JavaScript heap's live set and in the RSS of the run's second half; RSS right after warm-up
+ * also carries V8 and the allocator settling, which is reported but not judged.
+ */
+export function memoryVerdict(r: SoakResult): string[] {
+  const heapFlat = r.heapSlopeMiBPer10Min !== undefined && r.heapSlopeMiBPer10Min <= 1;
+  const rssFlat = r.secondHalfSlopeMiBPer10Min <= 1;
+  const heap =
+    r.heapSlopeMiBPer10Min === undefined
+      ? "the heap was not sampled (the adapter's /metrics did not answer)"
+      : `JS heap live set ${signed(r.heapSlopeMiBPer10Min)} MiB / 10 min`;
+  return [
+    `Memory stays flat (≤ 1 MiB per 10 min in the JS heap's live set after warm-up and in RSS over the second half): ${heapFlat && rssFlat ? "yes" : "**no**"} (${heap}; RSS ${signed(r.secondHalfSlopeMiBPer10Min)} MiB / 10 min over the second half).`,
+    `RSS after the ${r.warmupS} s warm-up, settling included: ${signed(r.slopeMiBPer10Min)} MiB / 10 min (${r.slopeMiBPer10Min <= 1 ? "also" : "not"} within 1 MiB).`,
+  ];
 }
 
 export function soakSection(r: SoakResult, prometheusVersion: string): string {
@@ -352,16 +302,9 @@ export function soakSection(r: SoakResult, prometheusVersion: string): string {
     "",
     `RSS by minute (MiB): ${rssLine(r)}`,
     "",
-    `Memory does not grow (RSS slope ≤ 1 MiB per 10 min): ${r.slopeMiBPer10Min <= 1 ? "yes" : "**no**"} (${r.slopeMiBPer10Min.toFixed(2)} MiB / 10 min).`,
-    r.heapSlopeMiBPer10Min === undefined
-      ? "Heap not sampled (the adapter's /metrics did not answer)."
-      : `Heap live set does not grow (slope ≤ 1 MiB per 10 min): ${r.heapSlopeMiBPer10Min <= 1 ? "yes" : "**no**"} (${r.heapSlopeMiBPer10Min.toFixed(2)} MiB / 10 min).`,
+    ...memoryVerdict(r),
     `No failed requests: ${r.failed === 0 ? "yes" : `**no** (${r.failed})`}.`,
   ].join("\n");
-}
-
-function prometheusVersion(): string {
-  return (execFileSync("prometheus", ["--version"], { encoding: "utf8" }).split("\n")[0] ?? "").trim();
 }
 
 async function main(): Promise<void> {

@@ -9,9 +9,11 @@ import { describe, it } from "node:test";
 import {
   heapFloorByMinute,
   heapUsedFromExposition,
+  memoryVerdict,
   parseArgs,
   type RssSample,
   runSoak,
+  type SoakResult,
   slopePer10Min,
   soakSection,
   soakTable,
@@ -63,6 +65,42 @@ describe("bench/soak pure parts", () => {
     const sawtooth: RssSample[] = [];
     for (let atS = 0; atS < 600; atS += 10) sawtooth.push({ atS, rssMiB: 100, heapUsedMiB: 20 + (atS % 60) });
     assert.equal(slopePer10Min(heapFloorByMinute(sawtooth)), 0);
+  });
+
+  it("memoryVerdict: flat only when both the heap's live set and the second half's RSS are", () => {
+    const base: SoakResult = {
+      minutes: 30,
+      rate: 500,
+      pods: 1000,
+      path: "/apis",
+      samples: [],
+      warmupS: 120,
+      startRssMiB: 140,
+      warmRssMiB: 141,
+      endRssMiB: 144,
+      peakRssMiB: 149,
+      slopeMiBPer10Min: 1.94,
+      secondHalfSlopeMiBPer10Min: -0.05,
+      heapSlopeMiBPer10Min: 0.25,
+      warmHeapMiB: 52,
+      endHeapMiB: 56,
+      requests: 10,
+      ok: 10,
+      failed: 0,
+      p50Ms: 1,
+      p99Ms: 8,
+      maxMs: 48,
+    };
+    const [flat, settling] = memoryVerdict(base);
+    assert.match(
+      flat ?? "",
+      /^Memory stays flat .*: yes \(JS heap live set \+0\.25 MiB \/ 10 min; RSS -0\.05/,
+    );
+    assert.match(settling ?? "", /settling included: \+1\.94 MiB \/ 10 min \(not within 1 MiB\)/);
+    assert.match(memoryVerdict({ ...base, heapSlopeMiBPer10Min: 3 })[0] ?? "", /: \*\*no\*\*/);
+    assert.match(memoryVerdict({ ...base, secondHalfSlopeMiBPer10Min: 1.5 })[0] ?? "", /: \*\*no\*\*/);
+    const { heapSlopeMiBPer10Min: _drop, ...unsampled } = base;
+    assert.match(memoryVerdict(unsampled)[0] ?? "", /\*\*no\*\* \(the heap was not sampled/);
   });
 
   it("warm-up is a tenth of the run, at most two minutes", () => {
