@@ -288,7 +288,12 @@ export function createReviewApi(deps: ReviewApiDeps): ReviewApi {
         schema: seriesViewSchema,
         example: examples.seriesExample,
       },
-      errors: { ...scalerCodes, 400: "a malformed since", 503: "the metrics backend is unreachable" },
+      errors: {
+        ...scalerCodes,
+        400: "a malformed since",
+        500: "the metrics backend rejected the demand query or answered garbage",
+        503: "the metrics backend is unreachable",
+      },
       access: scalerAccess("get"),
       handler: async (req, res) => {
         const scaler = findScaler(param(req, "namespace"), param(req, "name"));
@@ -423,7 +428,12 @@ export function createReviewApi(deps: ReviewApiDeps): ReviewApi {
         schema: seriesViewSchema,
         example: examples.seriesExample,
       },
-      errors: { ...targetCodes, 400: "a malformed since", 503: "the metrics backend is unreachable" },
+      errors: {
+        ...targetCodes,
+        400: "a malformed since",
+        500: "the metrics backend rejected the demand query or answered garbage",
+        503: "the metrics backend is unreachable",
+      },
       access: targetAccess,
       handler: async (req, res) => {
         const target = findTarget(param(req, "name"));

@@ -3,8 +3,9 @@
  * scalers and their forecasts from the actuator, the config targets from the forecaster, demand
  * history through the metrics source, what-if backtests on the replay, and access control — in a
  * cluster (a service-account token is mounted) every request is checked with TokenReview and
- * SubjectAccessReview; outside one the API is open but only on a loopback address, and otherwise
- * not served at all.
+ * SubjectAccessReview and is served on the HTTPS port only, so bearer tokens never cross the pod
+ * network in clear; outside one the API is open but only on a loopback address (both ports), and
+ * otherwise not served at all.
  */
 import type { Router } from "express";
 import { demandQuery, type ExternalSources } from "../actuator/demand.js";
@@ -24,8 +25,13 @@ import type { Actuation } from "./actuation.js";
 import type { Forecasting } from "./forecasting.js";
 
 export interface Review {
-  /** Mount on the plain-HTTP app: `/api/v1/…` and the page at `/`. */
+  /** `/api/v1/…` and the page at `/`, to mount on the HTTPS (secure) port's app. */
   readonly routers: readonly Router[];
+  /**
+   * Whether to mount them on the plain-HTTP port too: only without authentication (local mode,
+   * loopback). With bearer tokens (cluster mode) they are served over TLS only.
+   */
+  readonly onPlainHttp: boolean;
   close(): Promise<void>;
 }
 
@@ -91,6 +97,7 @@ export function startReview(deps: ReviewDeps): Review | undefined {
   });
   const subjectOf = (id: string): SubjectRef =>
     id.includes("/") ? { kind: "PredictiveScaler", id } : { kind: "ForecastTarget", id };
+  const clusterMode = inCluster && deps.kube !== undefined;
   const api: ReviewApi = createReviewApi({
     source: reviewSourceOf({
       scalers,
@@ -109,13 +116,22 @@ export function startReview(deps: ReviewDeps): Review | undefined {
       },
     }),
     access:
-      inCluster && deps.kube
+      clusterMode && deps.kube
         ? { mode: "cluster", reviewer: clientNodeAccessReviewer(deps.kube.kubeConfig) }
         : { mode: "local", bindAddress: deps.bindAddress },
     version: deps.version,
     onError: (err, context) =>
       logger.warn({ err: err instanceof Error ? err.message : String(err), context }, "review API"),
   });
-  logger.info({ inCluster }, "review API on /api/v1 and the page on / of the HTTP port");
-  return { routers: [api.router, webAssetsRouter()], close: () => api.close() };
+  logger.info(
+    { inCluster },
+    clusterMode
+      ? "review API on /api/v1 and the page on / of the secure (HTTPS) port, bearer tokens checked with TokenReview and SubjectAccessReview"
+      : "review API on /api/v1 and the page on / of both ports, without authentication (loopback only)",
+  );
+  return {
+    routers: [api.router, webAssetsRouter()],
+    onPlainHttp: !clusterMode,
+    close: () => api.close(),
+  };
 }

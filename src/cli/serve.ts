@@ -1,9 +1,15 @@
 /**
  * `foresight serve`: builds the adapter from its parts and starts its two listeners: the aggregated
- * API (HTTPS, --secure-port) and the plain-HTTP side port for /metrics and health probes.
+ * API (HTTPS, --secure-port), which also serves the review API and page, and the plain-HTTP side
+ * port for /metrics, health probes and (outside a cluster, on loopback) the review API and page.
  * This is the composition root: every port is chosen here and passed down.
  */
-import { createServer as createHttpServer, type Server } from "node:http";
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import express, { type Router } from "express";
@@ -80,7 +86,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const { config, logger } = options;
   const dataClock = options.dataClock ?? systemClock;
   // First, so a refused setting fails before anything starts.
-  const authDecision = resolveAuthentication(options.authentication ?? "auto", options.kube?.source);
+  const authDecision = resolveAuthentication(options.authentication ?? "auto", options.kube);
   const metrics = createSelfMetrics();
   // No Prometheus URL and no source given: the embedded store scrapes and answers itself.
   const embedded =
@@ -192,6 +198,33 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       : {}),
   });
 
+  const review = startReview({
+    config,
+    source,
+    clock: dataClock,
+    logger,
+    version: options.version,
+    bindAddress: options.bindAddress,
+    kube,
+    actuation,
+    forecasting,
+    externalSources: (name) => discovery.registry.externalSources(name),
+    ...(options.inCluster !== undefined ? { inCluster: options.inCluster } : {}),
+  });
+  // The secure port: the metrics APIs answer /apis/… and /openapi/… straight (the hot path skips
+  // express); the rest goes to the review API and page where mounted, which fall back to the metrics
+  // APIs' handler (health paths, 404 Status).
+  const reviewApp = review ? express() : undefined;
+  if (reviewApp && review) {
+    reviewApp.disable("x-powered-by");
+    for (const router of review.routers) reviewApp.use(router);
+    reviewApp.use((req, res) => app(req, res));
+  }
+  const secureApp = (req: IncomingMessage, res: ServerResponse) => {
+    if (!delegatedAuth) res.setHeader("Warning", AUTH_OFF_WARNING);
+    if (reviewApp === undefined || isMetricsApiPath(req.url ?? "/")) app(req, res);
+    else reviewApp(req, res);
+  };
   const servingCert = await loadServingCert(options.tlsCertFile, options.tlsKeyFile);
   if (servingCert.selfSigned)
     logger.info("no --tls-cert-file given: serving with a generated self-signed certificate");
@@ -204,12 +237,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       minVersion: "TLSv1.2",
       ...(delegatedAuth ? { requestCert: true, rejectUnauthorized: false } : {}),
     },
-    delegatedAuth
-      ? app
-      : (req, res) => {
-          res.setHeader("Warning", AUTH_OFF_WARNING);
-          app(req, res);
-        },
+    secureApp,
   );
   secure.keepAliveTimeout = 65_000;
   let certWatch: ServingCertWatch | undefined;
@@ -238,21 +266,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   health.get("/metrics", async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  const review = startReview({
-    config,
-    source,
-    clock: dataClock,
-    logger,
-    version: options.version,
-    bindAddress: options.bindAddress,
-    kube,
-    actuation,
-    forecasting,
-    externalSources: (name) => discovery.registry.externalSources(name),
-    ...(options.inCluster !== undefined ? { inCluster: options.inCluster } : {}),
-  });
   for (const router of options.extraRouters ?? []) health.use(router);
-  for (const router of review?.routers ?? []) health.use(router);
+  if (review?.onPlainHttp) for (const router of review.routers) health.use(router);
   const plain = createHttpServer(health);
 
   embedded?.start();
@@ -347,4 +362,11 @@ function closeServer(server: Server): Promise<void> {
     });
     server.closeIdleConnections();
   });
+}
+
+/** The aggregated APIs' own paths: discovery and metrics under /apis, and the OpenAPI documents. */
+function isMetricsApiPath(url: string): boolean {
+  return (
+    url === "/apis" || url.startsWith("/apis/") || url.startsWith("/apis?") || url.startsWith("/openapi/")
+  );
 }

@@ -12,6 +12,8 @@ export interface KubeConfigChoice {
   readonly kubeConfig: KubeConfig;
   /** Where it came from, for the start-up log. */
   readonly source: string;
+  /** True for the pod's own service account: the production shape (`--authentication auto`, review access). */
+  readonly inCluster: boolean;
 }
 
 export function loadKubeConfig(
@@ -21,23 +23,23 @@ export function loadKubeConfig(
   const kc = new KubeConfig();
   if (explicitPath) {
     kc.loadFromFile(explicitPath);
-    return { kubeConfig: kc, source: explicitPath };
+    return { kubeConfig: kc, source: explicitPath, inCluster: false };
   }
   if (env.KUBECONFIG) {
     const first = env.KUBECONFIG.split(":").find((p) => p && existsSync(p));
     if (first) {
       kc.loadFromFile(first);
-      return { kubeConfig: kc, source: `KUBECONFIG=${first}` };
+      return { kubeConfig: kc, source: `KUBECONFIG=${first}`, inCluster: false };
     }
   }
   if (env.KUBERNETES_SERVICE_HOST && existsSync("/var/run/secrets/kubernetes.io/serviceaccount/token")) {
     kc.loadFromCluster();
-    return { kubeConfig: kc, source: "in-cluster service account" };
+    return { kubeConfig: kc, source: "in-cluster service account", inCluster: true };
   }
   const home = join(env.HOME ?? homedir(), ".kube", "config");
   if (existsSync(home)) {
     kc.loadFromFile(home);
-    return { kubeConfig: kc, source: home };
+    return { kubeConfig: kc, source: home, inCluster: false };
   }
   return undefined;
 }

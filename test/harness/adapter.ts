@@ -17,6 +17,8 @@ export interface StartAdapterOptions {
   readonly compiled?: boolean;
   /** Node.js flags for the adapter process (e.g. --cpu-prof). */
   readonly nodeArgs?: readonly string[];
+  /** More environment for the process (e.g. KUBERNETES_SERVICE_HOST to look like a pod). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface TestAdapter {
@@ -63,6 +65,7 @@ export async function startAdapter(options: StartAdapterOptions): Promise<TestAd
       KUBECONFIG: "",
       HOME: "/nonexistent",
       LOG_LEVEL: process.env.ADAPTER_LOG_LEVEL ?? "info",
+      ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });

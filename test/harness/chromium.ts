@@ -12,7 +12,12 @@ export const chromiumMissing: string | false = existsSync(CHROMIUM)
   ? false
   : `${CHROMIUM} is missing (apt-get install -y chromium); the page tests need a real browser`;
 
-export function launchChromium(profileDir: string): Promise<BrowserContext> {
+export interface LaunchOptions {
+  /** Accept the server's certificate whatever signed it (a test server's self-signed one). */
+  readonly ignoreHTTPSErrors?: boolean;
+}
+
+export function launchChromium(profileDir: string, options: LaunchOptions = {}): Promise<BrowserContext> {
   return chromium.launchPersistentContext(profileDir, {
     executablePath: CHROMIUM,
     headless: true,
@@ -28,5 +33,6 @@ export function launchChromium(profileDir: string): Promise<BrowserContext> {
     deviceScaleFactor: 1,
     timezoneId: "UTC",
     locale: "en-US",
+    ignoreHTTPSErrors: options.ignoreHTTPSErrors ?? false,
   });
 }

@@ -10,23 +10,20 @@ export type AuthenticationSetting = "on" | "off" | "auto";
 
 export const AUTHENTICATION_SETTINGS: readonly AuthenticationSetting[] = ["on", "off", "auto"];
 
-/** The `source` loadKubeConfig gives the in-cluster service account (src/kube/kubeconfig.ts). */
-export const IN_CLUSTER_SOURCE = "in-cluster service account";
-
 export interface AuthenticationDecision {
   readonly on: boolean;
   /** Why, for the start-up log. */
   readonly why: string;
 }
 
-/** Throws when `on` is asked for without a Kubernetes connection. */
+/** Throws when `on` is asked for without a Kubernetes connection (`kube` undefined). */
 export function resolveAuthentication(
   setting: AuthenticationSetting,
-  kubeSource: string | undefined,
+  kube: { readonly inCluster: boolean } | undefined,
 ): AuthenticationDecision {
   switch (setting) {
     case "on":
-      if (kubeSource === undefined)
+      if (kube === undefined)
         throw new Error(
           "--authentication=on needs a Kubernetes connection (TokenReview, SubjectAccessReview and ConfigMap kube-system/extension-apiserver-authentication): give --kubeconfig or run in a pod",
         );
@@ -34,12 +31,12 @@ export function resolveAuthentication(
     case "off":
       return { on: false, why: "--authentication=off" };
     case "auto":
-      return kubeSource === IN_CLUSTER_SOURCE
+      return kube?.inCluster === true
         ? { on: true, why: "running in-cluster (--authentication=auto)" }
         : {
             on: false,
             why:
-              kubeSource === undefined
+              kube === undefined
                 ? "no Kubernetes connection (--authentication=auto)"
                 : "not running in-cluster (--authentication=auto; give --authentication=on to enforce it)",
           };

@@ -12,11 +12,36 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * The bearer token the operator signed in with, in this tab's sessionStorage (gone when the tab
+ * closes). In a cluster the API checks it with TokenReview and SubjectAccessReview; locally none is
+ * needed and none is asked for.
+ */
+const TOKEN_KEY = "foresight.review.token";
+
+export function getToken() {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Sets the token, or clears it when `token` is empty or undefined. */
+export function setToken(token) {
+  const trimmed = token?.trim();
+  if (trimmed) sessionStorage.setItem(TOKEN_KEY, trimmed);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+
 /** GET a JSON document; an ApiError names the URL, the status and the server's message. */
 export async function getJson(url, signal) {
   let res;
+  const headers = { accept: "application/json" };
+  const token = getToken();
+  if (token !== undefined) headers.authorization = `Bearer ${token}`;
   try {
-    res = await fetch(url, { headers: { accept: "application/json" }, signal });
+    res = await fetch(url, { headers, signal });
   } catch (err) {
     if (err?.name === "AbortError") throw err;
     throw new ApiError(url, 0, err?.message ?? String(err));

@@ -5,7 +5,16 @@
  * Query parameters: `refresh` = seconds between polls (default 10, 0 = off), `limit` = decisions per
  * page (default 20). Plain DOM and ES modules, no framework: the page is four tables and two charts.
  */
-import { getDecisions, getModels, getSeries, listScalers, parseHash, subjectHash } from "./api.js";
+import {
+  getDecisions,
+  getModels,
+  getSeries,
+  getToken,
+  listScalers,
+  parseHash,
+  setToken,
+  subjectHash,
+} from "./api.js";
 import { ScalerCharts } from "./charts.js";
 import { renderDecisions, renderFacts, renderModels } from "./detail.js";
 import { fmtClock, fmtNum } from "./format.js";
@@ -36,6 +45,8 @@ const state = {
   timer: undefined,
   controller: undefined,
   refreshes: 0,
+  /** The sign-in form is showing (the API answered 401). */
+  signedOut: false,
 };
 
 function showError(messages) {
@@ -50,6 +61,32 @@ function showError(messages) {
 }
 
 const messageOf = (err) => (err instanceof Error ? err.message : String(err));
+
+/**
+ * The sign-in form, shown when the API answers 401 (a cluster install checks bearer tokens). With
+ * `problem` (a refused token) it says why; the views stay hidden until a token is accepted.
+ */
+function showSignIn(problem) {
+  state.signedOut = true;
+  clearTimeout(state.timer);
+  $("main").hidden = true;
+  $("signin").hidden = false;
+  $("signout").hidden = true;
+  const box = $("signin-problem");
+  box.hidden = problem === undefined;
+  box.textContent = problem ?? "";
+  $("status").textContent = "Sign-in needed";
+  document.body.dataset.signin = problem === undefined ? "asked" : "refused";
+  $("token").focus();
+}
+
+function hideSignIn() {
+  state.signedOut = false;
+  $("signin").hidden = true;
+  $("main").hidden = false;
+  $("signout").hidden = getToken() === undefined;
+  delete document.body.dataset.signin;
+}
 
 function showList(items) {
   renderList($("scalers").tBodies[0], items, (item) => {
@@ -125,7 +162,20 @@ async function refresh() {
   state.controller = controller;
   let errors = [];
   try {
-    const list = await listScalers(controller.signal);
+    let list;
+    try {
+      list = await listScalers(controller.signal);
+    } catch (err) {
+      if (err?.status === 401) {
+        const hadToken = getToken() !== undefined;
+        if (hadToken) setToken(undefined);
+        showSignIn(hadToken ? `The server refused the token: ${messageOf(err)}` : undefined);
+        if (state.controller === controller) state.controller = undefined;
+        return;
+      }
+      throw err;
+    }
+    if (state.signedOut) hideSignIn();
     errors =
       state.route === undefined ? showList(list.items) : await showDetail(list.items, controller.signal);
   } catch (err) {
@@ -191,6 +241,18 @@ function page(delta) {
   void refresh();
 }
 
+$("signin-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  setToken($("token").value);
+  $("token").value = "";
+  hideSignIn();
+  navigate();
+});
+$("signout").addEventListener("click", () => {
+  setToken(undefined);
+  showSignIn(undefined);
+});
+$("signout").hidden = getToken() === undefined;
 $("decisions-older").addEventListener("click", () => page(1));
 $("decisions-newer").addEventListener("click", () => page(-1));
 $("decisions-newest").addEventListener("click", () => page(0));
