@@ -40,9 +40,19 @@ export function buildProgram(): Command {
     .command("serve")
     .description("serve custom.metrics.k8s.io and external.metrics.k8s.io from Prometheus")
     .requiredOption("--config <file>", "config file (prometheus-adapter rules accepted verbatim)")
-    .option("--secure-port <port>", "HTTPS port of the metrics APIs", port, 6443)
-    .option("--bind-address <addr>", "address to listen on", "0.0.0.0")
-    .option("--http-port <port>", "plain HTTP port for /metrics, /healthz, /livez, /readyz", port, 8080)
+    .option(
+      "--secure-port <port>",
+      "HTTPS port of the metrics APIs and of the review API (/api/v1) and page (/)",
+      port,
+      6443,
+    )
+    .option("--bind-address <addr>", "address both listeners bind to", "0.0.0.0")
+    .option(
+      "--http-port <port>",
+      "plain HTTP port for /metrics, /healthz, /livez, /readyz; outside a pod, on a loopback --bind-address, also the review API and page",
+      port,
+      8080,
+    )
     .option(
       "--tls-cert-file <file>",
       "serving certificate (PEM); a self-signed one is generated when omitted",
@@ -102,7 +112,12 @@ export function buildProgram(): Command {
       "--prometheus-url <url>",
       "read metrics from this Prometheus (have it scrape <review page>/demo/metrics) instead of the embedded store",
     )
-    .option("--secure-port <port>", "HTTPS port of the metrics APIs", port, 6443)
+    .option(
+      "--secure-port <port>",
+      "HTTPS port of the metrics APIs (the review API and page answer there too)",
+      port,
+      6443,
+    )
     .option("--http-port <port>", "HTTP port of the review page, API, /metrics and probes", port, 8080)
     .option("--log-level <level>", "trace, debug, info, warn, error", "warn")
     .action(async (opts) => {
