@@ -17,7 +17,7 @@ import { isoSeconds, mergeConditions } from "./conditions.js";
 import { decide, quantilePath } from "./decide.js";
 import type { DecisionLog } from "./decisionLog.js";
 import { applyDirect } from "./executors/direct.js";
-import { applyFloor, SCALER_ANNOTATION } from "./executors/floor.js";
+import { applyFloor, type FloorAttempts, SCALER_ANNOTATION } from "./executors/floor.js";
 import { hpasFor } from "./executors/hpas.js";
 import { applyMetric, servedMetric } from "./executors/metric.js";
 import { applyNodes, removeNodes } from "./executors/nodes.js";
@@ -122,7 +122,7 @@ export class Reconciler {
     }
     const checked = validatePredictiveScaler(object);
     if (!checked.ok) {
-      await this.#writeStatus(ref, (object.status ?? {}) as Record<string, unknown>, {
+      await this.#writeStatus(ref, object, (object.status ?? {}) as Record<string, unknown>, {
         observedGeneration: object.metadata.generation,
         conditions: mergeConditions(
           (object.status as PredictiveScalerStatus | undefined)?.conditions,
@@ -183,7 +183,7 @@ export class Reconciler {
     try {
       query = await this.#deps.demandQuery(scaler);
     } catch (err) {
-      await this.#writeStatus(ref, (object.status ?? {}) as Record<string, unknown>, {
+      await this.#writeStatus(ref, object, (object.status ?? {}) as Record<string, unknown>, {
         observedGeneration: object.metadata.generation,
         conditions: mergeConditions(
           previous.conditions,
@@ -284,17 +284,22 @@ export class Reconciler {
     let metric: PredictiveScalerStatus["metric"] | undefined;
     // Pending (no forecast yet, e.g. just after a leader change): touch nothing, keep what is in place.
     const acting = !decision.pending;
+    // Shared by the retries of the floor's write: a change whose answer was lost is still reported.
+    const floorAttempts: FloorAttempts = {};
     if (spec.mode === "Floor" && acting) {
       memory.mayHoldFloor = true;
-      await run("floor", () => applyFloor(cluster, namespace, id, spec.targetRef, decision.forecastReplicas));
+      await run("floor", () =>
+        applyFloor(cluster, namespace, id, spec.targetRef, decision.forecastReplicas, floorAttempts),
+      );
     } else if (spec.mode !== "Floor" && memory.mayHoldFloor) {
       // A floor left by an earlier mode (or leader) is given back.
       await run("floor", async () => {
         const hpas = await hpasFor(cluster, namespace, spec.targetRef);
         const held = hpas.some((h) => h.metadata.annotations?.[SCALER_ANNOTATION] === id);
-        const result = held
-          ? await applyFloor(cluster, namespace, id, spec.targetRef, undefined)
-          : { actions: [] };
+        const result =
+          held || floorAttempts.pending
+            ? await applyFloor(cluster, namespace, id, spec.targetRef, undefined, floorAttempts)
+            : { actions: [] };
         memory.mayHoldFloor = false;
         return { actions: result.actions };
       });
@@ -375,7 +380,7 @@ export class Reconciler {
       metric,
       nowMs: now,
     });
-    await this.#writeStatus(ref, previous as Record<string, unknown>, status);
+    await this.#writeStatus(ref, object, previous as Record<string, unknown>, status);
     memory.lastStatus = status;
   }
 
@@ -387,7 +392,8 @@ export class Reconciler {
     const target = spec.targetRef;
     const actions: ExecResult[] = [];
     if (target?.kind && target.name) {
-      const restored = await retry(() => applyFloor(cluster, namespace, id, target, undefined));
+      const attempts: FloorAttempts = {};
+      const restored = await retry(() => applyFloor(cluster, namespace, id, target, undefined, attempts));
       actions.push(restored);
     }
     actions.push(await retry(() => removeNodes(cluster, namespace, ref.name)));
@@ -450,12 +456,26 @@ export class Reconciler {
     return memory;
   }
 
+  /**
+   * Writes the status when it changed, on the condition that the scaler is still at the version
+   * reconciled (a retry reads it again): a write that reaches the server late (sent before a
+   * timeout, served after a newer one) then gets 409 instead of putting an old status back.
+   */
   async #writeStatus(
     ref: ObjectRef,
+    object: KubeObject,
     before: Record<string, unknown>,
     status: Record<string, unknown>,
   ): Promise<void> {
     if (sameStatus(before, status)) return;
-    await this.#deps.retry(() => this.#deps.cluster.patchStatus(ref, { status }));
+    const { cluster } = this.#deps;
+    await this.#deps.retry(async (attempt) => {
+      const rv =
+        attempt === 1 ? object.metadata.resourceVersion : (await cluster.get(ref))?.metadata.resourceVersion;
+      await cluster.patchStatus(ref, {
+        ...(rv !== undefined ? { metadata: { resourceVersion: rv } } : {}),
+        status,
+      });
+    });
   }
 }

@@ -24,6 +24,7 @@ import { ClientNodeActuatorCluster } from "../../src/kube/actuatorClient.js";
 import { clientNodeEventSink, EventRecorder } from "../../src/kube/events.js";
 import { retryKube } from "../../src/kube/retry.js";
 import { predictiveScalerWatch } from "../../src/kube/scalerWatch.js";
+import { withTimeout } from "../../src/kube/timeoutCluster.js";
 import type {
   CallOptions,
   InstantResult,
@@ -170,6 +171,11 @@ export interface RigOptions {
   readonly store?: ForecastStore;
   /** The forecasting function; default the engine's. */
   readonly forecast?: ForecastFn;
+  /**
+   * Bound every call of the controller's cluster port to this many ms, as production does
+   * (`withTimeout`, src/cli/actuation.ts); default unbounded.
+   */
+  readonly apiTimeoutMs?: number;
 }
 
 export async function startRig(options: RigOptions = {}): Promise<Rig> {
@@ -180,7 +186,10 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
   const timers = new ClockTimers(clock);
   const source = options.source ?? new DemandSource(clock, dailyDemand);
   const logger = createLogger({ level: (process.env.RIG_LOG as "silent") ?? "silent" });
-  const cluster = new ClientNodeActuatorCluster(kc);
+  const cluster =
+    options.apiTimeoutMs !== undefined
+      ? withTimeout(new ClientNodeActuatorCluster(kc), options.apiTimeoutMs)
+      : new ClientNodeActuatorCluster(kc);
   const snapshots = configMapSnapshots(cluster);
   const forecaster = new ScalerForecaster({
     source,

@@ -6,17 +6,45 @@
  * Someone else changing minReplicas while a floor is held (a user, a GitOps sync) is taken as the
  * user's new value: the annotation follows it, so a restore never brings back an outdated minimum.
  * Every patch carries the HPA's resourceVersion, so a concurrent write fails with 409 and the caller
- * retries from a fresh read.
+ * retries from a fresh read. A write whose answer never came (a timeout) may have landed all the
+ * same: the retry then finds the change already in place, and reports it (FloorAttempts) so that it
+ * is recorded once rather than not at all.
  */
 import type { ActuatorCluster, KubeObject } from "../cluster.js";
 import { isRecord, refOf } from "../cluster.js";
 import type { TargetRef } from "../types.js";
 import { hpaNames, hpasFor } from "./hpas.js";
-import type { ExecResult } from "./types.js";
+import type { ExecResult, ExecutedAction } from "./types.js";
 
 export const USER_MIN_ANNOTATION = "foresight.dev/user-min-replicas";
 export const FLOOR_ANNOTATION = "foresight.dev/floor";
 export const SCALER_ANNOTATION = "foresight.dev/scaler";
+
+/**
+ * Carried across the retries of one applyFloor: the change a failed write was making. Its outcome
+ * is unknown (the write may have landed while its answer was lost), so a retry that finds exactly
+ * that change in place reports it as its own.
+ */
+export interface FloorAttempts {
+  pending?: ExecutedAction | undefined;
+}
+
+/** The failed write's change, when what is now in place is what it was making. */
+function landed(attempts: FloorAttempts, type: string, now: number): ExecutedAction[] {
+  const pending = attempts.pending;
+  return pending?.type === type && pending.to === now ? [pending] : [];
+}
+
+/** Patches, remembering the change until the patch is answered. */
+async function write(
+  attempts: FloorAttempts,
+  action: ExecutedAction | undefined,
+  patch: () => Promise<unknown>,
+): Promise<void> {
+  attempts.pending = action;
+  await patch();
+  attempts.pending = undefined;
+}
 
 function spec(hpa: KubeObject): Record<string, unknown> {
   return isRecord(hpa.spec) ? hpa.spec : {};
@@ -36,7 +64,8 @@ function intAnnotation(hpa: KubeObject, key: string): number | undefined {
 
 /**
  * Put the floor in place: `floor` replicas, or undefined to restore the user's minReplicas.
- * `scaler` is "namespace/name" of the PredictiveScaler.
+ * `scaler` is "namespace/name" of the PredictiveScaler. Retries of one change pass the same
+ * `attempts`.
  */
 export async function applyFloor(
   cluster: ActuatorCluster,
@@ -44,6 +73,7 @@ export async function applyFloor(
   scaler: string,
   target: TargetRef,
   floor: number | undefined,
+  attempts: FloorAttempts = {},
 ): Promise<ExecResult> {
   const hpas = await hpasFor(cluster, namespace, target);
   if (hpas.length === 0) {
@@ -93,54 +123,51 @@ export async function applyFloor(
   const ref = refOf(hpa);
 
   if (want <= userMin) {
-    if (!held) return { actions: [] };
-    await cluster.patch(ref, {
-      metadata: {
-        ...(rv !== undefined ? { resourceVersion: rv } : {}),
-        annotations: { [USER_MIN_ANNOTATION]: null, [FLOOR_ANNOTATION]: null, [SCALER_ANNOTATION]: null },
-      },
-      spec: { minReplicas: userMin },
-    });
-    return {
-      actions:
-        current === userMin
-          ? []
-          : [
-              {
-                type: "RestoreFloor",
-                from: current,
-                to: userMin,
-                message: `restored HPA ${hpa.metadata.name} minReplicas ${current} → ${userMin} (the user's value)`,
-              },
-            ],
-    };
+    if (!held) return { actions: landed(attempts, "RestoreFloor", current) };
+    const restore: ExecutedAction | undefined =
+      current === userMin
+        ? undefined
+        : {
+            type: "RestoreFloor",
+            from: current,
+            to: userMin,
+            message: `restored HPA ${hpa.metadata.name} minReplicas ${current} → ${userMin} (the user's value)`,
+          };
+    await write(attempts, restore, () =>
+      cluster.patch(ref, {
+        metadata: {
+          ...(rv !== undefined ? { resourceVersion: rv } : {}),
+          annotations: { [USER_MIN_ANNOTATION]: null, [FLOOR_ANNOTATION]: null, [SCALER_ANNOTATION]: null },
+        },
+        spec: { minReplicas: userMin },
+      }),
+    );
+    return { actions: restore ? [restore] : [] };
   }
   if (held && current === want && intAnnotation(hpa, USER_MIN_ANNOTATION) === userMin) {
-    return { applied: want, actions: [] };
+    return { applied: want, actions: landed(attempts, "SetFloor", want) };
   }
-  await cluster.patch(ref, {
-    metadata: {
-      ...(rv !== undefined ? { resourceVersion: rv } : {}),
-      annotations: {
-        [USER_MIN_ANNOTATION]: String(userMin),
-        [FLOOR_ANNOTATION]: String(want),
-        [SCALER_ANNOTATION]: scaler,
+  const set: ExecutedAction | undefined =
+    current === want
+      ? undefined
+      : {
+          type: "SetFloor",
+          from: current,
+          to: want,
+          message: `${want > current ? "raised" : "lowered"} HPA ${hpa.metadata.name} minReplicas ${current} → ${want} (user's minReplicas ${userMin}${want === hpaMax && floor !== undefined && floor > hpaMax ? `, capped by the HPA's maxReplicas ${hpaMax}` : ""})`,
+        };
+  await write(attempts, set, () =>
+    cluster.patch(ref, {
+      metadata: {
+        ...(rv !== undefined ? { resourceVersion: rv } : {}),
+        annotations: {
+          [USER_MIN_ANNOTATION]: String(userMin),
+          [FLOOR_ANNOTATION]: String(want),
+          [SCALER_ANNOTATION]: scaler,
+        },
       },
-    },
-    spec: { minReplicas: want },
-  });
-  return {
-    applied: want,
-    actions:
-      current === want
-        ? []
-        : [
-            {
-              type: "SetFloor",
-              from: current,
-              to: want,
-              message: `${want > current ? "raised" : "lowered"} HPA ${hpa.metadata.name} minReplicas ${current} → ${want} (user's minReplicas ${userMin}${want === hpaMax && floor !== undefined && floor > hpaMax ? `, capped by the HPA's maxReplicas ${hpaMax}` : ""})`,
-            },
-          ],
-  };
+      spec: { minReplicas: want },
+    }),
+  );
+  return { applied: want, actions: set ? [set] : [] };
 }

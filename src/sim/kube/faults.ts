@@ -2,8 +2,10 @@
  * Fault injection for the simulated Kubernetes API: a TEST-ONLY hook (no real API server has it)
  * that makes chosen requests fail with a Kubernetes Status (500, 503, 429 with Retry-After, 409,
  * ...) without touching the store, runs a test's code just before a request is served normally
- * (e.g. to change the object under a client so its write gets a real 409), and keeps a bounded log
- * of served requests so tests can count writes. One injector per facade (`facade.faults`).
+ * (e.g. to change the object under a client so its write gets a real 409), holds chosen answers
+ * back (a slow server, or a write that lands while its answer is lost to the client's timeout), and
+ * keeps a bounded log of served requests so tests can count writes. One injector per facade
+ * (`facade.faults`).
  *
  * Hand-written: it has to sit inside the simulator's own request path, which no library offers.
  * Pure bookkeeping; the server (server.ts) asks it what to do and does the HTTP.
@@ -46,6 +48,32 @@ export interface BeforeRequestRule extends RequestMatch {
   /** Runs just before the matching request is served normally. */
   readonly run: (store: ObjectStore) => void;
 }
+
+/** When a held request's answer waits: before it is served, or after (its write is in the store). */
+export type HoldPoint = "before" | "after";
+
+export interface HoldRule extends RequestMatch {
+  /** How long the answer is held, in milliseconds (finite, >= 0). */
+  readonly ms: number;
+  /**
+   * "before": the request waits `ms` and only then is served (a slow server: nothing is applied
+   * until it proceeds). "after": it is served at once (a write is in the store) and its answer is
+   * written `ms` later (the lost answer of a client that timed out).
+   */
+  readonly when: HoldPoint;
+}
+
+/** A hold the server carries out. */
+export interface HoldAnswer {
+  readonly ms: number;
+  readonly when: HoldPoint;
+}
+
+/**
+ * Status logged for a request whose client went away while it was held before being served (it is
+ * then not served at all): 499, nginx's "client closed request"; no Kubernetes answer has it.
+ */
+export const CLIENT_CLOSED_REQUEST = 499;
 
 export interface RuleHandle {
   /** How many requests the rule has acted on so far. */
@@ -135,6 +163,7 @@ function checkTimes(times: number | undefined, what: string): number {
 export class FaultInjector {
   readonly #faults: ActiveRule<FaultRule>[] = [];
   readonly #befores: ActiveRule<BeforeRequestRule>[] = [];
+  readonly #holds: ActiveRule<HoldRule>[] = [];
   readonly #maxRequests: number;
   #log: RequestRecord[] = [];
 
@@ -163,10 +192,29 @@ export class FaultInjector {
     return this.#add(this.#befores, rule, checkTimes(rule.times, "beforeRequest"));
   }
 
+  /**
+   * Holds the answer of each of the next `times` matching requests for `rule.ms`, before or after
+   * it is served (see HoldRule). Whatever the answer is (an injected fault included) it waits.
+   * The request is logged when its handling ends: an "after" hold whose client went away is logged
+   * with the status of the answer it did not get (the write is in the store); a "before" hold
+   * whose client went away is not served and is logged as CLIENT_CLOSED_REQUEST (499). Closing the
+   * facade ends pending holds at once, unanswered. With several matching rules the oldest holds.
+   */
+  hold(rule: HoldRule): RuleHandle {
+    if (!(Number.isFinite(rule.ms) && rule.ms >= 0)) {
+      throw new Error(`hold: ms must be a finite number >= 0, got ${String(rule.ms)}`);
+    }
+    if (rule.when !== "before" && rule.when !== "after") {
+      throw new Error(`hold: when must be "before" or "after", got ${String(rule.when)}`);
+    }
+    return this.#add(this.#holds, rule, checkTimes(rule.times, "hold"));
+  }
+
   /** Retires every rule and forgets the request log. */
   clear(): void {
     this.#faults.length = 0;
     this.#befores.length = 0;
+    this.#holds.length = 0;
     this.#log = [];
   }
 
@@ -211,6 +259,12 @@ export class FaultInjector {
       headers: retryAfter !== undefined ? { "Retry-After": String(retryAfter) } : {},
       body,
     };
+  }
+
+  /** The hold of `request`, when a hold rule takes it (counting a hit). */
+  takeHold(request: FaultRequest): HoldAnswer | undefined {
+    const active = this.#take(this.#holds, request);
+    return active ? { ms: active.rule.ms, when: active.rule.when } : undefined;
   }
 
   /** Runs every beforeRequest rule that takes `request`, in the order they were added. */

@@ -12,7 +12,7 @@
  * ignores list paging (`limit`/`continue` return everything). See docs/simulator.md.
  *
  * `facade.faults` is a test-only hook (faults.ts): injected failures, code run before chosen
- * requests, and a log of served requests.
+ * requests, answers held back (before or after the request is served), and a log of served requests.
  *
  * Plain node:http routing rather than express: the routes are a parse over the resource registry
  * (routes.ts), watches need the raw response stream, and one handler serves both http and https.
@@ -28,7 +28,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { loadServingCert } from "../../adapter/servingCert.js";
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from "./discovery.js";
-import { FaultInjector, type FaultRequest } from "./faults.js";
+import { CLIENT_CLOSED_REQUEST, FaultInjector, type FaultRequest } from "./faults.js";
 import { handleResource } from "./handlers.js";
 import { kubeconfigYaml } from "./kubeconfig.js";
 import { openApiV3GroupVersion, openApiV3Root } from "./openapi.js";
@@ -77,13 +77,13 @@ export interface KubeFacade {
   readonly url: string;
   readonly port: number;
   readonly store: ObjectStore;
-  /** TEST-ONLY: inject failures, run code before requests, read the log of served requests. */
+  /** TEST-ONLY: inject failures, run code before requests, hold answers, read the log of served requests. */
   readonly faults: FaultInjector;
   /** The TokenReview/SubjectAccessReview table (simulated, no RBAC) and the reviews received. */
   readonly reviews: AccessReviews;
   /** The kubeconfig YAML for this server; also written to `path` (mode 0600) when given. */
   kubeconfig(path?: string): string;
-  /** Ends open watches and stops the server. */
+  /** Ends open watches and pending held answers (unanswered), and stops the server. */
   close(): Promise<void>;
 }
 
@@ -97,10 +97,23 @@ function acceptsJson(accept: string | undefined): boolean {
   });
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "Content-Type": JSON_TYPE, "Content-Length": Buffer.byteLength(text) });
+  res.writeHead(status, { ...headers, "Content-Type": JSON_TYPE, "Content-Length": Buffer.byteLength(text) });
   res.end(text);
+}
+
+/** How the handler answers a request: once a held answer may go (see faults.ts `hold`). */
+interface Reply {
+  /** Writes a JSON answer, after the hold if any; nothing is written when the client is gone. */
+  json(status: number, body: unknown, headers?: Readonly<Record<string, string>>): Promise<void>;
+  /** Waits out an "after" hold: true when the answer may be written. */
+  ready(): Promise<boolean>;
 }
 
 function readBody(req: IncomingMessage, limit: number): () => Promise<Buffer> {
@@ -134,23 +147,40 @@ export async function startKubeFacade(options: KubeFacadeOptions = {}): Promise<
     throw new Error("bookmarkIntervalSeconds and defaultWatchTimeoutSeconds must be positive");
   }
   const openWatches = new Set<() => void>();
+  /** Held answers still waiting; each ends its wait at once (unanswered). */
+  const pendingHolds = new Set<() => void>();
   const faults = new FaultInjector();
   const reviews = new AccessReviews(options.reviews);
   let address = "";
 
-  const handle = async (req: IncomingMessage, res: ServerResponse, request: FaultRequest): Promise<void> => {
+  /**
+   * Waits `ms` unless the client goes away or the facade closes first: true when the whole wait
+   * passed. The timer and listener are always cleaned up.
+   */
+  const holdFor = (ms: number, req: IncomingMessage, res: ServerResponse): Promise<boolean> =>
+    new Promise<boolean>((resolve) => {
+      if (req.socket.destroyed) {
+        resolve(false);
+        return;
+      }
+      const end = (waited: boolean): void => {
+        clearTimeout(timer);
+        res.off("close", gone);
+        pendingHolds.delete(gone);
+        resolve(waited);
+      };
+      const gone = (): void => end(false);
+      const timer = setTimeout(() => end(true), ms);
+      res.once("close", gone);
+      pendingHolds.add(gone);
+    });
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, request: FaultRequest, reply: Reply) => {
     const { method, path, query } = request;
     const injected = faults.takeFault(request);
     if (injected) {
       req.resume(); // the body is not read: drain it so the connection stays usable
-      const text = JSON.stringify(injected.body);
-      res.writeHead(injected.status, {
-        ...injected.headers,
-        "Content-Type": JSON_TYPE,
-        "Content-Length": Buffer.byteLength(text),
-      });
-      res.end(text);
-      return;
+      return reply.json(injected.status, injected.body, injected.headers);
     }
     faults.runBefore(request, store);
     if (path === TOKEN_REVIEW_PATH || path === SUBJECT_ACCESS_REVIEW_PATH) {
@@ -164,7 +194,7 @@ export async function startKubeFacade(options: KubeFacadeOptions = {}): Promise<
       }
       const answer =
         path === TOKEN_REVIEW_PATH ? reviews.tokenReview(body) : reviews.subjectAccessReview(body);
-      return sendJson(res, 201, answer);
+      return reply.json(201, answer);
     }
     const target = route(store.registry, path);
     if (target.to === "notFound") throw unknownPath();
@@ -172,31 +202,32 @@ export async function startKubeFacade(options: KubeFacadeOptions = {}): Promise<
     if (target.to !== "resource" && method !== "GET") throw methodNotAllowed();
     switch (target.to) {
       case "version":
-        return sendJson(res, 200, versionInfo());
+        return reply.json(200, versionInfo());
       case "health":
+        if (!(await reply.ready())) return;
         res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8" });
         res.end("ok");
         return;
       case "apiVersions":
-        return sendJson(res, 200, apiVersions(address));
+        return reply.json(200, apiVersions(address));
       case "groupList":
-        return sendJson(res, 200, apiGroupList(store.registry));
+        return reply.json(200, apiGroupList(store.registry));
       case "group": {
         const doc = apiGroup(store.registry, target.group);
         if (!doc) throw unknownPath();
-        return sendJson(res, 200, doc);
+        return reply.json(200, doc);
       }
       case "resourceList": {
         const doc = apiResourceList(store.registry, target.group, target.version);
         if (!doc) throw unknownPath();
-        return sendJson(res, 200, doc);
+        return reply.json(200, doc);
       }
       case "openApiV3Root":
-        return sendJson(res, 200, openApiV3Root(store.registry));
+        return reply.json(200, openApiV3Root(store.registry));
       case "openApiV3": {
         const doc = openApiV3GroupVersion(store.registry, target.path);
         if (!doc) throw unknownPath();
-        return sendJson(res, 200, doc);
+        return reply.json(200, doc);
       }
       case "resource": {
         const table = method === "GET" ? tableRequested(req.headers.accept, query) : undefined;
@@ -208,7 +239,8 @@ export async function startKubeFacade(options: KubeFacadeOptions = {}): Promise<
           readBody: readBody(req, maxBodyBytes),
           ...(table ? { table } : {}),
         });
-        if (response.kind === "document") return sendJson(res, response.status, response.body);
+        if (response.kind === "document") return reply.json(response.status, response.body);
+        if (!(await reply.ready())) return; // an "after" hold delays the start of the stream
         const end = streamWatch(store, response.watch, req, res, settings);
         openWatches.add(end);
         res.on("close", () => openWatches.delete(end));
@@ -233,16 +265,37 @@ export async function startKubeFacade(options: KubeFacadeOptions = {}): Promise<
       query: url.searchParams,
       headers: req.headers,
     };
+    // The status of the answer, written or not (a held answer whose client went away).
+    let answered: number | undefined;
     const record = () =>
-      faults.record({ method: request.method, path: request.path, status: res.statusCode });
-    handle(req, res, request).then(record, (error: unknown) => {
+      faults.record({ method: request.method, path: request.path, status: answered ?? res.statusCode });
+    const hold = faults.takeHold(request);
+    let afterHold: Promise<boolean> | undefined; // waited out once, however often asked
+    const reply: Reply = {
+      ready: () => {
+        afterHold ??= hold?.when === "after" ? holdFor(hold.ms, req, res) : Promise.resolve(true);
+        return afterHold;
+      },
+      json: async (status, body, headers) => {
+        answered = status;
+        if (await reply.ready()) sendJson(res, status, body, headers);
+      },
+    };
+    const serve = async (): Promise<void> => {
+      if (hold?.when === "before" && !(await holdFor(hold.ms, req, res))) {
+        answered = CLIENT_CLOSED_REQUEST; // not served: nothing applied
+        return;
+      }
+      await handle(req, res, request, reply);
+    };
+    serve().then(record, (error: unknown) => {
       const failure = error instanceof KubeApiError ? error : internalError(error);
       if (res.headersSent) {
         res.destroy();
+        record();
       } else {
-        sendJson(res, failure.code, failure.status);
+        reply.json(failure.code, failure.status).then(record, record);
       }
-      record();
     });
   };
 
@@ -278,6 +331,7 @@ export async function startKubeFacade(options: KubeFacadeOptions = {}): Promise<
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
+        for (const end of [...pendingHolds]) end();
         for (const end of [...openWatches]) end();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
