@@ -44,6 +44,17 @@ describe("review API and page in a cluster", { timeout: 120_000 }, () => {
           spec.user === "eve" ? { allowed: false, reason: "eve is not an operator" } : { allowed: true },
       },
     });
+    // What kube-apiserver publishes for aggregated API servers (no front-proxy CA here: the
+    // requests below come straight from clients, as through a port-forward).
+    kube.store.create(
+      { group: "", resource: "configmaps" },
+      {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "extension-apiserver-authentication", namespace: "kube-system" },
+        data: {},
+      },
+    );
     const kubeconfig = join(dir, "kubeconfig");
     kube.kubeconfig(kubeconfig);
     const configPath = join(dir, "config.yaml");
@@ -58,7 +69,9 @@ describe("review API and page in a cluster", { timeout: 120_000 }, () => {
       configPath,
       prometheusUrl: "",
       kubeconfig,
-      // In a pod: the review API switches to cluster mode (TokenReview + SubjectAccessReview).
+      // As installed: the metrics APIs authenticate (so the secure port asks browsers for a client
+      // certificate they need not give), and in a pod the review API checks bearer tokens.
+      extraArgs: ["--authentication", "on"],
       env: { KUBERNETES_SERVICE_HOST: "10.96.0.1" },
     });
   });
@@ -123,12 +136,15 @@ describe("review API and page in a cluster", { timeout: 120_000 }, () => {
     assert.match(adapter.logs(), /review API on \/api\/v1 and the page on \/ of the secure \(HTTPS\) port/);
   });
 
-  it("keeps the metrics APIs on the same port answering as before", async () => {
-    const res = await https("/apis/external.metrics.k8s.io/v1beta1", { accept: "application/json" });
+  it("keeps the metrics APIs on the same port behind their own authentication", async () => {
+    const anonymous = await https("/apis/external.metrics.k8s.io/v1beta1", { accept: "application/json" });
+    assert.equal(anonymous.status, 401, anonymous.text);
+    const alice = { accept: "application/json", authorization: "Bearer alice-token" };
+    const res = await https("/apis/external.metrics.k8s.io/v1beta1", alice);
     assert.equal(res.status, 200, res.text);
     assert.equal(JSON.parse(res.text).kind, "APIResourceList");
-    const missing = await https("/no/such/path", { accept: "application/json" });
-    assert.equal(missing.status, 404);
+    const missing = await https("/no/such/path", alice);
+    assert.equal(missing.status, 404, missing.text);
     assert.equal(JSON.parse(missing.text).kind, "Status");
   });
 
