@@ -21,6 +21,7 @@ import { applyFloor, type FloorAttempts, SCALER_ANNOTATION } from "./executors/f
 import { hpasFor } from "./executors/hpas.js";
 import { applyMetric, servedMetric } from "./executors/metric.js";
 import { applyNodes, removeNodes } from "./executors/nodes.js";
+import { type PendingWrite, pendingWrites } from "./executors/pendingWrite.js";
 import type { ExecResult } from "./executors/types.js";
 import { type ForecastSnapshots, snapshotName } from "./forecastSnapshots.js";
 import { initialPlannerState, type PlannerState } from "./planner.js";
@@ -306,7 +307,9 @@ export class Reconciler {
     }
     if (spec.mode === "Direct" && acting) {
       const want = latest === undefined ? undefined : decision.desiredReplicas;
-      await run("scale", () => applyDirect(cluster, namespace, spec.targetRef, want));
+      // Shared by the retries of the /scale write, as for the floor.
+      const scaleAttempts: PendingWrite = {};
+      await run("scale", () => applyDirect(cluster, namespace, spec.targetRef, want, scaleAttempts));
     }
     if (spec.mode === "Metric" && !acting) metric = previous.metric ?? undefined;
     if (spec.mode === "Metric" && acting) {
@@ -329,11 +332,15 @@ export class Reconciler {
       // nothing: reservations stay as they are until the first forecast
     } else if (spec.nodes.mode !== "None" && spec.mode !== "ForecastOnly") {
       memory.mayHoldNodes = true;
-      await run("nodes", () => applyNodes(cluster, namespace, scaler, owner, decision.nodePods));
+      const nodeAttempts = pendingWrites();
+      await run("nodes", () =>
+        applyNodes(cluster, namespace, scaler, owner, decision.nodePods, nodeAttempts),
+      );
     } else if (memory.mayHoldNodes) {
       // Reservations left by an earlier node mode (or leader) are removed, then not looked for again.
+      const nodeAttempts = pendingWrites();
       await run("nodes", async () => {
-        const removed = await removeNodes(cluster, namespace, scaler.metadata.name);
+        const removed = await removeNodes(cluster, namespace, scaler.metadata.name, [], nodeAttempts);
         memory.mayHoldNodes = false;
         return removed;
       });
@@ -396,7 +403,8 @@ export class Reconciler {
       const restored = await retry(() => applyFloor(cluster, namespace, id, target, undefined, attempts));
       actions.push(restored);
     }
-    actions.push(await retry(() => removeNodes(cluster, namespace, ref.name)));
+    const nodeAttempts = pendingWrites();
+    actions.push(await retry(() => removeNodes(cluster, namespace, ref.name, [], nodeAttempts)));
     await retry(() =>
       cluster.delete({ apiVersion: "v1", kind: "ConfigMap", namespace, name: snapshotName(ref.name) }),
     );

@@ -2,17 +2,21 @@
  * Mode `Direct`: set the workload's replicas through its /scale subresource, for workloads no HPA
  * scales. When an HPA targets the workload it refuses (two controllers writing replicas fight).
  * `replicas` undefined means hold: nothing is written (no demand data: never scale on a made-up value).
+ * A /scale write whose answer was lost (a timeout) may have landed: the retry, passed the same
+ * `attempts`, then finds the replicas in place and reports the change as its own (pendingWrite.ts).
  */
 import type { ActuatorCluster } from "../cluster.js";
 import type { TargetRef } from "../types.js";
 import { hpaNames, hpasFor } from "./hpas.js";
-import type { ExecResult } from "./types.js";
+import { landed, type PendingWrite, write } from "./pendingWrite.js";
+import type { ExecResult, ExecutedAction } from "./types.js";
 
 export async function applyDirect(
   cluster: ActuatorCluster,
   namespace: string,
   target: TargetRef,
   replicas: number | undefined,
+  attempts: PendingWrite = {},
 ): Promise<ExecResult> {
   const hpas = await hpasFor(cluster, namespace, target);
   if (hpas.length > 0) {
@@ -40,18 +44,14 @@ export async function applyDirect(
     };
   }
   if (replicas === undefined || replicas === scale.replicas) {
-    return { applied: scale.replicas, actions: [] };
+    return { applied: scale.replicas, actions: landed(attempts, "Scale", scale.replicas) };
   }
-  await cluster.setScale(ref, replicas, scale.resourceVersion);
-  return {
-    applied: replicas,
-    actions: [
-      {
-        type: "Scale",
-        from: scale.replicas,
-        to: replicas,
-        message: `scaled ${target.kind}/${target.name} ${scale.replicas} → ${replicas}`,
-      },
-    ],
+  const action: ExecutedAction = {
+    type: "Scale",
+    from: scale.replicas,
+    to: replicas,
+    message: `scaled ${target.kind}/${target.name} ${scale.replicas} → ${replicas}`,
   };
+  await write(attempts, action, () => cluster.setScale(ref, replicas, scale.resourceVersion));
+  return { applied: replicas, actions: [action] };
 }

@@ -14,6 +14,7 @@ import type { ActuatorCluster, KubeObject } from "../cluster.js";
 import { isRecord, refOf } from "../cluster.js";
 import type { TargetRef } from "../types.js";
 import { hpaNames, hpasFor } from "./hpas.js";
+import { landed, type PendingWrite, write } from "./pendingWrite.js";
 import type { ExecResult, ExecutedAction } from "./types.js";
 
 export const USER_MIN_ANNOTATION = "foresight.dev/user-min-replicas";
@@ -23,28 +24,9 @@ export const SCALER_ANNOTATION = "foresight.dev/scaler";
 /**
  * Carried across the retries of one applyFloor: the change a failed write was making. Its outcome
  * is unknown (the write may have landed while its answer was lost), so a retry that finds exactly
- * that change in place reports it as its own.
+ * that change in place reports it as its own (see pendingWrite.ts).
  */
-export interface FloorAttempts {
-  pending?: ExecutedAction | undefined;
-}
-
-/** The failed write's change, when what is now in place is what it was making. */
-function landed(attempts: FloorAttempts, type: string, now: number): ExecutedAction[] {
-  const pending = attempts.pending;
-  return pending?.type === type && pending.to === now ? [pending] : [];
-}
-
-/** Patches, remembering the change until the patch is answered. */
-async function write(
-  attempts: FloorAttempts,
-  action: ExecutedAction | undefined,
-  patch: () => Promise<unknown>,
-): Promise<void> {
-  attempts.pending = action;
-  await patch();
-  attempts.pending = undefined;
-}
+export type FloorAttempts = PendingWrite;
 
 function spec(hpa: KubeObject): Record<string, unknown> {
   return isRecord(hpa.spec) ? hpa.spec : {};

@@ -10,6 +10,12 @@
  * When nothing is needed any more the objects are removed. Objects of the other node modes are
  * removed too, so changing the mode never leaves reservations behind. In scaler mode ForecastOnly
  * nothing is reserved (that mode only records what it would do).
+ *
+ * A write whose answer was lost (a timeout) may have landed: the retry, passed the same `attempts`,
+ * finds it in place and reports its change as its own, and reports the changes answered before
+ * the failed write too (pendingWrite.ts), so each is recorded once. A create that meets an object
+ * of that name takes it as its own when it carries this scaler's label (and owner), and an older
+ * ProvisioningRequest left by a lost delete is removed on the next pass.
  */
 import type { ActuatorCluster, KubeObject, ObjectRef } from "../cluster.js";
 import { isRecord } from "../cluster.js";
@@ -29,6 +35,7 @@ import {
 } from "../nodeObjects.js";
 import { type ReservedPodShape, reservedPodShape } from "../podShape.js";
 import type { NodeMode, PredictiveScaler } from "../types.js";
+import { landed, made, type PendingWrites, pendingWrites, write } from "./pendingWrite.js";
 import type { ExecResult, ExecutedAction } from "./types.js";
 
 const KINDS = {
@@ -65,29 +72,50 @@ function replicasOf(object: KubeObject | undefined): number {
   return typeof spec.replicas === "number" ? spec.replicas : 0;
 }
 
-/** Remove every node reservation of `scaler` except the parts kept. */
+function removeType(part: Part): string {
+  return `Remove${KINDS[part].kind === "Deployment" ? "Placeholders" : KINDS[part].kind}`;
+}
+
+/**
+ * Remove every node reservation of `scaler` except the parts kept. Retries of one removal pass
+ * the same `attempts`; the actions are every change made across them.
+ */
 export async function removeNodes(
   cluster: ActuatorCluster,
   namespace: string,
   scaler: string,
   keep: readonly Part[] = [],
+  attempts: PendingWrites = pendingWrites(),
 ): Promise<ExecResult> {
-  const actions: ExecutedAction[] = [];
   for (const part of ["buffer", "placeholder", "request", "template"] as const) {
     if (keep.includes(part)) continue;
-    for (const object of await owned(cluster, part, namespace, scaler)) {
-      await cluster.delete(ref(part, namespace, object.metadata.name));
-      if (part === "template") continue;
+    const objects = await owned(cluster, part, namespace, scaler);
+    // A delete whose answer was lost: its object is gone, so it was done.
+    const pending = attempts.pending;
+    if (pending?.type === removeType(part) && !objects.some((o) => o.metadata.name === attempts.object))
+      made(attempts, [pending]);
+    for (const object of objects) {
+      const name = object.metadata.name;
       const from = part === "request" ? requestCount(object) : replicasOf(object);
-      actions.push({
-        type: `Remove${KINDS[part].kind === "Deployment" ? "Placeholders" : KINDS[part].kind}`,
-        from,
-        to: 0,
-        message: `removed ${KINDS[part].kind} ${object.metadata.name} (${from} pods reserved)`,
-      });
+      const action: ExecutedAction | undefined =
+        part === "template"
+          ? undefined
+          : {
+              type: removeType(part),
+              from,
+              to: 0,
+              message: `removed ${KINDS[part].kind} ${name} (${from} pods reserved)`,
+            };
+      const remove = () => cluster.delete(ref(part, namespace, name));
+      if (!action) {
+        await remove();
+        continue;
+      }
+      await write(attempts, action, remove, name);
+      made(attempts, [action]);
     }
   }
-  return { actions };
+  return { actions: [...attempts.done] };
 }
 
 function requestCount(object: KubeObject): number {
@@ -99,24 +127,70 @@ function requestCount(object: KubeObject): number {
   );
 }
 
-/** Create the object, or patch it to `object` when it differs in the fields given. */
+/** Whether `have` is the object `object` would be: this scaler's label, and its owner when it names one. */
+function ours(have: KubeObject, object: KubeObject): boolean {
+  const label = (o: KubeObject) => o.metadata.labels?.[SCALER_LABEL];
+  const owner = (o: KubeObject) => (o.metadata.ownerReferences as { uid?: string }[] | undefined)?.[0]?.uid;
+  return (
+    label(object) !== undefined &&
+    label(have) === label(object) &&
+    (owner(object) === undefined || owner(have) === owner(object))
+  );
+}
+
+/**
+ * Creates `object`; undefined when created. When one of that name exists already (409: e.g. an
+ * earlier create whose answer was lost) it is returned if it is ours, and refused otherwise.
+ */
+async function createOwned(cluster: ActuatorCluster, object: KubeObject): Promise<KubeObject | undefined> {
+  try {
+    await cluster.create(object);
+    return undefined;
+  } catch (err) {
+    if (!(isRecord(err) && err.code === 409)) throw err;
+    const { apiVersion, kind, metadata } = object;
+    const have = await cluster.get({
+      apiVersion,
+      kind,
+      namespace: metadata.namespace ?? "default",
+      name: metadata.name,
+    });
+    if (!have) throw err;
+    if (!ours(have, object))
+      throw new Error(
+        `${kind} ${metadata.namespace}/${metadata.name} already exists and is not this scaler's (no label ${SCALER_LABEL}=${object.metadata.labels?.[SCALER_LABEL]} or another owner); delete or rename it`,
+      );
+    return have;
+  }
+}
+
+/**
+ * Create the object, or patch it to `object` when it differs in the fields given; the write
+ * carries `action` (pendingWrite.ts).
+ */
 async function ensure(
   cluster: ActuatorCluster,
   part: Part,
   object: KubeObject,
   existing: KubeObject | undefined,
   changed: (have: KubeObject) => Record<string, unknown> | undefined,
+  attempts: PendingWrites,
+  action?: ExecutedAction,
 ): Promise<void> {
-  if (!existing) {
-    await cluster.create(object);
-    return;
-  }
-  const patch = changed(existing);
-  if (patch)
-    await cluster.patch(ref(part, object.metadata.namespace ?? "default", object.metadata.name), {
-      ...patch,
-      metadata: { resourceVersion: existing.metadata.resourceVersion },
-    });
+  const name = object.metadata.name;
+  const put = async () => {
+    const have = existing ?? (await createOwned(cluster, object));
+    const patch = have && changed(have);
+    if (have && patch)
+      await cluster.patch(ref(part, object.metadata.namespace ?? "default", name), {
+        ...patch,
+        metadata: { resourceVersion: have.metadata.resourceVersion },
+      });
+  };
+  // A write that changes nothing reported leaves the pending change of an earlier one alone.
+  if (!action) return put();
+  await write(attempts, action, put, name);
+  made(attempts, [action]);
 }
 
 /** JSON with object keys sorted: the API server returns fields in its own order (limits before requests). */
@@ -139,22 +213,23 @@ export async function applyNodes(
   scaler: PredictiveScaler,
   owner: { uid: string | undefined; name: string },
   forecastPods: number | undefined,
+  attempts: PendingWrites = pendingWrites(),
 ): Promise<ExecResult> {
   const spec = scaler.spec;
   const mode = spec.nodes.mode;
   const name = owner.name;
   // ForecastOnly changes nothing: no reservation is made, and one left by an earlier mode is released.
-  if (spec.mode === "ForecastOnly") return removeNodes(cluster, namespace, name);
+  if (spec.mode === "ForecastOnly") return removeNodes(cluster, namespace, name, [], attempts);
   const target = await cluster.get({
     apiVersion: spec.targetRef.apiVersion ?? "apps/v1",
     kind: spec.targetRef.kind,
     namespace,
     name: spec.targetRef.name,
   });
-  const others = await removeNodes(cluster, namespace, name, PARTS[mode]);
+  await removeNodes(cluster, namespace, name, PARTS[mode], attempts);
   if (!target) {
     return {
-      actions: others.actions,
+      actions: [...attempts.done],
       refused: {
         type: "Ready",
         status: "False",
@@ -165,17 +240,14 @@ export async function applyNodes(
   }
   const current = replicasOf(target);
   const want = forecastPods === undefined ? 0 : bufferReplicas({ forecastPods, currentPods: current });
-  if (want === 0) {
-    const removed = await removeNodes(cluster, namespace, name);
-    return { actions: [...others.actions, ...removed.actions] };
-  }
+  if (want === 0) return removeNodes(cluster, namespace, name, [], attempts);
   const templateSpec = isRecord(target.spec) ? target.spec.template : undefined;
   let shape: ReservedPodShape;
   try {
     shape = reservedPodShape(templateSpec, spec.nodes.podShape);
   } catch (err) {
     return {
-      actions: others.actions,
+      actions: [...attempts.done],
       refused: {
         type: "Ready",
         status: "False",
@@ -186,7 +258,7 @@ export async function applyNodes(
   }
   if (Object.keys(shape.requests).length === 0) {
     return {
-      actions: others.actions,
+      actions: [...attempts.done],
       refused: {
         type: "Ready",
         status: "False",
@@ -198,7 +270,8 @@ export async function applyNodes(
   const base = { namespace, scaler: name, uid: owner.uid };
   const objectName = placeholderName(name);
   const priorityClassName = spec.nodes.priorityClassName ?? PLACEHOLDER_PRIORITY_CLASS;
-  const actions: ExecutedAction[] = [...others.actions];
+  // Every change made so far, in this attempt and earlier ones.
+  const actions = attempts.done;
 
   if (mode === "Placeholder") {
     if (priorityClassName === PLACEHOLDER_PRIORITY_CLASS) {
@@ -218,27 +291,46 @@ export async function applyNodes(
     }) as KubeObject;
     const existing = await cluster.get(ref("placeholder", namespace, objectName));
     const from = replicasOf(existing);
-    await ensure(cluster, "placeholder", desired, existing, (have) => {
-      const haveSpec = isRecord(have.spec) ? have.spec : {};
-      const wantSpec = desired.spec as Record<string, unknown>;
-      return haveSpec.replicas === want && same(templateResources(haveSpec), templateResources(wantSpec))
+    const set: ExecutedAction | undefined =
+      from === want
         ? undefined
-        : { spec: { replicas: want, template: wantSpec.template } };
-    });
-    if (from !== want)
-      actions.push({
-        type: "SetPlaceholders",
-        from,
-        to: want,
-        message: `placeholder pods ${from} → ${want} (${describeShape(shape)} each)`,
-      });
-    return { actions };
+        : {
+            type: "SetPlaceholders",
+            from,
+            to: want,
+            message: `placeholder pods ${from} → ${want} (${describeShape(shape)} each)`,
+          };
+    if (!set) made(attempts, landed(attempts, "SetPlaceholders", want, objectName));
+    await ensure(
+      cluster,
+      "placeholder",
+      desired,
+      existing,
+      (have) => {
+        const haveSpec = isRecord(have.spec) ? have.spec : {};
+        const wantSpec = desired.spec as Record<string, unknown>;
+        return haveSpec.replicas === want && same(templateResources(haveSpec), templateResources(wantSpec))
+          ? undefined
+          : { spec: { replicas: want, template: wantSpec.template } };
+      },
+      attempts,
+      set,
+    );
+    return { actions: [...actions] };
   }
 
   const template = podTemplateObject({ ...base, shape }) as KubeObject;
   const existingTemplate = await cluster.get(ref("template", namespace, objectName));
-  await ensure(cluster, "template", template, existingTemplate, (have) =>
-    same(templateResources(have), templateResources(template)) ? undefined : { template: template.template },
+  await ensure(
+    cluster,
+    "template",
+    template,
+    existingTemplate,
+    (have) =>
+      same(templateResources(have), templateResources(template))
+        ? undefined
+        : { template: template.template },
+    attempts,
   );
 
   if (mode === "CapacityBuffer") {
@@ -249,41 +341,71 @@ export async function applyNodes(
     }) as KubeObject;
     const existing = await cluster.get(ref("buffer", namespace, objectName));
     const from = replicasOf(existing);
-    await ensure(cluster, "buffer", desired, existing, (have) =>
-      replicasOf(have) === want ? undefined : { spec: { replicas: want } },
+    const set: ExecutedAction | undefined =
+      from === want
+        ? undefined
+        : {
+            type: "SetCapacityBuffer",
+            from,
+            to: want,
+            message: `CapacityBuffer ${objectName} ${from} → ${want} pods (${describeShape(shape)} each)`,
+          };
+    if (!set) made(attempts, landed(attempts, "SetCapacityBuffer", want, objectName));
+    await ensure(
+      cluster,
+      "buffer",
+      desired,
+      existing,
+      (have) => (replicasOf(have) === want ? undefined : { spec: { replicas: want } }),
+      attempts,
+      set,
     );
-    if (from !== want)
-      actions.push({
-        type: "SetCapacityBuffer",
-        from,
-        to: want,
-        message: `CapacityBuffer ${objectName} ${from} → ${want} pods (${describeShape(shape)} each)`,
-      });
-    return { actions };
+    return { actions: [...actions] };
   }
 
   // ProvisioningRequest: a new request only when the forecast steps up past what is requested.
   const requests = await owned(cluster, "request", namespace, name);
   const requested = Math.max(0, ...requests.map(requestCount));
+  const newest = requests.reduce<KubeObject | undefined>(
+    (a, r) => (a && sequenceOf(a.metadata.name) >= sequenceOf(r.metadata.name) ? a : r),
+    undefined,
+  );
   if (want > requested) {
     const sequence = 1 + Math.max(0, ...requests.map((r) => sequenceOf(r.metadata.name)));
-    await cluster.create(
-      provisioningRequestObject({
-        ...base,
-        podTemplateName: objectName,
-        count: want,
-        sequence,
-      }) as KubeObject,
-    );
-    for (const old of requests) await cluster.delete(ref("request", namespace, old.metadata.name));
-    actions.push({
+    const request = provisioningRequestObject({
+      ...base,
+      podTemplateName: objectName,
+      count: want,
+      sequence,
+    }) as KubeObject;
+    const create: ExecutedAction = {
       type: "CreateProvisioningRequest",
       from: requested,
       to: want,
       message: `ProvisioningRequest for ${want} pods (${describeShape(shape)} each), up from ${requested}`,
-    });
+    };
+    await write(
+      attempts,
+      create,
+      async () => {
+        const have = await createOwned(cluster, request);
+        if (have && requestCount(have) !== want)
+          throw new Error(
+            `ProvisioningRequest ${namespace}/${request.metadata.name} already exists for ${requestCount(have)} pods, not ${want}`,
+          );
+      },
+      request.metadata.name,
+    );
+    made(attempts, [create]);
+    for (const old of requests) await cluster.delete(ref("request", namespace, old.metadata.name));
+  } else {
+    // The request created by a write whose answer was lost is in place: its step-up was made.
+    made(attempts, landed(attempts, "CreateProvisioningRequest", requested, newest?.metadata.name));
+    // Older requests left by a delete that did not land (or whose answer was lost) go now.
+    for (const old of requests)
+      if (old !== newest) await cluster.delete(ref("request", namespace, old.metadata.name));
   }
-  return { actions };
+  return { actions: [...actions] };
 }
 
 async function createIgnoringExists(cluster: ActuatorCluster, object: KubeObject): Promise<void> {
