@@ -39,6 +39,8 @@ export interface RssSample {
   readonly rssMiB: number;
   /** V8 heap in use (the adapter's own `foresight_nodejs_heap_size_used_bytes`), when it answered. */
   readonly heapUsedMiB?: number;
+  /** V8 heap committed (`foresight_nodejs_heap_size_total_bytes`): the live set plus the room V8 keeps. */
+  readonly heapTotalMiB?: number;
 }
 
 export interface SoakResult {
@@ -67,6 +69,10 @@ export interface SoakResult {
   readonly heapSlopeMiBPer10Min?: number;
   readonly warmHeapMiB?: number;
   readonly endHeapMiB?: number;
+  /** Slope over the second half of V8's committed heap, MiB per 10 minutes (when sampled). */
+  readonly secondHalfHeapTotalSlopeMiBPer10Min?: number;
+  /** Slope over the second half of native memory, RSS − V8 committed heap (when sampled). */
+  readonly secondHalfNativeSlopeMiBPer10Min?: number;
   readonly requests: number;
   readonly ok: number;
   readonly failed: number;
@@ -132,16 +138,23 @@ export function heapFloorByMinute(samples: readonly RssSample[]): RssSample[] {
   return [...byMinute.values()].map((s) => ({ atS: s.atS, rssMiB: s.heapUsedMiB as number }));
 }
 
-/** `foresight_nodejs_heap_size_used_bytes` from a Prometheus text exposition, in MiB. */
-export function heapUsedFromExposition(text: string): number | undefined {
-  const m = /^foresight_nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([0-9.e+]+)/m.exec(text);
-  return m ? Number(m[1]) / 1024 / 1024 : undefined;
+/** V8's heap in use and committed, from the adapter's Prometheus text exposition, in MiB. */
+export function heapFromExposition(text: string): { used: number; total: number } | undefined {
+  const read = (name: string) => {
+    const m = new RegExp(`^foresight_nodejs_heap_size_${name}_bytes(?:\\{[^}]*\\})? ([0-9.e+]+)`, "m").exec(
+      text,
+    );
+    return m ? Number(m[1]) / 1024 / 1024 : undefined;
+  };
+  const used = read("used");
+  const total = read("total");
+  return used === undefined || total === undefined ? undefined : { used, total };
 }
 
-async function heapUsedMiB(metricsUrl: string): Promise<number | undefined> {
+async function heapMiB(metricsUrl: string): Promise<{ used: number; total: number } | undefined> {
   try {
     const res = await fetch(metricsUrl, { signal: AbortSignal.timeout(5_000) });
-    return res.ok ? heapUsedFromExposition(await res.text()) : undefined;
+    return res.ok ? heapFromExposition(await res.text()) : undefined;
   } catch {
     return undefined;
   }
@@ -174,8 +187,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       const atS = (Date.now() - started) / 1000;
       const m = memoryMiB(pid);
       peak = Math.max(peak, m.peak);
-      const heap = await heapUsedMiB(metricsUrl);
-      samples.push(heap === undefined ? { atS, rssMiB: m.rss } : { atS, rssMiB: m.rss, heapUsedMiB: heap });
+      const heap = await heapMiB(metricsUrl);
+      samples.push(
+        heap === undefined
+          ? { atS, rssMiB: m.rss }
+          : { atS, rssMiB: m.rss, heapUsedMiB: heap.used, heapTotalMiB: heap.total },
+      );
     };
     await sample();
     const sampler = setInterval(() => {
@@ -204,6 +221,23 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const afterWarmup = samples.filter((s) => s.atS >= warmupS);
     const first = samples[0] as RssSample;
     const heapFloor = heapFloorByMinute(afterWarmup);
+    const secondHalf = samples.filter((s) => s.atS >= (options.minutes * 60) / 2);
+    const committed = secondHalf.flatMap((s) =>
+      s.heapTotalMiB === undefined
+        ? []
+        : [{ atS: s.atS, total: s.heapTotalMiB, native: s.rssMiB - s.heapTotalMiB }],
+    );
+    const split =
+      committed.length >= 2
+        ? {
+            secondHalfHeapTotalSlopeMiBPer10Min: slopePer10Min(
+              committed.map((c) => ({ atS: c.atS, rssMiB: c.total })),
+            ),
+            secondHalfNativeSlopeMiBPer10Min: slopePer10Min(
+              committed.map((c) => ({ atS: c.atS, rssMiB: c.native })),
+            ),
+          }
+        : {};
     const heap =
       heapFloor.length >= 2
         ? {
@@ -214,6 +248,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         : {};
     return {
       ...heap,
+      ...split,
       minutes: options.minutes,
       rate: options.rate,
       pods: fleet.pods,
@@ -225,7 +260,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       endRssMiB: (samples.at(-1) as RssSample).rssMiB,
       peakRssMiB: peak,
       slopeMiBPer10Min: slopePer10Min(afterWarmup),
-      secondHalfSlopeMiBPer10Min: slopePer10Min(samples.filter((s) => s.atS >= (options.minutes * 60) / 2)),
+      secondHalfSlopeMiBPer10Min: slopePer10Min(secondHalf),
       requests: load.requests.total,
       ok: load["2xx"],
       failed: load.non2xx + load.errors + load.timeouts,
@@ -240,6 +275,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 }
 
 const signed = (v: number) => `${v >= 0 ? "+" : ""}${v.toFixed(2)}`;
+const optional = (v: number | undefined) => (v === undefined ? "n/a" : signed(v));
 
 export function soakTable(r: SoakResult): string {
   const mib = (v: number) => v.toFixed(1);
@@ -248,9 +284,9 @@ export function soakTable(r: SoakResult): string {
       ? "n/a | n/a | n/a"
       : `${mib(r.warmHeapMiB as number)} | ${mib(r.endHeapMiB as number)} | ${signed(r.heapSlopeMiBPer10Min)}`;
   return [
-    "| minutes | target req/s | requests | ok | failed | p50 ms | p99 ms | max ms | RSS MiB start | after warm-up | end | peak | RSS slope MiB / 10 min | RSS slope, 2nd half | heap live MiB after warm-up | end | heap slope MiB / 10 min |",
-    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    `| ${r.minutes} | ${r.rate} | ${r.requests.toLocaleString("en")} | ${r.ok.toLocaleString("en")} | ${r.failed} | ${r.p50Ms} | ${r.p99Ms} | ${r.maxMs} | ${mib(r.startRssMiB)} | ${mib(r.warmRssMiB)} | ${mib(r.endRssMiB)} | ${mib(r.peakRssMiB)} | ${signed(r.slopeMiBPer10Min)} | ${signed(r.secondHalfSlopeMiBPer10Min)} | ${heap} |`,
+    "| minutes | target req/s | requests | ok | failed | p50 ms | p99 ms | max ms | RSS MiB start | after warm-up | end | peak | RSS slope MiB / 10 min | RSS slope, 2nd half | heap live MiB after warm-up | end | heap slope MiB / 10 min | V8 committed slope, 2nd half | native slope, 2nd half |",
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    `| ${r.minutes} | ${r.rate} | ${r.requests.toLocaleString("en")} | ${r.ok.toLocaleString("en")} | ${r.failed} | ${r.p50Ms} | ${r.p99Ms} | ${r.maxMs} | ${mib(r.startRssMiB)} | ${mib(r.warmRssMiB)} | ${mib(r.endRssMiB)} | ${mib(r.peakRssMiB)} | ${signed(r.slopeMiBPer10Min)} | ${signed(r.secondHalfSlopeMiBPer10Min)} | ${heap} | ${optional(r.secondHalfHeapTotalSlopeMiBPer10Min)} | ${optional(r.secondHalfNativeSlopeMiBPer10Min)} |`,
   ].join("\n");
 }
 
@@ -263,20 +299,27 @@ function rssLine(r: SoakResult): string {
 }
 
 /**
- * Whether memory stays flat, and on what evidence. A leak grows without end, so it shows both in
- * the JavaScript heap's live set and in the RSS of the run's second half; RSS right after warm-up
- * also carries V8 and the allocator settling, which is reported but not judged.
+ * Whether memory stays flat, and on what evidence. A leak grows without end in one of two places:
+ * the JavaScript heap's live set, or native memory (RSS minus V8's committed heap: buffers, TLS,
+ * malloc). Both are judged. RSS itself also moves with the room V8 commits beyond the live set,
+ * which V8 grows and gives back on its own schedule; that is reported beside them, not judged.
  */
 export function memoryVerdict(r: SoakResult): string[] {
-  const heapFlat = r.heapSlopeMiBPer10Min !== undefined && r.heapSlopeMiBPer10Min <= 1;
-  const rssFlat = r.secondHalfSlopeMiBPer10Min <= 1;
-  const heap =
-    r.heapSlopeMiBPer10Min === undefined
+  const live = r.heapSlopeMiBPer10Min;
+  const native = r.secondHalfNativeSlopeMiBPer10Min;
+  const flat = live !== undefined && native !== undefined && live <= 1 && native <= 1;
+  const evidence =
+    live === undefined || native === undefined
       ? "the heap was not sampled (the adapter's /metrics did not answer)"
-      : `JS heap live set ${signed(r.heapSlopeMiBPer10Min)} MiB / 10 min`;
+      : `JS heap live set ${signed(live)}, native ${signed(native)} MiB / 10 min`;
+  const committed =
+    r.secondHalfHeapTotalSlopeMiBPer10Min === undefined
+      ? ""
+      : `, of which V8's committed heap ${signed(r.secondHalfHeapTotalSlopeMiBPer10Min)}`;
   return [
-    `Memory stays flat (≤ 1 MiB per 10 min in the JS heap's live set after warm-up and in RSS over the second half): ${heapFlat && rssFlat ? "yes" : "**no**"} (${heap}; RSS ${signed(r.secondHalfSlopeMiBPer10Min)} MiB / 10 min over the second half).`,
-    `RSS after the ${r.warmupS} s warm-up, settling included: ${signed(r.slopeMiBPer10Min)} MiB / 10 min (${r.slopeMiBPer10Min <= 1 ? "also" : "not"} within 1 MiB).`,
+    `No leak (≤ 1 MiB per 10 min in the JS heap's live set after warm-up and in native memory, RSS − V8's committed heap, over the second half): ${flat ? "yes" : "**no**"} (${evidence}).`,
+    `RSS over the second half: ${signed(r.secondHalfSlopeMiBPer10Min)} MiB / 10 min${committed} (${r.secondHalfSlopeMiBPer10Min <= 1 ? "within" : "**not** within"} 1 MiB).`,
+    `RSS after the ${r.warmupS} s warm-up, settling included: ${signed(r.slopeMiBPer10Min)} MiB / 10 min (${r.slopeMiBPer10Min <= 1 ? "within" : "not within"} 1 MiB).`,
   ];
 }
 
@@ -295,8 +338,8 @@ export function soakSection(r: SoakResult, prometheusVersion: string): string {
     `fixed overall rate on \`GET ${r.path}\`. RSS (VmRSS of the adapter process) sampled every ${SAMPLE_EVERY_MS / 1000} s; the slope is the`,
     `least-squares fit over the samples after the first ${r.warmupS} s of warm-up. The heap columns read the adapter's own`,
     "`foresight_nodejs_heap_size_used_bytes` at each sample and fit the smallest value of each minute (the live set",
-    "nearest a collection), so a leak in JavaScript objects shows there even when RSS hides it, and RSS growth without",
-    "heap growth points at the allocator rather than our code.",
+    "nearest a collection), so a leak in JavaScript objects shows there even when RSS hides it. Native memory is RSS minus",
+    "`foresight_nodejs_heap_size_total_bytes` (V8's committed heap): buffers, TLS and malloc, where a leak outside JavaScript would show.",
     "",
     soakTable(r),
     "",
