@@ -7,21 +7,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { CoreV1Api } from "@kubernetes/client-node";
-import {
-  addHpa,
-  createScaler,
-  DAY,
-  deleteScaler,
-  NS,
-  type Rig,
-  scaler,
-  scalerStatus,
-  startRig,
-} from "./harness.js";
+import { createSynced, deleteScaler, hpaRig, NS, type Rig, scaler, scalerStatus, synced } from "./harness.js";
 
 const STEP = 300_000;
 const HPA = "horizontalpodautoscalers.autoscaling";
-const PSC = "predictivescalers.foresight.dev";
+const _PSC = "predictivescalers.foresight.dev";
 const HPA_PATH = `/apis/autoscaling/v2/namespaces/${NS}/horizontalpodautoscalers/web`;
 const OWNER_ANNOTATION = "team.example/owner";
 
@@ -64,32 +54,11 @@ function decisions(rig: Rig, action: string) {
   return rig.decisions.list(`${NS}/web`, { limit: 500 }).items.filter((e) => e.action === action);
 }
 
-/** Waits until the controller's informer has the scaler as stored (its last status write included). */
-async function synced(rig: Rig): Promise<void> {
-  const rv = rig.facade.store.find(PSC, "web", NS)?.metadata.resourceVersion;
-  if (rv !== undefined) await rig.seen("web", (o) => o.metadata.resourceVersion === rv);
-}
-
 async function step(rig: Rig, n = 1): Promise<void> {
   for (let i = 0; i < n; i++) {
     await rig.advance(STEP);
     await synced(rig);
   }
-}
-
-/** Rig at 06:00 with the user's HPA (2..15), before any scaler exists. */
-async function hpaRig(): Promise<Rig> {
-  const rig = await startRig();
-  addHpa(rig.facade, 2, 15);
-  rig.clock.advance(DAY / 4);
-  return rig;
-}
-
-async function createSynced(rig: Rig): Promise<void> {
-  await createScaler(rig, scaler("Floor"));
-  await synced(rig);
-  await rig.settle();
-  await synced(rig);
 }
 
 describe("409 Conflict: the user edits the HPA just before our patch", () => {
@@ -106,7 +75,7 @@ describe("409 Conflict: the user edits the HPA just before our patch", () => {
         });
       },
     });
-    await createSynced(rig);
+    await createSynced(rig, scaler("Floor"));
   });
   after(async () => {
     await rig?.close();
@@ -152,7 +121,7 @@ for (const codes of [
           status: code,
           ...(code === 429 ? { retryAfterSeconds: 1 } : {}),
         });
-      await createSynced(rig);
+      await createSynced(rig, scaler("Floor"));
     });
     after(async () => {
       await rig?.close();
@@ -186,7 +155,7 @@ describe("a persistent 500 on the HPA patch", () => {
       times: Number.POSITIVE_INFINITY,
       message: "etcdserver: request timed out",
     });
-    await createSynced(rig);
+    await createSynced(rig, scaler("Floor"));
   });
   after(async () => {
     await rig?.close();
@@ -241,7 +210,7 @@ describe("the user changes minReplicas while a floor is held", () => {
   before(async () => {
     rig = await hpaRig();
     original = { spec: structuredClone(hpaSpec(rig)), annotations: structuredClone(annotations(rig)) };
-    await createSynced(rig);
+    await createSynced(rig, scaler("Floor"));
   });
   after(async () => {
     await rig?.close();

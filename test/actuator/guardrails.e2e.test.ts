@@ -12,7 +12,7 @@ import type { RangeSeries } from "../../src/metrics/source.js";
 import type { SimClock } from "../../src/sim/cluster/simClock.js";
 import {
   addHpa,
-  createScaler,
+  createSynced,
   DAY,
   DemandSource,
   dailyDemand,
@@ -23,11 +23,12 @@ import {
   scalerCondition,
   scalerStatus,
   startRig,
+  synced,
 } from "./harness.js";
 
 const STEP = 300_000;
 const HPA = "horizontalpodautoscalers.autoscaling";
-const PSC = "predictivescalers.foresight.dev";
+const _PSC = "predictivescalers.foresight.dev";
 
 /** Demand as Prometheus would have it when scraping only began at `firstDataMs`. */
 class LateDemandSource extends DemandSource {
@@ -71,18 +72,6 @@ async function step(rig: Rig, n = 1): Promise<void> {
     await rig.advance(STEP);
     await synced(rig);
   }
-}
-
-async function synced(rig: Rig): Promise<void> {
-  const rv = rig.facade.store.find(PSC, "web", NS)?.metadata.resourceVersion;
-  if (rv !== undefined) await rig.seen("web", (o) => o.metadata.resourceVersion === rv);
-}
-
-async function createSynced(rig: Rig, body: Record<string, unknown>): Promise<void> {
-  await createScaler(rig, body);
-  await synced(rig);
-  await rig.settle();
-  await synced(rig);
 }
 
 async function warnings(rig: Rig, reason: string) {

@@ -318,6 +318,28 @@ export async function createScaler(rig: Rig, body: Record<string, unknown>): Pro
   await rig.settle();
 }
 
+/** A rig at 06:00 with the user's HPA on `web` (minReplicas 2, maxReplicas 15), before any scaler exists. */
+export async function hpaRig(options: RigOptions = {}): Promise<Rig> {
+  const rig = await startRig(options);
+  addHpa(rig.facade, 2, 15);
+  rig.clock.advance(DAY / 4);
+  return rig;
+}
+
+/** Waits until the controller's informer has the scaler as stored (its last status write included). */
+export async function synced(rig: Rig, name = "web"): Promise<void> {
+  const rv = rig.facade.store.find(PSC, name, NS)?.metadata.resourceVersion;
+  if (rv !== undefined) await rig.seen(name, (o) => o.metadata.resourceVersion === rv);
+}
+
+/** Create the scaler, then reconcile once more with the informer caught up before and after. */
+export async function createSynced(rig: Rig, body: Record<string, unknown>): Promise<void> {
+  await createScaler(rig, body);
+  await synced(rig);
+  await rig.settle();
+  await synced(rig);
+}
+
 /** DELETE the scaler and reconcile until its finalizer has run and it is gone. */
 export async function deleteScaler(rig: Rig, name = "web"): Promise<void> {
   await rig.kc.makeApiClient(CustomObjectsApi).deleteNamespacedCustomObject({

@@ -25,6 +25,7 @@ import {
   scalerCondition,
   scalerStatus,
   startRig,
+  synced,
 } from "./harness.js";
 
 const ID = `${NS}/web`;
@@ -78,12 +79,6 @@ async function assertNoApiError(rig: Rig): Promise<void> {
   );
   const ready = scalerCondition(rig, "Ready");
   assert.notEqual(ready?.reason, "ApiError", JSON.stringify(ready));
-}
-
-/** Waits until the controller's informer has the scaler as stored (its last status write included). */
-async function synced(rig: Rig): Promise<void> {
-  const rv = rig.facade.store.find(PSC, "web", NS)?.metadata.resourceVersion;
-  if (rv !== undefined) await rig.seen("web", (o) => o.metadata.resourceVersion === rv);
 }
 
 /** Waits until the held request has ended (it is logged then), and reconciles once more. */

@@ -11,18 +11,17 @@ import { after, before, describe, it } from "node:test";
 import { CoreV1Api } from "@kubernetes/client-node";
 import type { HoldPoint } from "../../src/sim/kube/faults.js";
 import {
-  addHpa,
-  createScaler,
-  DAY,
+  createSynced,
   deleteScaler,
   eventually,
+  hpaRig,
   NS,
   PSC,
   type Rig,
   scaler,
   scalerCondition,
   scalerStatus,
-  startRig,
+  synced,
 } from "./harness.js";
 
 const TIMEOUT_MS = 400;
@@ -61,27 +60,6 @@ async function events(rig: Rig, reason: string) {
   return list.items.filter((e) => e.reason === reason);
 }
 
-/** Waits until the controller's informer has the scaler as stored (its last status write included). */
-async function synced(rig: Rig): Promise<void> {
-  const rv = rig.facade.store.find(PSC, "web", NS)?.metadata.resourceVersion;
-  if (rv !== undefined) await rig.seen("web", (o) => o.metadata.resourceVersion === rv);
-}
-
-/** Rig at 06:00 with the user's HPA (2..15) and a 400 ms bound on every API call. */
-async function hpaRig(): Promise<Rig> {
-  const rig = await startRig({ apiTimeoutMs: TIMEOUT_MS });
-  addHpa(rig.facade, 2, 15);
-  rig.clock.advance(DAY / 4);
-  return rig;
-}
-
-async function createSynced(rig: Rig): Promise<void> {
-  await createScaler(rig, scaler("Floor"));
-  await synced(rig);
-  await rig.settle();
-  await synced(rig);
-}
-
 /** Waits until `n` requests matching `path` were logged: a held request is logged when it ends. */
 async function logged(rig: Rig, path: string, n: number): Promise<void> {
   await eventually(() => (patches(rig, path) >= n ? true : undefined), 10 * HOLD_MS);
@@ -115,9 +93,9 @@ describe("a slow server: the HPA patch is served only after the client timed out
   let rig: Rig;
   let hits = 0;
   before(async () => {
-    rig = await hpaRig();
+    rig = await hpaRig({ apiTimeoutMs: TIMEOUT_MS });
     const hold = rig.facade.faults.hold({ method: "PATCH", path: HPA_PATH, when: "before", ms: HOLD_MS });
-    await createSynced(rig);
+    await createSynced(rig, scaler("Floor"));
     await logged(rig, HPA_PATH, 2);
     hits = hold.hits;
   });
@@ -149,9 +127,9 @@ describe("a lost answer: the HPA patch lands but its answer comes after the clie
   let rig: Rig;
   let hits = 0;
   before(async () => {
-    rig = await hpaRig();
+    rig = await hpaRig({ apiTimeoutMs: TIMEOUT_MS });
     const hold = rig.facade.faults.hold({ method: "PATCH", path: HPA_PATH, when: "after", ms: HOLD_MS });
-    await createSynced(rig);
+    await createSynced(rig, scaler("Floor"));
     await logged(rig, HPA_PATH, 1);
     hits = hold.hits;
   });
@@ -184,9 +162,9 @@ for (const when of ["before", "after"] as const satisfies readonly HoldPoint[]) 
     let rig: Rig;
     let hits = 0;
     before(async () => {
-      rig = await hpaRig();
+      rig = await hpaRig({ apiTimeoutMs: TIMEOUT_MS });
       const hold = rig.facade.faults.hold({ method: "PATCH", path: STATUS_PATH, when, ms: HOLD_MS });
-      await createSynced(rig);
+      await createSynced(rig, scaler("Floor"));
       // The held write arrived before the client gave up: past its hold it has ended (a late
       // "before" write has landed); then one more reconcile.
       await new Promise((resolve) => setTimeout(resolve, HOLD_MS + 100));
