@@ -234,6 +234,12 @@ export function createReviewApi(deps: ReviewApiDeps): ReviewApi {
     403: "not permitted",
     404: "no such forecast target",
   };
+  /** What a series route adds: its `since` parameter and the metrics backend. */
+  const seriesCodes = {
+    400: "a malformed since",
+    500: "the metrics backend rejected the demand query or answered garbage",
+    503: "the metrics backend is unreachable",
+  };
   const routes: RouteDef[] = [
     {
       method: "get",
@@ -288,12 +294,7 @@ export function createReviewApi(deps: ReviewApiDeps): ReviewApi {
         schema: seriesViewSchema,
         example: examples.seriesExample,
       },
-      errors: {
-        ...scalerCodes,
-        400: "a malformed since",
-        500: "the metrics backend rejected the demand query or answered garbage",
-        503: "the metrics backend is unreachable",
-      },
+      errors: { ...scalerCodes, ...seriesCodes },
       access: scalerAccess("get"),
       handler: async (req, res) => {
         const scaler = findScaler(param(req, "namespace"), param(req, "name"));
@@ -428,12 +429,7 @@ export function createReviewApi(deps: ReviewApiDeps): ReviewApi {
         schema: seriesViewSchema,
         example: examples.seriesExample,
       },
-      errors: {
-        ...targetCodes,
-        400: "a malformed since",
-        500: "the metrics backend rejected the demand query or answered garbage",
-        503: "the metrics backend is unreachable",
-      },
+      errors: { ...targetCodes, ...seriesCodes },
       access: targetAccess,
       handler: async (req, res) => {
         const target = findTarget(param(req, "name"));

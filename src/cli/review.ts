@@ -11,7 +11,7 @@ import type { Router } from "express";
 import { demandQuery, type ExternalSources } from "../actuator/demand.js";
 import { validatePredictiveScaler } from "../actuator/spec.js";
 import type { PredictiveScaler } from "../actuator/types.js";
-import { clientNodeAccessReviewer } from "../api/access.js";
+import { clientNodeAccessReviewer, isLoopback } from "../api/access.js";
 import { replayBacktestRunner } from "../api/backtestRunner.js";
 import { configTargetViews, reviewSourceOf, type SubjectRef, sourceHistory } from "../api/reviewSource.js";
 import { createReviewApi, type ReviewApi } from "../api/router.js";
@@ -50,15 +50,11 @@ export interface ReviewDeps {
   readonly inCluster?: boolean;
 }
 
-function loopback(address: string): boolean {
-  return address === "localhost" || address === "::1" || address.startsWith("127.");
-}
-
 /** The review API and page, or undefined when they may not be served here (said in the log). */
 export function startReview(deps: ReviewDeps): Review | undefined {
   const { config, logger, actuation, forecasting } = deps;
   const inCluster = deps.inCluster ?? process.env.KUBERNETES_SERVICE_HOST !== undefined;
-  if (!inCluster && !loopback(deps.bindAddress)) {
+  if (!inCluster && !isLoopback(deps.bindAddress)) {
     logger.warn(
       { bindAddress: deps.bindAddress },
       "review API and page off: outside a cluster they are only served on a loopback address (--bind-address 127.0.0.1)",
