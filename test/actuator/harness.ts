@@ -37,6 +37,7 @@ import { ClockTimers } from "../../src/sim/clockTimers.js";
 import { SimClock } from "../../src/sim/cluster/simClock.js";
 import { type KubeFacade, startKubeFacade } from "../../src/sim/kube/server.js";
 import { createLogger } from "../../src/telemetry/logger.js";
+import { eventually as poll } from "../harness/eventually.js";
 
 export const NS = "shop";
 export const DAY = 86_400_000;
@@ -269,17 +270,8 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
 }
 
 /** Polls until `check` returns a value (not undefined), or fails after `ms` of real time. */
-export async function eventually<T>(
-  check: () => T | undefined | Promise<T | undefined>,
-  ms = 5000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+export function eventually<T>(check: () => T | undefined | Promise<T | undefined>, ms = 5000): Promise<T> {
+  return poll("the condition", check, { timeoutMs: ms, everyMs: 20 });
 }
 
 export const PSC = "predictivescalers.foresight.dev";

@@ -33,6 +33,7 @@ import type {
 } from "../../src/api/types.js";
 import { ForecastStore, type StoredForecast } from "../../src/forecast/store.js";
 import { MetricsSourceError } from "../../src/metrics/source.js";
+import { eventually } from "../harness/eventually.js";
 
 const NOW = Date.parse("2025-06-02T08:00:00Z");
 const MIN = 60_000;
@@ -248,13 +249,8 @@ function assertStatus(body: unknown, code: number, reason: string, pattern?: Reg
   if (pattern) assert.match(status.message ?? "", pattern);
 }
 
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
+const until = (check: () => Promise<boolean>, what: string) =>
+  eventually(what, async () => (await check()) || undefined, { timeoutMs: 2_000, everyMs: 5 });
 
 describe("review API routes", () => {
   let rig: Rig;

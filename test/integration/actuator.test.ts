@@ -15,6 +15,7 @@ import { milliValue } from "../../src/adapter/quantity.js";
 import { type KubeFacade, startKubeFacade } from "../../src/sim/kube/server.js";
 import { startAdapter, type TestAdapter } from "../harness/adapter.js";
 import { backfill, openMetricsGauge } from "../harness/backfill.js";
+import { eventually } from "../harness/eventually.js";
 import { type Kubectl, kubectlAvailable, kubectlFor } from "../harness/kubectl.js";
 import { startPrometheus, type TestPrometheus } from "../harness/prometheus.js";
 
@@ -29,19 +30,8 @@ function demand(tMs: number): number {
   return 300 + 200 * Math.sin(phase);
 }
 
-async function until<T>(
-  what: string,
-  check: () => Promise<T | undefined> | T | undefined,
-  ms = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const until = <T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000) =>
+  eventually(what, check, { timeoutMs, everyMs: 250 });
 
 describe("foresight serve runs the PredictiveScaler controller", { timeout: 120_000 }, () => {
   let dir: string;

@@ -13,6 +13,7 @@ import { promisify } from "node:util";
 import { parse, stringify } from "yaml";
 import { type KubeFacade, startKubeFacade } from "../../src/sim/index.js";
 import { startAdapter, type TestAdapter } from "../harness/adapter.js";
+import { eventually as poll } from "../harness/eventually.js";
 import { startTestExporter, type TestExporter } from "../harness/exporter.js";
 import { startPrometheus, type TestPrometheus } from "../harness/prometheus.js";
 
@@ -69,21 +70,9 @@ function testConfig(): string {
   });
 }
 
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+/** This file's polling: a throwing check (the adapter not up yet) counts as not yet. */
+const eventually = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> =>
+  poll(what, fn, { timeoutMs, everyMs: 250, retryErrors: true });
 
 interface Item {
   describedObject: { kind: string; namespace?: string; name: string; apiVersion: string };

@@ -13,17 +13,11 @@ import { stringify } from "yaml";
 import { DEPLOYMENT, NAMESPACE, type RunningDemo, startDemo } from "../../src/cli/demo.js";
 import { createLogger } from "../../src/telemetry/logger.js";
 import { chromiumMissing, launchChromium } from "../harness/chromium.js";
+import { eventually } from "../harness/eventually.js";
 import { kubectlAvailable, kubectlFor } from "../harness/kubectl.js";
 
-async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const until = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> =>
+  eventually(what, check, { timeoutMs, everyMs: 250, retryErrors: true });
 
 async function json(url: string): Promise<unknown> {
   const res = await fetch(url);

@@ -13,6 +13,7 @@ import { after, before, describe, it } from "node:test";
 import { stringify } from "yaml";
 import { type KubeFacade, startKubeFacade } from "../../src/sim/index.js";
 import { startAdapter, type TestAdapter } from "../harness/adapter.js";
+import { eventually as poll } from "../harness/eventually.js";
 import { type FakePrometheus, startFakePrometheus } from "../harness/fakePrometheus.js";
 
 const C2 = "/apis/custom.metrics.k8s.io/v1beta2";
@@ -57,21 +58,9 @@ function config(): string {
   });
 }
 
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** This file's polling: a throwing check (the adapter not up yet) counts as not yet. */
+const eventually = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> =>
+  poll(what, fn, { timeoutMs, everyMs: 200, retryErrors: true });
 
 /** The (name or labels, value) pairs of a 200 answer. */
 function pairs(answer: Answer): [string, string][] {

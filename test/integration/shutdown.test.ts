@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { stringify } from "yaml";
 import { startAdapter, type TestAdapter } from "../harness/adapter.js";
+import { eventually } from "../harness/eventually.js";
 import { type FakePrometheus, startFakePrometheus } from "../harness/fakePrometheus.js";
 
 const PATH = "/apis/custom.metrics.k8s.io/v1beta2/namespaces/ml/pods/web-0/gpu_load";
@@ -23,14 +24,6 @@ const EXIT_WITHIN_MS = 15_000;
  * Regression: the connection that carried the in-flight request stays open as an idle keep-alive
  * connection after its answer; closeServer must close it, not wait for keepAliveTimeout (65 s).
  */
-
-async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe("foresight serve on SIGTERM", { timeout: 60_000 }, () => {
   let dir: string;
@@ -77,7 +70,14 @@ describe("foresight serve on SIGTERM", { timeout: 60_000 }, () => {
     );
     const inFlight = adapter.get(PATH);
     // The request has reached Prometheus and is waiting there: now stop the adapter.
-    await until("the query to reach the fake Prometheus", () => (prom.requests.query ?? 0) > before);
+    await eventually(
+      "the query to reach the fake Prometheus",
+      () => (prom.requests.query ?? 0) > before || undefined,
+      {
+        timeoutMs: 10_000,
+        everyMs: 20,
+      },
+    );
     assert.equal(prom.inFlight, 1);
     assert.ok(adapter.process.kill("SIGTERM"), "SIGTERM delivered");
     const answer = await inFlight;

@@ -8,19 +8,13 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { CLIENT_CLOSED_REQUEST, FaultInjector, type FaultRequest } from "../../../src/sim/kube/faults.js";
 import { type KubeFacade, startKubeFacade } from "../../../src/sim/kube/server.js";
+import { eventually } from "../../harness/eventually.js";
 
 const NS = "holds";
 const CM_PATH = `/api/v1/namespaces/${NS}/configmaps/settings`;
 
-async function until<T>(check: () => T | undefined, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const until = <T>(check: () => T | undefined) =>
+  eventually("the simulated API's request log", check, { everyMs: 5 });
 
 function patchColor(facade: KubeFacade, color: string, signal?: AbortSignal): Promise<Response> {
   return fetch(`${facade.url}${CM_PATH}`, {
