@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import { Agent, request } from "node:https";
 import { join } from "node:path";
 import { freePort } from "./ports.js";
@@ -34,6 +35,47 @@ export interface TestAdapter {
 }
 
 const ROOT = new URL("../../", import.meta.url).pathname;
+
+export interface HttpsGetOptions {
+  readonly method?: string;
+  readonly headers?: OutgoingHttpHeaders;
+  /** A client certificate to present. */
+  readonly client?: { readonly cert: string; readonly key: string };
+  /** Default: a new connection for this request only. */
+  readonly agent?: Agent;
+}
+
+export interface HttpsAnswer {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly text: string;
+}
+
+/** One HTTPS request to a test server, whatever signed its certificate; the body as text. */
+export function httpsGet(url: string, options: HttpsGetOptions = {}): Promise<HttpsAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: options.method ?? "GET",
+        agent: options.agent ?? false,
+        rejectUnauthorized: false,
+        headers: options.headers ?? {},
+        ...(options.client ? { cert: options.client.cert, key: options.client.key } : {}),
+      },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => {
+          text += c;
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+      },
+    );
+    req.on("error", reject);
+    req.end();
+  });
+}
 
 export async function startAdapter(options: StartAdapterOptions): Promise<TestAdapter> {
   const securePort = await freePort();
@@ -82,29 +124,14 @@ export async function startAdapter(options: StartAdapterOptions): Promise<TestAd
   const url = `https://127.0.0.1:${securePort}`;
   const httpUrl = `http://127.0.0.1:${httpPort}`;
 
-  const get = (path: string, method = "GET") =>
-    new Promise<{ status: number; body: unknown }>((resolve, reject) => {
-      const req = request(
-        `${url}${path}`,
-        { agent, method, headers: { accept: "application/json" } },
-        (res) => {
-          let text = "";
-          res.setEncoding("utf8");
-          res.on("data", (c: string) => {
-            text += c;
-          });
-          res.on("end", () => {
-            try {
-              resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) });
-            } catch {
-              reject(new Error(`non-JSON answer ${res.statusCode} from ${path}: ${text.slice(0, 300)}`));
-            }
-          });
-        },
-      );
-      req.on("error", reject);
-      req.end();
-    });
+  const get = async (path: string, method = "GET") => {
+    const res = await httpsGet(`${url}${path}`, { agent, method, headers: { accept: "application/json" } });
+    try {
+      return { status: res.status, body: JSON.parse(res.text) as unknown };
+    } catch {
+      throw new Error(`non-JSON answer ${res.status} from ${path}: ${res.text.slice(0, 300)}`);
+    }
+  };
 
   const deadline = Date.now() + 30_000;
   for (;;) {

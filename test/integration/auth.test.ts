@@ -8,14 +8,13 @@
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { stringify } from "yaml";
 import { type KubeFacade, startKubeFacade } from "../../src/sim/kube/index.js";
 import { makeCa, makeClientCert, makeServingCert, type Pem, servedSerial } from "../adapter/auth/certs.js";
-import { startAdapter, type TestAdapter } from "../harness/adapter.js";
+import { httpsGet, startAdapter, type TestAdapter } from "../harness/adapter.js";
 
 interface Answer {
   status: number;
@@ -96,38 +95,21 @@ describe("foresight serve --authentication=on", { timeout: 90_000 }, () => {
   });
 
   /** A GET on a new TLS connection with this client certificate and these headers. */
-  const get = (path: string, headers: Record<string, string | string[]> = {}, client?: Pem) =>
-    new Promise<Answer & { warning: string | undefined }>((resolve, reject) => {
-      const req = request(
-        `${adapter.url}${path}`,
-        {
-          agent: false,
-          rejectUnauthorized: false,
-          headers: { accept: "application/json", ...headers },
-          ...(client ? { cert: client.cert, key: client.key } : {}),
-        },
-        (res) => {
-          let text = "";
-          res.setEncoding("utf8");
-          res.on("data", (c: string) => {
-            text += c;
-          });
-          res.on("end", () => {
-            try {
-              resolve({
-                status: res.statusCode ?? 0,
-                body: JSON.parse(text),
-                warning: res.headers.warning,
-              });
-            } catch {
-              reject(new Error(`non-JSON answer ${res.statusCode} from ${path}: ${text.slice(0, 300)}`));
-            }
-          });
-        },
-      );
-      req.on("error", reject);
-      req.end();
+  const get = async (
+    path: string,
+    headers: Record<string, string | string[]> = {},
+    client?: Pem,
+  ): Promise<Answer & { warning: string | undefined }> => {
+    const res = await httpsGet(`${adapter.url}${path}`, {
+      headers: { accept: "application/json", ...headers },
+      ...(client ? { client } : {}),
     });
+    try {
+      return { status: res.status, body: JSON.parse(res.text), warning: res.headers.warning };
+    } catch {
+      throw new Error(`non-JSON answer ${res.status} from ${path}: ${res.text.slice(0, 300)}`);
+    }
+  };
 
   const hpa = {
     "X-Remote-User": "system:serviceaccount:kube-system:horizontal-pod-autoscaler",

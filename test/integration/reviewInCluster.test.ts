@@ -8,13 +8,12 @@
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { stringify } from "yaml";
 import { type KubeFacade, startKubeFacade } from "../../src/sim/kube/index.js";
-import { startAdapter, type TestAdapter } from "../harness/adapter.js";
+import { httpsGet, startAdapter, type TestAdapter } from "../harness/adapter.js";
 import { chromiumMissing, launchChromium } from "../harness/chromium.js";
 
 interface Answer {
@@ -81,25 +80,10 @@ describe("review API and page in a cluster", { timeout: 120_000 }, () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const https = (path: string, headers: Record<string, string> = {}) =>
-    new Promise<Answer>((resolve, reject) => {
-      const req = request(
-        `${adapter.url}${path}`,
-        { agent: false, rejectUnauthorized: false, headers },
-        (res) => {
-          let text = "";
-          res.setEncoding("utf8");
-          res.on("data", (c: string) => {
-            text += c;
-          });
-          res.on("end", () =>
-            resolve({ status: res.statusCode ?? 0, type: res.headers["content-type"] ?? "", text }),
-          );
-        },
-      );
-      req.on("error", reject);
-      req.end();
-    });
+  const https = async (path: string, headers: Record<string, string> = {}): Promise<Answer> => {
+    const res = await httpsGet(`${adapter.url}${path}`, { headers });
+    return { status: res.status, type: res.headers["content-type"] ?? "", text: res.text };
+  };
 
   it("checks bearer tokens on the secure port: 401 without, 403 when denied, 200 when allowed", async () => {
     const none = await https("/api/v1/scalers");
