@@ -22,8 +22,8 @@ function demand(steps: number, seed: number): Float64Array {
 }
 
 function workload(name: string, steps: number, seed: number): WorkloadInput {
-  // c = 10: about 10 replicas at the daily peak.
-  return { name, demand: demand(steps, seed), capacityPerReplica: 10 };
+  // 10 at the 70 % target (about 10 replicas at the daily peak), so about 14.3 at saturation.
+  return { name, demand: demand(steps, seed), saturationPerReplica: 10 / 0.7 };
 }
 
 interface Row {

@@ -8,7 +8,13 @@ import { formatDurationMs, parseDurationMs } from "../config/duration.js";
 import { quantileKey, type TargetState } from "../forecast/store.js";
 import type { AccuracySummary } from "./accuracy.js";
 import type { ConditionInput } from "./conditions.js";
-import { accuracyGate, readinessGate, staleDataGate, type Verdict } from "./guardrails.js";
+import {
+  accuracyGate,
+  defaultUnderPredictionRate,
+  readinessGate,
+  staleDataGate,
+  type Verdict,
+} from "./guardrails.js";
 import { type ForecastPath, forecastPeak, type PlannerState, plan } from "./planner.js";
 import { quantityValue } from "./spec.js";
 import type { PredictiveScalerSpec } from "./types.js";
@@ -19,8 +25,10 @@ export interface DecideInput {
   readonly forecast: TargetState | undefined;
   /** Time of the newest demand sample, if any. */
   readonly lastDataMs: number | undefined;
-  /** Recent actual vs served, for the accuracy gate. */
+  /** Recent actual vs served, for the accuracy gate: one pair per (forecast, step) compared. */
   readonly compared: { readonly actuals: readonly number[]; readonly served: readonly number[] };
+  /** Finished steps those pairs cover (default: as many as pairs). */
+  readonly comparedSteps?: number;
   /** What the reactive path asks now (0 where the HPA applies it itself). */
   readonly reactiveReplicas: number;
   /**
@@ -137,8 +145,9 @@ export function decide(input: DecideInput): Decision {
   const accuracy = accuracyGate({
     actuals: input.compared.actuals,
     served: input.compared.served,
-    threshold: spec.fallback.underPredictionRate,
+    threshold: spec.fallback.underPredictionRate ?? defaultUnderPredictionRate(spec.quantile),
     quantile: spec.quantile,
+    ...(input.comparedSteps !== undefined ? { comparedSteps: input.comparedSteps } : {}),
   });
   const path = quantilePath(state, spec.quantile);
   const peak = path ? forecastPeak(path, nowMs, nowMs + leadMs) : Number.NaN;

@@ -67,6 +67,16 @@ export function readinessGate(input: ReadinessInput): Verdict {
   };
 }
 
+/**
+ * The under-prediction rate that trips the accuracy gate when the spec sets none: three times the
+ * share of steps the quantile lets demand exceed it (0.3 for p90, 0.15 for p95), at most 1. A
+ * calibrated forecast's misses come in runs (a ramp earlier than yesterday's), so over two hours a
+ * rate of twice the promise happens by chance; three times it is a forecast that no longer fits.
+ */
+export function defaultUnderPredictionRate(quantile: number): number {
+  return Math.min(1, 3 * (1 - quantile));
+}
+
 /** Share of finite (actual, served) pairs where actual > served; NaN when there are none. */
 export function underPredictionRate(actuals: ArrayLike<number>, served: ArrayLike<number>): number {
   if (actuals.length !== served.length)
@@ -86,7 +96,7 @@ export function underPredictionRate(actuals: ArrayLike<number>, served: ArrayLik
 }
 
 export interface AccuracyInput {
-  /** Recent actual demand, one value per step. */
+  /** Recent actual demand, one value per compared prediction. */
   readonly actuals: ArrayLike<number>;
   /** The served quantile's forecast for those same steps. */
   readonly served: ArrayLike<number>;
@@ -95,6 +105,11 @@ export interface AccuracyInput {
   readonly quantile: number;
   /** Fewer compared steps than this say nothing yet (default 12). */
   readonly minSteps?: number;
+  /**
+   * Finished steps the pairs cover, when a step is predicted by several forecasts (each one made
+   * before it, within the planning window); default one pair per step.
+   */
+  readonly comparedSteps?: number;
 }
 
 export function accuracyGate(input: AccuracyInput): Verdict {
@@ -103,17 +118,22 @@ export function accuracyGate(input: AccuracyInput): Verdict {
   const rate = underPredictionRate(input.actuals, input.served);
   const p = `p${Math.round(input.quantile * 100)}`;
   const minSteps = input.minSteps ?? 12;
-  let compared = 0;
+  let pairs = 0;
   for (let i = 0; i < input.actuals.length; i++)
-    if (Number.isFinite(input.actuals[i]) && Number.isFinite(input.served[i])) compared++;
-  if (compared < minSteps)
+    if (Number.isFinite(input.actuals[i]) && Number.isFinite(input.served[i])) pairs++;
+  const steps = input.comparedSteps ?? pairs;
+  const over =
+    input.comparedSteps === undefined || pairs === steps
+      ? `the last ${steps} steps`
+      : `${pairs} forecasts of the last ${steps} steps`;
+  if (steps < minSteps || pairs === 0)
     return {
       action: "use",
       condition: {
         type: "ForecastDegraded",
         status: "Unknown",
         reason: "TooFewSteps",
-        message: `${compared} of ${minSteps} recent steps compared with the ${p} forecast so far`,
+        message: `${steps} of ${minSteps} recent steps compared with the ${p} forecast so far`,
       },
     };
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -124,7 +144,7 @@ export function accuracyGate(input: AccuracyInput): Verdict {
         type: "ForecastDegraded",
         status: "True",
         reason: "UnderPredicting",
-        message: `actual demand exceeded the ${p} forecast on ${pct(rate)} of the last ${compared} steps (threshold ${pct(input.threshold)})`,
+        message: `actual demand exceeded the ${p} forecast on ${pct(rate)} of ${over} (threshold ${pct(input.threshold)})`,
       },
     };
   return {
@@ -133,7 +153,7 @@ export function accuracyGate(input: AccuracyInput): Verdict {
       type: "ForecastDegraded",
       status: "False",
       reason: "Accurate",
-      message: `actual demand exceeded the ${p} forecast on ${pct(rate)} of the last ${compared} steps`,
+      message: `actual demand exceeded the ${p} forecast on ${pct(rate)} of ${over}`,
     },
   };
 }

@@ -8,13 +8,11 @@
  */
 import type { Clock } from "../clock.js";
 import { parseDurationMs } from "../config/duration.js";
-import type { Point } from "../forecast/history.js";
+import type { History } from "../forecast/history.js";
 import type { Logger } from "../telemetry/logger.js";
-import { AccuracyTracker } from "./accuracy.js";
 import { errorText } from "./apiErrors.js";
 import type { ActuatorCluster, KubeObject, ObjectRef } from "./cluster.js";
 import { isoSeconds, mergeConditions } from "./conditions.js";
-import { decide, quantilePath } from "./decide.js";
 import type { DecisionLog } from "./decisionLog.js";
 import { applyDirect } from "./executors/direct.js";
 import { applyFloor, type FloorAttempts, SCALER_ANNOTATION } from "./executors/floor.js";
@@ -24,9 +22,9 @@ import { applyNodes, removeNodes } from "./executors/nodes.js";
 import { type PendingWrite, pendingWrites } from "./executors/pendingWrite.js";
 import type { ExecResult } from "./executors/types.js";
 import { type ForecastSnapshots, snapshotName } from "./forecastSnapshots.js";
-import { initialPlannerState, type PlannerState } from "./planner.js";
 import { type EventsPort, reportDecision } from "./report.js";
-import type { ScalerForecaster, ScalerForecastTarget } from "./scalerForecaster.js";
+import { ScalerDecider } from "./scalerDecider.js";
+import { type ScalerForecaster, scalerForecastTarget } from "./scalerForecaster.js";
 import { formatFieldErrors, quantityValue, validatePredictiveScaler } from "./spec.js";
 import { buildStatus, sameStatus } from "./statusOf.js";
 import type { PredictiveScaler, PredictiveScalerStatus } from "./types.js";
@@ -48,22 +46,18 @@ export interface ReconcilerDeps {
   readonly retry: Retry;
   /** Where forecasts are kept for the next leader; none: every leader starts cold. */
   readonly snapshots?: ForecastSnapshots;
-  /** Per-run forecast timeout is the forecaster's; this bounds history kept for accuracy. */
+  /** Finished steps of live accuracy kept per scaler (default 24). */
   readonly accuracyWindow?: number;
 }
 
 interface Memory {
   generation: number | undefined;
-  planner: PlannerState;
-  readonly accuracy: AccuracyTracker;
-  lastForecastReplicas: number | undefined;
-  lastNodePods: number | undefined;
+  /** The decision's own memory: planner, accuracy, what was put in place, newest data. */
+  readonly decider: ScalerDecider;
   /** Unknown until checked once: a floor left from an earlier mode or leader. */
   mayHoldFloor: boolean;
   /** The saved forecast was looked for (once per leadership). */
   snapshotChecked: boolean;
-  /** Newest demand sample seen, kept across failed reads (a blip must not look like no data at all). */
-  lastDataMs: number | undefined;
   /** The status last written, newer than an informer copy that may lag behind our own writes. */
   lastStatus: PredictiveScalerStatus | undefined;
   /** The same for node reservations. */
@@ -74,22 +68,6 @@ const key = (namespace: string, name: string) => `${namespace}/${name}`;
 
 function durationMs(text: string): number {
   return parseDurationMs(text) ?? 0;
-}
-
-function lastFinite(points: readonly Point[]): number | undefined {
-  for (let i = points.length - 1; i >= 0; i--) {
-    const p = points[i] as Point;
-    if (Number.isFinite(p[1])) return p[0];
-  }
-  return undefined;
-}
-
-function latestValue(points: readonly Point[]): number | undefined {
-  for (let i = points.length - 1; i >= 0; i--) {
-    const p = points[i] as Point;
-    if (Number.isFinite(p[1])) return p[1];
-  }
-  return undefined;
 }
 
 export type { EventsPort };
@@ -195,21 +173,7 @@ export class Reconciler {
       });
       return;
     }
-    const target: ScalerForecastTarget = {
-      name: id,
-      query,
-      stepSeconds: stepMs / 1000,
-      historyMs: durationMs(spec.history.length),
-      horizonMs: Math.max(
-        durationMs(spec.horizon),
-        durationMs(spec.leadTime),
-        spec.nodes.mode === "None" ? 0 : durationMs(spec.nodes.leadTime),
-      ),
-      quantiles: [spec.quantile],
-      minHistoryMs: durationMs(spec.history.minimum),
-      schedule: spec.schedule,
-      updateEveryMs: stepMs,
-    };
+    const target = scalerForecastTarget(id, spec, query);
     if (!forecaster.state(id)?.forecast && this.#deps.snapshots && !memory.snapshotChecked) {
       // A new leader starts from the previous leader's forecast rather than from nothing.
       memory.snapshotChecked = true;
@@ -223,52 +187,25 @@ export class Reconciler {
     }
     forecaster.sync(target);
 
-    let points: readonly Point[] = [];
+    let history: History | undefined;
     let demandError: string | undefined;
     try {
-      points = (await forecaster.history.fetch(target)).points;
+      history = await forecaster.history.fetch(target);
     } catch (err) {
       demandError = errorText(err);
     }
     const state = forecaster.state(id);
-    memory.accuracy.observe(points);
-    memory.accuracy.expire(now - 4 * spec.fallback.failureThreshold * stepMs);
-    const path = quantilePath(state, spec.quantile);
-    if (path && state?.readiness.ready) {
-      const next = Math.ceil((now + 1) / stepMs) * stepMs;
-      const i = Math.floor((next - path.startMs) / (path.stepSeconds * 1000));
-      if (i >= 0 && i < path.values.length) memory.accuracy.predict(next, path.values[i] as number);
-    }
-
-    const lastDataMs = Math.max(
-      lastFinite(points) ?? Number.NEGATIVE_INFINITY,
-      memory.lastDataMs ?? Number.NEGATIVE_INFINITY,
-    );
-    memory.lastDataMs = Number.isFinite(lastDataMs) ? lastDataMs : undefined;
-    const fresh = demandError === undefined && now - lastDataMs < spec.fallback.failureThreshold * stepMs;
-    const latest = fresh ? latestValue(points) : undefined;
-    const clamp = (r: number) => {
-      const lower = Math.max(spec.minReplicas, r);
-      return spec.maxCapacityBreach === "Honor" ? Math.min(spec.maxReplicas, lower) : lower;
-    };
-    // Direct has no HPA: its reactive path is the current demand ÷ capacity, as an AverageValue HPA would ask.
-    const reactive =
-      spec.mode === "Direct" && latest !== undefined ? clamp(Math.ceil(latest / capacity - 1e-9)) : 0;
-    const summary = memory.accuracy.summary(spec.quantile);
-    const decision = decide({
+    const {
+      decision,
+      accuracy: summary,
+      demandNow: latest,
+    } = memory.decider.decide({
       spec,
       nowMs: now,
       forecast: state,
-      lastDataMs: memory.lastDataMs,
-      compared: memory.accuracy.compared(),
-      reactiveReplicas: reactive,
-      ...(spec.mode === "Direct" && latest !== undefined ? { demandNow: latest } : {}),
-      plannerState: memory.planner,
-      lastForecastReplicas: memory.lastForecastReplicas,
-      lastNodePods: memory.lastNodePods,
-      ...(summary ? { accuracy: summary } : {}),
+      history,
+      ...(demandError !== undefined ? { demandError } : {}),
     });
-    memory.planner = decision.plannerState;
     if (demandError !== undefined)
       this.#deps.logger.warn({ scaler: id, err: demandError }, "cannot read demand");
 
@@ -347,9 +284,6 @@ export class Reconciler {
     }
 
     const applied = results.find((r) => r.applied !== undefined)?.applied;
-    if (decision.forecastReplicas !== undefined || !decision.usable)
-      memory.lastForecastReplicas = decision.forecastReplicas;
-    if (decision.nodePods !== undefined || !decision.usable) memory.lastNodePods = decision.nodePods;
     const refused = results.find((r) => r.refused)?.refused;
     const actions = results.flatMap((r) => r.actions);
 
@@ -447,15 +381,13 @@ export class Reconciler {
     let memory = this.#memory.get(id);
     if (!memory || memory.generation !== generation) {
       // A new spec starts the planner afresh; accuracy is about the forecast, kept unless the spec changed it.
+      const decider = memory?.decider ?? new ScalerDecider(this.#deps.accuracyWindow);
+      decider.specChanged();
       memory = {
         generation,
-        planner: initialPlannerState(),
-        accuracy: memory?.accuracy ?? new AccuracyTracker(this.#deps.accuracyWindow ?? 24),
-        lastForecastReplicas: memory?.lastForecastReplicas,
-        lastNodePods: memory?.lastNodePods,
+        decider,
         mayHoldFloor: true,
         snapshotChecked: memory?.snapshotChecked ?? false,
-        lastDataMs: memory?.lastDataMs,
         lastStatus: undefined,
         mayHoldNodes: true,
       };

@@ -5,16 +5,60 @@
  * scheduler. Only the leader runs this; forecasts land in the shared ForecastStore.
  */
 import type { Clock } from "../clock.js";
+import { parseDurationMs } from "../config/duration.js";
 import { HistoryCache } from "../forecast/history.js";
 import { type ForecastFn, type ForecastTarget, type PrepareFn, runTarget } from "../forecast/runner.js";
 import { ForecastScheduler, type RunOutcome, type Timers } from "../forecast/scheduler.js";
 import type { ForecastStore, StoredForecast, TargetState } from "../forecast/store.js";
 import type { Model } from "../forecast/types.js";
 import type { MetricsSource } from "../metrics/source.js";
+import { planningSteps } from "./scalerDecider.js";
+import type { PredictiveScalerSpec } from "./types.js";
 
 export interface ScalerForecastTarget extends ForecastTarget {
   readonly schedule: string;
   readonly updateEveryMs: number;
+  readonly updateOffsetMs?: number;
+}
+
+/** How long after a step ends its update runs: a scrape or two, so the step's last samples are in. */
+export const UPDATE_DELAY_MS = 30_000;
+
+function durationMs(text: string): number {
+  return parseDurationMs(text) ?? 0;
+}
+
+/**
+ * A scaler's forecast target, as the controller and the backtest both build it: its demand query
+ * at the history step, a horizon covering the scaler's horizon and both lead times, the served
+ * quantile (the median is forecast beside it), accuracy over the planning window, a full retrain on
+ * the spec's schedule and an update just after every step ends.
+ */
+export function scalerForecastTarget(
+  id: string,
+  spec: PredictiveScalerSpec,
+  query: string,
+): ScalerForecastTarget {
+  const stepMs = durationMs(spec.history.step);
+  return {
+    name: id,
+    query,
+    stepSeconds: stepMs / 1000,
+    historyMs: durationMs(spec.history.length),
+    horizonMs: Math.max(
+      durationMs(spec.horizon),
+      durationMs(spec.leadTime),
+      spec.nodes.mode === "None" ? 0 : durationMs(spec.nodes.leadTime),
+    ),
+    quantiles: [spec.quantile],
+    servedQuantile: spec.quantile,
+    accuracySteps: planningSteps(spec),
+    minHistoryMs: durationMs(spec.history.minimum),
+    schedule: spec.schedule,
+    updateEveryMs: stepMs,
+    // Just after each step ends, once its last samples have been scraped.
+    updateOffsetMs: Math.min(UPDATE_DELAY_MS, stepMs / 2),
+  };
 }
 
 export interface ScalerForecasterOptions {

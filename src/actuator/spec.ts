@@ -183,7 +183,7 @@ export const predictiveScalerSpecSchema = z
     fallback: z
       .strictObject({
         behavior: z.enum(FALLBACK_BEHAVIORS).default("Release"),
-        underPredictionRate: z.number().min(0).max(1).default(0.2),
+        underPredictionRate: z.number().min(0).max(1).optional(),
         failureThreshold: int32.min(1).default(3),
       })
       .prefault({}),

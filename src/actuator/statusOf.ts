@@ -39,6 +39,7 @@ export function buildStatus(input: StatusInput): StatusDocument {
     ...(summary
       ? {
           accuracy: {
+            steps: summary.steps,
             pinball: round(summary.pinball),
             coverage: round(summary.coverage),
             underPredictionRate: round(summary.underPredictionRate),

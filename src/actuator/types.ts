@@ -89,8 +89,11 @@ export interface NodesSpec {
 
 export interface FallbackSpec {
   behavior: FallbackBehavior;
-  /** Share of recent steps with demand above the forecast that counts as degraded. */
-  underPredictionRate: number;
+  /**
+   * Share of recent steps with demand above the forecast that counts as degraded; unset: three
+   * times what the quantile allows, 3 × (1 − quantile) (0.3 for 0.9), see guardrails.ts.
+   */
+  underPredictionRate?: number;
   /** Consecutive steps without demand data or a forecast before the fallback applies. */
   failureThreshold: number;
 }
@@ -133,7 +136,7 @@ export interface PredictiveScalerStatus {
   conditions?: Condition[];
   model?: string;
   history?: { available?: DurationString; required?: DurationString };
-  accuracy?: { pinball?: number; coverage?: number; underPredictionRate?: number };
+  accuracy?: { steps?: number; pinball?: number; coverage?: number; underPredictionRate?: number };
   nextPeak?: { value: number; replicas?: number; at: string };
   recommendedReplicas?: number;
   appliedReplicas?: number;

@@ -1,33 +1,23 @@
 /**
- * The default BacktestRunner of the review API: `foresight backtest` (src/cli/backtest.ts) over a
- * subject's stored demand history instead of a CSV or a Prometheus query. It uses the same replay
- * functions (resampleTrace, capacityPerReplica, replay, withCostVsOracle, the named policies) with
- * the same defaults (warmup 7d clamped to half the history, oracle always run as the cost
- * reference), and resolves to the same JSON shape as `foresight backtest --json`. Progress is the
- * share of policies replayed.
+ * The default BacktestRunner of the review API: the backtest of `foresight backtest`
+ * (src/sim/replay/backtest.ts, the same function and defaults: warmup 7d clamped to half the history,
+ * the oracle always run as the cost reference, the reactive frontier at 50–90 %) over a subject's
+ * stored demand history instead of a CSV or a Prometheus query. It resolves to the same JSON as
+ * `foresight backtest --json`. The predictive policies use the statistical models (the neural one
+ * only when the request asks for it: it trains at every hourly retrain of the replay, which takes
+ * hours on two weeks of history). Progress is the share of the replay done.
  */
 import { parseDurationMs } from "../config/duration.js";
-import { resampleTrace, SIM_STEP_MS, TraceDemand } from "../sim/cluster/demand.js";
-import { ORACLE, POLICY_NAMES, policyFactory } from "../sim/policies/index.js";
-import {
-  capacityPerReplica,
-  type PolicyScores,
-  type RawScores,
-  withCostVsOracle,
-} from "../sim/replay/scores.js";
-import { replay } from "../sim/replay/simulate.js";
+import { defaultModels } from "../forecast/models/registry.js";
+import type { Model } from "../forecast/types.js";
+import { TraceDemand } from "../sim/cluster/demand.js";
+import { POLICY_NAMES, policyFactory } from "../sim/policies/index.js";
+import { type BacktestReport, backtestSeries } from "../sim/replay/backtest.js";
 import type { BacktestRunner, DemandPoint, ProgressListener } from "./reviewSource.js";
 import type { BacktestRequest } from "./types.js";
 
-const DAY_MS = 86_400_000;
-
-/** The JSON `foresight backtest --json` writes (BacktestResult in src/cli/backtest.ts). */
-export interface BacktestResultJson {
-  readonly trace: string;
-  readonly stepSeconds: number;
-  readonly capacityPerReplica: number;
-  readonly policies: Record<string, PolicyScores>;
-}
+/** The JSON `foresight backtest --json` writes (src/sim/replay/backtest.ts BacktestReport). */
+export type BacktestResultJson = BacktestReport;
 
 /** Per-subject defaults for what the request leaves out (e.g. a scaler's spec.leadTime). */
 export interface SubjectDefaults {
@@ -48,6 +38,8 @@ export interface ReplayBacktestRunnerOptions {
   readonly defaultSince?: string;
   /** Default 7d. */
   readonly defaultWarmup?: string;
+  /** The candidate models with the neural one, for requests that ask for it (default: none offered). */
+  readonly neuralModels?: () => Model[];
 }
 
 function durationMs(text: string, field: string): number {
@@ -72,11 +64,16 @@ export function replayBacktestRunner(options: ReplayBacktestRunnerOptions): Repl
         request.leadTime ?? defaults.leadTime ?? options.defaultLeadTime ?? "5m",
         "leadTime",
       );
+      const nodeLeadTimeMs = durationMs(request.nodeLeadTime ?? "0s", "nodeLeadTime");
       const sinceMs = durationMs(request.since ?? options.defaultSince ?? "14d", "since");
-      const requestedWarmup = durationMs(request.warmup ?? options.defaultWarmup ?? "7d", "warmup");
+      const warmupMs = durationMs(request.warmup ?? options.defaultWarmup ?? "7d", "warmup");
       const peak = request.peakReplicas ?? defaults.peakReplicas ?? options.defaultPeakReplicas ?? 10;
       const names = [...new Set(request.policies)];
       for (const name of names) policyFactory(name); // unknown names fail before any work
+      if (request.neural === true && !options.neuralModels)
+        throw new RangeError("neural: TensorFlow.js is not loaded here; ask without it");
+      const models =
+        request.neural === true && options.neuralModels ? options.neuralModels : () => defaultModels();
 
       const points = await options.history(request.subject, options.now() - sinceMs);
       const kept = points.filter((p) => Number.isFinite(p[1]));
@@ -85,36 +82,22 @@ export function replayBacktestRunner(options: ReplayBacktestRunnerOptions): Repl
           `subject ${request.subject} has ${kept.length} demand point(s) in the last ${request.since ?? options.defaultSince ?? "14d"}; a backtest needs at least 2`,
         );
       const demand = new TraceDemand(kept);
-      const series = resampleTrace(demand, SIM_STEP_MS);
-      const c = capacityPerReplica(series, peak);
-      const totalMs = series.length * SIM_STEP_MS;
-      const warmupMs =
-        requestedWarmup > totalMs / 2 ? Math.floor(totalMs / 2 / SIM_STEP_MS) * SIM_STEP_MS : requestedWarmup;
-      const warmupSteps = Math.round(warmupMs / SIM_STEP_MS);
-
-      const runOrder = [ORACLE, ...names.filter((n) => n !== ORACLE)];
-      const raw = new Map<string, RawScores>();
       onProgress(0);
-      for (const [k, name] of runOrder.entries()) {
-        const result = await replay(
-          [{ name: "workload", demand: series, capacityPerReplica: c }],
-          policyFactory(name),
-          { startMs: demand.startMs, stepMs: SIM_STEP_MS, leadTimeMs, warmupSteps },
-        );
-        const run = result.workloads[0];
-        if (run === undefined) throw new Error("replay returned no workload");
-        raw.set(name, run.scores);
-        onProgress((k + 1) / runOrder.length);
-      }
-      const oracleHours = raw.get(ORACLE)?.replicaHours;
-      const policies: Record<string, PolicyScores> = {};
-      for (const name of names) policies[name] = withCostVsOracle(raw.get(name) as RawScores, oracleHours);
-      return {
-        trace: `history of ${request.subject} (last ${((series.length * SIM_STEP_MS) / DAY_MS).toFixed(2)} days)`,
-        stepSeconds: SIM_STEP_MS / 1000,
-        capacityPerReplica: c,
-        policies,
-      };
+      const { report } = await backtestSeries(
+        { label: `history of ${request.subject}`, demand },
+        {
+          peakReplicas: peak,
+          leadTimeMs,
+          nodeLeadTimeMs,
+          warmupMs,
+          policies: names,
+          ...(request.targets ? { frontierTargets: request.targets.map((t) => t / 100) } : {}),
+          policyOptions: { predictive: { models } },
+          onProgress: (p) => onProgress(Math.min(1, (p.runsDone + p.steps / p.totalSteps) / p.runs)),
+        },
+      );
+      onProgress(1);
+      return report;
     },
   };
 }

@@ -4,13 +4,14 @@
  * and a backtest runner. `foresight serve` and `foresight demo` build one ReviewSource from their
  * running parts; tests build one from a real ForecastStore and MemoryDecisionLog.
  *
- * `sourceHistory` is the default history port: range queries through the MetricsSource port,
- * chunked under Prometheus' 11,000-points-per-series limit.
+ * `sourceHistory` is the default history port: step means of range queries through the
+ * MetricsSource port, chunked under Prometheus' 11,000-points-per-series limit.
  */
 import type { DecisionLog } from "../actuator/decisionLog.js";
 import type { PredictiveScaler } from "../actuator/types.js";
 import type { Clock } from "../clock.js";
-import { MAX_POINTS_PER_REQUEST } from "../forecast/history.js";
+import { fetchSamples, MAX_POINTS_PER_REQUEST } from "../forecast/history.js";
+import { sampleSeconds, stepMeans } from "../forecast/stepMeans.js";
 import type { TargetState } from "../forecast/store.js";
 import type { MetricsSource } from "../metrics/source.js";
 import type { BacktestRequest, SubjectKind } from "./types.js";
@@ -67,33 +68,44 @@ export interface SourceHistoryOptions {
   readonly clock: Clock;
   /** The subject's demand query and step, or undefined when the subject is unknown. */
   readonly queryOf: (subject: SubjectRef) => DemandQuery | undefined | Promise<DemandQuery | undefined>;
-  /** Default MAX_POINTS_PER_REQUEST − 1. */
+  /** Most points one range query asks for (default MAX_POINTS_PER_REQUEST). */
   readonly maxPointsPerRequest?: number;
 }
 
 /**
- * History through the MetricsSource port: one series per subject (a query returning several is an
- * error naming the subject), fetched in chunks and aligned to the step.
+ * History through the MetricsSource port, as step means (src/forecast/stepMeans.ts: the demand the
+ * forecaster learns from and the accuracy is measured on): one series per subject (a query returning
+ * several is an error naming the subject), sampled a few times a step, fetched in chunks. Steps
+ * without data are NaN.
  */
 export function sourceHistory(
   options: SourceHistoryOptions,
 ): (subject: SubjectRef, sinceMs: number) => Promise<DemandPoint[]> {
-  const chunkPoints = options.maxPointsPerRequest ?? MAX_POINTS_PER_REQUEST - 1;
   return async (subject, sinceMs) => {
     const q = await options.queryOf(subject);
     if (q === undefined) throw new RangeError(`${subject.kind} ${subject.id} has no demand query`);
     const stepMs = q.stepSeconds * 1000;
-    const endMs = Math.floor(options.clock.now() / stepMs) * stepMs;
+    const sampleMs = sampleSeconds(q.stepSeconds) * 1000;
+    const now = options.clock.now();
+    const endMs = Math.floor(now / sampleMs) * sampleMs;
     const startMs = Math.ceil(sinceMs / stepMs) * stepMs;
+    if (startMs + sampleMs > endMs) return [];
+    const { samples } = await fetchSamples(
+      options.source,
+      q.query,
+      { fromMs: startMs + sampleMs, toMs: endMs, stepSeconds: sampleMs / 1000 },
+      {
+        maxPointsPerRequest: options.maxPointsPerRequest ?? MAX_POINTS_PER_REQUEST,
+        what: `the demand query of ${subject.kind} ${subject.id}`,
+      },
+    );
+    const steps = stepMeans(samples, q.stepSeconds, startMs, endMs);
     const points: DemandPoint[] = [];
-    for (let from = startMs; from <= endMs; from += chunkPoints * stepMs) {
-      const to = Math.min(endMs, from + (chunkPoints - 1) * stepMs);
-      const series = await options.source.range(q.query, new Date(from), new Date(to), q.stepSeconds);
-      if (series.length > 1)
-        throw new RangeError(
-          `the demand query of ${subject.kind} ${subject.id} returned ${series.length} series; aggregate it to one`,
-        );
-      for (const [t, v] of series[0]?.points ?? []) points.push([t, v]);
+    let next = steps[0]?.[0];
+    for (const [t, v] of steps) {
+      for (; next !== undefined && next < t; next += stepMs) points.push([next, Number.NaN]);
+      points.push([t, v]);
+      next = t + stepMs;
     }
     return points;
   };

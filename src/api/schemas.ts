@@ -35,6 +35,7 @@ export const conditionSchema = z.object({
 
 export const accuracySchema = z.object({
   pinball: z.number().optional(),
+  steps: z.number().optional(),
   coverage: z.number().optional(),
   underPredictionRate: z.number().optional(),
 });
@@ -151,8 +152,11 @@ export const backtestRequestSchema = z
     policies: z.array(z.string().min(1)).min(1, "policies must name at least one policy"),
     peakReplicas: z.number().int().min(1).optional(),
     leadTime: durationText("leadTime").optional(),
+    nodeLeadTime: durationText("nodeLeadTime").optional(),
     warmup: durationText("warmup").optional(),
     since: durationText("since").optional(),
+    targets: z.array(z.number().gt(0).max(100)).min(1).optional(),
+    neural: z.boolean().optional(),
   })
   .register(reviewApiSchemas, { id: "BacktestRequest" });
 

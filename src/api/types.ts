@@ -16,6 +16,9 @@ export interface ConditionView {
 }
 
 export interface AccuracyView {
+  /** Finished steps compared (scalers' live accuracy). */
+  readonly steps?: number;
+  /** Mean pinball loss at the served quantile, in demand units. */
   readonly pinball?: number;
   readonly coverage?: number;
   readonly underPredictionRate?: number;
@@ -95,7 +98,10 @@ export interface ModelsView {
     readonly mase: number;
     readonly fitSeconds: number;
   }[];
-  /** Conformal calibration per quantile: the offset added to the raw quantile path, in demand units. */
+  /**
+   * Conformal calibration per quantile: the offset added to the raw quantile path, as a share of the
+   * forecast's level; `"0.9@2"` is the second horizon bucket (near steps first) when there are several.
+   */
   readonly calibration: Readonly<Record<string, number>>;
 }
 
@@ -133,8 +139,14 @@ export interface BacktestRequest {
   readonly peakReplicas?: number;
   /** Durations as text ("5m"). */
   readonly leadTime?: string;
+  /** Node provisioning delay (default 0: nodes always available). */
+  readonly nodeLeadTime?: string;
   readonly warmup?: string;
   readonly since?: string;
+  /** The reactive frontier's HPA targets in percent (default 50, 60, 70, 80, 90). */
+  readonly targets?: readonly number[];
+  /** Include the neural model (slow: it trains at every hourly retrain of the replay; default false). */
+  readonly neural?: boolean;
 }
 
 export interface BacktestJob {

@@ -58,11 +58,13 @@ function conditionView(c: {
 }
 
 function accuracyView(a: {
+  steps?: number;
   pinball?: number;
   coverage?: number;
   underPredictionRate?: number;
 }): AccuracyView {
   return {
+    ...(finite(a.steps) ? { steps: a.steps } : {}),
     ...(finite(a.pinball) ? { pinball: a.pinball } : {}),
     ...(finite(a.coverage) ? { coverage: a.coverage } : {}),
     ...(finite(a.underPredictionRate) ? { underPredictionRate: a.underPredictionRate } : {}),
@@ -176,8 +178,12 @@ export function targetSummary(
   const chosen = f ? f.scores[f.model] : undefined;
   const path = f ? (f.quantiles[String(quantile)] ?? f.mean) : undefined;
   const peak = f && path ? peakOf(path, f.startMs, f.stepSeconds, nowMs, target.horizonMs) : undefined;
+  // No live tracking for config targets: the backtest's accuracy of the served quantile, as served.
   const accuracy = chosen
-    ? accuracyView({ pinball: chosen.scaledPinball, coverage: chosen.coverage })
+    ? accuracyView({
+        ...(chosen.pinball !== undefined ? { pinball: chosen.pinball } : {}),
+        coverage: chosen.coverage,
+      })
     : undefined;
   return {
     kind: "ForecastTarget",

@@ -1,24 +1,32 @@
 /**
  * `foresight backtest`: replay a demand trace (a CSV, or a Prometheus query over the recent past)
- * through the simulated cluster under each scaling policy and score them (issue 4 §3–§4). Capacity
- * per replica c = p99 of demand ÷ --peak-replicas; scores cover everything after --warmup. The
- * oracle always runs (it is the cost reference); it is listed only when asked for.
+ * through the simulated cluster under each scaling policy and score them (src/sim/replay/backtest.ts):
+ * overload, SLO violations and cost, and each policy placed against the reactive frontier (a plain
+ * HPA at several targets). The predictive policies run the controller's own code with the
+ * controller's candidate models (the neural one where TensorFlow.js loads, unless --no-neural).
+ * A progress bar on a terminal, a line per run otherwise.
  */
 import { writeFileSync } from "node:fs";
+import cliProgress from "cli-progress";
 import { parseDurationMs } from "../config/duration.js";
 import { prometheusSchema } from "../config/schema.js";
 import { readTrace } from "../forecast/traces.js";
+import type { Model } from "../forecast/types.js";
 import { PrometheusSource } from "../metrics/prometheusSource.js";
-import { resampleTrace, SIM_STEP_MS, TraceDemand } from "../sim/cluster/demand.js";
+import { TraceDemand } from "../sim/cluster/demand.js";
 import { ORACLE, POLICY_NAMES, policyFactory } from "../sim/policies/index.js";
-import { renderPlot } from "../sim/replay/plot.js";
 import {
-  capacityPerReplica,
-  type PolicyScores,
-  type RawScores,
-  withCostVsOracle,
-} from "../sim/replay/scores.js";
-import { replay } from "../sim/replay/simulate.js";
+  type BacktestOutcome,
+  type BacktestReport,
+  backtestSeries,
+  FRONTIER_TARGETS,
+} from "../sim/replay/backtest.js";
+import { renderFrontierPlot } from "../sim/replay/frontierPlot.js";
+import { renderPlot } from "../sim/replay/plot.js";
+import type { QueueModel } from "../sim/replay/queueing.js";
+import type { PolicyScores } from "../sim/replay/scores.js";
+import { createLogger } from "../telemetry/logger.js";
+import { loadModelSet } from "./models.js";
 
 export interface BacktestOptions {
   /** CSV trace (`timestamp_unix_seconds,value`); or give prometheusUrl + query. */
@@ -36,24 +44,32 @@ export interface BacktestOptions {
   readonly policies?: string | readonly string[];
   /** HPA utilization target in percent (default 70). */
   readonly target?: number | string;
+  /** The reactive frontier's targets in percent, comma-separated (default 50,60,70,80,90; "none" for none). */
+  readonly targets?: string;
+  /** The latency SLO: the p95 allowed as a multiple of the unloaded p95 (default 2). */
+  readonly slo?: number | string;
+  readonly queueModel?: string;
   /** Replica-sized pods a node holds (default 4). */
   readonly podsPerNode?: number | string;
+  /** Include the neural model where TensorFlow.js loads (default true). */
+  readonly neural?: boolean;
   readonly json?: string;
   readonly plot?: string;
+  readonly frontierPlot?: string;
   /** Query end for --query (default now); tests pin it. */
   readonly nowMs?: number;
+  /** Candidate models of the predictive policies instead of the controller's (tests). */
+  readonly models?: () => Model[];
+  /** Show a progress bar (default: when the output is a terminal). */
+  readonly progress?: boolean;
 }
 
 export interface BacktestOutput {
   write(text: string): unknown;
+  readonly isTTY?: boolean;
 }
 
-export interface BacktestResult {
-  readonly trace: string;
-  readonly stepSeconds: number;
-  readonly capacityPerReplica: number;
-  readonly policies: Record<string, PolicyScores>;
-}
+export type BacktestResult = BacktestReport;
 
 const DAY_MS = 86_400_000;
 /** Prometheus refuses more than 11,000 points per range query. */
@@ -78,6 +94,12 @@ function positiveNumber(value: number | string | undefined, flag: string, fallba
   return n;
 }
 
+function percent(value: number | string | undefined, flag: string, fallback: number): number {
+  const p = positiveNumber(value, flag, fallback);
+  if (p > 100) throw new RangeError(`${flag} ${value} must be at most 100 (percent)`);
+  return p / 100;
+}
+
 function policyList(policies: BacktestOptions["policies"]): string[] {
   const names = (typeof policies === "string" ? policies.split(",") : (policies ?? POLICY_NAMES))
     .map((p) => p.trim())
@@ -85,6 +107,29 @@ function policyList(policies: BacktestOptions["policies"]): string[] {
   if (names.length === 0) throw new RangeError(`--policies is empty; choose from ${POLICY_NAMES.join(", ")}`);
   for (const name of names) policyFactory(name); // fail early on unknown names
   return [...new Set(names)];
+}
+
+function frontierTargets(text: string | undefined): number[] {
+  if (text === undefined) return [...FRONTIER_TARGETS];
+  if (text.trim() === "none") return [];
+  return text.split(",").map((part) => percent(part.trim(), "--targets", 70));
+}
+
+function sloMultiple(value: number | string | undefined): number {
+  const text = typeof value === "string" ? value.trim().replace(/x$/i, "") : value;
+  const m = positiveNumber(text, "--slo", 2);
+  if (!(m > 1))
+    throw new RangeError(`--slo ${value} must be more than 1 (the p95 allowed ÷ the unloaded p95)`);
+  return m;
+}
+
+function queueModel(value: string | undefined): QueueModel {
+  if (value === undefined) return "mmc";
+  if (value !== "mmc" && value !== "mm1")
+    throw new RangeError(
+      `--queue-model "${value}": use mmc (one balancer, M/M/c) or mm1 (random balancing, M/M/1 per replica)`,
+    );
+  return value;
 }
 
 async function queryDemand(options: BacktestOptions): Promise<{ label: string; demand: TraceDemand }> {
@@ -112,128 +157,187 @@ async function queryDemand(options: BacktestOptions): Promise<{ label: string; d
   return { label: query, demand: new TraceDemand(points) };
 }
 
-function pct(x: number): string {
-  return `${(x * 100).toFixed(2)}%`;
-}
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+const ratio = (x: number | undefined) =>
+  x === undefined ? "-" : Number.isFinite(x) ? `${x.toFixed(2)}×` : "∞";
 
-function table(result: BacktestResult, forecastMs: ReadonlyMap<string, number>): string {
+/** The scores and, with a frontier, each policy against it: as a table. */
+export function reportTable(report: BacktestReport): string {
   const header = [
     "policy",
-    "under-prov",
+    "overloaded",
+    "SLO viol.",
     "unserved",
+    "above target",
     "replica-h",
-    "node-h",
-    "scale events",
-    "cost vs oracle",
-    "forecast s",
+    "vs oracle",
+    "overload vs HPA",
+    "SLO vs HPA",
+    "replica-h vs HPA",
   ];
-  const rows = Object.entries(result.policies).map(([name, s]) => [
-    name,
-    pct(s.underProvisionedFraction),
-    pct(s.unservedFraction),
-    s.replicaHours.toFixed(1),
-    s.nodeHours.toFixed(1),
-    String(s.scaleEvents),
-    s.costVsOracle === null ? "-" : s.costVsOracle.toFixed(3),
-    ((forecastMs.get(name) ?? 0) / 1000).toFixed(2),
-  ]);
+  const placements = report.frontier?.placements ?? {};
+  const row = (name: string, s: PolicyScores) => {
+    const place = placements[name];
+    return [
+      name,
+      pct(s.overloadedFraction),
+      pct(s.sloViolationFraction),
+      pct(s.unservedFraction),
+      pct(s.aboveTargetFraction),
+      s.replicaHours.toFixed(1),
+      s.costVsOracle === null ? "-" : s.costVsOracle.toFixed(3),
+      ratio(place?.overloaded.ratioAtEqualCost),
+      ratio(place?.slo.ratioAtEqualCost),
+      ratio(place?.slo.costRatioAtEqualValue),
+    ];
+  };
+  const rows = [
+    ...(report.frontier?.runs ?? []).map((r) => row(r.label, r.scores)),
+    ...Object.entries(report.policies).map(([name, s]) => row(name, s)),
+  ];
   const widths = header.map((h, k) => Math.max(h.length, ...rows.map((r) => (r[k] as string).length)));
   const line = (cells: string[]) =>
     cells
       .map((c, k) => (k === 0 ? c.padEnd(widths[k] as number) : c.padStart(widths[k] as number)))
       .join("  ");
-  return `${[line(header), ...rows.map(line)].join("\n")}\n`;
+  const notes = report.frontier
+    ? "\n`vs HPA` columns: the policy against the reactive frontier (the HPA alone at the targets above): its overloaded time and\nSLO-violation time ÷ the HPA's at equal replica-hours, and its replica-hours ÷ the HPA's at equal SLO violations\n(below 1 is better; - where its cost or violations lie outside the frontier's range).\n"
+    : "";
+  return `${[line(header), ...rows.map(line)].join("\n")}\n${notes}`;
+}
+
+async function candidateModels(options: BacktestOptions, out: BacktestOutput): Promise<() => Model[]> {
+  if (options.models) return options.models;
+  const neural = options.neural !== false;
+  const log = createLogger({ level: "warn" });
+  const set = await loadModelSet({ log, wantsNeural: neural, storePath: undefined });
+  const models = set("replay/workload");
+  const names = models.map((m) => m.name);
+  out.write(
+    `models of the predictive policies: ${names.join(", ")}${
+      neural
+        ? names.includes("neural")
+          ? " (the neural model trains at every retrain: slow; --no-neural leaves it out)"
+          : " (TensorFlow.js did not load: no neural model)"
+        : " (neural left out: --no-neural)"
+    }\n`,
+  );
+  return () => models;
 }
 
 export async function runBacktest(options: BacktestOptions, out: BacktestOutput): Promise<BacktestResult> {
   const leadTimeMs = duration(options.leadTime, "--lead-time");
   const nodeLeadTimeMs = duration(options.nodeLeadTime, "--node-lead-time", 0);
-  const requestedWarmup = duration(options.warmup, "--warmup", 7 * DAY_MS);
+  const warmupMs = duration(options.warmup, "--warmup", 7 * DAY_MS);
   const peak = Number(options.peakReplicas);
   if (!(Number.isInteger(peak) && peak >= 1))
     throw new RangeError(
       `--peak-replicas "${options.peakReplicas}" must be an integer ≥ 1 (replicas at the p99 of demand)`,
     );
-  const target = positiveNumber(options.target, "--target", 70) / 100;
-  if (target > 1) throw new RangeError(`--target ${options.target} must be at most 100 (percent)`);
+  const target = percent(options.target, "--target", 70);
   const podsPerNode = Math.round(positiveNumber(options.podsPerNode, "--pods-per-node", 4));
   const names = policyList(options.policies);
+  const targets = frontierTargets(options.targets);
+  const slo = { model: queueModel(options.queueModel), multiple: sloMultiple(options.slo) };
+  const predictive = names.some((n) => n.startsWith("predictive-"));
+  const models = predictive ? await candidateModels(options, out) : undefined;
 
-  const { label, demand } =
+  const trace =
     options.trace !== undefined
       ? { label: options.trace, demand: TraceDemand.fromTrace(readTrace(options.trace)) }
       : await queryDemand(options);
-  const series = resampleTrace(demand, SIM_STEP_MS);
-  const c = capacityPerReplica(series, peak);
-  const durationMs = series.length * SIM_STEP_MS;
-  let warmupMs = requestedWarmup;
-  if (warmupMs > durationMs / 2) {
-    warmupMs = Math.floor(durationMs / 2 / SIM_STEP_MS) * SIM_STEP_MS;
-    out.write(
-      `note: the trace covers ${(durationMs / DAY_MS).toFixed(2)} days; warmup clamped from ${(requestedWarmup / DAY_MS).toFixed(2)} to ${(warmupMs / DAY_MS).toFixed(2)} days to leave half of it to score\n`,
-    );
-  }
-  const warmupSteps = Math.round(warmupMs / SIM_STEP_MS);
+  const useBar = options.progress ?? out.isTTY === true;
+  const bar = useBar
+    ? new cliProgress.SingleBar(
+        {
+          format: "{bar} {percentage}% | run {run} ({done}/{runs}) | ETA {eta_formatted}",
+          stream: out as NodeJS.WritableStream,
+          hideCursor: true,
+        },
+        cliProgress.Presets.shades_classic,
+      )
+    : undefined;
+  let lastRun = "";
+  let started = false;
+  const outcome: BacktestOutcome = await backtestSeries(trace, {
+    peakReplicas: peak,
+    leadTimeMs,
+    nodeLeadTimeMs,
+    warmupMs,
+    targetUtilization: target,
+    podsPerNode,
+    policies: names,
+    frontierTargets: targets,
+    slo,
+    ...(models ? { policyOptions: { predictive: { models } } } : {}),
+    recordReady: options.plot !== undefined,
+    onProgress: (p) => {
+      const fraction = (p.runsDone + p.steps / p.totalSteps) / p.runs;
+      if (bar) {
+        if (!started) {
+          bar.start(1000, 0, { run: p.run, done: p.runsDone, runs: p.runs });
+          started = true;
+        }
+        bar.update(Math.round(fraction * 1000), { run: p.run, done: p.runsDone, runs: p.runs });
+      } else if (p.run !== lastRun) {
+        out.write(`  run ${p.runsDone + 1}/${p.runs}: ${p.run}\n`);
+      }
+      lastRun = p.run;
+    },
+  });
+  bar?.stop();
+  const report = outcome.report;
   out.write(
-    `backtest ${label}: ${series.length} steps of ${SIM_STEP_MS / 1000} s, c = ${c.toPrecision(6)} per replica, scoring ${series.length - warmupSteps} steps after ${(warmupMs / DAY_MS).toFixed(2)} days of warmup\n`,
+    `backtest ${report.trace}: ${report.steps} steps of ${report.stepSeconds} s; a replica serves ${report.saturationPerReplica.toPrecision(6)} at saturation (${report.capacityPerReplica.toPrecision(6)} at the ${Math.round(target * 100)}% target); scoring ${report.scoredSteps} steps after ${(report.warmupMs / DAY_MS).toFixed(2)} days of warmup${report.warmupClampedFromMs !== undefined ? ` (clamped from ${(report.warmupClampedFromMs / DAY_MS).toFixed(2)} days to leave half the trace to score)` : ""}; SLO: p95 ≤ ${report.slo.multiple}× the unloaded p95 (${report.slo.model === "mmc" ? "M/M/c: one balancer" : "M/M/1 per replica: random balancing"})\n`,
   );
-
-  const raw = new Map<string, RawScores>();
-  const ready = new Map<string, Int32Array>();
-  const forecastMs = new Map<string, number>();
-  const runOrder = [ORACLE, ...names.filter((n) => n !== ORACLE)];
-  for (const name of runOrder) {
-    const started = performance.now();
-    const result = await replay(
-      [{ name: "workload", demand: series, capacityPerReplica: c }],
-      policyFactory(name),
-      {
-        startMs: demand.startMs,
-        stepMs: SIM_STEP_MS,
-        leadTimeMs,
-        nodeLeadTimeMs,
-        targetUtilization: target,
-        warmupSteps,
-        podsPerNode,
-        recordReady: options.plot !== undefined,
-      },
+  for (const [name, t] of Object.entries(report.timing))
+    out.write(
+      `  ${name}: simulated in ${t.seconds.toFixed(2)} s${t.forecastSeconds > 0 ? ` (forecasting ${t.forecastSeconds.toFixed(2)} s)` : ""}\n`,
     );
-    const run = result.workloads[0];
-    if (run === undefined) throw new Error("replay returned no workload");
-    raw.set(name, run.scores);
-    if (run.ready) ready.set(name, run.ready);
-    forecastMs.set(name, run.forecastMs);
-    const seconds = (performance.now() - started) / 1000;
-    const note = run.forecastMs > 0 ? ` (forecasting ${(run.forecastMs / 1000).toFixed(2)} s)` : "";
-    out.write(`  ${name}: simulated in ${seconds.toFixed(2)} s${note}\n`);
-  }
-  const oracleHours = raw.get(ORACLE)?.replicaHours;
-  const policies: Record<string, PolicyScores> = {};
-  for (const name of names) policies[name] = withCostVsOracle(raw.get(name) as RawScores, oracleHours);
-  const result: BacktestResult = {
-    trace: label,
-    stepSeconds: SIM_STEP_MS / 1000,
-    capacityPerReplica: c,
-    policies,
-  };
-
-  out.write(table(result, forecastMs));
+  out.write(reportTable(report));
   if (options.json !== undefined) {
-    writeFileSync(options.json, `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
     out.write(`wrote ${options.json}\n`);
   }
   if (options.plot !== undefined) {
+    const warmupSteps = report.steps - report.scoredSteps;
     const svg = renderPlot({
-      title: `${label}: demand vs ready capacity (c = ${c.toPrecision(4)})`,
-      startMs: demand.startMs,
-      stepMs: SIM_STEP_MS,
-      demand: series,
-      capacityPerReplica: c,
-      series: names.map((name) => ({ name, ready: ready.get(name) as Int32Array })),
+      title: `${report.trace}: demand and ready capacity at saturation`,
+      startMs: outcome.startMs,
+      stepMs: report.stepSeconds * 1000,
+      demand: outcome.demand,
+      capacityPerReplica: report.saturationPerReplica,
+      series: names
+        .filter((n) => outcome.ready.has(n))
+        .map((name) => ({ name, ready: outcome.ready.get(name) as Int32Array })),
       fromStep: warmupSteps,
     });
     writeFileSync(options.plot, svg);
     out.write(`wrote ${options.plot}\n`);
   }
-  return result;
+  if (options.frontierPlot !== undefined && report.frontier) {
+    writeFileSync(options.frontierPlot, frontierSvg(report));
+    out.write(`wrote ${options.frontierPlot}\n`);
+  }
+  return report;
+}
+
+/** Cost versus SLO-violation time: the reactive frontier, the oracle and every policy. */
+export function frontierSvg(report: BacktestReport): string {
+  const frontier = report.frontier;
+  if (!frontier) throw new RangeError("the backtest has no frontier (--targets none)");
+  return renderFrontierPlot({
+    title: `${report.trace}: cost vs SLO violations (p95 ≤ ${report.slo.multiple}× unloaded, ${report.slo.model})`,
+    xLabel: "replica-hours",
+    yLabel: "time in SLO violation (%)",
+    reactive: frontier.runs.map((r) => ({
+      label: `${Math.round(r.target * 100)}%`,
+      cost: r.scores.replicaHours,
+      value: r.scores.sloViolationFraction,
+    })),
+    oracle: { cost: report.oracle.replicaHours, value: report.oracle.sloViolationFraction },
+    policies: Object.entries(report.policies)
+      .filter(([name]) => name !== ORACLE)
+      .map(([name, s]) => ({ name, cost: s.replicaHours, value: s.sloViolationFraction })),
+  });
 }

@@ -53,13 +53,17 @@ export interface DemoOptions {
   readonly speed?: number;
   /**
    * Read metrics from this Prometheus instead of the embedded store; it must scrape the demo's
-   * workload at `<page>/demo/metrics` (no history is backfilled there).
+   * workload at `<page>/demo/metrics` (no history is backfilled there). Real time only (speed 1):
+   * Prometheus stamps what it scrapes with its own clock, so the workload's counters and history
+   * must move at the pace of that clock, or rate() and the ranges the forecaster asks for are wrong.
    */
   readonly prometheusUrl?: string;
   readonly securePort: number;
   readonly httpPort: number;
   readonly logger: Logger;
   readonly version: string;
+  /** Where simulated time starts (default the real now; tests pin it). */
+  readonly startMs?: number;
 }
 
 export interface RunningDemo {
@@ -68,6 +72,8 @@ export interface RunningDemo {
   readonly kubeconfigPath: string;
   readonly clock: SimClock;
   readonly server: RunningServer;
+  /** The workload's demand (requests/s at the gateway) at a simulated time. */
+  demandAt(ms: number): number;
   close(): Promise<void>;
 }
 
@@ -87,16 +93,20 @@ const gpuNodes: NodeGroupSpec = {
 
 export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   const { logger } = options;
-  const speed = options.speed ?? 60;
+  const speed = options.speed ?? (options.prometheusUrl !== undefined ? 1 : 60);
   if (!(speed > 0 && Number.isFinite(speed)))
     throw new RangeError(`--speed ${speed}: must be a positive number`);
+  if (options.prometheusUrl !== undefined && speed !== 1)
+    throw new RangeError(
+      `--speed ${speed} with --prometheus-url: an external Prometheus stamps its scrapes with its own clock, so the demo runs in real time there (--speed 1, the default with --prometheus-url)`,
+    );
   const tracePath = options.tracePath ?? DEFAULT_TRACE;
   const trace = readTrace(tracePath);
   const demandTrace = TraceDemand.fromTrace(trace);
   const capacity = Math.max(1e-9, p99(trace.points.map((p) => p[1])) / PEAK_PODS);
 
   // The clock starts at the real now; the trace is shifted so that a week of it lies behind.
-  const startMs = Math.floor(Date.now() / STEP_MS) * STEP_MS;
+  const startMs = Math.floor((options.startMs ?? Date.now()) / STEP_MS) * STEP_MS;
   const traceNow = demandTrace.startMs + HISTORY_MS + (startMs % DAY);
   const offsetMs = startMs - traceNow;
   const demandAt = (t: number) => Math.max(0, demandTrace.at(t - offsetMs));
@@ -194,10 +204,16 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   exporter.get("/demo/metrics", (_req, res) => {
     res.type("text/plain; version=0.0.4").send(latest.render());
   });
+  // The controller's resync is in real time: one simulated minute at this speed (never under 100 ms).
+  const actuator = { ...loaded.config.actuator, resyncInterval: Math.max(100, Math.round(MINUTE / speed)) };
   const server = await serve({
     config: external
-      ? { ...loaded.config, prometheus: { ...loaded.config.prometheus, url: options.prometheusUrl } }
-      : loaded.config,
+      ? {
+          ...loaded.config,
+          actuator,
+          prometheus: { ...loaded.config.prometheus, url: options.prometheusUrl },
+        }
+      : { ...loaded.config, actuator },
     rules: loaded.rules,
     catalog,
     logger,
@@ -246,6 +262,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     kubeconfigPath,
     clock,
     server,
+    demandAt,
     async close() {
       stopped = true;
       clearInterval(timer);

@@ -107,10 +107,10 @@ export function buildProgram(): Command {
       "the whole product on a simulated GPU cluster replaying a real trace, with the embedded metrics store: no cluster or Prometheus needed",
     )
     .option("--trace <csv>", "demand trace (timestamp_unix_seconds,value)", DEFAULT_TRACE)
-    .option("--speed <n>", "simulated time per real time", Number, 60)
+    .option("--speed <n>", "simulated time per real time (default 60; 1 with --prometheus-url)", Number)
     .option(
       "--prometheus-url <url>",
-      "read metrics from this Prometheus (have it scrape <review page>/demo/metrics) instead of the embedded store",
+      "read metrics from this Prometheus (have it scrape <review page>/demo/metrics) instead of the embedded store; runs in real time",
     )
     .option(
       "--secure-port <port>",
@@ -122,9 +122,10 @@ export function buildProgram(): Command {
     .option("--log-level <level>", "trace, debug, info, warn, error", "warn")
     .action(async (opts) => {
       const logger = createLogger({ level: opts.logLevel });
+      const speed: number = opts.speed ?? (opts.prometheusUrl ? 1 : 60);
       const demo = await startDemo({
         tracePath: opts.trace,
-        speed: opts.speed,
+        speed,
         ...(opts.prometheusUrl ? { prometheusUrl: opts.prometheusUrl } : {}),
         securePort: opts.securePort,
         httpPort: opts.httpPort,
@@ -133,7 +134,7 @@ export function buildProgram(): Command {
       });
       const lines = [
         "Foresight demo: an LLM-serving Deployment on simulated GPU nodes, demand replaying",
-        `${opts.trace} at ${opts.speed}× (simulated time starts now).`,
+        `${opts.trace} at ${speed}× (simulated time starts now).`,
         "",
         `  metrics APIs    ${demo.metricsUrl}  (custom.metrics.k8s.io, external.metrics.k8s.io)`,
         `  review page     ${demo.pageUrl}`,
@@ -141,7 +142,7 @@ export function buildProgram(): Command {
         ...(opts.prometheusUrl
           ? [
               `  metrics from    ${opts.prometheusUrl}: have it scrape ${demo.pageUrl}demo/metrics every 15 s`,
-              "                  (no history there: forecasts are ready after a simulated day)",
+              "                  (in real time, and no history there: forecasts are ready after a day)",
             ]
           : [
               `  metrics store   embedded, a week of history backfilled; also at ${demo.pageUrl}demo/metrics`,
@@ -183,7 +184,7 @@ export function buildProgram(): Command {
   program
     .command("backtest")
     .description(
-      "replay a demand trace through the simulated cluster and HPA under each policy, and score them",
+      "replay a demand trace through the simulated cluster and HPA under each policy, score overload, latency and cost, and place each policy against the reactive frontier",
     )
     .option("--trace <csv>", "demand trace (timestamp_unix_seconds,value)")
     .option("--prometheus-url <url>", "replay a Prometheus query instead of a CSV")
@@ -191,7 +192,7 @@ export function buildProgram(): Command {
     .option("--since <duration>", "with --prometheus-url: how much history", "14d")
     .requiredOption(
       "--peak-replicas <n>",
-      "replicas needed at the trace's p99 demand (sets capacity per replica)",
+      "replicas that carry the trace's p99 demand at 70% utilization (sizes the pod)",
       Number,
     )
     .requiredOption("--lead-time <duration>", "pod start-up plus warm-up")
@@ -203,9 +204,14 @@ export function buildProgram(): Command {
       "reactive,oracle,phpa,crane",
     )
     .option("--target <percent>", "HPA utilization target", Number, 70)
+    .option("--targets <list>", "the reactive frontier: HPA targets in percent, or none", "50,60,70,80,90")
+    .option("--slo <multiple>", "latency SLO: p95 at most this many times the unloaded p95", "2")
+    .option("--queue-model <model>", "mmc (one balancer, M/M/c) or mm1 (random balancing)", "mmc")
     .option("--pods-per-node <n>", "pods that fit on one node", Number, 4)
+    .option("--no-neural", "leave the TensorFlow.js model out of the predictive policies (faster)")
     .option("--json <file>", "write the results JSON")
     .option("--plot <file.svg>", "plot demand against ready capacity per policy")
+    .option("--frontier-plot <file.svg>", "plot cost against SLO violations: the frontier and every policy")
     .action(async (opts) => {
       await runBacktest(
         {
@@ -219,9 +225,14 @@ export function buildProgram(): Command {
           warmup: opts.warmup,
           policies: String(opts.policies).split(","),
           target: opts.target,
+          targets: opts.targets,
+          slo: opts.slo,
+          queueModel: opts.queueModel,
           podsPerNode: opts.podsPerNode,
+          neural: opts.neural,
           json: opts.json,
           plot: opts.plot,
+          frontierPlot: opts.frontierPlot,
         },
         process.stdout,
       );

@@ -2,9 +2,11 @@
  * Rolling-origin backtest (statsforecast's `cross_validation`): at each origin every model is given
  * only the data before it, forecasts `horizonSteps` ahead, and the forecast is kept beside what
  * actually happened. Expensive models are refit at most every `refitEverySteps` (one day of series
- * time by default); between refits a fitted model that can `update` (UpdatableFittedModel) is
- * brought up to the origin cheaply, and one that cannot forecasts from its last fit over the longer
- * lead time, which is what serving a stale model would do. A model that is not ready or throws at
+ * time by default); a model that declares its fits cheap (`Model.fitCost`) is refit at every origin.
+ * Between refits a fitted model that can `update` (UpdatableFittedModel) is brought up to the
+ * origin cheaply, and one that cannot forecasts from its last fit over the longer lead time, which
+ * is what serving a stale model would do. Nothing depends on wall time, so the result is the same
+ * on any machine, however loaded. A model that is not ready or throws at
  * an origin is recorded, and the fallback's forecast stands in for it.
  */
 import { sortQuantilePaths } from "./intervals.js";
@@ -28,8 +30,6 @@ export interface BacktestOptions {
   readonly strideSteps?: number;
   /** Full refits of an expensive model at most this often (default one day of steps). */
   readonly refitEverySteps?: number;
-  /** A model whose last fit took less than this (default 0.05 s) is cheap and refit at every origin. */
-  readonly cheapFitSeconds?: number;
   /** Give models at most this many of the most recent steps (default: all). */
   readonly maxTrainSteps?: number;
   /** Stands in where a model is not ready or fails (the seasonal-naive baseline). */
@@ -112,7 +112,6 @@ export async function backtest(
     if (!(Number.isInteger(o) && o >= 1 && o + h <= n))
       throw new RangeError(`backtest origin ${o} needs 1 ≤ origin and origin + ${h} ≤ ${n}`);
   const refitEvery = options.refitEverySteps ?? Math.max(1, Math.round(DAY_SECONDS / series.stepSeconds));
-  const cheap = options.cheapFitSeconds ?? 0.05;
   const stepMs = series.stepSeconds * 1000;
   const fallbackCache = new Map<number, { forecast: ForecastResult; by: string }>();
   const result = new Map<string, ModelBacktest>();
@@ -146,7 +145,7 @@ export async function backtest(
     let fitted: FittedModel | undefined;
     let fittedEnd = 0;
     let lastFitOrigin = Number.NEGATIVE_INFINITY;
-    let lastCost = Number.POSITIVE_INFINITY;
+    const cheap = model.fitCost === "cheap";
     let long: ForecastResult | undefined;
     for (const [i, o] of origins.entries()) {
       options.signal?.throwIfAborted();
@@ -163,7 +162,7 @@ export async function backtest(
           dispose(fitted);
           fitted = undefined;
         } else {
-          const due = !fitted || lastCost < cheap || o - lastFitOrigin >= refitEvery;
+          const due = !fitted || cheap || o - lastFitOrigin >= refitEvery;
           const started = performance.now();
           if (due) {
             dispose(fitted);
@@ -184,10 +183,7 @@ export async function backtest(
           record.fitSeconds += seconds;
           const current = fitted as FittedModel;
           if (o === fittedEnd) {
-            const before = performance.now();
             forecast = current.forecast(h, options.quantiles);
-            // Cost of a fresh forecast (fit + forecast) decides whether refitting every origin is cheap.
-            if (due) lastCost = seconds + (performance.now() - before) / 1000;
           } else {
             // A stale fit: one long forecast per fit, sliced and level-corrected at each origin.
             if (!long || long.mean.length < o - fittedEnd + h)

@@ -1,11 +1,17 @@
 /**
  * Conformal calibration of quantile paths (conformalized quantile regression, Romano et al. 2019,
- * one-sided form): for each quantile level q, the residuals r = actual − predicted_q from recent
- * backtest windows give an offset c_q = the empirical q-quantile of r (with the split-conformal
- * finite-sample correction, level ⌈(n+1)q⌉/n for q > 0.5 and ⌊(n+1)q⌋/n below). Shifting the path by
- * c_q makes the fraction of outcomes at or below it ≈ q on those windows, whatever the model's own
- * intervals assumed. Offsets may differ by horizon bucket (near steps need less than far ones) when
- * each bucket has enough residuals. Shifted paths are clipped at 0 and re-sorted so they never cross.
+ * one-sided form, with residuals normalized by the forecast's level): for each quantile level q,
+ * the residuals r = (actual − predicted_q) ÷ level from recent backtest windows give an offset
+ * c_q = the empirical q-quantile of r (with the split-conformal finite-sample correction, level
+ * ⌈(n+1)q⌉/n for q > 0.5 and ⌊(n+1)q⌋/n below). Shifting the path by c_q × level makes the fraction
+ * of outcomes at or below it ≈ q on those windows, whatever the model's own intervals assumed. Offsets differ by horizon bucket (near steps need less than far ones: a model's
+ * own spread grows with the horizon, and one offset for every step would push the near steps of a
+ * wide path below its median) as finely as the residuals allow, at least `minPerBucket` a bucket.
+ * Shifted paths are clipped at 0 and re-sorted so they never cross.
+ *
+ * The accuracy a backtest reports for a calibrated forecast is measured out of sample: each window
+ * is scored under the offsets fitted on the other windows (leave one window out), so the number is
+ * what serving would see, not the calibration's own fit.
  */
 
 import { sortQuantilePaths } from "./intervals.js";
@@ -26,11 +32,17 @@ export interface Calibration {
 }
 
 export interface CalibrationOptions {
-  /** Most horizon buckets to use (default 1: one offset per quantile). */
+  /** Most horizon buckets to use (default: one per horizon step, as far as the residuals allow). */
   readonly buckets?: number;
-  /** Fewest residuals a bucket needs (default 30); fewer buckets are used otherwise. */
+  /** Fewest residuals a bucket needs (default 60); fewer buckets are used otherwise. */
   readonly minPerBucket?: number;
 }
+
+/**
+ * Residuals a horizon bucket needs: the offset of q0.9 is then about the 55th of 60 sorted
+ * residuals, steady enough from one run to the next (30 left it jumping between buckets).
+ */
+export const MIN_PER_BUCKET = 60;
 
 export function fitCalibration(
   windows: readonly CalibrationWindow[],
@@ -38,11 +50,14 @@ export function fitCalibration(
   options: CalibrationOptions = {},
 ): Calibration {
   const horizon = windows.reduce((m, w) => Math.max(m, w.actual.length), 0);
-  const minPer = options.minPerBucket ?? 30;
+  const minPer = options.minPerBucket ?? MIN_PER_BUCKET;
   let finiteCount = 0;
   for (const w of windows)
     for (let h = 0; h < w.actual.length; h++) if (Number.isFinite(w.actual[h])) finiteCount++;
-  const buckets = Math.max(1, Math.min(options.buckets ?? 1, horizon, Math.floor(finiteCount / minPer)));
+  const buckets = Math.max(
+    1,
+    Math.min(options.buckets ?? horizon, horizon, Math.floor(finiteCount / minPer)),
+  );
   const offsets = new Map<Quantile, Float64Array>();
   for (const q of quantiles) {
     const perBucket: number[][] = Array.from({ length: buckets }, () => []);
@@ -51,7 +66,8 @@ export function fitCalibration(
       if (!path) continue;
       for (let h = 0; h < w.actual.length; h++) {
         const y = w.actual[h] as number;
-        if (Number.isFinite(y)) perBucket[bucketOf(h, horizon, buckets)]?.push(y - (path[h] as number));
+        if (Number.isFinite(y))
+          perBucket[bucketOf(h, horizon, buckets)]?.push((y - (path[h] as number)) / scaleAt(w.forecast, h));
       }
     }
     offsets.set(
@@ -63,6 +79,20 @@ export function fitCalibration(
     );
   }
   return { offsets, horizonSteps: horizon, residuals: finiteCount };
+}
+
+/**
+ * The scale residuals are measured in: the forecast's own level at step h (its mean path), never
+ * below a tenth of the path's average level, so a quiet night does not turn small errors into
+ * huge relative ones. Demand's noise grows with its level, so an offset that is a share of the
+ * level fits the busy hours and the quiet ones alike, where an offset in demand units would be
+ * too wide at night and too narrow at the peak.
+ */
+function scaleAt(f: ForecastResult, h: number): number {
+  let sum = 0;
+  for (let i = 0; i < f.mean.length; i++) sum += Math.max(0, f.mean[i] as number);
+  const average = sum / Math.max(1, f.mean.length);
+  return Math.max(f.mean[h] as number, 0.1 * average, 1e-9);
 }
 
 /** Split-conformal level: ⌈(n+1)q⌉/n above the median, ⌊(n+1)q⌋/n below, kept in [0, 1]. */
@@ -85,14 +115,158 @@ export function applyCalibration(forecast: ForecastResult, calibration: Calibrat
       const b = offsets
         ? bucketOf(Math.min(h, calibration.horizonSteps - 1), calibration.horizonSteps, offsets.length)
         : 0;
-      out[h] = Math.max(0, (path[h] as number) + (offsets ? (offsets[b] as number) : 0));
+      out[h] = Math.max(
+        0,
+        (path[h] as number) + (offsets ? (offsets[b] as number) * scaleAt(forecast, h) : 0),
+      );
     }
     paths.set(q, out);
   }
   return { ...forecast, quantiles: sortQuantilePaths(paths) };
 }
 
-/** Offsets for operators: `"0.9"` → offset (bucket suffix `"0.9@2"` when there are several). */
+/** A calibration as stored with a forecast (plain arrays), so later updates serve the same offsets. */
+export interface CalibrationState {
+  readonly horizonSteps: number;
+  readonly residuals: number;
+  /** Quantile level as text → one offset per horizon bucket. */
+  readonly offsets: Readonly<Record<string, readonly number[]>>;
+}
+
+export function calibrationState(calibration: Calibration): CalibrationState {
+  const offsets: Record<string, number[]> = {};
+  for (const [q, o] of calibration.offsets) offsets[String(q)] = Array.from(o);
+  return { horizonSteps: calibration.horizonSteps, residuals: calibration.residuals, offsets };
+}
+
+/** The calibration of a stored state; undefined when the state is malformed (e.g. an older snapshot). */
+export function calibrationOf(state: CalibrationState | undefined): Calibration | undefined {
+  if (!state || !(Number.isInteger(state.horizonSteps) && state.horizonSteps > 0)) return undefined;
+  const offsets = new Map<Quantile, Float64Array>();
+  for (const [q, o] of Object.entries(state.offsets ?? {})) {
+    const level = Number(q);
+    if (!(level > 0 && level < 1) || !Array.isArray(o) || o.length === 0) return undefined;
+    if (!o.every((v) => typeof v === "number" && Number.isFinite(v))) return undefined;
+    offsets.set(level, Float64Array.from(o));
+  }
+  return { offsets, horizonSteps: state.horizonSteps, residuals: state.residuals };
+}
+
+/** Accuracy of a served quantile on backtest windows. */
+export interface ServedAccuracy {
+  /** Share of compared steps whose actual was at or below the served quantile. */
+  readonly coverage: number;
+  /** Mean pinball loss at the served quantile, in demand units. */
+  readonly pinball: number;
+  /** Compared (window, step) pairs. */
+  readonly steps: number;
+}
+
+/**
+ * The served quantile's accuracy over the first `steps` horizon steps of each window, calibrated out
+ * of sample: window i is shifted by the offsets fitted on every other window (same buckets as the
+ * calibration of all windows). Without calibration (`calibrate` false) the raw paths are scored.
+ */
+export function servedAccuracy(
+  windows: readonly CalibrationWindow[],
+  quantiles: readonly Quantile[],
+  served: Quantile,
+  options: CalibrationOptions & { readonly steps: number; readonly calibrate?: boolean },
+): ServedAccuracy {
+  const horizon = windows.reduce((m, w) => Math.max(m, w.actual.length), 0);
+  const minPer = options.minPerBucket ?? MIN_PER_BUCKET;
+  let finiteCount = 0;
+  for (const w of windows)
+    for (let h = 0; h < w.actual.length; h++) if (Number.isFinite(w.actual[h])) finiteCount++;
+  const buckets = Math.max(
+    1,
+    Math.min(options.buckets ?? horizon, horizon, Math.floor(finiteCount / minPer)),
+  );
+  const calibrate = options.calibrate !== false && windows.length > 1;
+  // Per quantile and bucket: every window's residuals, and all of them sorted.
+  const residuals = new Map<Quantile, { perWindow: number[][][]; sorted: Float64Array[] }>();
+  if (calibrate)
+    for (const q of quantiles) {
+      const perWindow = windows.map(() => Array.from({ length: buckets }, (): number[] => []));
+      const all: number[][] = Array.from({ length: buckets }, () => []);
+      windows.forEach((w, i) => {
+        const path = w.forecast.quantiles.get(q);
+        if (!path) return;
+        for (let h = 0; h < w.actual.length; h++) {
+          const y = w.actual[h] as number;
+          if (!Number.isFinite(y)) continue;
+          const b = bucketOf(h, horizon, buckets);
+          const r = (y - (path[h] as number)) / scaleAt(w.forecast, h);
+          perWindow[i]?.[b]?.push(r);
+          all[b]?.push(r);
+        }
+      });
+      residuals.set(q, { perWindow, sorted: all.map((r) => Float64Array.from(r).sort()) });
+    }
+  let covered = 0;
+  let loss = 0;
+  let n = 0;
+  windows.forEach((w, i) => {
+    let forecast = w.forecast;
+    if (calibrate) {
+      const offsets = new Map<Quantile, Float64Array>();
+      for (const [q, r] of residuals)
+        offsets.set(
+          q,
+          Float64Array.from(r.sorted, (sorted, b) => {
+            const mine = Float64Array.from(r.perWindow[i]?.[b] ?? []).sort();
+            const kept = without(sorted, mine);
+            return kept.length === 0 ? 0 : quantileOfSorted(kept, conformalLevel(q, kept.length));
+          }),
+        );
+      forecast = applyCalibration(w.forecast, { offsets, horizonSteps: horizon, residuals: finiteCount });
+    }
+    const path = forecast.quantiles.get(served);
+    if (!path) return;
+    const upTo = Math.min(options.steps, w.actual.length);
+    for (let h = 0; h < upTo; h++) {
+      const y = w.actual[h] as number;
+      const f = path[h] as number;
+      if (!(Number.isFinite(y) && Number.isFinite(f))) continue;
+      n++;
+      if (y <= f) covered++;
+      const diff = y - f;
+      loss += diff >= 0 ? served * diff : (served - 1) * diff;
+    }
+  });
+  return { coverage: n > 0 ? covered / n : Number.NaN, pinball: n > 0 ? loss / n : Number.NaN, steps: n };
+}
+
+/** `sorted` without the values of `removed` (both ascending; a multiset difference). */
+function without(sorted: Float64Array, removed: Float64Array): Float64Array {
+  const out = new Float64Array(sorted.length);
+  let k = 0;
+  let j = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const v = sorted[i] as number;
+    while (j < removed.length && (removed[j] as number) < v) j++;
+    if (j < removed.length && removed[j] === v) {
+      j++;
+      continue;
+    }
+    out[k++] = v;
+  }
+  return out.subarray(0, k);
+}
+
+/** empiricalQuantile of an already sorted, finite array. */
+function quantileOfSorted(sorted: Float64Array, level: number): number {
+  const pos = (sorted.length - 1) * level;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  const vlo = sorted[lo] as number;
+  return vlo + ((sorted[hi] as number) - vlo) * (pos - lo);
+}
+
+/**
+ * Offsets for operators, as shares of the forecast's level: `"0.9"` → offset (bucket suffix
+ * `"0.9@2"` when there are several).
+ */
 export function calibrationRecord(calibration: Calibration): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [q, offsets] of calibration.offsets) {

@@ -4,18 +4,45 @@
  * weighted ensemble, refit the chosen ones on all the history and serve their calibrated forecast,
  * together with every candidate's scores. Models that are not ready are skipped with their reason;
  * when none is ready the answer says why and how much more history is needed.
+ *
+ * The median is always forecast and calibrated beside the requested quantiles, so the served paths
+ * are kept in order around it (a calibrated q0.9 never lies below q0.5). A cheap update (`reuse`)
+ * refits the members a full run chose, on the newest data, and serves them with that run's weights
+ * and calibration: no backtest, so the offsets stay those measured on a full set of windows.
  */
 import { backtest, dispose, type ModelBacktest } from "./backtest.js";
-import { calibrationRecord } from "./calibration.js";
+import {
+  applyCalibration,
+  type Calibration,
+  type CalibrationState,
+  calibrationRecord,
+  calibrationState,
+  servedAccuracy,
+} from "./calibration.js";
 import { addWindow, emptySums, finishScores, naiveScale } from "./scores.js";
-import { type Candidate, combineForecasts, type Selection, selectModel, serveSelection } from "./select.js";
+import {
+  type Candidate,
+  combineForecasts,
+  type Member,
+  type Selection,
+  selectModel,
+  serveSelection,
+} from "./select.js";
 import type { ForecastResult, Model, Quantile, Series } from "./types.js";
+
+/** The level always forecast beside the requested ones, so the served paths stay in order around it. */
+export const MEDIAN = 0.5;
 
 export interface ModelScore {
   /** Calibrated selection score: weighted mean scaled pinball (select.ts). */
   readonly scaledPinball: number;
-  /** Fraction of backtest actuals at or below the model's own (uncalibrated) 0.9 path. */
+  /**
+   * Share of backtest outcomes at or below the served quantile, as it would be served: calibrated
+   * (out of sample, leave one window out), over the accuracy horizon (the steps a scaler plans on).
+   */
   readonly coverage: number;
+  /** Mean pinball loss at the served quantile, in demand units, measured as `coverage` is. */
+  readonly pinball?: number;
   readonly mase: number;
   readonly fitSeconds: number;
   readonly ready: boolean;
@@ -29,7 +56,16 @@ export interface SeriesForecast {
   readonly scores: Record<string, ModelScore>;
   /** Conformal offsets per quantile (calibration.ts). */
   readonly calibration: Record<string, number>;
+  /** What a cheap update needs to serve the same choice: the members and their weights, and the offsets. */
+  readonly members?: readonly Member[];
+  readonly calibrationState?: CalibrationState;
   readonly notReady?: { readonly reason: string; readonly needMoreSeconds: number };
+}
+
+/** A full run's choice, served again on newer data by a cheap update. */
+export interface Reuse {
+  readonly members: readonly Member[];
+  readonly calibration: Calibration;
 }
 
 export interface ForecastSeriesOptions {
@@ -43,6 +79,12 @@ export interface ForecastSeriesOptions {
   readonly fallback?: Model;
   /** Give models at most this many recent steps in the backtest (default: all). */
   readonly maxTrainSteps?: number;
+  /** The quantile decisions follow, whose accuracy is reported (default 0.9 when asked for, else the highest). */
+  readonly servedQuantile?: Quantile;
+  /** Horizon steps the reported accuracy covers, from the first (default all): a scaler's planning window. */
+  readonly accuracySteps?: number;
+  /** Serve a full run's choice on this series instead of selecting again (a cheap update). */
+  readonly reuse?: Reuse;
   readonly signal?: AbortSignal;
 }
 
@@ -56,7 +98,11 @@ export async function forecastSeries(
   options: ForecastSeriesOptions,
 ): Promise<SeriesForecast> {
   const h = options.horizonSteps;
-  const quantiles = [...new Set(options.quantiles)].sort((a, b) => a - b);
+  const requested = [...new Set(options.quantiles)].sort((a, b) => a - b);
+  const quantiles = [...new Set([...requested, MEDIAN])].sort((a, b) => a - b);
+  const served = options.servedQuantile ?? coverageLevel(requested);
+  const accuracySteps = Math.max(1, Math.min(h, options.accuracySteps ?? h));
+  if (options.reuse) return refresh(series, options, options.reuse, quantiles);
   const scores: Record<string, ModelScore> = {};
   const ready: Model[] = [];
   for (const model of options.models) {
@@ -102,12 +148,31 @@ export async function forecastSeries(
     name: m.name,
     windows: result?.models.get(m.name)?.windows ?? [],
   }));
-  const selection = origins.length > 0 ? selectModel(candidates, { quantiles, scale }) : undefined;
+  const selection =
+    origins.length > 0
+      ? selectModel(candidates, { quantiles, scoredQuantiles: requested, scale })
+      : undefined;
+  const accuracyOf = (name: string) => {
+    const windows = selection?.windows.get(name);
+    return windows ? servedAccuracy(windows, quantiles, served, { steps: accuracySteps }) : undefined;
+  };
   for (const m of ready) {
     const record = result?.models.get(m.name);
     scores[m.name] = record
-      ? backtestScore(record, quantiles, scale, selection?.scores.get(m.name) ?? Number.NaN)
+      ? backtestScore(record, scale, selection?.scores.get(m.name) ?? Number.NaN, accuracyOf(m.name))
       : { ...notReadyScore(""), ready: true, reason: "too little history to backtest" };
+  }
+  if (selection && selection.members.length > 1) {
+    // The served ensemble is scored like its members, so the page shows the accuracy of what is served.
+    const accuracy = accuracyOf(selection.model);
+    scores[selection.model] = {
+      scaledPinball: selection.scores.get(selection.model) ?? Number.NaN,
+      coverage: accuracy?.coverage ?? Number.NaN,
+      ...(accuracy ? { pinball: accuracy.pinball } : {}),
+      mase: Number.NaN,
+      fitSeconds: selection.members.reduce((sum, m) => sum + (scores[m.name]?.fitSeconds ?? 0), 0),
+      ready: true,
+    };
   }
 
   // Refit the chosen models on all the history; if a member fails, fall back down the ranking.
@@ -132,6 +197,8 @@ export async function forecastSeries(
         model: choice.model,
         scores,
         calibration: choice.selection ? calibrationRecord(choice.selection.calibration) : {},
+        members: choice.members,
+        ...(choice.selection ? { calibrationState: calibrationState(choice.selection.calibration) } : {}),
       };
     } catch (err) {
       if (options.signal?.aborted) throw err;
@@ -165,21 +232,56 @@ function rankedChoices(selection: Selection | undefined, ready: readonly Model[]
   return [{ model: selection.model, members: selection.members, selection }, ...singles];
 }
 
+/** The members a full run chose, refitted on `series`, combined and calibrated as that run did. */
+async function refresh(
+  series: Series,
+  options: ForecastSeriesOptions,
+  reuse: Reuse,
+  quantiles: readonly Quantile[],
+): Promise<SeriesForecast> {
+  const forecasts = new Map<string, ForecastResult>();
+  for (const member of reuse.members) {
+    const model = options.models.find((m) => m.name === member.name);
+    if (!model) throw new RangeError(`cannot update: model ${member.name} is not among the candidates`);
+    const readiness = model.readiness(series);
+    if (!readiness.ready)
+      throw new RangeError(`cannot update: ${member.name} is not ready: ${readiness.reason}`);
+    const fitted = await model.fit(series, options.signal ? { signal: options.signal } : {});
+    try {
+      forecasts.set(member.name, fitted.forecast(options.horizonSteps, quantiles));
+    } finally {
+      dispose(fitted);
+    }
+  }
+  const forecast = applyCalibration(combineForecasts(reuse.members, forecasts), reuse.calibration);
+  return {
+    forecast,
+    model:
+      reuse.members.length === 1
+        ? (reuse.members[0] as Member).name
+        : `ensemble(${reuse.members.map((m) => m.name).join(",")})`,
+    scores: {},
+    calibration: calibrationRecord(reuse.calibration),
+    members: reuse.members,
+    calibrationState: calibrationState(reuse.calibration),
+  };
+}
+
 function backtestScore(
   record: ModelBacktest,
-  quantiles: readonly Quantile[],
   scale: number,
   selectionScore: number,
+  accuracy: { readonly coverage: number; readonly pinball: number } | undefined,
 ): ModelScore {
   const sums = emptySums();
-  const level = coverageLevel(quantiles);
   for (const w of record.windows) addWindow(sums, w.actual, w.forecast.mean, w.forecast.quantiles);
   const s = finishScores(sums, scale);
   const fallbacks = record.windows.filter((w) => w.fallback);
   const lastFallback = fallbacks.at(-1)?.fallback;
   return {
     scaledPinball: selectionScore,
-    coverage: s.coverage.get(level) ?? Number.NaN,
+    coverage: accuracy?.coverage ?? Number.NaN,
+    ...(accuracy ? { pinball: accuracy.pinball } : {}),
     mase: s.mase,
     fitSeconds: record.fitSeconds,
     ready: true,

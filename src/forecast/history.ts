@@ -1,12 +1,17 @@
 /**
- * History of forecast targets, read through the MetricsSource port: fetched in chunks (Prometheus
- * refuses range queries of more than 11,000 points per series), cached per target, extended from
- * the last cached point on each call, and trimmed to the target's history length. Timestamps are
- * aligned to the step grid so that successive fetches land on the same points.
+ * History of forecast targets, read through the MetricsSource port as step means (stepMeans.ts):
+ * the demand query is sampled a few times per step, fetched in chunks (Prometheus refuses range
+ * queries of more than 11,000 points per series), and each finished step is kept as the mean of its
+ * samples, trimmed to the target's history length. Each call only asks for what is new (plus the last
+ * finished step again: its samples may have been evaluated before their scrapes landed), so a call
+ * costs what arrived since the last one, not the whole history.
  */
 import type { Clock } from "../clock.js";
 import type { MetricsSource } from "../metrics/source.js";
+import { type Point, sampleSeconds, stepMeans } from "./stepMeans.js";
 import { ForecastError } from "./types.js";
+
+export type { Point };
 
 /** Prometheus' limit on points per series per range query. */
 export const MAX_POINTS_PER_REQUEST = 11_000;
@@ -18,11 +23,12 @@ export interface HistoryTarget {
   readonly historyMs: number;
 }
 
-export type Point = readonly [number, number];
-
 export interface History {
-  readonly points: readonly Point[];
-  /** The window asked for: [startMs, endMs] on the step grid. */
+  /** Finished steps, oldest first: [step start (unix ms), mean demand over the step]; gaps left out. */
+  readonly steps: readonly Point[];
+  /** The newest finite sample of the query (freshness, and demand now). */
+  readonly lastSample: Point | undefined;
+  /** The window asked for: steps from startMs, samples up to endMs. */
   readonly startMs: number;
   readonly endMs: number;
   /** Range requests this call made (0 when the cache was already current). */
@@ -39,9 +45,43 @@ export interface HistoryCacheOptions {
 interface CacheEntry {
   readonly query: string;
   readonly stepSeconds: number;
-  points: Point[];
-  /** Everything up to here has been asked for (data may end earlier). */
+  /** Finished steps. */
+  steps: Point[];
+  /** Samples of the last finished step and after (what the next call may revise or complete). */
+  tail: Point[];
+  lastSample: Point | undefined;
+  /** Samples up to here have been asked for (data may end earlier). */
   fetchedUntilMs: number;
+}
+
+/** Fetch the query's samples over [fromMs, toMs] at `stepSeconds`, one series at most, in chunks. */
+export async function fetchSamples(
+  source: MetricsSource,
+  query: string,
+  range: { readonly fromMs: number; readonly toMs: number; readonly stepSeconds: number },
+  options: { readonly maxPointsPerRequest?: number; readonly signal?: AbortSignal; readonly what: string },
+): Promise<{ samples: Point[]; requests: number }> {
+  const stepMs = range.stepSeconds * 1000;
+  const chunkMs = Math.max(1, (options.maxPointsPerRequest ?? MAX_POINTS_PER_REQUEST) - 1) * stepMs;
+  const samples: Point[] = [];
+  let requests = 0;
+  for (let from = range.fromMs; from <= range.toMs; from += chunkMs + stepMs) {
+    const to = Math.min(range.toMs, from + chunkMs);
+    const series = await source.range(
+      query,
+      new Date(from),
+      new Date(to),
+      range.stepSeconds,
+      options.signal ? { signal: options.signal } : {},
+    );
+    requests++;
+    if (series.length > 1)
+      throw new ForecastError(
+        `${options.what}: query must return one series; got ${series.length}: add sum() (or another aggregation) around ${query}`,
+      );
+    for (const p of series[0]?.points ?? []) samples.push([p[0], p[1]]);
+  }
+  return { samples, requests };
 }
 
 export class HistoryCache {
@@ -52,49 +92,73 @@ export class HistoryCache {
     this.#opts = options;
   }
 
-  /** The target's history up to now, fetching only what the cache lacks. */
+  /** The target's finished steps up to now, fetching only what the cache lacks. */
   async fetch(target: HistoryTarget, signal?: AbortSignal): Promise<History> {
     const stepMs = target.stepSeconds * 1000;
-    const endMs = Math.floor(this.#opts.clock.now() / stepMs) * stepMs;
-    const startMs = endMs - Math.floor(target.historyMs / stepMs) * stepMs;
+    const sampleMs = sampleSeconds(target.stepSeconds) * 1000;
+    const now = this.#opts.clock.now();
+    const endMs = Math.floor(now / sampleMs) * sampleMs;
+    // The oldest step kept; its first sample lies just after its start.
+    const startMs = Math.floor(now / stepMs) * stepMs - Math.floor(target.historyMs / stepMs) * stepMs;
     let entry = this.#entries.get(target.name);
     // A changed query or step invalidates what was cached.
     if (!entry || entry.query !== target.query || entry.stepSeconds !== target.stepSeconds) {
       entry = {
         query: target.query,
         stepSeconds: target.stepSeconds,
-        points: [],
+        steps: [],
+        tail: [],
+        lastSample: undefined,
         fetchedUntilMs: Number.NEGATIVE_INFINITY,
       };
       this.#entries.set(target.name, entry);
     }
-    // The last cached point is fetched again: it may have been evaluated before its scrapes landed.
-    const from = Math.max(startMs, entry.fetchedUntilMs);
-    const fresh: Point[] = [];
+    // Ask again from the start of the last finished step: its samples may have been revised.
+    const lastStep = entry.steps.at(-1)?.[0];
+    const refetchFrom =
+      lastStep === undefined ? entry.fetchedUntilMs : Math.min(entry.fetchedUntilMs, lastStep + sampleMs);
+    const from = Math.max(
+      startMs + sampleMs,
+      Number.isFinite(refetchFrom) ? refetchFrom : startMs + sampleMs,
+    );
     let requests = 0;
-    const chunkMs = Math.max(1, (this.#opts.maxPointsPerRequest ?? MAX_POINTS_PER_REQUEST) - 1) * stepMs;
-    for (let chunkStart = from; chunkStart <= endMs; chunkStart += chunkMs + stepMs) {
-      const chunkEnd = Math.min(endMs, chunkStart + chunkMs);
-      const series = await this.#opts.source.range(
+    if (from <= endMs) {
+      const fetched = await fetchSamples(
+        this.#opts.source,
         target.query,
-        new Date(chunkStart),
-        new Date(chunkEnd),
-        target.stepSeconds,
-        signal ? { signal } : {},
+        { fromMs: from, toMs: endMs, stepSeconds: sampleMs / 1000 },
+        {
+          ...(this.#opts.maxPointsPerRequest !== undefined
+            ? { maxPointsPerRequest: this.#opts.maxPointsPerRequest }
+            : {}),
+          ...(signal ? { signal } : {}),
+          what: `forecast target ${target.name}`,
+        },
       );
-      requests++;
-      if (series.length > 1) {
-        throw new ForecastError(
-          `forecast target ${target.name}: query must return one series; got ${series.length}: add sum() (or another aggregation) around ${target.query}`,
-        );
+      requests = fetched.requests;
+      const samples = entry.tail.filter((p) => p[0] < from);
+      for (const p of fetched.samples) samples.push(p);
+      // Steps from the first one these samples touch are computed again.
+      const firstStep = Math.ceil(from / stepMs) * stepMs - stepMs;
+      const redone = stepMeans(samples, target.stepSeconds, firstStep, endMs);
+      const kept = entry.steps;
+      while (kept.length > 0 && (kept.at(-1) as Point)[0] >= firstStep) kept.pop();
+      for (const p of redone) kept.push(p);
+      const last = kept.at(-1)?.[0];
+      entry.tail = samples.filter((p) => last === undefined || p[0] > last);
+      for (let i = samples.length - 1; i >= 0; i--) {
+        const p = samples[i] as Point;
+        if (Number.isFinite(p[1])) {
+          entry.lastSample = p;
+          break;
+        }
       }
-      for (const p of series[0]?.points ?? []) fresh.push([p[0], p[1]]);
+      entry.fetchedUntilMs = endMs;
     }
-    const kept = entry.points.filter((p) => p[0] >= startMs && p[0] < from);
-    for (const p of fresh) kept.push(p);
-    entry.points = kept;
-    entry.fetchedUntilMs = endMs;
-    return { points: kept, startMs, endMs, requests };
+    let drop = 0;
+    while (drop < entry.steps.length && (entry.steps[drop] as Point)[0] < startMs) drop++;
+    if (drop > 0) entry.steps.splice(0, drop);
+    return { steps: entry.steps.slice(), lastSample: entry.lastSample, startMs, endMs, requests };
   }
 
   /** Forget a target (e.g. removed from the config). */

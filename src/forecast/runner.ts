@@ -1,16 +1,22 @@
 /**
- * One run of one forecast target: history → prepare → forecast → store. The forecasting function,
- * the preparation and the model set are dependencies, so the runner is tested without the engine
- * and the engine without I/O.
+ * One run of one forecast target: history (step means) → prepare → forecast → store. The
+ * forecasting function, the preparation and the model set are dependencies, so the runner is tested
+ * without the engine and the engine without I/O.
  *
  * Two kinds of run:
  * - `full`: every candidate model, backtested and selected by the engine.
- * - `update` (cheap, between retrains): only the model the last full run selected, refitted on the
- *   newest data with a short backtest. Without a previous selection it is a full run.
+ * - `update` (cheap, between retrains): the members the last full run chose, refitted on the newest
+ *   data and served with that run's weights and calibration. Without a previous choice it is a full
+ *   run; a previous forecast without its calibration (an older snapshot) gets the selected models
+ *   refitted with a short backtest.
  */
 import type { Clock } from "../clock.js";
 import { formatDurationMs } from "../config/duration.js";
+import { type CalibrationState, calibrationOf } from "./calibration.js";
+import { applyTracker, initialTracker, type TrackerState, trackSteps } from "./coverageTracker.js";
+import { MEDIAN, type Reuse } from "./engine.js";
 import type { History, HistoryTarget } from "./history.js";
+import { sortQuantilePaths } from "./intervals.js";
 import {
   type ForecastStore,
   quantileKey,
@@ -27,6 +33,10 @@ export interface ForecastTarget extends HistoryTarget {
   readonly minHistoryMs?: number;
   /** Candidate model names; default every model the model factory gives. */
   readonly models?: readonly string[];
+  /** The quantile decisions follow (its accuracy is reported); default the engine's. */
+  readonly servedQuantile?: number;
+  /** Horizon steps the reported accuracy covers (a scaler's planning window); default all. */
+  readonly accuracySteps?: number;
 }
 
 /** The engine's answer (src/forecast/engine.ts `SeriesForecast`). */
@@ -47,6 +57,8 @@ export interface SeriesForecastLike {
     >
   >;
   readonly calibration: Readonly<Record<string, number>>;
+  readonly members?: readonly { readonly name: string; readonly weight: number }[];
+  readonly calibrationState?: CalibrationState;
   readonly notReady?: { readonly reason: string; readonly needMoreSeconds: number };
 }
 
@@ -57,6 +69,9 @@ export type ForecastFn = (
     horizonSteps: number;
     quantiles: number[];
     backtestWindows?: number;
+    servedQuantile?: number;
+    accuracySteps?: number;
+    reuse?: Reuse;
     signal?: AbortSignal;
   },
 ) => Promise<SeriesForecastLike>;
@@ -109,7 +124,7 @@ async function runOnce(target: ForecastTarget, deps: RunnerDeps, options: RunOpt
   const { store, clock, signal } = { ...deps, signal: options.signal };
   const history = await deps.fetchHistory(target, signal);
   checkAborted(target, signal);
-  const prepared = deps.prepare(history.points, { stepSeconds: target.stepSeconds });
+  const prepared = deps.prepare(history.steps, { stepSeconds: target.stepSeconds });
   const series = prepared.series;
   const stepMs = target.stepSeconds * 1000;
   const coveredMs = countFinite(series.values) * stepMs;
@@ -132,15 +147,23 @@ async function runOnce(target: ForecastTarget, deps: RunnerDeps, options: RunOpt
       `forecast target ${target.name}: none of the models ${JSON.stringify(target.models)} exists; known: ${candidates.map((m) => m.name).join(", ")}`,
     );
   }
-  const previous = selectedNames(store.get(target.name)?.forecast?.model);
+  const before = store.get(target.name)?.forecast;
+  const previous = selectedNames(before?.model);
   const selected = options.kind === "update" ? all.filter((m) => previous.includes(m.name)) : [];
-  const cheap = selected.length > 0;
+  const cheap = selected.length > 0 && selected.length === previous.length;
   const horizonSteps = Math.ceil(target.horizonMs / stepMs) + (options.extraSteps ?? 0);
+  const calibration = cheap ? calibrationOf(before?.calibrationState) : undefined;
+  const reuse: Reuse | undefined =
+    calibration && before?.members && calibration.horizonSteps === horizonSteps
+      ? { members: before.members, calibration }
+      : undefined;
   const result = await deps.forecast(series, {
     models: cheap ? selected : all,
     horizonSteps,
     quantiles: [...target.quantiles],
-    ...(cheap ? { backtestWindows: options.updateBacktestWindows ?? 2 } : {}),
+    ...(target.servedQuantile !== undefined ? { servedQuantile: target.servedQuantile } : {}),
+    ...(target.accuracySteps !== undefined ? { accuracySteps: target.accuracySteps } : {}),
+    ...(reuse ? { reuse } : cheap ? { backtestWindows: options.updateBacktestWindows ?? 2 } : {}),
     ...(signal ? { signal } : {}),
   });
   checkAborted(target, signal);
@@ -153,13 +176,13 @@ async function runOnce(target: ForecastTarget, deps: RunnerDeps, options: RunOpt
     );
   }
   const f = result.forecast;
-  const quantiles: Record<string, number[]> = {};
-  for (const q of target.quantiles) {
-    const path = f.quantiles.get(q);
-    if (!path)
+  for (const q of target.quantiles)
+    if (!f.quantiles.has(q))
       throw new Error(`forecast target ${target.name}: the engine returned no path for quantile ${q}`);
-    quantiles[quantileKey(q)] = Array.from(path);
-  }
+  const tracked = trackServed(target, before, history.steps, f);
+  const quantiles: Record<string, number[]> = {};
+  // Every path the engine served, the median it keeps them in order around included.
+  for (const [q, path] of tracked.paths) quantiles[quantileKey(q)] = Array.from(path);
   const points = series.values.length;
   const stored: StoredForecast = {
     startMs: f.startMs,
@@ -170,6 +193,9 @@ async function runOnce(target: ForecastTarget, deps: RunnerDeps, options: RunOpt
     // On a cheap update only the selected model was scored: keep the full run's other scores.
     scores: cheap ? { ...store.get(target.name)?.forecast?.scores, ...result.scores } : { ...result.scores },
     calibration: { ...result.calibration },
+    ...(result.members ? { members: result.members.map((m) => ({ name: m.name, weight: m.weight })) } : {}),
+    ...(result.calibrationState ? { calibrationState: result.calibrationState } : {}),
+    ...(tracked.tracker ? { tracker: tracked.tracker } : {}),
     computedAtMs: clock.now(),
     kind: cheap ? "update" : "full",
     data: {
@@ -180,6 +206,42 @@ async function runOnce(target: ForecastTarget, deps: RunnerDeps, options: RunOpt
     },
   };
   return store.recordForecast(target.name, stored, clock.now());
+}
+
+/**
+ * The served quantile after live coverage tracking (coverageTracker.ts): the steps finished since the
+ * previous forecast are compared with what it served for them, and the new path carries the offset.
+ */
+function trackServed(
+  target: ForecastTarget,
+  before: StoredForecast | undefined,
+  steps: History["steps"],
+  f: ForecastResult,
+): { paths: ReadonlyMap<number, Float64Array>; tracker?: TrackerState } {
+  const q = target.servedQuantile;
+  const path = q === undefined ? undefined : f.quantiles.get(q);
+  if (q === undefined || !path) return { paths: f.quantiles };
+  const lastStep = steps.at(-1)?.[0] ?? f.startMs - f.stepSeconds * 1000;
+  const previous = before?.tracker?.quantile === q ? before.tracker : initialTracker(q, lastStep);
+  const servedBefore = before?.quantiles[quantileKey(q)];
+  const medianBefore = before?.quantiles[quantileKey(MEDIAN)] ?? before?.mean;
+  const tracker = trackSteps(
+    previous,
+    before && servedBefore && medianBefore
+      ? {
+          startMs: before.startMs,
+          stepSeconds: before.stepSeconds,
+          values: servedBefore,
+          median: medianBefore,
+          mean: before.mean,
+        }
+      : undefined,
+    steps,
+    target.accuracySteps ?? path.length,
+  );
+  const paths = new Map(f.quantiles);
+  paths.set(q, applyTracker(path, f.mean, tracker));
+  return { paths: sortQuantilePaths(paths), tracker };
 }
 
 /** "not ready: <reason>, needs 1d2h more history". */

@@ -1,6 +1,8 @@
 /**
  * When forecast targets run: a full retrain on each target's cron schedule (node-cron, with a
- * random delay so targets spread out), a cheap update every `updateEvery` in between. Per target
+ * random delay so targets spread out), a cheap update every `updateEvery` in between. Updates keep
+ * to the step grid where the target asks for it (`updateOffsetMs`): each runs that long after a step
+ * ends, once its last samples are in, so the forecast always starts at the step in progress. Per target
  * there is never more than one run in flight (a tick that finds one running is skipped, not queued),
  * every run has a timeout (its signal is aborted; the run is reported failed at once), and stop()
  * stops the timers first, then waits for the runs in flight.
@@ -19,14 +21,19 @@ export interface Stoppable {
 export interface Timers {
   /** Call `fn` on each match of `expression`, after a random delay of up to `maxRandomDelayMs`. */
   cron(expression: string, fn: () => void, options: { name: string; maxRandomDelayMs: number }): Stoppable;
-  /** Call `fn` every `intervalMs`. */
-  every(intervalMs: number, fn: () => void): Stoppable;
+  /**
+   * Call `fn` every `intervalMs`; with `offsetMs`, at the times t where (t − offsetMs) is a multiple
+   * of `intervalMs` (unix time), else every interval from now.
+   */
+  every(intervalMs: number, fn: () => void, options?: { readonly offsetMs?: number }): Stoppable;
 }
 
 export interface ScheduledTarget {
   readonly name: string;
   readonly schedule: string;
   readonly updateEveryMs: number;
+  /** Run updates this long after each multiple of `updateEveryMs` (default: unaligned). */
+  readonly updateOffsetMs?: number;
 }
 
 export type RunFn = (target: string, kind: RunKind, signal: AbortSignal) => Promise<unknown>;
@@ -82,7 +89,11 @@ export class ForecastScheduler {
           name: `forecast-${t.name}`,
           maxRandomDelayMs: jitterMs,
         }),
-        timers.every(t.updateEveryMs, () => void this.trigger(t.name, "update")),
+        timers.every(
+          t.updateEveryMs,
+          () => void this.trigger(t.name, "update"),
+          t.updateOffsetMs !== undefined ? { offsetMs: t.updateOffsetMs } : {},
+        ),
       );
     }
   }
@@ -171,9 +182,32 @@ export const systemTimers: Timers = {
     });
     return { stop: () => void task.destroy() };
   },
-  every(intervalMs, fn) {
-    const timer = setInterval(fn, intervalMs);
-    timer.unref();
-    return { stop: () => clearInterval(timer) };
+  every(intervalMs, fn, options) {
+    if (options?.offsetMs === undefined) {
+      const timer = setInterval(fn, intervalMs);
+      timer.unref();
+      return { stop: () => clearInterval(timer) };
+    }
+    let interval: NodeJS.Timeout | undefined;
+    const first = setTimeout(
+      () => {
+        fn();
+        interval = setInterval(fn, intervalMs);
+        interval.unref();
+      },
+      nextAligned(Date.now(), intervalMs, options.offsetMs) - Date.now(),
+    );
+    first.unref();
+    return {
+      stop: () => {
+        clearTimeout(first);
+        clearInterval(interval);
+      },
+    };
   },
 };
+
+/** The first time after `nowMs` where (t − offsetMs) is a multiple of `intervalMs`. */
+export function nextAligned(nowMs: number, intervalMs: number, offsetMs: number): number {
+  return Math.floor((nowMs - offsetMs) / intervalMs) * intervalMs + offsetMs + intervalMs;
+}

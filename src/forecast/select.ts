@@ -30,16 +30,22 @@ export interface Selection {
   /** Calibrated weighted scaled pinball per candidate (and per ensemble tried); lower is better. */
   readonly scores: ReadonlyMap<string, number>;
   readonly calibration: Calibration;
+  /** The backtest windows (uncalibrated) of every candidate and ensemble tried, by name. */
+  readonly windows: ReadonlyMap<string, readonly CalibrationWindow[]>;
 }
 
 export interface SelectOptions {
+  /** Every quantile the forecasts carry (all are calibrated). */
   readonly quantiles: readonly Quantile[];
+  /** The ones the score weighs (default `quantiles`): the median computed only to keep paths in order is not. */
+  readonly scoredQuantiles?: readonly Quantile[];
   /** Divides pinball losses (seasonal-naive in-sample MAE, scores.ts naiveScale). */
   readonly scale: number;
   /** Largest ensemble to try (default 3; 1 disables ensembles). */
   readonly maxEnsemble?: number;
   /** An ensemble must beat the best single model by this factor (default 0.99) to be chosen. */
   readonly ensembleMargin?: number;
+  /** Most horizon buckets of the calibration (default: as many as the residuals allow). */
   readonly calibrationBuckets?: number;
 }
 
@@ -75,13 +81,17 @@ export function weightedScaledPinball(
 
 export function selectModel(candidates: readonly Candidate[], options: SelectOptions): Selection {
   if (candidates.length === 0) throw new RangeError("selectModel needs at least one candidate");
-  const weights = quantileWeights(options.quantiles);
+  const weights = quantileWeights(options.scoredQuantiles ?? options.quantiles);
   const scores = new Map<string, number>();
   const calibrations = new Map<string, Calibration>();
+  const tried = new Map<string, readonly CalibrationWindow[]>();
   const evaluate = (name: string, windows: readonly CalibrationWindow[]): number => {
-    const calibration = fitCalibration(windows, options.quantiles, {
-      buckets: options.calibrationBuckets ?? 1,
-    });
+    tried.set(name, windows);
+    const calibration = fitCalibration(
+      windows,
+      options.quantiles,
+      options.calibrationBuckets !== undefined ? { buckets: options.calibrationBuckets } : {},
+    );
     const calibrated = windows.map((w) => ({
       actual: w.actual,
       forecast: applyCalibration(w.forecast, calibration),
@@ -121,6 +131,7 @@ export function selectModel(candidates: readonly Candidate[], options: SelectOpt
     members: choice.members,
     scores,
     calibration: calibrations.get(choice.model) as Calibration,
+    windows: tried,
   };
 }
 

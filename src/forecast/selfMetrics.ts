@@ -66,7 +66,7 @@ export function registerForecastMetrics(
   });
   new Gauge({
     name: "foresight_forecast_coverage",
-    help: "Backtest share of outcomes at or below the 0.9 (or top) quantile path, before calibration, of the model serving each target.",
+    help: "Backtest share of outcomes at or below the served quantile (0.9, or the top one) as served: calibrated, out of sample, of the model serving each target.",
     labelNames: ["target", "model"] as const,
     registers,
     collect() {

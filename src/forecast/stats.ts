@@ -62,7 +62,8 @@ export function nanMean(values: ArrayLike<number>): number {
 
 /** Empirical quantile (linear interpolation, numpy's default) of the finite values; NaN when empty. */
 export function empiricalQuantile(values: ArrayLike<number>, level: number): number {
-  const sorted = finite(values).sort((x, y) => x - y);
+  // A typed array sorts numerically without a comparator call per comparison (several times faster).
+  const sorted = Float64Array.from(finite(values)).sort();
   if (sorted.length === 0) return Number.NaN;
   const pos = (sorted.length - 1) * level;
   const lo = Math.floor(pos);

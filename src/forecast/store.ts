@@ -7,6 +7,8 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { type Clock, systemClock } from "../clock.js";
+import type { CalibrationState } from "./calibration.js";
+import type { TrackerState } from "./coverageTracker.js";
 import type { ModelScore } from "./engine.js";
 
 export type RunKind = "full" | "update";
@@ -25,6 +27,11 @@ export interface StoredForecast {
   readonly model: string;
   readonly scores: Readonly<Record<string, ModelScore>>;
   readonly calibration: Readonly<Record<string, number>>;
+  /** The chosen members and their weights, and the offsets, so cheap updates serve the same choice. */
+  readonly members?: readonly { readonly name: string; readonly weight: number }[];
+  readonly calibrationState?: CalibrationState;
+  /** Live coverage tracking of the served quantile (coverageTracker.ts), carried from run to run. */
+  readonly tracker?: TrackerState;
   /** When it was computed, and by which kind of run. */
   readonly computedAtMs: number;
   readonly kind: RunKind;

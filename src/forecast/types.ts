@@ -48,6 +48,12 @@ export interface FittedModel {
 export interface Model {
   /** Unique, stable name used in configs, scores and the benchmark JSON (`seasonal_naive`). */
   readonly name: string;
+  /**
+   * `cheap`: a fit costs a few milliseconds, so a backtest refits it at every origin; otherwise
+   * (the default) a backtest refits it once per day of series time and brings the fit forward in
+   * between. Declared by the model, never measured, so a backtest gives the same result on any machine.
+   */
+  readonly fitCost?: "cheap" | "expensive";
   /** Whether `series` is long and dense enough for this model. */
   readiness(series: Series): Readiness;
   fit(series: Series, options?: FitOptions): Promise<FittedModel>;

@@ -291,23 +291,26 @@ describe("decide: guardrails", () => {
   });
 
   it("UnderPredicting: demand above the forecast on more than underPredictionRate of the steps", () => {
-    // 2 of 12 = 16.7 % ≤ 20 %: accurate. 3 of 12 = 25 % > 20 %: degraded.
-    const ok = decide(input({ compared: comparedWith(2) }));
+    // Unset, the rate is 3 × (1 − 0.9) = 30 %: 3 of 12 = 25 % is accurate, 4 of 12 = 33 % degraded.
+    const ok = decide(input({ compared: comparedWith(3) }));
     assert.equal(ok.usable, true);
     assert.deepEqual(
       [condition(ok, "ForecastDegraded")?.status, condition(ok, "ForecastDegraded")?.reason],
       ["False", "Accurate"],
     );
-    const d = decide(input({ compared: comparedWith(3) }));
+    const d = decide(input({ compared: comparedWith(4) }));
     assert.equal(d.usable, false);
     const deg = condition(d, "ForecastDegraded");
     assert.deepEqual([deg?.status, deg?.reason], ["True", "UnderPredicting"]);
-    assert.match(deg?.message ?? "", /p90 forecast on 25\.0% of the last 12 steps \(threshold 20\.0%\)/);
-    // A looser threshold accepts the same record.
-    const loose = decide(
-      input({ spec: spec({ fallback: { underPredictionRate: 0.3 } }), compared: comparedWith(3) }),
+    assert.match(deg?.message ?? "", /p90 forecast on 33\.3% of the last 12 steps \(threshold 30\.0%\)/);
+    // A stricter threshold in the spec refuses a record the default accepts.
+    const strict = decide(
+      input({ spec: spec({ fallback: { underPredictionRate: 0.2 } }), compared: comparedWith(3) }),
     );
-    assert.equal(loose.usable, true);
+    assert.equal(strict.usable, false);
+    // The default follows the quantile: a p50 forecast exceeded half the time is as promised.
+    const median = decide(input({ spec: spec({ quantile: 0.5 }), compared: comparedWith(6) }));
+    assert.notEqual(condition(median, "ForecastDegraded")?.reason, "UnderPredicting");
   });
 
   it("reports the first guardrail in order readiness → stale data → stale forecast → accuracy", () => {

@@ -304,7 +304,10 @@ describe("accuracy gate: demand the forecast no longer covers", () => {
     }
     assert.equal(degraded?.status, "True", JSON.stringify(scalerStatus(rig)));
     assert.equal(degraded?.reason, "UnderPredicting");
-    assert.match(degraded?.message ?? "", /exceeded the p90 forecast on \d+\.\d% of the last \d+ steps/);
+    assert.match(
+      degraded?.message ?? "",
+      /exceeded the p90 forecast on \d+\.\d% of \d+ forecasts of the last \d+ steps/,
+    );
     assert.equal(scalerCondition(rig, "Ready")?.reason, "Fallback");
     const accuracy = scalerStatus(rig).accuracy as { underPredictionRate: number };
     assert.ok(accuracy.underPredictionRate > 0.2, JSON.stringify(accuracy));

@@ -20,6 +20,7 @@ import { SeasonalNaiveModel } from "../../src/forecast/models/seasonalNaive.js";
 import { prepareSeries } from "../../src/forecast/prepare.js";
 import type { ForecastFn } from "../../src/forecast/runner.js";
 import { ForecastStore } from "../../src/forecast/store.js";
+import type { Model } from "../../src/forecast/types.js";
 import { ClientNodeActuatorCluster } from "../../src/kube/actuatorClient.js";
 import { clientNodeEventSink, EventRecorder } from "../../src/kube/events.js";
 import { retryKube } from "../../src/kube/retry.js";
@@ -167,6 +168,10 @@ export interface RigOptions {
   readonly facade?: KubeFacade;
   readonly clock?: SimClock;
   readonly source?: DemandSource;
+  /** Read demand through this instead of `source` (which then stays the daily signal, unused). */
+  readonly metrics?: MetricsSource;
+  /** Candidate models (default seasonal naive and Holt-Winters). */
+  readonly models?: () => Model[];
   readonly isLeader?: () => boolean;
   readonly identity?: string;
   readonly store?: ForecastStore;
@@ -193,7 +198,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
       : new ClientNodeActuatorCluster(kc);
   const snapshots = configMapSnapshots(cluster);
   const forecaster = new ScalerForecaster({
-    source,
+    source: options.metrics ?? source,
     store: options.store ?? new ForecastStore({ clock }),
     clock,
     timers,
@@ -203,7 +208,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
       void snapshots.save({ namespace, name }, forecast).catch(() => {});
     },
     prepare: prepareSeries,
-    models: () => [new SeasonalNaiveModel(), new HoltWintersModel()],
+    models: options.models ?? (() => [new SeasonalNaiveModel(), new HoltWintersModel()]),
     timeoutMs: 120_000,
   });
   const decisions = new MemoryDecisionLog();

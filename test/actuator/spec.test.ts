@@ -74,7 +74,7 @@ describe("PredictiveScaler spec validation", () => {
       maxCapacityBreach: "Honor",
       scaleDown: { delay: "10m", maxPercentPerMinute: 10 },
       nodes: { mode: "None", leadTime: "10m" },
-      fallback: { behavior: "Release", underPredictionRate: 0.2, failureThreshold: 3 },
+      fallback: { behavior: "Release", failureThreshold: 3 },
     });
   });
 

@@ -1,7 +1,7 @@
 /**
  * The review API's default backtest runner against `foresight backtest`: the same demand as stored
  * history and as a CSV trace gives the same scores (the JSON of `--json`, but for the label), with
- * progress per policy; too little history and unknown policies are clear errors.
+ * progress through the replay; too little history and unknown policies are clear errors.
  */
 import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -52,7 +52,11 @@ describe("replayBacktestRunner", () => {
       (f) => progress.push(f),
     );
     assert.deepEqual(sinceCalls, [END + 30_000 - 3 * DAY]);
-    assert.deepEqual(progress, [0, 0.5, 1], "oracle, then reactive");
+    assert.equal(progress[0], 0);
+    assert.equal(progress.at(-1), 1);
+    for (let i = 1; i < progress.length; i++)
+      assert.ok((progress[i] as number) >= (progress[i - 1] as number), "progress never goes back");
+    assert.ok(progress.length > 3, "reported within runs, not only between them");
 
     const dir = await mkdtemp(join(tmpdir(), "foresight-bt-"));
     try {
@@ -65,7 +69,12 @@ describe("replayBacktestRunner", () => {
         { trace: csv, peakReplicas: 8, leadTime: "5m", warmup: "12h", policies: "reactive" },
         { write: () => true },
       );
-      assert.deepEqual({ ...result, trace: "" }, { ...JSON.parse(JSON.stringify(cli)), trace: "" });
+      // Wall time aside (timing), the same report.
+      assert.deepEqual(
+        { ...JSON.parse(JSON.stringify(result)), trace: "", timing: {} },
+        { ...JSON.parse(JSON.stringify(cli)), trace: "", timing: {} },
+      );
+      assert.deepEqual(Object.keys(result.timing), Object.keys(cli.timing));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -7,25 +7,33 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { configTargetViews, reviewSourceOf, sourceHistory } from "../../src/api/reviewSource.js";
 import { ForecastStore } from "../../src/forecast/store.js";
-import { FakeSource } from "../../src/metrics/fakeSource.js";
+import type { MetricsSource } from "../../src/metrics/source.js";
 
 const NOW = Date.parse("2025-06-02T08:00:30Z");
 
+/** A source whose one series is value(t) = t / 1000 on the sample grid, NaN where `gap` says; records range calls. */
+function gridSource(gap: (t: number) => boolean = () => false, seriesCount = 1) {
+  const calls: { start: number; end: number; step: number; points: number }[] = [];
+  const source: MetricsSource = {
+    instant: () => Promise.reject(new Error("not used")),
+    series: () => Promise.reject(new Error("not used")),
+    async range(_query, start, end, stepSeconds) {
+      const points: [number, number][] = [];
+      for (let t = start.getTime(); t <= end.getTime(); t += stepSeconds * 1000)
+        points.push([t, gap(t) ? Number.NaN : t / 1000]);
+      calls.push({ start: start.getTime(), end: end.getTime(), step: stepSeconds, points: points.length });
+      return Array.from({ length: seriesCount }, (_, i) => ({ labels: { i: String(i) }, points }));
+    },
+  };
+  return { source, calls };
+}
+
 describe("sourceHistory", () => {
-  it("asks for the window in chunks on the step grid and returns the points", async () => {
-    const source = new FakeSource({
-      range: {
-        "sum(rate(x[1m]))": [
-          {
-            labels: {},
-            points: [
-              [1, 2],
-              [3, 4],
-            ],
-          },
-        ],
-      },
-    });
+  it("samples the window a few times a step, in chunks, and returns the finished steps' means", async () => {
+    const end = Math.floor(NOW / 60_000) * 60_000;
+    // No sample at all in the step starting 10 minutes before the last one.
+    const gapStep = end - 11 * 60_000;
+    const { source, calls } = gridSource((t) => t > gapStep && t <= gapStep + 60_000);
     const history = sourceHistory({
       source,
       clock: { now: () => NOW },
@@ -33,14 +41,20 @@ describe("sourceHistory", () => {
       maxPointsPerRequest: 10,
     });
     const points = await history({ kind: "PredictiveScaler", id: "a/b" }, NOW - 25 * 60_000);
-    const calls = source.calls.filter((c) => c.method === "range") as { start: Date; end: Date }[];
-    // 25 minutes of 1-minute steps (26 points, both ends on the grid) in chunks of 10 points.
-    assert.equal(calls.length, 3);
-    const end = Math.floor(NOW / 60_000) * 60_000;
-    assert.equal(calls[0]?.start.getTime(), end - 24 * 60_000);
-    assert.equal(calls[0]?.end.getTime(), end - 15 * 60_000);
-    assert.equal(calls[2]?.end.getTime(), end);
-    assert.equal(points.length, 6, "each chunk's answer is kept");
+    // 15 s samples (four a step) from the first step's first sample to the last sample time.
+    assert.ok(
+      calls.every((c) => c.step === 15 && c.points <= 10),
+      JSON.stringify(calls),
+    );
+    assert.equal(calls[0]?.start, end - 24 * 60_000 + 15_000);
+    assert.equal(calls.at(-1)?.end, Math.floor(NOW / 15_000) * 15_000);
+    // Steps from 24 minutes before the step in progress to the last finished one; the gap is NaN.
+    assert.equal(points.length, 24);
+    assert.equal(points[0]?.[0], end - 24 * 60_000);
+    assert.equal(points.at(-1)?.[0], end - 60_000);
+    for (const [t, v] of points)
+      if (t === gapStep) assert.ok(Number.isNaN(v));
+      else assert.equal(v, (t + 37_500) / 1000, "the mean of the samples at +15, +30, +45, +60 s");
     await assert.rejects(
       history({ kind: "ForecastTarget", id: "zz" }, NOW - 60_000),
       /ForecastTarget zz has no demand query/,
@@ -48,14 +62,7 @@ describe("sourceHistory", () => {
   });
 
   it("refuses a query that returns several series, naming the subject", async () => {
-    const source = new FakeSource({
-      range: {
-        q: [
-          { labels: { pod: "a" }, points: [] },
-          { labels: { pod: "b" }, points: [] },
-        ],
-      },
-    });
+    const { source } = gridSource(() => false, 2);
     const history = sourceHistory({
       source,
       clock: { now: () => NOW },
@@ -63,7 +70,7 @@ describe("sourceHistory", () => {
     });
     await assert.rejects(
       history({ kind: "ForecastTarget", id: "t" }, NOW - 600_000),
-      /ForecastTarget t returned 2 series/,
+      /the demand query of ForecastTarget t: query must return one series; got 2/,
     );
   });
 });

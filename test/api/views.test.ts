@@ -120,7 +120,7 @@ describe("replicasOverTime", () => {
 describe("targetSummary", () => {
   it("adds ForecastDegraded after a failed run and finds the peak within the horizon only", () => {
     const s: TargetState = {
-      ...state("mstl", { mstl: score(0.3) }),
+      ...state("mstl", { mstl: score(0.3, { pinball: 4.5 }) }),
       lastError: { message: "timeout", atMs: 5 },
     };
     const row = targetSummary(
@@ -135,6 +135,7 @@ describe("targetSummary", () => {
     assert.equal(row.conditions[1]?.message, "timeout");
     // Steps at 60 s (2) and 120 s (9) are within [now, now + 60 s]; 180 s (4) is not.
     assert.deepEqual(row.nextPeak, { value: 9, at: new Date(120_000).toISOString() });
-    assert.deepEqual(row.accuracy, { pinball: 0.3, coverage: 0.9 });
+    // The served quantile's pinball in demand units, not the scale-free score used for selection.
+    assert.deepEqual(row.accuracy, { pinball: 4.5, coverage: 0.9 });
   });
 });

@@ -263,7 +263,7 @@ describe("review page in headless Chromium", { skip: chromiumMissing }, () => {
     assert.match((await chosen.textContent()) ?? "", /holt-winters\s*chosen[\s\S]*0\.38[\s\S]*91%/);
     assert.match(rows[4] ?? "", /^lstm \| no \| — \| — \| — \| 0 s \| needs 7 days of history, has 12h$/);
     assert.match(await text("#models-why"), /Chosen: holt-winters, lowest scaled pinball/);
-    assert.match(await text("#calibration"), /q0\.9 \+1\.12/);
+    assert.match(await text("#calibration"), /q0\.1 -8% · -12%; q0\.9 \+5% · \+12%/);
     // the screenshot shows the page as operators get it: the default refresh, not the test's fast one
     await page.goto(`${stub.url}?limit=10#/scalers/${SCALER_ID}`);
     await page.waitForSelector("#models tbody tr");

@@ -13,10 +13,13 @@ import type { PolicyScores } from "../../src/sim/replay/scores.js";
 
 const FIXTURE = "test/fixtures/traces/nab_asg_slice.csv";
 const SCORE_KEYS = [
-  "underProvisionedFraction",
+  "overloadedFraction",
   "unservedFraction",
+  "sloViolationFraction",
+  "aboveTargetFraction",
   "replicaHours",
   "nodeHours",
+  "gpuHours",
   "scaleEvents",
   "costVsOracle",
 ];
@@ -41,6 +44,7 @@ describe("foresight backtest on a slice of the NAB ASG trace", () => {
         policies: "reactive,oracle,phpa,crane",
         json: join(dir, "out.json"),
         plot: join(dir, "out.svg"),
+        frontierPlot: join(dir, "frontier.svg"),
       },
       s.out,
     );
@@ -49,38 +53,70 @@ describe("foresight backtest on a slice of the NAB ASG trace", () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("writes exactly the documented JSON shape", () => {
-    assert.deepEqual(Object.keys(json), ["trace", "stepSeconds", "capacityPerReplica", "policies"]);
+  it("writes the documented JSON: scores of every policy, the oracle, the frontier and each policy on it", () => {
+    assert.deepEqual(Object.keys(json), [
+      "trace",
+      "stepSeconds",
+      "saturationPerReplica",
+      "capacityPerReplica",
+      "targetUtilization",
+      "leadTimeMs",
+      "nodeLeadTimeMs",
+      "warmupMs",
+      "warmupClampedFromMs",
+      "steps",
+      "scoredSteps",
+      "slo",
+      "policies",
+      "oracle",
+      "frontier",
+      "timing",
+    ]);
     assert.equal(json.trace, FIXTURE);
     assert.equal(json.stepSeconds, 15);
+    assert.deepEqual(json.slo, { model: "mmc", multiple: 2 });
     const policies = json.policies as Record<string, PolicyScores>;
     assert.deepEqual(Object.keys(policies), ["reactive", "oracle", "phpa", "crane"]);
     for (const scores of Object.values(policies)) {
       assert.deepEqual(Object.keys(scores), SCORE_KEYS);
-      assert.ok(scores.underProvisionedFraction >= 0 && scores.underProvisionedFraction <= 1);
-      assert.ok(scores.unservedFraction >= 0 && scores.unservedFraction <= scores.underProvisionedFraction);
+      assert.ok(scores.overloadedFraction >= 0 && scores.overloadedFraction <= scores.aboveTargetFraction);
+      assert.ok(scores.unservedFraction >= 0 && scores.unservedFraction <= scores.overloadedFraction);
       assert.ok(scores.replicaHours > 0 && scores.nodeHours > 0 && Number.isInteger(scores.scaleEvents));
+      assert.equal(scores.gpuHours, scores.nodeHours * 4, "4 replicas of one GPU a node");
     }
+    const frontier = json.frontier as {
+      runs: { label: string; target: number }[];
+      placements: Record<string, unknown>;
+    };
+    assert.deepEqual(
+      frontier.runs.map((r) => r.label),
+      ["reactive@50%", "reactive@60%", "reactive@70%", "reactive@80%", "reactive@90%"],
+    );
+    assert.deepEqual(
+      Object.keys(frontier.placements),
+      ["oracle", "reactive", "oracle", "phpa", "crane"].filter((n, i, a) => a.indexOf(n) === i),
+    );
   });
 
-  it("sizes replicas by the p99 of demand over --peak-replicas", () => {
+  it("sizes the pod by the p99 of demand over --peak-replicas at 70 %, whatever the HPA's target", () => {
     const demand = resampleTrace(TraceDemand.fromTrace(readTrace(FIXTURE)));
     const sorted = Float64Array.from(demand).sort();
     const x = 0.99 * (sorted.length - 1);
     const lo = sorted[Math.floor(x)] as number;
     const p99 = lo + ((sorted[Math.ceil(x)] as number) - lo) * (x - Math.floor(x));
+    assert.ok(Math.abs((json.saturationPerReplica as number) - p99 / (10 * 0.7)) < 1e-9);
     assert.ok(Math.abs((json.capacityPerReplica as number) - p99 / 10) < 1e-9);
   });
 
-  it("scores the oracle as the floor: never short, cost 1, replica-hours of its plan", () => {
+  it("scores the oracle as the floor: never overloaded, cost 1, replica-hours of its plan at saturation", () => {
     const policies = json.policies as Record<string, Record<string, number>>;
     const oracle = policies.oracle as Record<string, number>;
-    assert.equal(oracle.underProvisionedFraction, 0);
+    assert.equal(oracle.overloadedFraction, 0);
     assert.equal(oracle.unservedFraction, 0);
     assert.equal(oracle.costVsOracle, 1);
     // Independently: the plan's replica-steps over the scored half (warmup clamped to half the trace).
     const demand = resampleTrace(TraceDemand.fromTrace(readTrace(FIXTURE)));
-    const plan = oraclePlan(neededReplicas(demand, json.capacityPerReplica as number), 20);
+    const plan = oraclePlan(neededReplicas(demand, json.saturationPerReplica as number), 20);
     const warmup = Math.round(Math.floor(demand.length / 2));
     let steps = 0;
     for (let i = warmup; i < plan.length; i++) steps += Math.max(1, plan[i] as number);
@@ -96,28 +132,41 @@ describe("foresight backtest on a slice of the NAB ASG trace", () => {
       );
   });
 
-  it("gives stable numbers for the deterministic reactive HPA", () => {
+  it("gives stable numbers for the deterministic reactive HPA, which is the frontier's run at 70 %", () => {
     const reactive = (json.policies as Record<string, Record<string, number>>).reactive as Record<
       string,
       number
     >;
-    assert.equal(reactive.scaleEvents, 868);
-    assert.equal(reactive.replicaHours?.toFixed(4), "618.2749");
-    assert.equal(reactive.underProvisionedFraction?.toFixed(6), "0.202661");
-    // A 5-minute lead leaves the HPA short where the oracle is not, on fewer replica-hours.
-    assert.ok((reactive.costVsOracle as number) < 1);
+    const frontier = json.frontier as { runs: { label: string; scores: Record<string, number> }[] };
+    assert.deepEqual(frontier.runs.find((r) => r.label === "reactive@70%")?.scores, reactive);
+    assert.ok((reactive.scaleEvents as number) > 100, String(reactive.scaleEvents));
+    // Above its target about half the time, as an HPA is by design, yet rarely overloaded.
+    const above = reactive.aboveTargetFraction as number;
+    assert.ok(above > 0.1, String(above));
+    assert.ok((reactive.overloadedFraction as number) < above / 2, String(reactive.overloadedFraction));
+    // A lower target buys less overload with more replica-hours.
+    const at = (label: string) =>
+      frontier.runs.find((r) => r.label === label)?.scores as Record<string, number>;
+    assert.ok((at("reactive@50%").replicaHours as number) > (at("reactive@90%").replicaHours as number));
+    assert.ok(
+      (at("reactive@50%").overloadedFraction as number) <= (at("reactive@90%").overloadedFraction as number),
+    );
   });
 
-  it("tells the warmup was clamped, logs each policy, prints the table and writes the plot", () => {
-    assert.match(log, /warmup clamped from 7\.00 to 5\.21 days/);
-    for (const name of ["reactive", "oracle", "phpa", "crane"])
-      assert.match(log, new RegExp(`^  ${name}: simulated in`, "m"));
+  it("tells the warmup was clamped, logs each run, prints the table and writes both pictures", () => {
+    assert.match(log, /clamped from 7\.00 days/);
+    for (const name of ["reactive@50%", "oracle", "phpa", "crane"])
+      assert.match(log, new RegExp(`^  run \\d+/\\d+: ${name}$`, "m"));
     assert.match(
       log,
-      /^policy +under-prov +unserved +replica-h +node-h +scale events +cost vs oracle +forecast s$/m,
+      /^policy +overloaded +SLO viol\. +unserved +above target +replica-h +vs oracle +overload vs HPA +SLO vs HPA +replica-h vs HPA$/m,
     );
+    assert.match(log, /M\/M\/c: one balancer/);
     const svg = readFileSync(join(dir, "out.svg"), "utf8");
-    assert.equal((svg.match(/<polyline /g) ?? []).length, 5);
+    assert.ok((svg.match(/<polyline /g) ?? []).length >= 5, "demand and four policies");
+    const frontier = readFileSync(join(dir, "frontier.svg"), "utf8");
+    assert.match(frontier, /^<svg/);
+    for (const name of ["50%", "90%", "phpa", "crane"]) assert.ok(frontier.includes(name), name);
   });
 });
 
@@ -167,17 +216,21 @@ describe("foresight backtest from a Prometheus query", () => {
         leadTime: "2m",
         warmup: "6h",
         policies: "reactive,oracle",
+        targets: "none",
       },
       s.out,
     );
     assert.equal(queries.length, 1);
     assert.equal(queries[0]?.get("query"), "sum(rate(requests_total[1m]))");
     assert.equal(result.trace, "sum(rate(requests_total[1m]))");
-    assert.equal(result.capacityPerReplica, 10);
-    assert.equal(result.policies.oracle?.underProvisionedFraction, 0);
-    // The 08:00 jump arrives unannounced: the HPA is short for about the lead time, the oracle is not.
+    assert.ok(Math.abs(result.capacityPerReplica - 10) < 1e-9);
+    assert.equal(result.policies.oracle?.overloadedFraction, 0);
+    // The 08:00 jump (×3) arrives unannounced: the HPA is overloaded for about the lead time, the oracle is not.
     const reactive = result.policies.reactive;
-    assert.ok(reactive && reactive.underProvisionedFraction > 0 && reactive.underProvisionedFraction < 0.02);
+    assert.ok(
+      reactive && reactive.overloadedFraction > 0 && reactive.overloadedFraction < 0.02,
+      JSON.stringify(reactive),
+    );
     assert.doesNotMatch(s.text(), /clamped/);
   });
 });
@@ -203,6 +256,21 @@ describe("foresight backtest argument errors", () => {
       "bad peak",
       { trace: FIXTURE, peakReplicas: "x", leadTime: "1m" },
       /--peak-replicas "x" must be an integer ≥ 1/,
+    ],
+    [
+      "a frontier target above 100 %",
+      { trace: FIXTURE, peakReplicas: 2, leadTime: "1m", targets: "50,120" },
+      /--targets 120 must be at most 100/,
+    ],
+    [
+      "an SLO of 1×",
+      { trace: FIXTURE, peakReplicas: 2, leadTime: "1m", slo: "1x" },
+      /--slo 1x must be more than 1/,
+    ],
+    [
+      "an unknown queue model",
+      { trace: FIXTURE, peakReplicas: 2, leadTime: "1m", queueModel: "mmk" },
+      /--queue-model "mmk": use mmc/,
     ],
   ];
   for (const [what, options, error] of cases)

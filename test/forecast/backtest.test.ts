@@ -25,7 +25,7 @@ describe("backtest", () => {
   const series = dailySeries(6, 3600);
 
   it("fits only on data before each origin and keeps the actuals beside the forecast", async () => {
-    const model = new DoubleModel({ name: "last" });
+    const model = new DoubleModel({ name: "last", fitCost: "cheap" });
     const result = await backtest(series, [model], { horizonSteps: 6, quantiles: Q, origins: [100, 106] });
     const record = result.models.get("last");
     assert.ok(record);
@@ -38,7 +38,7 @@ describe("backtest", () => {
   });
 
   it("refits an expensive model at most once per refit period and updates it in between", async () => {
-    const model = new DoubleModel({ name: "slow", fitMs: 80, updatable: true });
+    const model = new DoubleModel({ name: "slow", fitCost: "expensive", updatable: true });
     const origins = [72, 78, 84, 90, 96, 102];
     const result = await backtest(series, [model], {
       horizonSteps: 6,
@@ -57,7 +57,7 @@ describe("backtest", () => {
     // A level shift: +1000 from step 80 on; fitted at 72 (flat at the step-71 level), used at 84.
     const values = Float64Array.from({ length: 120 }, (_, i) => (i >= 80 ? 1010 : 10));
     const shifted = { startMs: 0, stepSeconds: 3600, values };
-    const model = new DoubleModel({ name: "slow", fitMs: 80 });
+    const model = new DoubleModel({ name: "slow", fitCost: "expensive" });
     const result = await backtest(shifted, [model], {
       horizonSteps: 4,
       quantiles: Q,
@@ -68,8 +68,8 @@ describe("backtest", () => {
     assert.equal(result.models.get("slow")?.windows[1]?.forecast.mean[0], 1010);
   });
 
-  it("refits cheap models at every origin", async () => {
-    const model = new DoubleModel({ name: "cheap" });
+  it("refits models declared cheap at every origin, whatever the machine's speed", async () => {
+    const model = new DoubleModel({ name: "cheap", fitCost: "cheap" });
     await backtest(series, [model], {
       horizonSteps: 6,
       quantiles: Q,
@@ -82,6 +82,7 @@ describe("backtest", () => {
   it("records not-ready and failing origins and lets the fallback stand in", async () => {
     const picky = new DoubleModel({
       name: "picky",
+      fitCost: "cheap",
       readiness: (s) =>
         s.values.length < 90
           ? { ready: false, reason: "needs 90 points", needMoreSeconds: 1 }

@@ -17,8 +17,8 @@ export interface DoubleOptions {
   readonly readiness?: (history: Series) => Readiness;
   /** Throw from fit when this returns true. */
   readonly fails?: (history: Series) => boolean;
-  /** Simulated fit cost, ms of busy-waiting (to look expensive to the backtest). */
-  readonly fitMs?: number;
+  /** Declared fit cost (the backtest refits cheap models at every origin); default cheap (a double costs nothing). */
+  readonly fitCost?: "cheap" | "expensive";
   readonly updatable?: boolean;
 }
 
@@ -33,10 +33,12 @@ export function lastFinite(series: Series): number {
 /** A model that forecasts a flat level; records every fit and update it receives. */
 export class DoubleModel implements Model {
   readonly name: string;
+  readonly fitCost: "cheap" | "expensive";
   readonly fits: number[] = [];
   readonly updates: number[] = [];
   constructor(private readonly options: DoubleOptions) {
     this.name = options.name;
+    this.fitCost = options.fitCost ?? "cheap";
   }
 
   readiness(series: Series): Readiness {
@@ -45,10 +47,6 @@ export class DoubleModel implements Model {
 
   async fit(series: Series): Promise<FittedModel> {
     if (this.options.fails?.(series)) throw new Error(`${this.name} failed on purpose`);
-    const until = performance.now() + (this.options.fitMs ?? 0);
-    while (performance.now() < until) {
-      // busy wait: a fit that costs time
-    }
     this.fits.push(series.values.length);
     return this.#fitted(series);
   }

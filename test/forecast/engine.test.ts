@@ -95,4 +95,74 @@ describe("forecastSeries", () => {
     assert.notEqual(result.model, "best-but-breaks");
     assert.equal(result.forecast.mean.length, 4);
   });
+
+  it("always forecasts the median, so the served quantile never lies below it", async () => {
+    const series = dailySeries(8, 3600);
+    const result = await forecastSeries(series, {
+      models: [new NaiveModel(), new SeasonalNaiveModel()],
+      horizonSteps: 6,
+      quantiles: [0.9],
+      backtestWindows: 12,
+    });
+    const q9 = result.forecast.quantiles.get(0.9) as Float64Array;
+    const q5 = result.forecast.quantiles.get(0.5) as Float64Array;
+    assert.ok(q5, "the median is there though only 0.9 was asked for");
+    for (let h = 0; h < 6; h++) assert.ok((q9[h] as number) >= (q5[h] as number), `step ${h}`);
+    assert.ok(Object.keys(result.calibration).some((k) => k.startsWith("0.5")));
+  });
+
+  it("scores the served quantile as served: calibrated out of sample, over the accuracy steps", async () => {
+    const series = dailySeries(8, 3600);
+    const options = {
+      models: [new SeasonalNaiveModel(), new NaiveModel()],
+      horizonSteps: 6,
+      quantiles: [0.9],
+      backtestWindows: 12,
+    };
+    const all = await forecastSeries(series, options);
+    const near = await forecastSeries(series, { ...options, accuracySteps: 2 });
+    const s = near.scores.seasonal_naive;
+    assert.ok(s && s.coverage >= 0 && s.coverage <= 1 && Number.isFinite(s.pinball ?? Number.NaN));
+    // The selection score does not depend on the accuracy steps.
+    assert.equal(near.scores.seasonal_naive?.scaledPinball, all.scores.seasonal_naive?.scaledPinball);
+    // An ensemble served is scored too, so the page shows the accuracy of what is served.
+    if (all.model.startsWith("ensemble(")) assert.ok(all.scores[all.model]);
+  });
+
+  it("a cheap update refits the chosen members on new data and serves them with the full run's calibration", async () => {
+    const series = dailySeries(8, 3600);
+    const models = [new SeasonalNaiveModel(), new NaiveModel()];
+    const full = await forecastSeries(series, {
+      models,
+      horizonSteps: 6,
+      quantiles: [0.9],
+      backtestWindows: 12,
+    });
+    assert.ok(full.members && full.calibrationState);
+    const { calibrationOf } = await import("../../src/forecast/calibration.js");
+    const calibration = calibrationOf(full.calibrationState);
+    assert.ok(calibration);
+    // The same data: the same forecast, without a backtest (no scores).
+    const again = await forecastSeries(series, {
+      models,
+      horizonSteps: 6,
+      quantiles: [0.9],
+      reuse: { members: full.members, calibration },
+    });
+    assert.equal(again.model, full.model);
+    assert.deepEqual(again.scores, {});
+    assert.deepEqual(
+      Array.from(again.forecast.quantiles.get(0.9) ?? []),
+      Array.from(full.forecast.quantiles.get(0.9) ?? []),
+    );
+    await assert.rejects(
+      forecastSeries(series, {
+        models: [new NaiveModel()],
+        horizonSteps: 6,
+        quantiles: [0.9],
+        reuse: { members: [{ name: "dsp", weight: 1 }], calibration },
+      }),
+      /model dsp is not among the candidates/,
+    );
+  });
 });

@@ -29,11 +29,11 @@ const model = (name: string): Model => ({
   fit: () => Promise.reject(new Error("not used")),
 });
 
-/** Points 0..n-1 at the step grid, value = index. */
+/** Steps 0..n-1 on the step grid, mean = index. */
 function history(n: number): History {
-  const points: [number, number][] = [];
-  for (let i = 0; i < n; i++) points.push([i * STEP * 1000, i]);
-  return { points, startMs: 0, endMs: (n - 1) * STEP * 1000, requests: 1 };
+  const steps: [number, number][] = [];
+  for (let i = 0; i < n; i++) steps.push([i * STEP * 1000, i]);
+  return { steps, lastSample: steps.at(-1), startMs: 0, endMs: n * STEP * 1000, requests: 1 };
 }
 
 const prepare: PrepareFn = (points, { stepSeconds }) => ({
@@ -137,6 +137,49 @@ describe("runTarget", () => {
     assert.equal(state.forecast?.kind, "update");
     assert.deepEqual(state.forecast?.quantiles["0.5"]?.[0], 1550);
     assert.deepEqual(Object.keys(state.forecast?.scores ?? {}).sort(), ["mstl", "naive", "seasonal_naive"]);
+  });
+
+  it("update run with a stored choice: the same members, weights and calibration, no backtest", async () => {
+    const seen: { reuse?: unknown; backtestWindows?: number }[] = [];
+    const store = new ForecastStore();
+    const base = fakeForecast([]);
+    const calibrationState = { horizonSteps: 12, residuals: 100, offsets: { "0.9": [0.1] } };
+    const forecast: ForecastFn = async (series, o) => {
+      seen.push({
+        reuse: o.reuse,
+        ...(o.backtestWindows !== undefined ? { backtestWindows: o.backtestWindows } : {}),
+      });
+      const r = await base(series, o);
+      return { ...r, members: [{ name: "mstl", weight: 1 }], calibrationState };
+    };
+    await runTarget(target, deps(300, forecast, store), { kind: "full" });
+    assert.deepEqual(store.get("web")?.forecast?.members, [{ name: "mstl", weight: 1 }]);
+    assert.deepEqual(store.get("web")?.forecast?.calibrationState, calibrationState);
+    await runTarget(target, deps(301, forecast, store), { kind: "update" });
+    const reuse = seen[1]?.reuse as { members: unknown; calibration: { offsets: Map<number, Float64Array> } };
+    assert.deepEqual(reuse.members, [{ name: "mstl", weight: 1 }]);
+    assert.deepEqual(Array.from(reuse.calibration.offsets.get(0.9) ?? []), [0.1]);
+    assert.equal(seen[1]?.backtestWindows, undefined);
+    // A horizon the stored calibration was not fitted for is not reused.
+    await runTarget(target, deps(302, forecast, store), { kind: "update", extraSteps: 3 });
+    assert.equal(seen[2]?.reuse, undefined);
+    assert.equal(seen[2]?.backtestWindows, 2);
+  });
+
+  it("tracks live coverage of the served quantile from run to run", async () => {
+    const store = new ForecastStore();
+    const served = { ...target, servedQuantile: 0.9, accuracySteps: 2 };
+    // The fake's q0.9 is (last + 1) · 9; the mean is the last value.
+    await runTarget(served, deps(300, fakeForecast([]), store), { kind: "full" });
+    const first = store.get("web")?.forecast;
+    assert.deepEqual(first?.tracker, { quantile: 0.9, offset: 0, throughMs: 299 * STEP * 1000 });
+    // Step 300's mean (300) lies below what was served for it (2709): a hit lowers the offset.
+    await runTarget(served, deps(301, fakeForecast([]), store), { kind: "update" });
+    const second = store.get("web")?.forecast;
+    assert.equal(second?.tracker?.throughMs, 300 * STEP * 1000);
+    assert.ok(Math.abs((second?.tracker?.offset ?? 0) + 0.01) < 1e-12, JSON.stringify(second?.tracker));
+    // The served path carries it: raw 2709 lowered by 1 % of the level (300).
+    assert.ok(Math.abs((second?.quantiles["0.9"]?.[0] ?? 0) - (301 * 9 - 0.01 * 300)) < 1e-9);
   });
 
   it("update without a previous selection is a full run", async () => {

@@ -66,7 +66,7 @@ describe("selectModel", () => {
   });
 
   it("chooses an inverse-loss ensemble when errors cancel", () => {
-    // One forecaster is always 20 high, the other 20 low, on a flat actual of 100: the average is exact.
+    // One forecaster is always 20–30 high, the other 20–30 low, on a flat actual of 100: together they are close.
     const actual = new Float64Array(4).fill(100);
     const mk = (level: number, noise: number) =>
       Array.from({ length: 30 }, (_, i) => ({ actual, forecast: flat(level + (i % 3) * noise, 10) }));
@@ -78,8 +78,13 @@ describe("selectModel", () => {
       { quantiles: Q, scale: 1 },
     );
     assert.equal(selection.model, "ensemble(high,low)");
-    assert.equal(selection.members.length, 2);
-    assert.ok(Math.abs((selection.members[0]?.weight ?? 0) - 0.5) < 1e-9);
+    const [high, low] = selection.members;
+    assert.equal(high?.name, "high");
+    // Inverse-loss weights: each member's weight is inversely proportional to its own calibrated score.
+    const ratio = (selection.scores.get("low") as number) / (selection.scores.get("high") as number);
+    assert.ok(Math.abs((high?.weight ?? 0) / (low?.weight ?? 1) - ratio) < 1e-9);
+    assert.ok(Math.abs((high?.weight ?? 0) + (low?.weight ?? 0) - 1) < 1e-12);
+    assert.ok((selection.scores.get(selection.model) as number) < (selection.scores.get("high") as number));
     const served = serveSelection(
       selection,
       new Map([
@@ -87,7 +92,8 @@ describe("selectModel", () => {
         ["low", flat(80, 10)],
       ]),
     );
-    assert.ok(Math.abs((served.mean[0] as number) - 100) < 1e-9);
+    const expected = (high?.weight ?? 0) * 120 + (low?.weight ?? 0) * 80;
+    assert.ok(Math.abs((served.mean[0] as number) - expected) < 1e-9);
   });
 
   it("combineForecasts averages paths with weights and keeps them ordered", () => {

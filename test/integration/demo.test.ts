@@ -137,45 +137,138 @@ describe("foresight demo", { timeout: 120_000 }, () => {
   });
 });
 
-describe("foresight demo --prometheus-url", { timeout: 120_000 }, () => {
-  it("reads the workload's metrics from a real Prometheus scraping the demo", async () => {
+describe("foresight demo at any speed: the scaler stays ready, its live accuracy with its backtest's", {
+  timeout: 300_000,
+}, () => {
+  it("after the first forecast: Ready at least 90 % of the time, live coverage within 0.1 of the backtest's", async () => {
+    const speed = 600;
+    // Pinned to a Monday 06:00 UTC, so the run covers the same morning ramp and day whenever CI runs.
+    const demo = await startDemo({
+      speed,
+      startMs: Date.UTC(2026, 10, 30, 6),
+      securePort: 0,
+      httpPort: 0,
+      logger: createLogger({ level: "silent" }),
+      version: "test",
+    });
+    const base = `${demo.pageUrl}api/v1/scalers/${NAMESPACE}/${DEPLOYMENT}`;
+    const t0 = demo.clock.now();
+    let forecasting = false;
+    let samples = 0;
+    let ready = 0;
+    const notReady = new Map<string, number>();
+    const gaps: number[] = [];
+    try {
+      // Ten simulated hours, one look every simulated minute or so.
+      while (demo.clock.now() - t0 < 10 * 3_600_000) {
+        await new Promise((r) => setTimeout(r, 100));
+        const summary = (await json(base)) as {
+          model?: string;
+          ready?: { status: string; message: string };
+          accuracy?: { steps?: number; coverage?: number };
+        };
+        if (!forecasting && summary.model) forecasting = true;
+        if (!forecasting) continue;
+        samples++;
+        if (summary.ready?.status === "True") ready++;
+        else {
+          const why = (summary.ready?.message ?? "").replace(/[\d.]+/g, "N");
+          notReady.set(why, (notReady.get(why) ?? 0) + 1);
+        }
+        if ((summary.accuracy?.steps ?? 0) >= 24 && summary.accuracy?.coverage !== undefined) {
+          const models = (await json(`${base}/models`)) as {
+            chosen?: string;
+            candidates: { name: string; coverage: number }[];
+          };
+          const chosen = models.candidates.find((c) => c.name === models.chosen);
+          if (chosen && Number.isFinite(chosen.coverage))
+            gaps.push(Math.abs(summary.accuracy.coverage - chosen.coverage));
+        }
+      }
+    } finally {
+      await demo.close();
+    }
+    const why = JSON.stringify([...notReady].slice(0, 3));
+    assert.ok(samples > 100, `${samples} looks after the first forecast`);
+    assert.ok(ready / samples >= 0.9, `Ready ${ready} of ${samples}: ${why}`);
+    assert.ok(gaps.length > 50, `${gaps.length} looks with 24 compared steps`);
+    // Coverage over 24 steps is a binomial share: at 0.9 its standard deviation alone is 0.061, so
+    // even a perfectly calibrated forecast lands more than 0.1 away on about a tenth of the looks.
+    // The mean gap says whether the two measure the same thing; the share says how often they part.
+    const within = gaps.filter((g) => g <= 0.1).length / gaps.length;
+    const meanGap = gaps.reduce((a, g) => a + g, 0) / gaps.length;
+    const what = `within 0.1 on ${(within * 100).toFixed(0)} % of looks, mean gap ${meanGap.toFixed(3)}`;
+    assert.ok(within >= 0.8, what);
+    assert.ok(meanGap <= 0.07, what);
+  });
+});
+
+describe("foresight demo --prometheus-url", { timeout: 240_000 }, () => {
+  it("reads the workload's metrics from a real Prometheus scraping the demo, in real time", async () => {
     const { freePort } = await import("../harness/ports.js");
     const { startPrometheus } = await import("../harness/prometheus.js");
     const httpPort = await freePort();
     const prom = await startPrometheus({
       scrapeTargets: [{ url: `http://127.0.0.1:${httpPort}/demo/metrics` }],
     });
+    await assert.rejects(
+      startDemo({
+        speed: 60,
+        securePort: 0,
+        httpPort: 0,
+        prometheusUrl: prom.url,
+        logger: createLogger({ level: "silent" }),
+        version: "test",
+      }),
+      /--speed 60 with --prometheus-url: an external Prometheus stamps its scrapes with its own clock/,
+    );
     const demo = await startDemo({
-      speed: 60,
       securePort: 0,
       httpPort,
       prometheusUrl: prom.url,
       logger: createLogger({ level: "silent" }),
       version: "test",
     });
+    const begun = Date.now();
+    const https = await import("node:https");
+    const get = (path: string) =>
+      new Promise<string | undefined>((resolve) => {
+        https
+          .get(`${demo.metricsUrl}${path}`, { rejectUnauthorized: false }, (res) => {
+            let data = "";
+            res.on("data", (c) => {
+              data += c;
+            });
+            res.on("end", () => resolve(res.statusCode === 200 ? data : undefined));
+          })
+          .on("error", () => resolve(undefined));
+      });
     try {
       const exposed = await (await fetch(`${demo.pageUrl}demo/metrics`)).text();
       assert.match(exposed, /^llm_gateway_requests_total\{namespace="demo",service="llm"\} \d/m);
       assert.match(exposed, /^vllm:num_requests_running\{namespace="demo",pod="llm-\d+"\} /m);
       // The adapter answers the HPA's metric from what Prometheus scraped.
       const path = `/apis/custom.metrics.k8s.io/v1beta2/namespaces/${NAMESPACE}/pods/*/vllm_num_requests_running`;
-      const https = await import("node:https");
-      const body = await until("the metric through Prometheus", async () => {
-        const text = await new Promise<string | undefined>((resolve) => {
-          https
-            .get(`${demo.metricsUrl}${path}`, { rejectUnauthorized: false }, (res) => {
-              let data = "";
-              res.on("data", (c) => {
-                data += c;
-              });
-              res.on("end", () => resolve(res.statusCode === 200 ? data : undefined));
-            })
-            .on("error", () => resolve(undefined));
-        });
-        return text;
-      });
+      const body = await until("the metric through Prometheus", () => get(path));
       const items = (JSON.parse(body) as { items: unknown[] }).items;
       assert.ok(items.length >= 2, body);
+      // rate() of the gateway's counter in Prometheus reads the demand itself: counters advance in
+      // real time (at 60× it read about 60 times too high, and the history grew in real time).
+      const rate = await until(
+        "a minute of the gateway's counter in Prometheus",
+        async () => {
+          if (Date.now() - begun < 75_000) return undefined;
+          const res = await fetch(
+            `${prom.url}/api/v1/query?query=${encodeURIComponent('sum(rate(llm_gateway_requests_total{namespace="demo"}[1m]))')}`,
+          );
+          const answer = (await res.json()) as { data: { result: { value: [number, string] }[] } };
+          const value = Number(answer.data.result[0]?.value[1]);
+          return value > 0 ? value : undefined;
+        },
+        120_000,
+      );
+      const demand = demo.demandAt(demo.clock.now());
+      assert.ok(rate > demand * 0.6 && rate < demand * 1.4, `rate ${rate} vs demand ${demand}`);
     } finally {
       await demo.close();
       await prom.close();

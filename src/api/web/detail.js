@@ -94,9 +94,25 @@ export function renderModels(tbody, whyEl, calibrationEl, view) {
       );
     }),
   );
-  const levels = Object.keys(view.calibration).sort((a, b) => Number(a) - Number(b));
+  // Keys are a level ("0.9") or a level and a horizon bucket, near to far ("0.9@1", "0.9@2", …).
+  const byLevel = new Map();
+  for (const [key, offset] of Object.entries(view.calibration)) {
+    const [level, bucket = "1"] = key.split("@");
+    if (!byLevel.has(level)) byLevel.set(level, []);
+    byLevel.get(level).push([Number(bucket), offset]);
+  }
+  const signed = (share) => `${share >= 0 ? "+" : ""}${fmtPct(share)}`;
+  const parts = [...byLevel.keys()]
+    .sort((a, b) => Number(a) - Number(b))
+    .map((level) => {
+      const offsets = byLevel
+        .get(level)
+        .sort((a, b) => a[0] - b[0])
+        .map(([, offset]) => signed(offset));
+      return `${fmtQuantile(level)} ${offsets.join(" · ")}`;
+    });
   calibrationEl.textContent =
-    levels.length > 0
-      ? `Conformal calibration (offset added to the raw quantile, in demand units): ${levels.map((l) => `${fmtQuantile(l)} ${view.calibration[l] >= 0 ? "+" : ""}${fmtNum(view.calibration[l])}`).join(", ")}`
+    parts.length > 0
+      ? `Conformal calibration (added to the raw quantile, as a share of the forecast's level; near steps first): ${parts.join("; ")}`
       : "";
 }

@@ -23,6 +23,7 @@ function accuracyText(accuracy) {
   if (accuracy.pinball !== undefined) parts.push(`pinball ${fmtNum(accuracy.pinball)}`);
   if (accuracy.coverage !== undefined) parts.push(`coverage ${fmtPct(accuracy.coverage)}`);
   if (accuracy.underPredictionRate !== undefined) parts.push(`under ${fmtPct(accuracy.underPredictionRate)}`);
+  if (accuracy.steps !== undefined) parts.push(`${accuracy.steps} steps`);
   return parts.length > 0 ? parts.join(" · ") : "—";
 }
 

@@ -219,6 +219,7 @@ function estimateCycle(
 
 export class DspModel implements Model {
   readonly name = DSP;
+  readonly fitCost = "cheap";
   readonly #candidates: readonly number[];
   readonly #estimators: readonly DspEstimator[];
   readonly #margin: number;

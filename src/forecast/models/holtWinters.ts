@@ -204,6 +204,7 @@ export function fitHoltWintersParams(
 
 export class HoltWintersModel implements Model {
   readonly name = HOLT_WINTERS;
+  readonly fitCost = "cheap";
   readonly #candidates: readonly number[];
   readonly #defaultPeriodSeconds: number;
   readonly #maxFitPoints: number;

@@ -22,6 +22,7 @@ export interface NaiveOptions {
 
 export class NaiveModel implements Model {
   readonly name = NAIVE;
+  readonly fitCost = "cheap";
   readonly #options: NaiveOptions;
 
   constructor(options: NaiveOptions = {}) {

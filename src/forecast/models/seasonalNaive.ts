@@ -56,6 +56,7 @@ export function repeatLastCycle(
 
 export class SeasonalNaiveModel implements Model {
   readonly name = SEASONAL_NAIVE;
+  readonly fitCost = "cheap";
   readonly #candidates: readonly number[];
   readonly #defaultPeriodSeconds: number;
 

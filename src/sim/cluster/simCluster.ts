@@ -286,6 +286,11 @@ export class SimCluster {
     return this.status(this.workload(this.buffers, "CapacityBuffer", name));
   }
 
+  /** What each pod of the deployment requests. */
+  deploymentRequests(name: string): Resources {
+    return this.workload(this.deployments, "deployment", name).requests;
+  }
+
   readyReplicas(name: string): number {
     return this.workload(this.deployments, "deployment", name).ready;
   }

@@ -37,6 +37,8 @@ export interface DeploymentSpecInput {
   readonly selector: Readonly<Record<string, string>>;
   /** The Deployment's own labels; default the selector. */
   readonly labels?: Readonly<Record<string, string>>;
+  /** Resource requests of the pod template's container, e.g. { cpu: "4", "nvidia.com/gpu": "1" }. */
+  readonly requests?: Readonly<Record<string, string>>;
 }
 
 export interface NodeSpecInput {
@@ -127,7 +129,15 @@ export function deploymentObject(input: DeploymentSpecInput): ObjectInput {
       selector: { matchLabels: { ...input.selector } },
       template: {
         metadata: { labels: { ...input.selector } },
-        spec: { containers: [{ name: CONTAINER, image: SIM_IMAGE }] },
+        spec: {
+          containers: [
+            {
+              name: CONTAINER,
+              image: SIM_IMAGE,
+              ...(input.requests ? { resources: { requests: { ...input.requests } } } : {}),
+            },
+          ],
+        },
       },
     },
     status: {},

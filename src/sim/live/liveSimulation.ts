@@ -14,6 +14,7 @@ import { podObject } from "../kube/objectBuilders.js";
 import type { StoredObject } from "../kube/objects.js";
 import { isPlainObject } from "../kube/objects.js";
 import {
+  capacityOf,
   type NodeGroupInfo,
   nodeInput,
   type PodState,
@@ -123,6 +124,7 @@ export class LiveSimulation {
           name,
           replicas: desired,
           selector: selectorFor(name),
+          requests: capacityOf(this.#cluster.deploymentRequests(name)),
         });
       // An existing object's spec.replicas counts as a client's wish and is applied on the first sync.
       return {
@@ -238,6 +240,7 @@ export class LiveSimulation {
       name: d.name,
       replicas: d.specReplicas,
       selector: d.labels,
+      requests: capacityOf(this.#cluster.deploymentRequests(d.name)),
     });
   }
 

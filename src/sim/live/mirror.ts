@@ -57,7 +57,7 @@ function binaryQuantity(bytes: number): string {
   return String(Math.round(bytes));
 }
 
-/** Capacity (= allocatable here) of a node with these resources, as node.status carries it. */
+/** Resources as Kubernetes quantities: a node's capacity (= allocatable here), or a pod's requests. */
 export function capacityOf(resources: Resources): Record<string, string> {
   const cpu =
     resources.cpuMilli % 1000 === 0

@@ -2,6 +2,7 @@
 import { CRANE, cranePolicy } from "./crane.js";
 import { ORACLE, oraclePolicy } from "./oracle.js";
 import { PHPA, type PredictiveOptions, phpaPolicy } from "./phpa.js";
+import type { PredictivePolicyOptions } from "./predictive.js";
 import {
   PREDICTIVE_DIRECT,
   PREDICTIVE_FLOOR,
@@ -42,23 +43,29 @@ export const POLICY_NAMES: readonly string[] = [
   PREDICTIVE_DIRECT,
 ];
 
+/** Settings of the named policies: the emulations' refit cadence, the PredictiveScaler's options. */
+export interface PolicyOptions {
+  readonly emulation?: PredictiveOptions;
+  readonly predictive?: PredictivePolicyOptions;
+}
+
 /** The factory of a named policy; throws naming the known ones. */
-export function policyFactory(name: string, options: PredictiveOptions = {}): PolicyFactory {
+export function policyFactory(name: string, options: PolicyOptions = {}): PolicyFactory {
   switch (name) {
     case REACTIVE:
       return reactivePolicy;
     case ORACLE:
       return oraclePolicy;
     case PHPA:
-      return (context) => phpaPolicy(context, options);
+      return (context) => phpaPolicy(context, options.emulation);
     case CRANE:
-      return (context) => cranePolicy(context, options);
+      return (context) => cranePolicy(context, options.emulation);
     case PREDICTIVE_METRIC:
-      return (context) => predictiveMetricPolicy(context, options);
+      return (context) => predictiveMetricPolicy(context, options.predictive);
     case PREDICTIVE_FLOOR:
-      return (context) => predictiveFloorPolicy(context, options);
+      return (context) => predictiveFloorPolicy(context, options.predictive);
     case PREDICTIVE_DIRECT:
-      return (context) => predictiveDirectPolicy(context, options);
+      return (context) => predictiveDirectPolicy(context, options.predictive);
     default:
       throw new RangeError(`unknown policy "${name}"; known policies: ${POLICY_NAMES.join(", ")}`);
   }

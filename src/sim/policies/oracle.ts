@@ -1,8 +1,9 @@
 /**
- * `oracle`: knows the whole demand series. A replica needed at step t must exist from t − L on (L
- * steps of lead time) and until t, so the fewest replicas at step s are the most needed anywhere in
+ * `oracle`: knows the whole demand series and sizes replicas at saturation (100 % utilization: the
+ * fewest that serve the demand). A replica needed at step t must exist from t − L on (L steps of
+ * lead time) and until t, so the fewest replicas at step s are the most needed anywhere in
  * [s, s + L]; deleting the newest pods first (as the ReplicaSet does) keeps the ones that are ready.
- * Its replica-hours are the floor no policy beats without under-provisioning. With a node lead time
+ * Its replica-hours are the floor no policy beats without overload. With a node lead time
  * the lead includes it plus one step for the cluster-autoscaler scan; then it is no longer a strict
  * floor (a node can be left over from a recent scale-down).
  */
@@ -47,7 +48,7 @@ export function oracleLeadSteps(context: PolicyContext): number {
 }
 
 export function oraclePolicy(context: PolicyContext): Policy {
-  const needed = neededReplicas(context.futureDemand, context.capacityPerReplica);
+  const needed = neededReplicas(context.futureDemand, context.saturationPerReplica);
   const plan = oraclePlan(needed, oracleLeadSteps(context));
   return {
     name: ORACLE,

@@ -1,24 +1,40 @@
 /**
- * `predictive-metric`, `predictive-floor`, `predictive-direct`: the product's own actuator modes
- * (issue 5 §4, §6) run through the replay with the production forecaster (`forecastSeries`, with a
- * cheap model set: seasonal naive, Holt-Winters, MSTL) and the production planner.
- * - metric: the HPA gets an extra External metric (AverageValue = capacity per replica) whose value
- *   is the max of the forecast quantile over [now, now + lead]; the HPA takes the max of its metrics.
- * - floor: the HPA's minReplicas is raised to the planner's forecast replicas.
- * - direct: the planner's desired (max of its forecast replicas and the HPA's) is applied directly.
- * Demand is kept as 5-minute means and the forecaster refits at most hourly of simulated time; until
- * it is ready (the readiness gate) every mode is the HPA alone. An accuracy gate (Release) drops the
- * forecast while it under-predicts too often.
+ * `predictive-metric`, `predictive-floor`, `predictive-direct`: a PredictiveScaler in mode Metric,
+ * Floor or Direct, replayed through the controller's own code. The scaler's spec is the CRD's
+ * defaults (validated by the CRD's schema, src/actuator/spec.ts) with the replay's workload filled
+ * in; its forecasts come from the production forecaster (ScalerForecaster: the model registry,
+ * selection, calibration, a full retrain on the spec's schedule and an update after every step, on
+ * simulated time) reading demand through the MetricsSource port; every decision is the controller's
+ * (ScalerDecider: readiness, stale data, accuracy gate, Hold/Release, planner, scale-down delay and
+ * rate, node reservations), made at the controller's resync interval. Only the last hop differs from
+ * the controller: what it writes to Kubernetes is applied to the simulated cluster instead.
+ * - metric: the HPA gets the External metric foresight_forecast (AverageValue = capacity per
+ *   replica) with the value the scaler's status would serve; the HPA takes the max of its metrics.
+ * - floor: the HPA's minReplicas is raised to the forecast's replicas (restored when released).
+ * - direct: the scaler's desired replicas (max of forecast and demand ÷ capacity) go to /scale; the
+ *   HPA is not used.
+ * With nodes.mode CapacityBuffer the buffer holds the forecast's pods at nodes.leadTime beyond the
+ * workload's replicas, as the controller's CapacityBuffer would.
  */
-import { accuracyGate, readinessGate } from "../../actuator/guardrails.js";
-import { forecastPeak, initialPlannerState, type PlannerState, plan } from "../../actuator/planner.js";
+
+import type { AccuracySummary } from "../../actuator/accuracy.js";
+import type { Decision as ScalerDecision } from "../../actuator/decide.js";
+import { bufferReplicas } from "../../actuator/nodeObjects.js";
+import { ScalerDecider } from "../../actuator/scalerDecider.js";
+import { ScalerForecaster, scalerForecastTarget } from "../../actuator/scalerForecaster.js";
+import { quantityValue, validatePredictiveScalerSpec } from "../../actuator/spec.js";
+import type { PredictiveScalerSpec, ScalerMode } from "../../actuator/types.js";
+import { formatDurationMs } from "../../config/duration.js";
 import { forecastSeries } from "../../forecast/engine.js";
-import { HoltWintersModel } from "../../forecast/models/holtWinters.js";
-import { MstlModel } from "../../forecast/models/mstl.js";
-import { SeasonalNaiveModel } from "../../forecast/models/seasonalNaive.js";
-import type { Model, Series } from "../../forecast/types.js";
+import { defaultModels } from "../../forecast/models/registry.js";
+import { prepareSeries } from "../../forecast/prepare.js";
+import type { ForecastFn } from "../../forecast/runner.js";
+import { ForecastStore } from "../../forecast/store.js";
+import type { Model } from "../../forecast/types.js";
+import { ClockTimers } from "../clockTimers.js";
+import { SimClock } from "../cluster/simClock.js";
 import type { MetricSpec } from "../hpa/types.js";
-import { COARSE_STEP_SECONDS, CoarseSeries, DEFAULT_REFIT_MS } from "./forecastCadence.js";
+import { DemandSource } from "../replay/demandSource.js";
 import { HpaDriver } from "./hpaDriver.js";
 import type { Decision, Policy, PolicyContext, StepView } from "./types.js";
 
@@ -28,146 +44,75 @@ export const PREDICTIVE_DIRECT = "predictive-direct";
 
 export type PredictiveMode = "metric" | "floor" | "direct";
 
+const MODES: Record<PredictiveMode, ScalerMode> = { metric: "Metric", floor: "Floor", direct: "Direct" };
+
+/** The demand query the replayed scaler's spec names (its DemandSource answers it). */
+export const REPLAY_DEMAND_QUERY = "demand";
+/** `actuator.resyncInterval`'s default: how often the controller reconciles a scaler. */
+export const DEFAULT_RESYNC_MS = 30_000;
+const SCALER_ID = "replay/workload";
+
+/** One decision of the replayed scaler, as the controller's decision log would show it. */
+export interface ReplayedDecision {
+  readonly atMs: number;
+  readonly decision: ScalerDecision;
+  /** Live accuracy as the scaler's status would show it. */
+  readonly accuracy: AccuracySummary | undefined;
+}
+
 export interface PredictivePolicyOptions {
-  /** Refit at most this often in simulated time (default 1 h). */
-  readonly refitMs?: number;
-  /** Served quantile (default 0.9). */
-  readonly quantile?: number;
-  /** Extra demand share added to the forecast before planning (default 0). */
-  readonly headroom?: number;
-  /** Forecast-driven scale-down delay (default 5 min) and rate (default 20 % a minute). */
-  readonly scaleDownDelayMs?: number;
-  readonly scaleDownPercentPerMinute?: number;
-  /** Under-prediction rate that trips the accuracy gate (default 0.3; ignored below 24 compared steps). */
-  readonly degradedThreshold?: number;
-  /** History handed to the forecaster (default 7 days): bounds each refit's cost. */
-  readonly maxHistorySeconds?: number;
-  /** Backtest windows behind model selection and calibration (default 3). */
-  readonly backtestWindows?: number;
+  /** Spec fields to set over the CRD's defaults and the replay's workload (e.g. `{ quantile: 0.8 }`). */
+  readonly spec?: Readonly<Record<string, unknown>>;
   /**
-   * Refit results by refit time, owned by the caller: the three modes see the same demand, so a
-   * benchmark running them on one trace can fit once (the forecast uses demand only, never replicas).
+   * The utilization the planner sizes the forecast at: spec.capacityPerReplica = saturation × this
+   * (default the HPA's target, so the forecast's replicas are what the HPA would ask at that demand).
    */
-  readonly forecastCache?: Map<number, FitOutcome>;
+  readonly sizingUtilization?: number;
+  /** Reconcile every this often (default 30 s, `actuator.resyncInterval`'s default). */
+  readonly resyncMs?: number;
+  /** Candidate models (default the production registry's, without the neural model). */
+  readonly models?: () => Model[];
+  /** The forecasting function (default the engine's); a memo shares forecasts between replays of one trace. */
+  readonly forecast?: ForecastFn;
+  /** Called with every decision (tests compare them with the controller's). */
+  readonly onDecision?: (decision: ReplayedDecision) => void;
 }
 
-/** What one refit produced: the quantile path when the forecaster was ready. */
-export interface FitOutcome {
-  readonly ready: boolean;
-  readonly path: QuantilePath | undefined;
-}
-
-const DAY_SECONDS = 86_400;
-/** Coarse steps of actual vs forecast the accuracy gate looks back over (2 h). */
-const ACCURACY_WINDOW = 24;
-
-function cheapModels(): Model[] {
-  return [new SeasonalNaiveModel(), new HoltWintersModel(), new MstlModel()];
-}
-
-/** The newest `maxSteps` points of `series`. */
-function recent(series: Series, maxSteps: number): Series {
-  const drop = Math.max(0, series.values.length - maxSteps);
-  if (drop === 0) return series;
-  return {
-    startMs: series.startMs + drop * series.stepSeconds * 1000,
-    stepSeconds: series.stepSeconds,
-    values: series.values.subarray(drop),
+/** The spec the replay's scaler runs: the CRD's defaults, the workload's numbers, then the overrides. */
+export function replaySpec(
+  mode: PredictiveMode,
+  context: PolicyContext,
+  overrides: Readonly<Record<string, unknown>> = {},
+  sizingUtilization?: number,
+): PredictiveScalerSpec {
+  const raw: Record<string, unknown> = {
+    targetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "workload" },
+    demand: { query: REPLAY_DEMAND_QUERY },
+    capacityPerReplica:
+      sizingUtilization === undefined
+        ? context.capacityPerReplica
+        : context.saturationPerReplica * sizingUtilization,
+    leadTime: formatDurationMs(context.leadTimeMs),
+    mode: MODES[mode],
+    minReplicas: context.minReplicas,
+    maxReplicas: context.maxReplicas,
+    // Nodes take time to join: reserve them one node lead time further ahead, as a user would.
+    ...(context.nodeLeadTimeMs > 0
+      ? {
+          nodes: {
+            mode: "CapacityBuffer",
+            leadTime: formatDurationMs(context.leadTimeMs + context.nodeLeadTimeMs),
+          },
+        }
+      : {}),
+    ...overrides,
   };
-}
-
-export interface QuantilePath {
-  readonly startMs: number;
-  readonly stepSeconds: number;
-  readonly values: Float64Array;
-}
-
-/** The forecaster as the controller would run it: refit on a cadence, gated, path reused between refits. */
-class Forecaster {
-  private path: QuantilePath | undefined;
-  private lastFitMs = Number.NEGATIVE_INFINITY;
-  private readonly actuals: number[] = [];
-  private readonly served: number[] = [];
-  private checkedBuckets = 0;
-  ready = false;
-  spentMs = 0;
-
-  constructor(
-    private readonly refitMs: number,
-    private readonly horizonSteps: number,
-    private readonly quantile: number,
-    private readonly maxSteps: number,
-    private readonly degradedThreshold: number,
-    private readonly backtestWindows: number,
-    private readonly cache: Map<number, FitOutcome> | undefined,
-  ) {}
-
-  due(nowMs: number): boolean {
-    return nowMs - this.lastFitMs >= this.refitMs;
-  }
-
-  async refit(nowMs: number, series: Series): Promise<void> {
-    this.lastFitMs = nowMs;
-    if (series.values.length === 0) return;
-    const cached = this.cache?.get(nowMs);
-    const outcome = cached ?? (await this.fit(series));
-    this.cache?.set(nowMs, outcome);
-    this.ready = outcome.ready;
-    this.path = outcome.path;
-  }
-
-  private async fit(series: Series): Promise<FitOutcome> {
-    const started = performance.now();
-    const result = await forecastSeries(recent(series, this.maxSteps), {
-      models: cheapModels(),
-      horizonSteps: this.horizonSteps,
-      quantiles: [this.quantile],
-      backtestWindows: this.backtestWindows,
-    });
-    this.spentMs += performance.now() - started;
-    const gate = readinessGate({
-      ready: result.notReady === undefined,
-      ...(result.notReady ?? {}),
-    });
-    const ready = gate.action === "use";
-    const values = result.forecast.quantiles.get(this.quantile);
-    const path =
-      ready && values !== undefined && values.length > 0
-        ? { startMs: result.forecast.startMs, stepSeconds: result.forecast.stepSeconds, values }
-        : undefined;
-    return { ready, path };
-  }
-
-  /** Compare each newly closed coarse bucket with what the path said for it. */
-  observe(history: Series): void {
-    const values = history.values;
-    for (; this.checkedBuckets < values.length; this.checkedBuckets++) {
-      const p = this.path;
-      if (p === undefined) continue;
-      const atMs = history.startMs + this.checkedBuckets * history.stepSeconds * 1000;
-      const i = Math.floor((atMs - p.startMs) / (p.stepSeconds * 1000));
-      if (i < 0 || i >= p.values.length) continue;
-      this.actuals.push(values[this.checkedBuckets] as number);
-      this.served.push(p.values[i] as number);
-      if (this.actuals.length > ACCURACY_WINDOW) {
-        this.actuals.shift();
-        this.served.shift();
-      }
-    }
-  }
-
-  /** The path the planner may use now, or undefined (not ready, or the accuracy gate tripped). */
-  usable(): QuantilePath | undefined {
-    if (!this.ready || this.path === undefined) return undefined;
-    const verdict = accuracyGate({
-      actuals: this.actuals,
-      served: this.served,
-      threshold: this.degradedThreshold,
-      quantile: this.quantile,
-      minSteps: ACCURACY_WINDOW,
-    });
-    return verdict.action === "use" ? this.path : undefined;
-  }
+  const checked = validatePredictiveScalerSpec(raw);
+  if (!checked.ok)
+    throw new RangeError(
+      `the replay's PredictiveScaler spec is invalid: ${checked.errors.map((e) => `${e.field}: ${e.message}`).join("; ")}`,
+    );
+  return checked.value;
 }
 
 export function predictivePolicy(
@@ -175,90 +120,115 @@ export function predictivePolicy(
   context: PolicyContext,
   options: PredictivePolicyOptions = {},
 ): Policy {
-  const refitMs = options.refitMs ?? DEFAULT_REFIT_MS;
-  const quantile = options.quantile ?? 0.9;
-  const headroom = 1 + (options.headroom ?? 0);
-  const coarseMs = COARSE_STEP_SECONDS * 1000;
-  const forecaster = new Forecaster(
-    refitMs,
-    Math.ceil((refitMs + context.leadTimeMs) / coarseMs) + 1,
-    quantile,
-    Math.round((options.maxHistorySeconds ?? 7 * DAY_SECONDS) / COARSE_STEP_SECONDS),
-    options.degradedThreshold ?? 0.3,
-    options.backtestWindows ?? 3,
-    options.forecastCache,
-  );
-  const history = new CoarseSeries(context.startMs, context.stepMs);
-  // Floor mode changes the HPA's minReplicas between syncs; HpaDriver reads it from the context each sync.
-  let floor = context.minReplicas;
+  const spec = replaySpec(mode, context, options.spec, options.sizingUtilization);
+  const capacity = quantityValue(spec.capacityPerReplica);
+  const resyncMs = options.resyncMs ?? DEFAULT_RESYNC_MS;
+  const clock = new SimClock(context.startMs);
+  const timers = new ClockTimers(clock);
+  const source = new DemandSource({ startMs: context.startMs, stepMs: context.stepMs, clock });
+  const models = options.models ?? (() => defaultModels());
+  const candidates = models();
+  const forecaster = new ScalerForecaster({
+    source,
+    store: new ForecastStore({ clock }),
+    clock,
+    timers,
+    forecast: options.forecast ?? forecastSeries,
+    prepare: prepareSeries,
+    models: () => candidates,
+    timeoutMs: 3_600_000,
+  });
+  const target = scalerForecastTarget(SCALER_ID, spec, REPLAY_DEMAND_QUERY);
+  const decider = new ScalerDecider();
+  let spentMs = 0;
+
+  // The user's HPA (mode Direct has none), with minReplicas the floor executor may raise.
+  const userMin = context.minReplicas;
+  let floor = userMin;
   const hpa = new HpaDriver(
     mode === "floor"
       ? Object.defineProperty({ ...context }, "minReplicas", { get: () => floor, enumerable: true })
       : context,
   );
-  let state: PlannerState = initialPlannerState();
-  const prediction: MetricSpec = {
+  const forecastMetric: MetricSpec = {
     type: "External",
     external: {
       metricName: "foresight_forecast",
-      target: { type: "AverageValue", averageValue: Math.round(context.capacityPerReplica * 1000) },
+      target: { type: "AverageValue", averageValue: Math.round(capacity * 1000) },
     },
   };
-  const scaled = (path: { startMs: number; stepSeconds: number; values: Float64Array }) =>
-    headroom === 1 ? path : { ...path, values: path.values.map((v) => v * headroom) };
+  let served: number | undefined;
+  let direct: number | undefined;
+  let buffer: number | undefined;
+  let nextReconcileMs = context.startMs;
 
-  const planFor = (view: StepView, path: QuantilePath, reactive: number) => {
-    const result = plan({
-      forecast: scaled(path),
+  // One reconcile, as the controller's: it may start the first forecast run (not waited for: its
+  // forecast is there from the next step on), reads recent demand, decides, then carries it out.
+  const reconcile = async (view: StepView): Promise<void> => {
+    forecaster.sync(target);
+    const history = await forecaster.history.fetch(target);
+    const { decision, demandNow, accuracy } = decider.decide({
+      spec,
       nowMs: view.nowMs,
-      capacityPerReplica: context.capacityPerReplica,
-      leadTimeMs: context.leadTimeMs,
-      minReplicas: context.minReplicas,
-      maxReplicas: context.maxReplicas,
-      maxCapacityBreach: "Honor",
-      scaleDown: {
-        delayMs: options.scaleDownDelayMs ?? 5 * 60_000,
-        maxPercentPerMinute: options.scaleDownPercentPerMinute ?? 20,
-      },
-      reactiveReplicas: reactive,
-      state,
-      quantile,
+      forecast: forecaster.state(SCALER_ID),
+      history,
     });
-    state = result.state;
-    return result;
+    options.onDecision?.({ atMs: view.nowMs, decision, accuracy });
+    // Pending (no forecast run has finished): what is in place stays as it is.
+    if (decision.pending) return;
+    if (mode === "floor")
+      floor =
+        decision.forecastReplicas === undefined
+          ? userMin
+          : Math.min(context.maxReplicas, Math.max(userMin, decision.forecastReplicas));
+    if (mode === "metric") served = decision.forecastReplicas ?? 0;
+    if (mode === "direct" && demandNow !== undefined) direct = decision.desiredReplicas;
+    if (spec.nodes.mode !== "None")
+      buffer =
+        decision.nodePods === undefined
+          ? 0
+          : bufferReplicas({ forecastPods: decision.nodePods, currentPods: view.desired });
   };
 
-  const decide = (view: StepView): Decision => {
-    const path = forecaster.usable();
-    if (mode === "metric") {
-      const peak =
-        path === undefined ? Number.NaN : forecastPeak(path, view.nowMs, view.nowMs + context.leadTimeMs);
-      const extra = Number.isNaN(peak)
-        ? []
-        : [{ spec: prediction, reading: { items: [Math.round(Math.max(0, peak * headroom) * 1000)] } }];
-      return { replicas: hpa.sync(view, extra) };
-    }
-    if (mode === "floor") {
-      floor = path === undefined ? context.minReplicas : planFor(view, path, 0).forecastReplicas;
-      return { replicas: hpa.sync(view) };
-    }
-    const reactive = hpa.sync(view);
-    if (path === undefined) return { replicas: reactive };
-    return { replicas: planFor(view, path, reactive).desiredReplicas };
+  /**
+   * One step: forecast runs started before now finish (a run takes a moment of real time), the
+   * forecaster's timers fire and their runs finish, then the scaler reconciles when its resync is due.
+   */
+  const step = async (view: StepView, due: boolean): Promise<Decision> => {
+    const started = performance.now();
+    await forecaster.idle();
+    timers.tick();
+    await forecaster.idle();
+    if (due) await reconcile(view);
+    spentMs += performance.now() - started;
+    return act(view);
+  };
+
+  const act = (view: StepView): Decision => {
+    const extra =
+      mode === "metric" && served !== undefined
+        ? [{ spec: forecastMetric, reading: { items: [Math.round(served * capacity * 1000)] } }]
+        : [];
+    const replicas = mode === "direct" ? (direct ?? view.desired) : hpa.sync(view, extra);
+    return { replicas, ...(buffer !== undefined ? { bufferReplicas: buffer } : {}) };
   };
 
   return {
     name: `predictive-${mode}`,
     get forecastMs() {
-      return forecaster.spentMs;
+      return spentMs;
     },
     decide(view) {
-      const before = history.buckets;
-      history.push(view.history[view.step] as number);
-      if (history.buckets !== before) forecaster.observe(history.series());
-      if (forecaster.due(view.nowMs))
-        return forecaster.refit(view.nowMs, history.series()).then(() => decide(view));
-      return decide(view);
+      clock.set(view.nowMs);
+      source.extend(view.history);
+      const due = view.nowMs >= nextReconcileMs;
+      if (due) nextReconcileMs = view.nowMs + resyncMs;
+      if (!due && !forecaster.busy()) {
+        // The common step: nothing to wait for unless a timer starts a run.
+        timers.tick();
+        if (!forecaster.busy()) return act(view);
+      }
+      return step(view, due);
     },
   };
 }

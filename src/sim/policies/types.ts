@@ -45,9 +45,11 @@ export interface Policy {
 export interface PolicyContext {
   readonly stepMs: number;
   readonly startMs: number;
-  /** Demand one replica serves at the target utilization. */
+  /** Demand one replica serves at the target utilization (saturation × target). */
   readonly capacityPerReplica: number;
-  /** HPA utilization target as a fraction (0.7). */
+  /** Demand one replica serves at 100 % utilization. */
+  readonly saturationPerReplica: number;
+  /** HPA utilization target as a fraction of saturation (0.7). */
   readonly targetUtilization: number;
   /** Pod start-up plus warm-up: a replica requested now is ready this much later. */
   readonly leadTimeMs: number;

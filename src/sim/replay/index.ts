@@ -3,11 +3,12 @@ export { LaggedSignal, type MetricLag, utilizationPercent } from "./metricSignal
 export { type PlotInput, type PlotSeries, renderPlot } from "./plot.js";
 export {
   type CostCounters,
-  capacityPerReplica,
+  type LatencySlo,
   type PolicyScores,
   quantile,
   type RawScores,
   ScoreAccumulator,
+  saturationPerReplica,
   withCostVsOracle,
 } from "./scores.js";
 export {

@@ -12,15 +12,10 @@ export interface MetricLag {
   readonly windowMs?: number;
 }
 
-/** Utilization (% of request) of pods serving `demand` on `ready` replicas, saturating at 100 %. */
-export function utilizationPercent(
-  demand: number,
-  ready: number,
-  capacityPerReplica: number,
-  targetUtilization: number,
-): number {
+/** Utilization (% of saturation) of pods serving `demand` on `ready` replicas, saturating at 100 %. */
+export function utilizationPercent(demand: number, ready: number, saturationPerReplica: number): number {
   if (ready <= 0) return demand > 0 ? 100 : 0;
-  return Math.min(100, (100 * targetUtilization * demand) / (ready * capacityPerReplica));
+  return Math.min(100, (100 * demand) / (ready * saturationPerReplica));
 }
 
 export class LaggedSignal {

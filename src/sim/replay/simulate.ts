@@ -14,16 +14,19 @@ import type { SimPod } from "../hpa/types.js";
 import { POD_CPU_REQUEST_MILLI } from "../policies/hpaDriver.js";
 import type { Policy, PolicyContext, PolicyFactory, StepView } from "../policies/types.js";
 import { LaggedSignal, type MetricLag, utilizationPercent } from "./metricSignal.js";
-import { type CostCounters, type RawScores, ScoreAccumulator } from "./scores.js";
+import { type CostCounters, type LatencySlo, type RawScores, ScoreAccumulator } from "./scores.js";
 
 const GIB = 1024 ** 3;
 const SETTLE_MS = 1;
+/** Steps between progress reports (a day at 15 s steps is 5,760). */
+const PROGRESS_EVERY = 2_000;
 
 export interface WorkloadInput {
   readonly name: string;
   /** Demand per step from `startMs`. */
   readonly demand: Float64Array;
-  readonly capacityPerReplica: number;
+  /** Demand one ready replica serves at 100 % utilization (the pod's size). */
+  readonly saturationPerReplica: number;
 }
 
 export interface ReplayOptions {
@@ -33,7 +36,7 @@ export interface ReplayOptions {
   readonly leadTimeMs: number;
   /** Node provisioning delay; 0 (default) means nodes are always available. */
   readonly nodeLeadTimeMs?: number;
-  /** HPA target as a fraction (default 0.7). */
+  /** HPA target as a fraction of saturation (default 0.7). */
   readonly targetUtilization?: number;
   /** Steps before scoring starts. */
   readonly warmupSteps: number;
@@ -45,6 +48,12 @@ export interface ReplayOptions {
   readonly metricLag?: MetricLag;
   /** Keep ready replicas per step (for plots). */
   readonly recordReady?: boolean;
+  /** The latency SLO scored (default M/M/c, 2× the unloaded p95). */
+  readonly slo?: LatencySlo;
+  /** GPUs one replica requests (default 1: nodes hold podsPerNode of them). */
+  readonly gpusPerReplica?: number;
+  /** Called every few thousand steps and at the end with the steps done. */
+  readonly onProgress?: (done: number, total: number) => void;
 }
 
 export interface WorkloadRun {
@@ -98,10 +107,11 @@ export async function replay(
     throw new RangeError(`replay: target utilization ${target} must be in (0, 1]`);
   const steps = Math.min(...workloads.map((w) => w.demand.length));
   const warmup = Math.min(Math.max(0, options.warmupSteps), steps);
-  const requests: Resources = { cpuMilli: POD_CPU_REQUEST_MILLI, memoryBytes: GIB, gpu: 0 };
+  const gpus = options.gpusPerReplica ?? 1;
+  const requests: Resources = { cpuMilli: POD_CPU_REQUEST_MILLI, memoryBytes: GIB, gpu: gpus };
 
   const initial = workloads.map((w) =>
-    Math.max(minReplicas, Math.ceil((w.demand[0] as number) / w.capacityPerReplica - 1e-9)),
+    Math.max(minReplicas, Math.ceil((w.demand[0] as number) / (w.saturationPerReplica * target) - 1e-9)),
   );
   const initialPods = initial.reduce((a, b) => a + b, 0);
   const clusterStart = startMs - leadTimeMs - SETTLE_MS;
@@ -113,7 +123,7 @@ export async function replay(
         allocatable: {
           cpuMilli: podsPerNode * POD_CPU_REQUEST_MILLI,
           memoryBytes: podsPerNode * GIB,
-          gpu: 0,
+          gpu: podsPerNode * gpus,
         },
         maxNodes: 10_000_000,
         initialNodes: Math.ceil(initialPods / podsPerNode),
@@ -127,16 +137,19 @@ export async function replay(
   const lanes: Lane[] = workloads.map((input, k) => {
     let peak = 0;
     for (const d of input.demand) peak = Math.max(peak, d);
+    if (!(input.saturationPerReplica > 0))
+      throw new RangeError(`replay: workload ${input.name}'s saturation capacity must be > 0`);
+    const capacityPerReplica = input.saturationPerReplica * target;
     const context: PolicyContext = {
       stepMs,
       startMs,
-      capacityPerReplica: input.capacityPerReplica,
+      capacityPerReplica,
+      saturationPerReplica: input.saturationPerReplica,
       targetUtilization: target,
       leadTimeMs,
       nodeLeadTimeMs: nodeLead,
       minReplicas,
-      maxReplicas:
-        options.maxReplicas ?? Math.max(minReplicas, 4 * Math.ceil(peak / input.capacityPerReplica)),
+      maxReplicas: options.maxReplicas ?? Math.max(minReplicas, 4 * Math.ceil(peak / capacityPerReplica)),
       futureDemand: input.demand,
     };
     cluster.addDeployment({
@@ -150,7 +163,12 @@ export async function replay(
       policy: factory(context),
       context,
       signal: new LaggedSignal(stepMs, options.metricLag),
-      scores: new ScoreAccumulator(input.capacityPerReplica, target),
+      scores: new ScoreAccumulator({
+        saturationPerReplica: input.saturationPerReplica,
+        targetUtilization: target,
+        ...(options.slo ? { slo: options.slo } : {}),
+        gpusPerNode: podsPerNode * gpus,
+      }),
       ready: options.recordReady ? new Int32Array(steps) : undefined,
       times: new Map(),
       start: undefined,
@@ -203,8 +221,9 @@ export async function replay(
       const ready = cluster.readyReplicas(lane.input.name);
       if (lane.ready) lane.ready[i] = ready;
       if (i >= warmup) lane.scores.observe(demand, ready);
-      lane.signal.push(utilizationPercent(demand, ready, lane.input.capacityPerReplica, target));
+      lane.signal.push(utilizationPercent(demand, ready, lane.input.saturationPerReplica));
     }
+    if (options.onProgress && (i % PROGRESS_EVERY === 0 || i === steps - 1)) options.onProgress(i + 1, steps);
   }
   const endMs = startMs + steps * stepMs;
   cluster.step(endMs);
@@ -221,7 +240,7 @@ export async function replay(
         name: lane.input.name,
         policy: lane.policy.name,
         // Node-hours belong to the cluster; with one workload they are its own.
-        scores: { ...raw, nodeHours },
+        scores: { ...raw, nodeHours, gpuHours: nodeHours * podsPerNode * gpus },
         ...(lane.ready ? { ready: lane.ready } : {}),
         forecastMs: lane.policy.forecastMs ?? 0,
       };

@@ -17,7 +17,7 @@ const DEMAND = Float64Array.from([10, 10, 30, 50, 20, 20, 10, 40, 40, 10, 10, 10
 const HAND_PLAN = [3, 5, 5, 5, 2, 4, 4, 4, 4, 1, 1, 1];
 
 function run(factory: (context: PolicyContext) => Policy, nodeLeadTimeMs = 0, warmupSteps = 0) {
-  return replay([{ name: "w", demand: DEMAND, capacityPerReplica: C }], factory, {
+  return replay([{ name: "w", demand: DEMAND, saturationPerReplica: C }], factory, {
     startMs: 1_000_000,
     stepMs: STEP,
     leadTimeMs: 2 * STEP,
@@ -46,11 +46,11 @@ describe("oracle", () => {
     assert.equal(oracleLeadSteps({ ...base, nodeLeadTimeMs: 30_000 }), 7);
   });
 
-  it("is never under-provisioned in the cluster, and its replica-hours are the plan's", async () => {
+  it("is never overloaded in the cluster, and its replica-hours are the plan's", async () => {
     const result = await run(oraclePolicy);
     const w = result.workloads[0];
     assert.ok(w?.ready);
-    assert.equal(w.scores.underProvisionedFraction, 0);
+    assert.equal(w.scores.overloadedFraction, 0);
     assert.equal(w.scores.unservedFraction, 0);
     const needed = neededReplicas(DEMAND, C);
     for (let i = 0; i < DEMAND.length; i++)
@@ -70,7 +70,7 @@ describe("oracle", () => {
         decide: (view) => ({ replicas: plan[view.step] as number }),
       }));
       const scores = result.workloads[0]?.scores;
-      assert.ok(scores && scores.underProvisionedFraction > 0, `cutting step ${s} went unnoticed`);
+      assert.ok(scores && scores.overloadedFraction > 0, `cutting step ${s} went unnoticed`);
     }
   });
 
@@ -83,7 +83,7 @@ describe("oracle", () => {
         nodeLeadTimeMs: nodeLead,
       } as PolicyContext);
       const w = (await run(oraclePolicy, nodeLead, warmup)).workloads[0];
-      assert.equal(w?.scores.underProvisionedFraction, 0, `node lead ${nodeLead} ms`);
+      assert.equal(w?.scores.overloadedFraction, 0, `node lead ${nodeLead} ms`);
       const free = (await run(oraclePolicy, 0, warmup)).workloads[0];
       assert.ok(
         (w?.scores.replicaHours ?? 0) >= (free?.scores.replicaHours ?? Number.POSITIVE_INFINITY) - 1e-9,

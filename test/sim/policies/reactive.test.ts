@@ -12,7 +12,7 @@ const JUMP = 240; // one hour flat at 4 replicas' worth, then 5 replicas' worth 
 const DEMAND = Float64Array.from({ length: 480 }, (_, i) => (i < JUMP ? 40 : 50));
 
 async function readyOf(factory: PolicyFactory, nodeLeadTimeMs = 0): Promise<Int32Array> {
-  const result = await replay([{ name: "w", demand: DEMAND, capacityPerReplica: C }], factory, {
+  const result = await replay([{ name: "w", demand: DEMAND, saturationPerReplica: C / 0.7 }], factory, {
     startMs: 0,
     stepMs: STEP,
     leadTimeMs: LEAD,
@@ -45,8 +45,10 @@ describe("reactive", () => {
     assert.ok(lagMs <= LEAD + 90_000, `caught up after ${lagMs} ms, far more than the lead time`);
   });
 
-  it("is beaten by the oracle, which is ready at the jump", async () => {
-    assert.equal(caughtUp(await readyOf(oraclePolicy)), JUMP);
+  it("is beaten by the oracle, which is ready at the jump (sized at saturation: 50 ÷ (10 ÷ 0.7) → 4)", async () => {
+    const ready = await readyOf(oraclePolicy);
+    assert.equal(ready[JUMP - 1], 3, "40 ÷ 14.3 → 3 before the jump");
+    for (let i = JUMP; i < ready.length; i++) assert.ok((ready[i] as number) >= 4, `step ${i}`);
   });
 
   it("lags further by the node lead time when the new replica needs a node", async () => {

@@ -3,16 +3,18 @@ import { describe, it } from "node:test";
 import { LaggedSignal, utilizationPercent } from "../../../src/sim/replay/metricSignal.js";
 
 describe("utilizationPercent", () => {
+  // A replica serves 10 at saturation.
   const cases: [number, number, number][] = [
-    [40, 4, 70], // at capacity c: the target
-    [20, 4, 35],
-    [80, 4, 100], // saturated
+    [28, 4, 70],
+    [20, 4, 50],
+    [40, 4, 100], // saturated
+    [80, 4, 100], // overloaded: utilization stops at 100 %
     [0, 0, 0],
     [5, 0, 100], // nobody ready: saturated
   ];
   for (const [demand, ready, want] of cases)
     it(`demand ${demand} on ${ready} ready replicas is ${want} %`, () => {
-      assert.equal(utilizationPercent(demand, ready, 10, 0.7), want);
+      assert.equal(utilizationPercent(demand, ready, 10), want);
     });
 });
 
