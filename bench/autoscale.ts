@@ -186,7 +186,7 @@ function pictures(result: TraceResult): string[] {
       ready: values,
     }));
     const svg = renderPlot({
-      title: `${result.trace} (${name}): demand and ready capacity at saturation, the two days the HPA alone is overloaded most`,
+      title: `${result.trace} (${name}): demand and ready capacity at saturation`,
       startMs: window.startMs,
       stepMs: window.stepMs,
       demand: window.demand,
@@ -195,7 +195,10 @@ function pictures(result: TraceResult): string[] {
       yLabel: "demand",
     });
     writeFileSync(join(ROOT, IMAGES, `${result.trace}${suffix}.svg`), svg);
-    writeFileSync(join(ROOT, IMAGES, `${result.trace}${suffix}-frontier.svg`), frontierSvg(report));
+    writeFileSync(
+      join(ROOT, IMAGES, `${result.trace}${suffix}-frontier.svg`),
+      frontierSvg(report, `${result.trace} (${name})`),
+    );
     links.push(
       `![${result.trace}, ${name}: demand and capacity](images/autoscale/${result.trace}${suffix}.svg)`,
       `![${result.trace}, ${name}: cost versus SLO violations](images/autoscale/${result.trace}${suffix}-frontier.svg)`,
@@ -238,6 +241,9 @@ async function main(): Promise<void> {
     ...results.flatMap(traceRows),
     "",
     "### Pictures",
+    "",
+    "Per trace and setting: demand and each policy's ready capacity at saturation over the two scored days where the",
+    "HPA alone is overloaded most; then cost against SLO-violation time (log scale) with the frontier, the oracle and every policy.",
     "",
     ...results.flatMap((r) => (options.record ? pictures(r) : [])),
   ].join("\n");

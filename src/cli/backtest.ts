@@ -6,7 +6,9 @@
  * controller's candidate models (the neural one where TensorFlow.js loads, unless --no-neural).
  * A progress bar on a terminal, a line per run otherwise.
  */
+
 import { writeFileSync } from "node:fs";
+import { basename } from "node:path";
 import cliProgress from "cli-progress";
 import { parseDurationMs } from "../config/duration.js";
 import { prometheusSchema } from "../config/schema.js";
@@ -323,13 +325,14 @@ export async function runBacktest(options: BacktestOptions, out: BacktestOutput)
 }
 
 /** Cost versus SLO-violation time: the reactive frontier, the oracle and every policy. */
-export function frontierSvg(report: BacktestReport): string {
+export function frontierSvg(report: BacktestReport, label = basename(report.trace)): string {
   const frontier = report.frontier;
   if (!frontier) throw new RangeError("the backtest has no frontier (--targets none)");
   return renderFrontierPlot({
-    title: `${report.trace}: cost vs SLO violations (p95 ≤ ${report.slo.multiple}× unloaded, ${report.slo.model})`,
+    title: `${label}: cost vs SLO violations (p95 ≤ ${report.slo.multiple}× unloaded, ${report.slo.model})`,
     xLabel: "replica-hours",
-    yLabel: "time in SLO violation (%)",
+    yLabel: "time in SLO violation (%, log scale)",
+    yScale: "log",
     reactive: frontier.runs.map((r) => ({
       label: `${Math.round(r.target * 100)}%`,
       cost: r.scores.replicaHours,

@@ -31,6 +31,11 @@ export interface FrontierPlotInput {
   readonly reactive: readonly FrontierPoint[];
   readonly oracle?: { readonly cost: number; readonly value: number };
   readonly policies: readonly FrontierPolicy[];
+  /**
+   * `log` spreads shares that span decades (0.1 % beside 60 %) over the height: ticks at powers of
+   * ten, and 0 drawn at the lowest decade, labelled "≤" it. Default `linear`.
+   */
+  readonly yScale?: "linear" | "log";
 }
 
 const WIDTH = 760;
@@ -197,6 +202,14 @@ interface Mark {
   readonly marker: Marker;
 }
 
+/** Whole powers of ten (as exponents) from `low` up to the first at or above `high`. */
+function decades(low: number, high: number): number[] {
+  const ticks: number[] = [];
+  const last = Math.max(Math.ceil(high - 1e-9), Math.floor(low) + 1);
+  for (let e = Math.floor(low); e <= last; e++) ticks.push(e);
+  return ticks;
+}
+
 export function renderFrontierPlot(input: FrontierPlotInput): string {
   const curve = frontierCurve(input.reactive);
   if (input.oracle) checkPoint("oracle", input.oracle.cost, input.oracle.value);
@@ -250,19 +263,30 @@ export function renderFrontierPlot(input: FrontierPlotInput): string {
     h: 16,
   });
 
+  // Heights are placed on a scale of percent: linear, or log10 above a floor (the decade under the
+  // smallest share above 0, so that 0 sits at the bottom, labelled "≤" the floor).
+  const positive = percents.filter((p) => p > 0);
+  const log = input.yScale === "log" && positive.length > 0;
+  const floorPercent = log ? 10 ** Math.max(-3, Math.floor(Math.log10(Math.min(...positive)))) : 0;
+  const scale = (percent: number) => (log ? Math.log10(Math.max(percent, floorPercent)) : percent);
+  const scaled = percents.map(scale);
+
   // The legend goes in the top-right corner, else the top-left, if no marker is there; else the y axis
   // grows a band above the data for it.
   let yTicks: number[] = [];
-  let yPercent = (_percent: number) => 0;
+  let yScaled = (_scaled: number) => 0;
   let legendBoxAt = { x: 0, y: 0, w: layout.width, h: layout.height };
   for (const headroom of [0, Math.min(0.5 * plotH, layout.height + 16)]) {
-    const topPercent = Math.max(...percents) * (1 + MARGIN);
-    yTicks = niceTicks(Math.min(0, ...percents), (topPercent * plotH) / (plotH - headroom), 5);
+    const low = log ? scale(floorPercent) : Math.min(0, ...scaled);
+    const high = Math.max(...scaled);
+    const top = low + ((high - low) * (1 + MARGIN) * plotH) / (plotH - headroom);
+    yTicks = log ? decades(low, Math.max(top, low + 1)) : niceTicks(low, top, 5);
+    const y0 = yTicks[0] as number;
     const y1 = yTicks[yTicks.length - 1] as number;
-    // The lowest tick sits a little above the frame, so that markers at 0 % are whole.
-    const yLo = (yTicks[0] as number) - (y1 - (yTicks[0] as number)) * MARGIN;
-    yPercent = (percent: number) => bottom - ((percent - yLo) / (y1 - yLo)) * plotH;
-    const y = (value: number) => yPercent(value * 100);
+    // The lowest tick sits a little above the frame, so that markers at the bottom are whole.
+    const yLo = y0 - (y1 - y0) * MARGIN;
+    yScaled = (v: number) => bottom - ((v - yLo) / (y1 - yLo)) * plotH;
+    const y = (value: number) => yScaled(scale(value * 100));
     const corners = [right - 10 - layout.width, PAD.left + 10].map((lx) => ({
       ...legendBoxAt,
       x: lx,
@@ -272,6 +296,7 @@ export function renderFrontierPlot(input: FrontierPlotInput): string {
     legendBoxAt = free ?? (corners[0] as Box);
     if (free) break;
   }
+  const yPercent = (percent: number) => yScaled(scale(percent));
   const y = (value: number) => yPercent(value * 100);
 
   const parts: string[] = [
@@ -280,13 +305,16 @@ export function renderFrontierPlot(input: FrontierPlotInput): string {
     `<text x="${PAD.left}" y="22" font-size="15">${escapeXml(input.title)}</text>`,
   ];
   const ySpacing = (yTicks[1] as number) - (yTicks[0] as number);
-  for (const v of yTicks) {
-    const yv = yPercent(v);
+  yTicks.forEach((v, k) => {
+    const yv = yScaled(v);
+    const label = log
+      ? `${k === 0 ? "≤" : ""}${formatTick(10 ** v, 10 ** Math.min(v, 0))}`
+      : formatTick(v, ySpacing);
     parts.push(
       `<line x1="${PAD.left}" y1="${f(yv)}" x2="${right}" y2="${f(yv)}" stroke="#eee"/>`,
-      `<text x="${PAD.left - 6}" y="${f(yv + 4)}" text-anchor="end">${formatTick(v, ySpacing)}</text>`,
+      `<text x="${PAD.left - 6}" y="${f(yv + 4)}" text-anchor="end">${escapeXml(label)}</text>`,
     );
-  }
+  });
   const xSpacing = (xTicks[1] as number) - x0;
   for (const v of xTicks) {
     const xv = f(x(v));

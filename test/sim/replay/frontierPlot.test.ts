@@ -160,6 +160,31 @@ describe("renderFrontierPlot", () => {
     assert.ok(Math.abs(centre - yOfTick(svg, "4")) < 0.2, `centre ${centre}, tick ${yOfTick(svg, "4")}`);
   });
 
+  it("on a log scale: ticks at powers of ten, 0 at the lowest decade labelled ≤ it, 1 % a decade under 10 %", () => {
+    const svg = renderFrontierPlot({ ...input, yScale: "log" });
+    assertWellFormed(svg);
+    // Values run from 0.1 % (the smallest above 0) to 9 %: decades 0.1, 1 and 10.
+    for (const label of ["≤0.1", "1", "10"]) yOfTick(svg, label);
+    const decade = yOfTick(svg, "≤0.1") - yOfTick(svg, "1");
+    assert.ok(Math.abs(yOfTick(svg, "1") - yOfTick(svg, "10") - decade) < 0.2, "decades evenly spaced");
+    // phpa at 4 %: log10(4) of a decade above the 1 % tick.
+    const body = svg.replace(/<g class="legend">[\s\S]*?<\/g>/, "");
+    const square = [...body.matchAll(/<polygon points="([^"]*)"/g)]
+      .map((m) => (m[1] as string).split(" "))
+      .find((corners) => corners.length === 4);
+    assert.ok(square);
+    const centre = square.map((p) => Number(p.split(",")[1])).reduce((a, b) => a + b, 0) / 4;
+    const expected = yOfTick(svg, "1") - Math.log10(4) * decade;
+    assert.ok(Math.abs(centre - expected) < 0.5, `centre ${centre}, expected ${expected}`);
+    // The oracle's 0 (a black star: ten corners) sits on the lowest tick.
+    const star = [...body.matchAll(/<polygon points="([^"]*)" fill="#000"/g)]
+      .map((m) => (m[1] as string).split(" "))
+      .find((corners) => corners.length === 10);
+    assert.ok(star, "the oracle's star");
+    const starY = star.map((p) => Number(p.split(",")[1])).reduce((a, b) => a + b, 0) / 10;
+    assert.ok(Math.abs(starY - yOfTick(svg, "≤0.1")) < 0.5, `oracle at ${starY}`);
+  });
+
   it("keeps the legend inside the plot area and off every marker", () => {
     const crowded: FrontierPlotInput = {
       ...input,
