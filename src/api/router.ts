@@ -170,6 +170,9 @@ function invalidBody(
   );
 }
 
+/** Response header carrying the server's clock (ISO 8601). */
+export const NOW_HEADER = "Foresight-Now";
+
 export function createReviewApi(deps: ReviewApiDeps): ReviewApi {
   const { source } = deps;
   const guard = createGuard(deps.access, source.clock);
@@ -598,6 +601,8 @@ export function createReviewApi(deps: ReviewApiDeps): ReviewApi {
   const router = express.Router();
   router.use(API_PREFIX, express.json({ limit: "64kb" }), (_req, res, next) => {
     res.set("Cache-Control", "no-store");
+    // The server's clock, which the page measures "in 2h" and "5m ago" against (simulated in the demo).
+    res.set(NOW_HEADER, new Date(source.clock.now()).toISOString());
     next();
   });
   for (const route of routes) {

@@ -263,6 +263,8 @@ describe("review API routes", () => {
     const { status, body, res } = await getJson<ScalerList>(`${rig.url}/api/v1/scalers`, scalerListSchema);
     assert.equal(status, 200);
     assert.equal(res.headers.get("cache-control"), "no-store");
+    // The server's clock, which the page measures "in 2h" against (simulated in the demo).
+    assert.equal(res.headers.get("foresight-now"), new Date(NOW).toISOString());
     assert.deepEqual(
       body.items.map((i) => `${i.kind}:${i.id}`),
       [

@@ -156,6 +156,30 @@ describe("review page in headless Chromium", { skip: chromiumMissing }, () => {
     assert.ok((stub.hits.get("/api/v1/scalers") ?? 0) >= 2, "the list was fetched again");
   });
 
+  it("says when things happen by the server's clock, not the browser's (the demo runs on simulated time)", async () => {
+    // The server's clock five days ahead of the browser's: the peak is 2.5 h after the server's now.
+    const serverNow = Date.now() + 5 * 86_400_000;
+    stub.serverNowMs = serverNow;
+    stub.fixture = reviewFixture(serverNow, 8);
+    try {
+      await page.waitForFunction(
+        () => document.querySelector("#scalers tbody tr")?.textContent?.includes("6 / 8") ?? false,
+        undefined,
+        { timeout: 10_000 },
+      );
+      // The list was drawn from the answer that carried the clock: the peak is "in 2h", not "in 5d 2h".
+      assert.match((await rowTexts("#scalers"))[0] ?? "", /412 \(7 replicas\) in 2h \d\dm \|/);
+    } finally {
+      stub.serverNowMs = undefined;
+      stub.fixture = reviewFixture(Date.now(), 7);
+    }
+    await page.waitForFunction(
+      () => document.querySelector("#scalers tbody tr")?.textContent?.includes("6 / 7") ?? false,
+      undefined,
+      { timeout: 10_000 },
+    );
+  });
+
   it("opens a scaler's view when its row is clicked", async () => {
     await page.locator("#scalers tbody tr", { hasText: SCALER_ID }).locator("td").first().click();
     await page.waitForFunction(() => location.hash === "#/scalers/llm/vllm-serving");

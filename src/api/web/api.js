@@ -34,6 +34,26 @@ export function setToken(token) {
   else sessionStorage.removeItem(TOKEN_KEY);
 }
 
+/**
+ * The server's clock as of its last answer (its `Foresight-Now` header): times on the page ("in 2h",
+ * "5m ago") are relative to it, not to this machine's clock, which differs in the demo (simulated
+ * time) and wherever the two clocks drift.
+ */
+export class ServerClock {
+  #offsetMs = 0;
+
+  observe(header) {
+    const at = header ? Date.parse(header) : Number.NaN;
+    if (!Number.isNaN(at)) this.#offsetMs = at - Date.now();
+  }
+
+  now() {
+    return Date.now() + this.#offsetMs;
+  }
+}
+
+export const serverClock = new ServerClock();
+
 /** GET a JSON document; an ApiError names the URL, the status and the server's message. */
 export async function getJson(url, signal) {
   let res;
@@ -46,6 +66,7 @@ export async function getJson(url, signal) {
     if (err?.name === "AbortError") throw err;
     throw new ApiError(url, 0, err?.message ?? String(err));
   }
+  serverClock.observe(res.headers.get("foresight-now"));
   if (!res.ok) {
     let detail = res.statusText;
     try {

@@ -12,6 +12,7 @@ import {
   getToken,
   listScalers,
   parseHash,
+  serverClock,
   setToken,
   subjectHash,
 } from "./api.js";
@@ -89,9 +90,14 @@ function hideSignIn() {
 }
 
 function showList(items) {
-  renderList($("scalers").tBodies[0], items, (item) => {
-    location.hash = subjectHash(item.kind, item.id);
-  });
+  renderList(
+    $("scalers").tBodies[0],
+    items,
+    (item) => {
+      location.hash = subjectHash(item.kind, item.id);
+    },
+    serverClock.now(),
+  );
   $("list-empty").hidden = items.length > 0;
   return [];
 }
@@ -102,7 +108,7 @@ async function showDetail(items, signal) {
   const errors = [];
   if (item === undefined)
     errors.push(`${kind === "ForecastTarget" ? "target" : "scaler"} ${id} is not in the list`);
-  else renderFacts($("facts"), item);
+  else renderFacts($("facts"), item, serverClock.now());
 
   const cursor = state.cursors[state.pageIndex];
   const [series, models, decisions] = await Promise.allSettled([
@@ -125,7 +131,7 @@ async function showDetail(items, signal) {
   } else errors.push(messageOf(series.reason));
 
   if (models.status === "fulfilled") {
-    renderModels($("models").tBodies[0], $("models-why"), $("calibration"), models.value);
+    renderModels($("models").tBodies[0], $("models-why"), $("calibration"), models.value, serverClock.now());
   } else errors.push(messageOf(models.reason));
 
   if (decisions.status === "fulfilled") {

@@ -7,7 +7,7 @@ import { fmtNum, fmtPct, fmtQuantile, fmtRelative, fmtTime } from "./format.js";
 import { readyCell } from "./list.js";
 
 /** The summary line under the heading: kind, target, mode, readiness, quantile, capacity, replicas. */
-export function renderFacts(dl, item) {
+export function renderFacts(dl, item, now) {
   const facts = [
     ["Kind", item.kind === "ForecastTarget" ? "Forecast target (config file)" : "PredictiveScaler"],
     item.target ? ["Target", item.target] : undefined,
@@ -21,13 +21,13 @@ export function renderFacts(dl, item) {
     item.nextPeak
       ? [
           "Next peak",
-          `${fmtNum(item.nextPeak.value)}${item.nextPeak.replicas !== undefined ? ` (${item.nextPeak.replicas} replicas)` : ""} ${fmtRelative(item.nextPeak.at)}`,
+          `${fmtNum(item.nextPeak.value)}${item.nextPeak.replicas !== undefined ? ` (${item.nextPeak.replicas} replicas)` : ""} ${fmtRelative(item.nextPeak.at, now)}`,
         ]
       : undefined,
     item.lastAction
       ? [
           "Last action",
-          `${item.lastAction.type}${item.lastAction.from !== undefined && item.lastAction.to !== undefined ? ` ${item.lastAction.from} → ${item.lastAction.to}` : ""} ${fmtRelative(item.lastAction.time)}`,
+          `${item.lastAction.type}${item.lastAction.from !== undefined && item.lastAction.to !== undefined ? ` ${item.lastAction.from} → ${item.lastAction.to}` : ""} ${fmtRelative(item.lastAction.time, now)}`,
         ]
       : undefined,
   ].filter(Boolean);
@@ -68,9 +68,9 @@ export function renderDecisions(tbody, page) {
 }
 
 /** Fill the model table, the `why` line and the calibration line from a ModelsView. */
-export function renderModels(tbody, whyEl, calibrationEl, view) {
+export function renderModels(tbody, whyEl, calibrationEl, view, now) {
   whyEl.textContent = view.chosen
-    ? `Chosen: ${view.chosen}, ${view.why}${view.computedAtMs !== undefined ? ` (scored ${fmtRelative(view.computedAtMs)})` : ""}`
+    ? `Chosen: ${view.chosen}, ${view.why}${view.computedAtMs !== undefined ? ` (scored ${fmtRelative(view.computedAtMs, now)})` : ""}`
     : view.why || "No model chosen yet.";
   replaceChildren(
     tbody,

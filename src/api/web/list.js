@@ -27,10 +27,14 @@ function accuracyText(accuracy) {
   return parts.length > 0 ? parts.join(" · ") : "—";
 }
 
-function peakCell(peak) {
+function peakCell(peak, now) {
   if (!peak) return "—";
   const replicas = peak.replicas !== undefined ? ` (${peak.replicas} replicas)` : "";
-  return el("span", { title: fmtTime(peak.at) }, `${fmtNum(peak.value)}${replicas} ${fmtRelative(peak.at)}`);
+  return el(
+    "span",
+    { title: fmtTime(peak.at) },
+    `${fmtNum(peak.value)}${replicas} ${fmtRelative(peak.at, now)}`,
+  );
 }
 
 function replicasText(item) {
@@ -39,7 +43,8 @@ function replicasText(item) {
 }
 
 /** Fill the list's tbody; `open(item)` is called when a row is clicked outside its link. */
-export function renderList(tbody, items, open) {
+/** `now` (ms): the server's clock, which the peak's "in 2h" is measured against. */
+export function renderList(tbody, items, open, now) {
   replaceChildren(
     tbody,
     items.map((item) => {
@@ -69,7 +74,7 @@ export function renderList(tbody, items, open) {
         el("td", {}, readyCell(item.ready)),
         el("td", {}, item.model ?? "—"),
         el("td", {}, accuracyText(item.accuracy)),
-        el("td", {}, peakCell(item.nextPeak)),
+        el("td", {}, peakCell(item.nextPeak, now)),
         el("td", { class: "num" }, replicasText(item)),
       );
     }),
