@@ -44,11 +44,11 @@ export interface CalibrationOptions {
  */
 export const MIN_PER_BUCKET = 60;
 
-export function fitCalibration(
+/** The windows' horizon and how many horizon buckets their finite residuals fill (MIN_PER_BUCKET each). */
+function bucketing(
   windows: readonly CalibrationWindow[],
-  quantiles: readonly Quantile[],
-  options: CalibrationOptions = {},
-): Calibration {
+  options: CalibrationOptions,
+): { horizon: number; buckets: number; finiteCount: number } {
   const horizon = windows.reduce((m, w) => Math.max(m, w.actual.length), 0);
   const minPer = options.minPerBucket ?? MIN_PER_BUCKET;
   let finiteCount = 0;
@@ -58,6 +58,15 @@ export function fitCalibration(
     1,
     Math.min(options.buckets ?? horizon, horizon, Math.floor(finiteCount / minPer)),
   );
+  return { horizon, buckets, finiteCount };
+}
+
+export function fitCalibration(
+  windows: readonly CalibrationWindow[],
+  quantiles: readonly Quantile[],
+  options: CalibrationOptions = {},
+): Calibration {
+  const { horizon, buckets, finiteCount } = bucketing(windows, options);
   const offsets = new Map<Quantile, Float64Array>();
   for (const q of quantiles) {
     const perBucket: number[][] = Array.from({ length: buckets }, () => []);
@@ -173,15 +182,7 @@ export function servedAccuracy(
   served: Quantile,
   options: CalibrationOptions & { readonly steps: number; readonly calibrate?: boolean },
 ): ServedAccuracy {
-  const horizon = windows.reduce((m, w) => Math.max(m, w.actual.length), 0);
-  const minPer = options.minPerBucket ?? MIN_PER_BUCKET;
-  let finiteCount = 0;
-  for (const w of windows)
-    for (let h = 0; h < w.actual.length; h++) if (Number.isFinite(w.actual[h])) finiteCount++;
-  const buckets = Math.max(
-    1,
-    Math.min(options.buckets ?? horizon, horizon, Math.floor(finiteCount / minPer)),
-  );
+  const { horizon, buckets, finiteCount } = bucketing(windows, options);
   const calibrate = options.calibrate !== false && windows.length > 1;
   // Per quantile and bucket: every window's residuals, and all of them sorted.
   const residuals = new Map<Quantile, { perWindow: number[][][]; sorted: Float64Array[] }>();
