@@ -11,6 +11,7 @@ import {
   legendBox,
   legendLayout,
   niceTicks,
+  svgHeader,
   textWidth,
 } from "./plot.js";
 
@@ -299,11 +300,7 @@ export function renderFrontierPlot(input: FrontierPlotInput): string {
   const yPercent = (percent: number) => yScaled(scale(percent));
   const y = (value: number) => yPercent(value * 100);
 
-  const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="12">`,
-    `<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`,
-    `<text x="${PAD.left}" y="22" font-size="15">${escapeXml(input.title)}</text>`,
-  ];
+  const parts: string[] = [...svgHeader(WIDTH, HEIGHT, PAD.left, input.title)];
   const ySpacing = (yTicks[1] as number) - (yTicks[0] as number);
   yTicks.forEach((v, k) => {
     const yv = yScaled(v);

@@ -94,6 +94,19 @@ export function niceTicks(lo: number, hi: number, count: number): number[] {
 }
 
 /** A tick label: k/M/G for large values, as few decimals as the spacing needs, no trailing zeros. */
+/**
+ * The opening of every plot: the root element, a white background, the title as a `<title>` (what
+ * screen readers and tooltips read) and as text at the top left.
+ */
+export function svgHeader(width: number, height: number, titleX: number, title: string): string[] {
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<title>${escapeXml(title)}</title>`,
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+    `<text x="${titleX}" y="22" font-size="15">${escapeXml(title)}</text>`,
+  ];
+}
+
 export function formatTick(v: number, spacing: number): string {
   const scales: readonly [number, string][] = [
     [1e9, "G"],
@@ -274,11 +287,7 @@ export function renderPlot(input: PlotInput): string {
     values.map((v, i) => `${x(steps[i] as number).toFixed(1)},${y(v).toFixed(1)}`).join(" ");
   const stepAt = (ms: number) => (ms - input.startMs) / input.stepMs;
 
-  const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="12">`,
-    `<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`,
-    `<text x="${PAD.left}" y="22" font-size="15">${escapeXml(input.title)}</text>`,
-  ];
+  const parts: string[] = [...svgHeader(WIDTH, HEIGHT, PAD.left, input.title)];
   for (const v of yTicks) {
     const yv = y(v).toFixed(1);
     parts.push(

@@ -53,6 +53,8 @@ describe("renderFrontierPlot", () => {
     assertWellFormed(svg);
     assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     assert.match(svg, /trace &lt;A&gt; &amp; B: cost vs overloaded share/);
+    // A <title> for screen readers and tooltips (and biome's a11y lint of the pictures in docs/).
+    assert.match(svg, /^<svg [^>]*>\n<title>trace &lt;A&gt; &amp; B: cost vs overloaded share<\/title>/);
     assert.match(svg, /predictive &lt;q&gt; &amp; co/);
     const labelled = renderFrontierPlot({
       ...input,
