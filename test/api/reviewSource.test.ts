@@ -7,33 +7,16 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { configTargetViews, reviewSourceOf, sourceHistory } from "../../src/api/reviewSource.js";
 import { ForecastStore } from "../../src/forecast/store.js";
-import type { MetricsSource } from "../../src/metrics/source.js";
+import { gridSource } from "../harness/gridSource.js";
 
 const NOW = Date.parse("2025-06-02T08:00:30Z");
-
-/** A source whose one series is value(t) = t / 1000 on the sample grid, NaN where `gap` says; records range calls. */
-function gridSource(gap: (t: number) => boolean = () => false, seriesCount = 1) {
-  const calls: { start: number; end: number; step: number; points: number }[] = [];
-  const source: MetricsSource = {
-    instant: () => Promise.reject(new Error("not used")),
-    series: () => Promise.reject(new Error("not used")),
-    async range(_query, start, end, stepSeconds) {
-      const points: [number, number][] = [];
-      for (let t = start.getTime(); t <= end.getTime(); t += stepSeconds * 1000)
-        points.push([t, gap(t) ? Number.NaN : t / 1000]);
-      calls.push({ start: start.getTime(), end: end.getTime(), step: stepSeconds, points: points.length });
-      return Array.from({ length: seriesCount }, (_, i) => ({ labels: { i: String(i) }, points }));
-    },
-  };
-  return { source, calls };
-}
 
 describe("sourceHistory", () => {
   it("samples the window a few times a step, in chunks, and returns the finished steps' means", async () => {
     const end = Math.floor(NOW / 60_000) * 60_000;
     // No sample at all in the step starting 10 minutes before the last one.
     const gapStep = end - 11 * 60_000;
-    const { source, calls } = gridSource((t) => t > gapStep && t <= gapStep + 60_000);
+    const { source, calls } = gridSource({ gap: (t) => t > gapStep && t <= gapStep + 60_000 });
     const history = sourceHistory({
       source,
       clock: { now: () => NOW },
@@ -62,7 +45,7 @@ describe("sourceHistory", () => {
   });
 
   it("refuses a query that returns several series, naming the subject", async () => {
-    const { source } = gridSource(() => false, 2);
+    const { source } = gridSource({ seriesCount: 2 });
     const history = sourceHistory({
       source,
       clock: { now: () => NOW },

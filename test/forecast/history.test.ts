@@ -6,31 +6,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { HistoryCache, MAX_POINTS_PER_REQUEST } from "../../src/forecast/history.js";
-import type { MetricsSource, RangeSeries } from "../../src/metrics/source.js";
+import { gridSource } from "../harness/gridSource.js";
 
 const STEP = 60;
 const STEP_MS = STEP * 1000;
 /** sampleSeconds(60): four samples a step. */
 const SAMPLE_MS = 15_000;
-
-/** A source whose one series is value(t) = t / 1000 on the sample grid (NaN where `gap` says); records every range call. */
-function gridSource(seriesCount = 1, gap: (t: number) => boolean = () => false) {
-  const calls: { start: number; end: number; step: number; points: number }[] = [];
-  const source: MetricsSource = {
-    instant: () => Promise.reject(new Error("not used")),
-    series: () => Promise.reject(new Error("not used")),
-    async range(_query, start, end, stepSeconds) {
-      const points: [number, number][] = [];
-      for (let t = start.getTime(); t <= end.getTime(); t += stepSeconds * 1000)
-        points.push([t, gap(t) ? Number.NaN : t / 1000]);
-      calls.push({ start: start.getTime(), end: end.getTime(), step: stepSeconds, points: points.length });
-      const out: RangeSeries[] = [];
-      for (let i = 0; i < seriesCount; i++) out.push({ labels: { i: String(i) }, points });
-      return out;
-    },
-  };
-  return { source, calls };
-}
 
 function clockAt(ms: number) {
   const clock = { ms, now: () => clock.ms };
@@ -90,7 +71,7 @@ describe("HistoryCache", () => {
       (t > 995 * STEP_MS && t <= 996 * STEP_MS) ||
       t === 997 * STEP_MS + 15_000 ||
       t === 997 * STEP_MS + 30_000;
-    const { source } = gridSource(1, gap);
+    const { source } = gridSource({ gap });
     const cache = new HistoryCache({ source, clock: clockAt(1_000 * STEP_MS) });
     const h = await cache.fetch(target);
     assert.equal(h.steps.length, 99);
@@ -108,7 +89,7 @@ describe("HistoryCache", () => {
   });
 
   it("refuses a query returning several series, naming the target", async () => {
-    const { source } = gridSource(3);
+    const { source } = gridSource({ seriesCount: 3 });
     const cache = new HistoryCache({ source, clock: clockAt(1_000 * STEP_MS) });
     await assert.rejects(
       cache.fetch(target),
