@@ -24,8 +24,7 @@ const regex = z.string().superRefine((text, ctx) => {
   try {
     compileGoRegex(text);
   } catch (err) {
-    const reason = (err as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, "");
-    ctx.addIssue({ code: "custom", message: `invalid regular expression: ${reason}` });
+    ctx.addIssue({ code: "custom", message: `invalid regular expression: ${(err as Error).message}` });
   }
 });
 

@@ -1,59 +1,48 @@
 /**
- * Go (RE2) regular expressions from prometheus-adapter configs, run as JavaScript RegExps, and Go's
- * `Regexp.Expand` for `name.as`. JavaScript with the `u` flag agrees with RE2 on what configs use
- * (ASCII `\d \w \b`, `.` not matching newline, `$` at the end of text); the RE2-only spellings are
- * translated: `(?P<name>`, leading `(?i)`/`(?s)`/`(?m)` flags, `\A`, `\z` and `[[:alpha:]]` classes.
- * Lazy-by-default `(?U)` has no JavaScript equivalent and is refused.
+ * Go (RE2) regular expressions from prometheus-adapter configs, on re2js (a port of Go's regexp):
+ * the same syntax and semantics as the Go original (`(?P<name>…)`, `(?i)`, `(?U)`, `\pL`, `\Q…\E`,
+ * `[[:alpha:]]`, ASCII `\d \w`, `$` at the end of text only), and matching in time linear in the
+ * input, where a backtracking RegExp takes exponential time on patterns such as `^(a+)+$`.
+ * `expandGo` is hand-written because re2js expands replacements the JavaScript or the Java way,
+ * and Go reads `$1x` as the group named `1x`.
  */
+import { RE2JS, RE2JSException } from "re2js";
 
-const POSIX_CLASSES: Readonly<Record<string, string>> = {
-  alnum: "0-9A-Za-z",
-  alpha: "A-Za-z",
-  digit: "0-9",
-  lower: "a-z",
-  upper: "A-Z",
-  space: "\\t\\n\\v\\f\\r ",
-  word: "0-9A-Za-z_",
-  xdigit: "0-9A-Fa-f",
-  punct: "!-\\/:-@\\[-`{-~",
-};
+export type GoRegex = RE2JS;
 
-/** Compile an RE2 expression as a JavaScript RegExp (unanchored, like Go's MatchString). Throws SyntaxError. */
-export function compileGoRegex(source: string): RegExp {
-  let flags = "u";
-  let body = source;
-  const leading = /^\(\?([a-zA-Z]+)\)/.exec(body);
-  if (leading) {
-    for (const flag of leading[1] as string) {
-      if (!"ism".includes(flag)) throw new SyntaxError(`regex flag (?${flag}) is not supported in ${source}`);
-      if (!flags.includes(flag)) flags += flag;
-    }
-    body = body.slice(leading[0].length);
-  }
-  body = body
-    .replaceAll("(?P<", "(?<")
-    .replace(/(?<!\\)((?:\\\\)*)\\A/g, "$1^")
-    .replace(/(?<!\\)((?:\\\\)*)\\z/g, "$1$")
-    .replace(/\[:(\w+):\]/g, (whole, name: string) => POSIX_CLASSES[name] ?? whole);
-  return new RegExp(body, flags);
+/** A match as `GoRegex.exec` returns it: the submatches, and the named ones in `groups`. */
+export interface GoMatch {
+  readonly [index: number]: string | undefined;
+  readonly groups?: Readonly<Record<string, string | undefined>>;
 }
 
-/** Number of capture groups (named or not) in `re`, as Go's NumSubexp. */
-export function countGroups(re: RegExp): number {
-  return (new RegExp(`${re.source}|`, re.flags).exec("") as RegExpExecArray).length - 1;
+/**
+ * Compiles as Go's regexp.Compile. Unanchored: `test` is Go's MatchString, `exec` its
+ * FindStringSubmatch. Throws SyntaxError with RE2's reason, e.g. "missing closing ): `(a`".
+ */
+export function compileGoRegex(source: string): GoRegex {
+  try {
+    return RE2JS.compile(source);
+  } catch (err) {
+    if (!(err instanceof RE2JSException)) throw err;
+    throw new SyntaxError(err.message.replace(/^error parsing regexp: /, ""), { cause: err });
+  }
 }
 
 /**
  * Go's Regexp.ExpandString: `$1`, `${1}`, `$name`, `${name}` are replaced by the submatch (empty when
  * absent or unmatched); `$$` is a literal `$`; a `$` not followed by a valid name stays as is.
- * Like Go, `$1x` means the group named `1x`, so write `${1}x`.
+ * Names are letters, digits and `_`, so like Go `$1x` means the group named `1x`: write `${1}x`.
  */
-export function expandGo(template: string, match: RegExpExecArray): string {
-  return template.replace(/\$(?:\$|\{(\w+)\}|(\w+))?/g, (whole, braced?: string, bare?: string) => {
-    if (whole === "$$") return "$";
-    const name = braced ?? bare;
-    if (name === undefined) return "$";
-    if (/^\d+$/.test(name)) return match[Number(name)] ?? "";
-    return match.groups?.[name] ?? "";
-  });
+export function expandGo(template: string, match: GoMatch): string {
+  return template.replace(
+    /\$(?:\$|\{([\p{L}\p{Nd}_]+)\}|([\p{L}\p{Nd}_]+))?/gu,
+    (whole, braced?: string, bare?: string) => {
+      if (whole === "$$") return "$";
+      const name = braced ?? bare;
+      if (name === undefined) return "$";
+      if (/^\d+$/.test(name)) return match[Number(name)] ?? "";
+      return match.groups?.[name] ?? "";
+    },
+  );
 }

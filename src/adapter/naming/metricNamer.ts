@@ -8,7 +8,7 @@
  */
 import type { DiscoveryRule } from "../../config/schema.js";
 import { NamingError, type RuleRef } from "./errors.js";
-import { compileGoRegex, countGroups, expandGo } from "./goRegex.js";
+import { compileGoRegex, expandGo, type GoRegex } from "./goRegex.js";
 
 /** What a rule makes of a series name. */
 export type NameVerdict =
@@ -23,7 +23,7 @@ export interface MetricNamer {
 }
 
 interface Filter {
-  readonly re: RegExp;
+  readonly re: GoRegex;
   readonly keep: boolean;
 }
 
@@ -57,7 +57,7 @@ export function compileNamer(rule: Pick<DiscoveryRule, "seriesFilters" | "name">
   const matches = regex(rule.name.matches, "name.matches");
   let as = rule.name.as;
   if (as === undefined || as === "") {
-    const groups = countGroups(matches);
+    const groups = matches.groupCount();
     if (groups > 1) {
       throw new NamingError(
         ref,

@@ -3,12 +3,14 @@
  * `lbl_res.go`). `overrides` map named labels to resources; `template` (`<<.Resource>>`,
  * `kube_<<.Group>>_<<.Resource>>`) maps every other resource, with `.Group` sanitized (`.`/`-` → `_`)
  * and `.Resource` singular. The reverse direction renders the template with placeholders and turns
- * the result into an anchored regex, as prometheus-adapter does, with two fixes: literal template
- * text is escaped, and the core group (rendered as "") round-trips.
+ * the result into an anchored RE2 regex (linear time on any label), as prometheus-adapter does, with
+ * three fixes: literal template text is escaped, the core group (rendered as "") round-trips, and a
+ * placeholder used twice must capture the same text twice.
  * Labels naming resources the catalog does not know are not resources: undefined, never an error.
  */
 import type { DiscoveryRule } from "../../config/schema.js";
 import { NamingError, type RuleRef } from "./errors.js";
+import { compileGoRegex, type GoRegex } from "./goRegex.js";
 import { ADAPTER_DELIMITERS, type CompiledTemplate, compileTemplate, TemplateError } from "./goTemplate.js";
 import type { ResourceCatalog, ResourceInfo } from "./types.js";
 import { groupResourceString } from "./types.js";
@@ -16,6 +18,53 @@ import { groupResourceString } from "./types.js";
 /** Private-use characters: no config template contains them, and no regex treats them specially. */
 const GROUP_MARK = "\uE000";
 const RESOURCE_MARK = "\uE001";
+
+/** One reverse regex: the template with each placeholder a capture group, and where they are. */
+class Extractor {
+  constructor(
+    private readonly re: GoRegex,
+    private readonly groupIndexes: readonly number[],
+    private readonly resourceIndexes: readonly number[],
+  ) {}
+
+  /** The group and resource `label` names, if it has the template's form. */
+  extract(label: string): { group: string; resource: string } | undefined {
+    const match = this.re.exec(label);
+    if (match === null) return undefined;
+    const same = (indexes: readonly number[]) => {
+      const first = indexes.length === 0 ? "" : (match[indexes[0] as number] as string);
+      return indexes.every((i) => match[i] === first) ? first : undefined;
+    };
+    const group = same(this.groupIndexes);
+    const resource = same(this.resourceIndexes);
+    return group === undefined || resource === undefined ? undefined : { group, resource };
+  }
+}
+
+/**
+ * `marked` (the template rendered with the marks) as an anchored RE2 regex: literal text escaped,
+ * each placeholder a capture (`groupPattern` for groups, lazy `.+?` for resources). RE2 has no
+ * backreferences, so a placeholder used twice is captured twice and `extract` checks they agree.
+ */
+function compileExtractor(marked: string, groupPattern: string): Extractor {
+  const groupIndexes: number[] = [];
+  const resourceIndexes: number[] = [];
+  let captures = 0;
+  const pattern = [...marked]
+    .map((ch) => {
+      if (ch === GROUP_MARK) {
+        groupIndexes.push(++captures);
+        return `(${groupPattern})`;
+      }
+      if (ch === RESOURCE_MARK) {
+        resourceIndexes.push(++captures);
+        return "(.+?)";
+      }
+      return /[\\^$.*+?()[\]{}|/]/u.test(ch) ? `\\${ch}` : ch;
+    })
+    .join("");
+  return new Extractor(compileGoRegex(`^${pattern}$`), groupIndexes, resourceIndexes);
+}
 
 export interface CompiledResources {
   readonly converter: ResourceConverter;
@@ -30,7 +79,7 @@ export class ResourceConverter {
     private readonly overrides: ReadonlyMap<string, ResourceInfo>,
     private readonly template: CompiledTemplate | undefined,
     /** Lazy-group then greedy-group reverse regexes (`kube_a_b_c` splits both ways). */
-    private readonly extractors: readonly RegExp[],
+    private readonly extractors: readonly Extractor[],
   ) {}
 
   static compile(
@@ -69,26 +118,7 @@ export class ResourceConverter {
       fail(`is not a valid template: ${err.message}`, err);
     }
     if (!marked.includes(RESOURCE_MARK)) fail("must contain <<.Resource>>");
-    const extractors = ["(?<group>.*?)", "(?<group>.*)"].map((groupPattern) => {
-      let seenGroup = false;
-      let seenResource = false;
-      const pattern = [...marked]
-        .map((ch) => {
-          if (ch === GROUP_MARK) {
-            const out = seenGroup ? "\\k<group>" : groupPattern;
-            seenGroup = true;
-            return out;
-          }
-          if (ch === RESOURCE_MARK) {
-            const out = seenResource ? "\\k<resource>" : "(?<resource>.+?)";
-            seenResource = true;
-            return out;
-          }
-          return ch.replace(/[\\^$.*+?()[\]{}|/]/u, "\\$&");
-        })
-        .join("");
-      return new RegExp(`^${pattern}$`, "u");
-    });
+    const extractors = [".*?", ".*"].map((groupPattern) => compileExtractor(marked, groupPattern));
     return {
       converter: new ResourceConverter(
         catalog,
@@ -123,11 +153,10 @@ export class ResourceConverter {
   resourceFor(label: string): ResourceInfo | undefined {
     const override = this.overrides.get(label);
     if (override) return override;
-    for (const re of this.extractors) {
-      const groups = re.exec(label)?.groups;
-      if (groups === undefined) continue;
-      const resource = groups.resource as string;
-      const group = groups.group ?? "";
+    for (const extractor of this.extractors) {
+      const captured = extractor.extract(label);
+      if (captured === undefined) continue;
+      const { resource, group } = captured;
       // The template sanitized the group's dots to `_`; try it as captured, then with dots back.
       const info =
         group === ""

@@ -2,13 +2,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { NamingError } from "../../../src/adapter/naming/errors.js";
-import { compileGoRegex, countGroups, expandGo } from "../../../src/adapter/naming/goRegex.js";
 import {
   compileNamer,
   metricNameProblem,
   type NameVerdict,
 } from "../../../src/adapter/naming/metricNamer.js";
 import { discoveryRuleSchema } from "../../../src/config/schema.js";
+import { withinDeadline } from "../../harness/deadline.js";
 
 const ref = { id: "rules[2]", seriesQuery: '{__name__=~"^container_.*"}' };
 
@@ -170,8 +170,8 @@ describe("compileNamer config errors", () => {
   });
 
   it("names the failing filter", () => {
-    // The schema validates JS syntax first; rules built without it are checked here too.
-    const rule = { seriesFilters: [{ is: "ok" }, { isNot: "(?U)a+" }], name: { matches: ".*" } };
+    // The schema validates the syntax first; rules built without it are checked here too.
+    const rule = { seriesFilters: [{ is: "ok" }, { isNot: "(?=a)" }], name: { matches: ".*" } };
     assert.throws(
       () => compileNamer(rule, ref),
       (err: unknown) =>
@@ -180,28 +180,19 @@ describe("compileNamer config errors", () => {
   });
 });
 
-describe("Go regex translation", () => {
-  const cases: Array<[string, string, boolean]> = [
-    ["(?i)^dcgm_", "DCGM_FI_DEV_GPU_UTIL", true],
-    ["^dcgm_", "DCGM_FI_DEV_GPU_UTIL", false],
-    ["\\Ahttp_.*_total\\z", "http_requests_total", true],
-    ["\\Ahttp_.*_total\\z", "xhttp_requests_total", false],
-    ["^[[:alpha:]_]+$", "abc_def", true],
-    ["^[[:alpha:]_]+$", "abc1", false],
-    ["^(?P<base>.*)_total$", "x_total", true],
-  ];
-  for (const [source, input, want] of cases) {
-    it(`${source} on ${input}`, () => assert.equal(compileGoRegex(source).test(input), want));
-  }
-
-  it("counts capture groups like NumSubexp", () => {
-    assert.equal(countGroups(compileGoRegex(".*")), 0);
-    assert.equal(countGroups(compileGoRegex("^(?:a)(b)$")), 1);
-    assert.equal(countGroups(compileGoRegex("^(?P<x>a)(b)$")), 2);
-  });
-
-  it("expands like Regexp.ExpandString", () => {
-    const match = compileGoRegex("^(?P<first>\\w+?)_(\\w+)$").exec("node_load1") as RegExpExecArray;
-    assert.equal(expandGo("$first/${2}/$3/${first}x/$/${}", match), "node/load1//nodex/$/${}");
+describe("compileNamer on hostile patterns", () => {
+  // Discovery runs every series name through these on the main thread: a backtracking engine takes
+  // seconds on a 28-character name and forever on a long one.
+  it("filters and names with ^(a+)+$ in linear time", { timeout: 10_000 }, () => {
+    const long = "a".repeat(10_000);
+    const byMatches = namer({ name: { matches: "^(a+)+$" } });
+    const byFilter = namer({ seriesFilters: [{ isNot: "^(a+)+$" }] });
+    withinDeadline(5_000, () => {
+      assert.deepEqual(byMatches.nameFor(`${"a".repeat(27)}!`), filtered);
+      assert.deepEqual(byMatches.nameFor(`${long}!`), filtered);
+      assert.deepEqual(byMatches.nameFor(long), named(long));
+      assert.deepEqual(byFilter.nameFor(`${long}!`), named(`${long}!`));
+      assert.deepEqual(byFilter.nameFor(long), filtered);
+    });
   });
 });

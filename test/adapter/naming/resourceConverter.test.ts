@@ -4,6 +4,7 @@ import { NamingError } from "../../../src/adapter/naming/errors.js";
 import { ResourceConverter } from "../../../src/adapter/naming/resourceConverter.js";
 import { groupResourceString, type ResourceInfo } from "../../../src/adapter/naming/types.js";
 import { StaticResourceCatalog } from "../../../src/kube/resourceCatalog.js";
+import { withinDeadline } from "../../harness/deadline.js";
 
 const catalog = new StaticResourceCatalog();
 const ref = { id: "rules[0]", seriesQuery: "DCGM_FI_DEV_GPU_UTIL" };
@@ -132,6 +133,27 @@ describe("ResourceConverter templates", () => {
       "nodes",
       "jobs.batch",
     ]);
+  });
+
+  it("requires a placeholder used twice to name the same thing twice", () => {
+    const { converter: c } = converter({}, "<<.Resource>>_<<.Resource>>");
+    assert.equal(c.labelFor(res("pods")), "pod_pod");
+    assert.equal(gr(c.resourceFor("pod_pod")), "pods");
+    assert.equal(c.resourceFor("pod_node"), undefined);
+    const { converter: g } = converter({}, "<<.Group>>_<<.Resource>>_<<.Group>>");
+    assert.equal(gr(g.resourceFor("apps_deployment_apps")), "deployments.apps");
+    assert.equal(g.resourceFor("apps_deployment_batch"), undefined);
+  });
+
+  // Label names come from whatever Prometheus scraped; a backtracking engine takes O(n³) steps here.
+  it("maps long labels in linear time", { timeout: 10_000 }, () => {
+    const { converter: c } = converter({}, "<<.Group>><<.Resource>><<.Group>><<.Resource>>x");
+    const { converter: k } = converter({}, "kube_<<.Group>>_<<.Resource>>");
+    withinDeadline(5_000, () => {
+      assert.equal(c.resourceFor("a".repeat(10_000)), undefined);
+      assert.equal(k.resourceFor(`kube_${"_".repeat(10_000)}`), undefined);
+      assert.equal(gr(k.resourceFor("kube_apps_deployment")), "deployments.apps");
+    });
   });
 
   const bad: Array<[string, RegExp]> = [
