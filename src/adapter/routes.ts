@@ -1,12 +1,21 @@
 /**
  * Pure routing of metrics-API paths (custom-metrics-apiserver's installer): a URL path and query
  * become a typed request or an ApiError. No I/O; the server calls a provider with the result.
+ *
+ * Only canonical paths are served: the ones whose authorization attributes, as kube-apiserver reads
+ * them (auth/requestAttributes.ts), are those of the data served (auth/routeAttributes.ts). Other
+ * spellings of the same data (`namespaces/{ns}/{metric}` for `namespaces/{ns}/metrics/{metric}`,
+ * `pod` or `Deployment.apps` for `pods` or `deployments.apps`, empty or `%2F` segments, an
+ * external metric named `status`) are a 404 Status, so no one reads data under attributes that
+ * were never granted for it.
  */
+import { type ResourceAttributes, requestAttributes } from "./auth/requestAttributes.js";
+import { canonicalAttributes, sameAttributes } from "./auth/routeAttributes.js";
 import type { CustomMetricRequest } from "./customProvider.js";
 import type { ExternalMetricRequest } from "./externalProvider.js";
-import type { ResourceCatalog } from "./naming/types.js";
+import { groupResourceString, type ResourceCatalog } from "./naming/types.js";
 import { parseLabelSelector, type Selector, SelectorParseError } from "./selectors.js";
-import { type ApiError, badRequest, notFound } from "./status.js";
+import { type ApiError, badRequest, methodNotAllowed, notFound } from "./status.js";
 
 export const CUSTOM_GROUP = "custom.metrics.k8s.io";
 export const EXTERNAL_GROUP = "external.metrics.k8s.io";
@@ -27,11 +36,35 @@ export type RouteResult =
 /** Route `path` (already without the query string) with its query parameters. */
 export function routeRequest(path: string, query: URLSearchParams, catalog: ResourceCatalog): RouteResult {
   try {
-    return { ok: true, route: route(path, query, catalog) };
+    const routed = route(path, query, catalog);
+    checkCanonical(path, query, routed);
+    return { ok: true, route: routed };
   } catch (err) {
     if (isApiError(err)) return { ok: false, error: err };
     throw err;
   }
+}
+
+/**
+ * The backstop of the rule above, whatever the parse accepted: a metric route is served only when
+ * the path's attributes are the canonical ones of its data.
+ */
+function checkCanonical(path: string, query: URLSearchParams, routed: Route): void {
+  const want = canonicalAttributes(routed);
+  if (want === undefined) return;
+  const asked = requestAttributes("GET", path, query);
+  if (sameAttributes(asked, want)) return;
+  const read = asked.kind === "resource" ? describe(asked.attributes) : `path ${asked.attributes.path}`;
+  throw notFound(
+    `the server could not find the requested resource: ${path} is not a canonical metrics path (it would be authorized as ${read}, not as ${describe(want)})`,
+  );
+}
+
+function describe(a: ResourceAttributes): string {
+  const resource = a.subresource !== undefined ? `${a.resource}/${a.subresource}` : a.resource;
+  const name = a.name !== undefined ? ` ${a.name}` : "";
+  const where = a.namespace !== undefined ? ` in namespace ${a.namespace}` : "";
+  return `${a.verb} ${resource}${name}${where}`;
 }
 
 function isApiError(err: unknown): err is ApiError {
@@ -56,6 +89,8 @@ function route(path: string, query: URLSearchParams, catalog: ResourceCatalog): 
   }
   if (parts.length === 3) return { type: "resourceList", group, version };
   const rest = parts.slice(3);
+  // custom-metrics-apiserver has no watch: its list handler answers MethodNotSupported.
+  if (queryFlag(query, "watch")) throw methodNotAllowed("watch is not supported by the metrics APIs");
   return group === CUSTOM_GROUP
     ? customRoute(version as "v1beta1" | "v1beta2", rest, query, catalog)
     : externalRoute(rest, query);
@@ -78,6 +113,11 @@ function customRoute(
     metricName = rest[3] as string;
   } else if (rest.length === 5 && rest[0] === "namespaces") {
     [, namespace, resourceName, name, metricName] = rest as [string, string, string, string, string];
+  } else if (rest.length === 3 && rest[0] === "namespaces") {
+    // kube-apiserver reads this as `list {metric}` in the namespace, not as the namespace's metric.
+    throw notFound(
+      "the server could not find the requested resource: a namespace's metric is served at namespaces/{namespace}/metrics/{metric}",
+    );
   } else if (rest.length === 3) {
     [resourceName, name, metricName] = rest as [string, string, string];
   } else {
@@ -88,6 +128,13 @@ function customRoute(
   const resource = catalog.resolve(resourceName);
   if (!resource)
     throw notFound(`the server could not find the requested resource: unknown resource "${resourceName}"`);
+  const canonicalName = groupResourceString(resource);
+  if (resourceName !== canonicalName) {
+    // The SubjectAccessReview asks about the path's spelling: serve only the one RBAC rules name.
+    throw notFound(
+      `the server could not find the requested resource: resource "${resourceName}" is served as "${canonicalName}"`,
+    );
+  }
   if (namespace !== undefined && !resource.namespaced) {
     throw badRequest(
       `${resourceName} is not namespaced: use /${resourceName}/{name}/{metric} without a namespace`,
@@ -115,6 +162,9 @@ function externalRoute(rest: string[], query: URLSearchParams): Route {
   if (rest.length !== 3 || rest[0] !== "namespaces") {
     throw badRequest("invalid request path: expected namespaces/{namespace}/{metric}");
   }
+  // kube-apiserver would authorize it with the object named there: it selects nothing here.
+  if (query.get("fieldSelector"))
+    throw badRequest("fieldSelector is not supported by the external metrics API");
   return {
     type: "external",
     namespace: rest[1] as string,
@@ -144,16 +194,32 @@ function selectorParam(query: URLSearchParams, key: string): Selector {
   }
 }
 
-/** Non-empty, percent-decoded segments; `%2A` becomes `*`. */
+/** Go's Convert_Slice_string_To_bool: present and not "0"/"false" is true. */
+function queryFlag(query: URLSearchParams, key: string): boolean {
+  const value = query.get(key);
+  return value !== null && value !== "0" && value.toLowerCase() !== "false";
+}
+
+/**
+ * Percent-decoded segments (`%2A` becomes `*`) between the leading and trailing slashes. An empty
+ * segment inside, or a `%2F` inside one, is a 404: kube-apiserver splits the decoded path there
+ * and would read other attributes from it.
+ */
 function splitPath(path: string): string[] {
-  const out: string[] = [];
-  for (const raw of path.split("/")) {
-    if (raw === "") continue;
+  const trimmed = path.replace(/^\/+|\/+$/g, "");
+  if (trimmed === "") return [];
+  return trimmed.split("/").map((raw) => {
+    let segment: string;
     try {
-      out.push(decodeURIComponent(raw));
+      segment = decodeURIComponent(raw);
     } catch {
       throw badRequest(`invalid request path: bad percent-encoding in "${raw}"`);
     }
-  }
-  return out;
+    if (segment === "" || segment.includes("/")) {
+      throw notFound(
+        `the server could not find the requested resource (path ${path}): empty path segments and encoded slashes are not served`,
+      );
+    }
+    return segment;
+  });
 }

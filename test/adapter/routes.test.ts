@@ -29,9 +29,9 @@ describe("routeRequest", () => {
       "",
       { type: "custom", version: "v1beta1", name: "web" },
     ],
-    [`${C}/v1beta2/namespaces/ml/deployment.apps/web/p95`, "", { type: "custom", name: "web" }],
     [`${C}/v1beta2/namespaces/ml/metrics/queue`, "", { type: "custom", name: "ml", metricName: "queue" }],
     [`${C}/v1beta2/nodes/n1/gpu`, "", { type: "custom", name: "n1" }],
+    [`${C}/v1beta2/nodes/n1/gpu/`, "watch=false", { type: "custom", name: "n1" }],
     [
       `${C}/v1beta2/namespaces/ml/pods/a/gpu`,
       "fieldSelector=metadata.name%3Da",
@@ -77,6 +77,25 @@ describe("routeRequest", () => {
     [`${C}/v1beta2/namespaces/ml/pods/a/m`, "fieldSelector=metadata.name%3Db", 400, /doesn't match/],
     [`${C}/v1beta2/namespaces/ml/pods/%ZZ/m`, "", 400, /percent-encoding/],
     ["/apis/external.metrics.k8s.io/v1beta1/queue_depth", "", 400, /invalid request path/],
+    // Issue 13 item 3: other spellings of a metric are not served (kube-apiserver would authorize
+    // them as other resources than the canonical path's).
+    [`${C}/v1beta2/namespaces/ml/queue`, "", 404, /namespaces\/\{namespace\}\/metrics\/\{metric\}/],
+    [`${C}/v1beta1/namespaces/ml/status`, "", 404, /could not find/],
+    [`${C}/v1beta2/namespaces/ml/deployment.apps/web/p95`, "", 404, /served as "deployments.apps"/],
+    [`${C}/v1beta2/namespaces/ml/pod/web/p95`, "", 404, /served as "pods"/],
+    [`${C}/v1beta2/namespaces/ml/PODS/web/p95`, "", 404, /served as "pods"/],
+    [`${C}/v1beta2/Node/n1/p95`, "", 404, /served as "nodes"/],
+    [`${C}/v1beta2/namespaces/ml//pods/a/m`, "", 404, /empty path segments/],
+    [`${C}/v1beta2/namespaces/ml/pods/a%2Fb/m`, "", 404, /encoded slashes/],
+    [`${C}/v1beta2/namespaces/ml/pods/a/m`, "watch=true", 405, /watch is not supported/],
+    ["/apis/external.metrics.k8s.io/v1beta1/namespaces/ml/status", "", 404, /get namespaces\/status ml/],
+    [
+      "/apis/external.metrics.k8s.io/v1beta1/namespaces/ml/q",
+      "fieldSelector=metadata.name%3Dx",
+      400,
+      /fieldSelector/,
+    ],
+    ["/apis/external.metrics.k8s.io/v1beta1/namespaces/ml/q", "watch=1", 405, /watch/],
   ];
   for (const [path, query, code, message] of bad) {
     it(`refuses ${path}?${query} with ${code}`, () => {

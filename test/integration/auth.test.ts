@@ -15,6 +15,8 @@ import { stringify } from "yaml";
 import { type KubeFacade, startKubeFacade } from "../../src/sim/kube/index.js";
 import { makeCa, makeClientCert, makeServingCert, type Pem, servedSerial } from "../adapter/auth/certs.js";
 import { httpsGet, startAdapter, type TestAdapter } from "../harness/adapter.js";
+import { eventually } from "../harness/eventually.js";
+import { type FakePrometheus, startFakePrometheus } from "../harness/fakePrometheus.js";
 
 interface Answer {
   status: number;
@@ -24,6 +26,7 @@ interface Answer {
 describe("foresight serve --authentication=on", { timeout: 90_000 }, () => {
   let dir: string;
   let kube: KubeFacade;
+  let prometheus: FakePrometheus;
   let adapter: TestAdapter;
   let proxy: Pem;
   let wrongCn: Pem;
@@ -54,8 +57,18 @@ describe("foresight serve --authentication=on", { timeout: 90_000 }, () => {
             groups: ["system:serviceaccounts"],
           },
         },
-        rule: (spec) =>
-          spec.user === "eve" ? { allowed: false, reason: "eve may not read metrics" } : { allowed: true },
+        rule: (spec) => {
+          if (spec.user === "eve") return { allowed: false, reason: "eve may not read metrics" };
+          // carol is granted one thing: list queue_len in namespace b (what kube-apiserver reads
+          // from /namespaces/b/queue_len), never get metrics/queue_len (the namespace's metric).
+          if (spec.user === "carol") {
+            const a = spec.resourceAttributes;
+            return a?.verb === "list" && a.resource === "queue_len" && a.namespace === "b"
+              ? { allowed: true }
+              : { allowed: false, reason: "carol may only list queue_len" };
+          }
+          return { allowed: true };
+        },
       },
     });
     kube.store.create(
@@ -75,15 +88,29 @@ describe("foresight serve --authentication=on", { timeout: 90_000 }, () => {
     );
     const kubeconfig = join(dir, "kubeconfig");
     kube.kubeconfig(kubeconfig);
+    prometheus = await startFakePrometheus();
+    prometheus.setSeries("queue_len", { namespace: "b" }, 7);
     const configPath = join(dir, "config.yaml");
-    writeFileSync(configPath, stringify({ adapter: { relistInterval: "1s", cacheTTL: "0s" }, rules: [] }));
+    writeFileSync(
+      configPath,
+      stringify({
+        adapter: { relistInterval: "1s", cacheTTL: "0s" },
+        rules: [
+          {
+            seriesQuery: 'queue_len{namespace!=""}',
+            resources: { overrides: { namespace: { resource: "namespace" } } },
+            metricsQuery: "sum by (<<.GroupBy>>) (<<.Series>>{<<.LabelMatchers>>})",
+          },
+        ],
+      }),
+    );
     certFile = join(dir, "tls.crt");
     keyFile = join(dir, "tls.key");
     writeFileSync(certFile, serving[0]?.cert ?? "");
     writeFileSync(keyFile, serving[0]?.key ?? "");
     adapter = await startAdapter({
       configPath,
-      prometheusUrl: "",
+      prometheusUrl: prometheus.url,
       kubeconfig,
       extraArgs: ["--authentication", "on", "--tls-cert-file", certFile, "--tls-private-key-file", keyFile],
     });
@@ -91,6 +118,7 @@ describe("foresight serve --authentication=on", { timeout: 90_000 }, () => {
   after(async () => {
     await adapter?.stop();
     await kube?.close();
+    await prometheus?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -175,6 +203,39 @@ describe("foresight serve --authentication=on", { timeout: 90_000 }, () => {
     assert.match(
       res.body.message ?? "",
       /User "eve" cannot list resource "queue_depth".*eve may not read metrics/,
+    );
+  });
+
+  it("serves a namespace's metric only at its canonical path, under its attributes (issue 13 item 3)", async () => {
+    const canonical = "/apis/custom.metrics.k8s.io/v1beta2/namespaces/b/metrics/queue_len";
+    const other = "/apis/custom.metrics.k8s.io/v1beta2/namespaces/b/queue_len";
+    await eventually(
+      "the namespace metric is served",
+      async () => ((await get(canonical, hpa, proxy)).status === 200 ? true : undefined),
+      { timeoutMs: 20_000, everyMs: 200 },
+    );
+    const carol = { "X-Remote-User": "carol" };
+    const denied = await get(canonical, carol, proxy);
+    assert.equal(denied.status, 403, JSON.stringify(denied.body));
+    assert.match(denied.body.message ?? "", /cannot get resource "metrics"/);
+    const before = kube.reviews.accessReviews.length;
+    const res = await get(other, carol, proxy);
+    assert.notEqual(res.status, 200, `carol read the metric denied to her: ${JSON.stringify(res.body)}`);
+    assert.equal(res.status, 404, JSON.stringify(res.body));
+    assert.equal(res.body.kind, "Status");
+    assert.equal(res.body.reason, "NotFound");
+    // The review asked what kube-apiserver reads from that path; it is simply not served.
+    assert.deepEqual(
+      kube.reviews.accessReviews.slice(before).map((s) => s.resourceAttributes),
+      [
+        {
+          verb: "list",
+          group: "custom.metrics.k8s.io",
+          version: "v1beta2",
+          resource: "queue_len",
+          namespace: "b",
+        },
+      ],
     );
   });
 

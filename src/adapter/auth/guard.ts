@@ -52,14 +52,14 @@ export function createAuthGuard(options: AuthGuardOptions): AuthStep {
     options.clock,
   );
   return async (req) => {
-    let pathname: string;
+    let url: URL;
     try {
-      pathname = new URL(req.url ?? "/", "http://local").pathname;
+      url = new URL(req.url ?? "/", "http://local");
     } catch {
       // Not a path at all: routing answers 400 and serves nothing.
       return undefined;
     }
-    if (isHealthPath(pathname)) return undefined;
+    if (isHealthPath(url.pathname)) return undefined;
     let authn: Awaited<ReturnType<Authenticate>>;
     try {
       authn = await options.authenticate(req);
@@ -69,7 +69,7 @@ export function createAuthGuard(options: AuthGuardOptions): AuthStep {
     if (authn.user === undefined) return unauthorized(`Unauthorized: ${authn.reason}`);
     const user = authn.user;
     if (user.groups?.some((g) => ALWAYS_ALLOW_GROUPS.includes(g))) return undefined;
-    const request = requestAttributes(req.method ?? "GET", pathname);
+    const request = requestAttributes(req.method ?? "GET", url.pathname, url.searchParams);
     const key = JSON.stringify([user.username, user.uid, user.groups, user.extra, request]);
     let decision = decisions.get(key);
     if (decision === undefined) {

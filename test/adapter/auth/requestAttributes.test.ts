@@ -84,4 +84,46 @@ describe("requestAttributes (the SubjectAccessReview attributes of a metrics API
     );
     assert.equal(requestAttributes("DELETE", "/apis/g/v1/namespaces/a/things/x").attributes.verb, "delete");
   });
+
+  it("reads paths as kube-apiserver's RequestInfoFactory does", () => {
+    const C = "/apis/custom.metrics.k8s.io/v1beta2";
+    const E = "/apis/external.metrics.k8s.io/v1beta1";
+    const q = (text: string) => new URLSearchParams(text);
+    const cases: [string, string, Record<string, string>][] = [
+      // A namespace's subresource, not a resource in the namespace.
+      [
+        `${C}/namespaces/b/status`,
+        "",
+        { verb: "get", resource: "namespaces", subresource: "status", namespace: "b", name: "b" },
+      ],
+      // The root-scoped spelling of a namespace's metric is a list of the metric in it.
+      [`${C}/namespaces/b/queue`, "", { verb: "list", resource: "queue", namespace: "b" }],
+      // Decoded before it is split; an empty segment inside stays one; trailing slashes go.
+      [
+        `${C}/namespaces/b/pods/a%2Fb/m`,
+        "",
+        { verb: "get", resource: "pods", subresource: "b", namespace: "b", name: "a" },
+      ],
+      [
+        `${C}/namespaces/b//pods/p/m`,
+        "",
+        { verb: "get", resource: "", subresource: "p", namespace: "b", name: "pods" },
+      ],
+      [`${C}/namespaces/b/metrics/m/`, "", { verb: "get", resource: "metrics", namespace: "b", name: "m" }],
+      [`${E}/namespaces/b/q`, "watch=true", { verb: "watch", resource: "q", namespace: "b" }],
+      [`${E}/namespaces/b/q`, "watch=false", { verb: "list", resource: "q", namespace: "b" }],
+      [
+        `${E}/namespaces/b/q`,
+        "fieldSelector=metadata.name%3Dx",
+        { verb: "list", resource: "q", namespace: "b", name: "x" },
+      ],
+      [`${E}/watch/namespaces/b/q`, "", { verb: "watch", resource: "q", namespace: "b" }],
+    ];
+    for (const [path, query, want] of cases) {
+      const got = requestAttributes("GET", path, q(query));
+      assert.equal(got.kind, "resource", path);
+      const { group: _g, version: _v, ...rest } = got.attributes as unknown as Record<string, string>;
+      assert.deepEqual(rest, want, `${path}?${query}`);
+    }
+  });
 });
