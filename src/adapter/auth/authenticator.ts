@@ -7,7 +7,8 @@
  *    names them) are trusted. On every other connection they are deleted before anything reads
  *    them, so a client cannot claim an identity by sending them.
  * 2. A client certificate verifying against client-ca-file → user CN, groups O.
- * 3. A bearer token → TokenReview, answers cached 10 s (keyed by a digest: the cache holds no token).
+ * 3. A bearer token → TokenReview, answers cached 10 s (keyed by a digest: the cache holds no token),
+ *    concurrent reviews of one token shared, each given up after its deadline (deadline.ts) as 503.
  * 4. Otherwise no user (the caller answers 401; anonymous requests are not allowed).
  */
 import { createHash } from "node:crypto";
@@ -16,6 +17,7 @@ import type { TLSSocket } from "node:tls";
 import type { Clock } from "../../clock.js";
 import { serviceUnavailable } from "../status.js";
 import { subjectOf, verifyClientCert } from "./clientCert.js";
+import { checkReviewTimeout, DEFAULT_REVIEW_TIMEOUT_MS, withDeadline } from "./deadline.js";
 import {
   DEFAULT_IDENTITY_HEADERS,
   type DelegatedAuthConfig,
@@ -39,6 +41,8 @@ export interface AuthenticatorOptions {
   readonly clock: Clock;
   /** Default 10 s. */
   readonly cacheTtlMs?: number;
+  /** How long a TokenReview may take before the request is answered 503; default 10 s. */
+  readonly reviewTimeoutMs?: number;
 }
 
 export const DEFAULT_AUTH_CACHE_TTL_MS = 10_000;
@@ -114,6 +118,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticate
     1000,
     options.clock,
   );
+  const timeoutMs = checkReviewTimeout(options.reviewTimeoutMs ?? DEFAULT_REVIEW_TIMEOUT_MS);
   return async (req) => {
     const config = options.config();
     const rh = config.requestHeader;
@@ -146,17 +151,14 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticate
     if (match) {
       const token = match[1] as string;
       const key = createHash("sha256").update(token).digest("base64url");
-      let review = tokens.get(key);
-      if (review === undefined) {
-        try {
-          review = await options.reviewer.reviewToken(token);
-        } catch (err) {
-          throw serviceUnavailable(
-            `cannot check the bearer token: TokenReview failed: ${(err as Error).message}`,
-            err,
-          );
-        }
-        tokens.set(key, review);
+      let review: Authentication;
+      try {
+        review = await tokens.load(key, () => withDeadline(options.reviewer.reviewToken(token), timeoutMs));
+      } catch (err) {
+        throw serviceUnavailable(
+          `cannot check the bearer token: TokenReview failed: ${(err as Error).message}`,
+          err,
+        );
       }
       if (review.authenticated) return { user: review.user, method: "token" };
       return {

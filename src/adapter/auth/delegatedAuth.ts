@@ -32,6 +32,11 @@ export interface DelegatedAuthOptions {
   readonly reviewer?: DelegatingReviewer;
   /** Default: a GET through client-node's CoreV1Api. */
   readonly readConfigMap?: ReadAuthConfigMap;
+  /**
+   * Deadline of one TokenReview or SubjectAccessReview; past it the request is answered 503
+   * ServiceUnavailable. Default 10 s (DEFAULT_REVIEW_TIMEOUT_MS).
+   */
+  readonly reviewTimeoutMs?: number;
 }
 
 export function clientNodeConfigMapReader(kc: KubeConfig): ReadAuthConfigMap {
@@ -57,9 +62,21 @@ export async function startDelegatedAuth(options: DelegatedAuthOptions): Promise
     logger: options.logger,
     ...(options.configIntervalMs !== undefined ? { intervalMs: options.configIntervalMs } : {}),
   });
-  const authenticate = createAuthenticator({ config: watch.current, reviewer, clock: options.clock });
+  const deadline = options.reviewTimeoutMs !== undefined ? { reviewTimeoutMs: options.reviewTimeoutMs } : {};
+  const authenticate = createAuthenticator({
+    config: watch.current,
+    reviewer,
+    clock: options.clock,
+    ...deadline,
+  });
   return {
-    step: createAuthGuard({ authenticate, reviewer, clock: options.clock, logger: options.logger }),
+    step: createAuthGuard({
+      authenticate,
+      reviewer,
+      clock: options.clock,
+      logger: options.logger,
+      ...deadline,
+    }),
     stop: () => watch.stop(),
   };
 }

@@ -1,16 +1,18 @@
 /**
  * The auth step in front of the metrics APIs' routing: authentication (authenticator.ts), then
  * delegated authorization with a SubjectAccessReview of the request's attributes
- * (requestAttributes.ts), allow and deny answers each cached 10 s. Members of `system:masters`
- * are not reviewed (AlwaysAllowGroups) and the health paths need neither (reference
- * metrics-api-and-hpa.md §3.2). Failures are Kubernetes Status errors: 401 without a user, 403 with
- * the reviewer's reason, 503 when a review cannot be made.
+ * (requestAttributes.ts), allow and deny answers each cached 10 s, concurrent identical reviews
+ * shared. Members of `system:masters` are not reviewed (AlwaysAllowGroups) and the health paths need
+ * neither (reference metrics-api-and-hpa.md §3.2). Failures are Kubernetes Status errors: 401
+ * without a user, 403 with the reviewer's reason, 503 when a review cannot be made or gets no
+ * answer within its deadline (deadline.ts; default 10 s).
  */
 import type { IncomingMessage } from "node:http";
 import type { Clock } from "../../clock.js";
 import type { Logger } from "../../telemetry/logger.js";
 import { type ApiError, forbidden, serviceUnavailable, toApiError, unauthorized } from "../status.js";
 import { type Authenticate, DEFAULT_AUTH_CACHE_TTL_MS } from "./authenticator.js";
+import { checkReviewTimeout, DEFAULT_REVIEW_TIMEOUT_MS, withDeadline } from "./deadline.js";
 import { type RequestAttributes, requestAttributes } from "./requestAttributes.js";
 import type { Decision, DelegatingReviewer, UserInfo } from "./reviewer.js";
 import { TtlCache } from "./ttlCache.js";
@@ -28,6 +30,8 @@ export interface AuthGuardOptions {
   readonly logger: Logger;
   /** Default 10 s. */
   readonly cacheTtlMs?: number;
+  /** How long a SubjectAccessReview may take before the request is answered 503; default 10 s. */
+  readonly reviewTimeoutMs?: number;
 }
 
 function isHealthPath(pathname: string): boolean {
@@ -51,6 +55,7 @@ export function createAuthGuard(options: AuthGuardOptions): AuthStep {
     5000,
     options.clock,
   );
+  const timeoutMs = checkReviewTimeout(options.reviewTimeoutMs ?? DEFAULT_REVIEW_TIMEOUT_MS);
   return async (req) => {
     let url: URL;
     try {
@@ -71,18 +76,17 @@ export function createAuthGuard(options: AuthGuardOptions): AuthStep {
     if (user.groups?.some((g) => ALWAYS_ALLOW_GROUPS.includes(g))) return undefined;
     const request = requestAttributes(req.method ?? "GET", url.pathname, url.searchParams);
     const key = JSON.stringify([user.username, user.uid, user.groups, user.extra, request]);
-    let decision = decisions.get(key);
-    if (decision === undefined) {
-      try {
-        decision = await options.reviewer.reviewAccess(user, request);
-      } catch (err) {
-        options.logger.warn({ err: (err as Error).message }, "SubjectAccessReview failed");
-        return serviceUnavailable(
-          `cannot check permissions: SubjectAccessReview failed: ${(err as Error).message}`,
-          err,
-        );
-      }
-      decisions.set(key, decision);
+    let decision: Decision;
+    try {
+      decision = await decisions.load(key, () =>
+        withDeadline(options.reviewer.reviewAccess(user, request), timeoutMs),
+      );
+    } catch (err) {
+      options.logger.warn({ err: (err as Error).message }, "SubjectAccessReview failed");
+      return serviceUnavailable(
+        `cannot check permissions: SubjectAccessReview failed: ${(err as Error).message}`,
+        err,
+      );
     }
     return decision.allowed ? undefined : forbidden(forbiddenMessage(user, request, decision.reason));
   };

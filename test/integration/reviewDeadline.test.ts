@@ -1,0 +1,89 @@
+/**
+ * Delegated auth as `serve` assembles it (startDelegatedAuth: client-node reviews against the
+ * simulated Kubernetes API) when the API server holds TokenReview or SubjectAccessReview answers
+ * back (issue 13 item 7): past the review deadline (here 150 ms) every waiting request is answered
+ * 503 ServiceUnavailable as a Kubernetes Status, and the next request, once the API server answers,
+ * is reviewed anew (nothing was cached).
+ */
+import assert from "node:assert/strict";
+import type { IncomingMessage } from "node:http";
+import { after, before, describe, it } from "node:test";
+import { KubeConfig } from "@kubernetes/client-node";
+import { type DelegatedAuth, startDelegatedAuth } from "../../src/adapter/auth/delegatedAuth.js";
+import { statusBody } from "../../src/adapter/status.js";
+import { systemClock } from "../../src/clock.js";
+import { type KubeFacade, startKubeFacade } from "../../src/sim/kube/index.js";
+import { SUBJECT_ACCESS_REVIEW_PATH, TOKEN_REVIEW_PATH } from "../../src/sim/kube/reviews.js";
+import { silentLogger } from "../../src/telemetry/logger.js";
+
+const PATH = "/apis/external.metrics.k8s.io/v1beta1/namespaces/llm/queue_depth";
+
+function bearerRequest(token: string): IncomingMessage {
+  const authorization = `Bearer ${token}`;
+  return {
+    url: PATH,
+    method: "GET",
+    headers: { authorization },
+    headersDistinct: { authorization: [authorization] },
+    socket: {},
+  } as unknown as IncomingMessage;
+}
+
+describe("review deadline against an API server that does not answer", { timeout: 30_000 }, () => {
+  let kube: KubeFacade;
+  let auth: DelegatedAuth;
+  before(async () => {
+    kube = await startKubeFacade({
+      reviews: {
+        tokens: { "hpa-token": { username: "hpa", groups: ["system:serviceaccounts"] } },
+        rule: () => ({ allowed: true }),
+      },
+    });
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromString(kube.kubeconfig());
+    auth = await startDelegatedAuth({
+      kubeConfig,
+      logger: silentLogger(),
+      clock: systemClock,
+      readConfigMap: async () => undefined,
+      reviewTimeoutMs: 150,
+    });
+  });
+  after(async () => {
+    auth?.stop();
+    await kube?.close();
+  });
+
+  for (const [review, path, token] of [
+    ["SubjectAccessReview", SUBJECT_ACCESS_REVIEW_PATH, "hpa-token"],
+    ["TokenReview", TOKEN_REVIEW_PATH, "other-token"],
+  ] as const) {
+    it(`answers 503 Status past the deadline of a held ${review}, then reviews again`, async () => {
+      const hold = kube.faults.hold({ method: "POST", path, when: "before", ms: 60_000, times: Infinity });
+      const errors = await Promise.all([auth.step(bearerRequest(token)), auth.step(bearerRequest(token))]);
+      for (const error of errors) {
+        assert.ok(error, "a held review let the request through");
+        const body = statusBody(error);
+        assert.equal(body.kind, "Status");
+        assert.equal(body.code, 503);
+        assert.equal(body.reason, "ServiceUnavailable");
+        assert.match(
+          body.message ?? "",
+          new RegExp(`${review} failed: no answer from the API server within 150 ms`),
+        );
+      }
+      assert.ok(hold.hits >= 1);
+      hold.remove();
+      const accessBefore = kube.reviews.accessReviews.length;
+      const answer = await auth.step(bearerRequest(token));
+      if (token === "hpa-token") {
+        assert.equal(answer, undefined, JSON.stringify(answer && statusBody(answer)));
+        assert.equal(kube.reviews.accessReviews.length, accessBefore + 1, "reviewed anew, not cached");
+      } else {
+        // The TokenReview is answered now (an unknown token): 401, not a cached 503.
+        assert.equal(answer?.code, 401);
+        assert.ok(kube.reviews.tokenReviews.includes("other-token"));
+      }
+    });
+  }
+});
