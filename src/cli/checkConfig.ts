@@ -1,6 +1,7 @@
 /**
- * `foresight check-config FILE`: validate the file (every problem with its line and field), then
- * show each rule and, unless --offline, what it matches right now in Prometheus.
+ * `foresight check-config FILE`: validate the file (every problem with its line and field, PromQL
+ * that Prometheus would refuse included), then show each rule and, unless --offline, what it
+ * matches right now in Prometheus.
  */
 import type { Writable } from "node:stream";
 import { Discovery } from "../adapter/discovery.js";
@@ -27,7 +28,7 @@ export async function checkConfig(
   const catalog = new StaticResourceCatalog(BUILTIN_RESOURCES);
   let loaded: Awaited<ReturnType<typeof loadAndCompile>>;
   try {
-    loaded = await loadAndCompile(file, catalog);
+    loaded = await loadAndCompile(file, catalog, { checkPromQL: true });
   } catch (err) {
     if (err instanceof ConfigError) {
       print(`${file}: invalid`);

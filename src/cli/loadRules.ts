@@ -1,26 +1,43 @@
 /**
  * Loads a config file and compiles its rules, turning every problem into one ConfigError that
  * names the file, line and field, so `serve` refuses to start and `check-config` reports it.
+ * `check-config` also asks for the PromQL check (promqlCheck.ts); `serve` leaves queries to Prometheus.
  */
 import { compileRules } from "../adapter/naming/compileRules.js";
 import type { CompiledRule, ResourceCatalog } from "../adapter/naming/types.js";
-import { ConfigError } from "../config/errors.js";
+import { ConfigError, type ConfigProblem } from "../config/errors.js";
 import { readConfigFile } from "../config/load.js";
 import type { Config } from "../config/schema.js";
+import { BUILTIN_RESOURCES } from "../kube/resourceCatalog.js";
+import { queryProblems } from "./promqlCheck.js";
 
 export interface LoadedConfig {
   readonly config: Config;
   readonly rules: readonly CompiledRule[];
 }
 
-export async function loadAndCompile(path: string, catalog: ResourceCatalog): Promise<LoadedConfig> {
+export interface LoadOptions {
+  /** Also refuse queries Prometheus would not parse (seriesQuery, rendered metricsQuery, forecast targets). */
+  readonly checkPromQL?: boolean;
+}
+
+export async function loadAndCompile(
+  path: string,
+  catalog: ResourceCatalog,
+  options: LoadOptions = {},
+): Promise<LoadedConfig> {
   const file = await readConfigFile(path);
   const { config } = file;
   const { rules, errors } = compileRules(config, catalog);
-  if (errors.length > 0) {
+  const problems: ConfigProblem[] = errors.map((e) => file.problemAt(e.path ?? e.rule.id, e.detail));
+  if (options.checkPromQL) {
+    for (const p of queryProblems(config, rules, BUILTIN_RESOURCES))
+      problems.push(file.problemAt(p.path, p.message));
+  }
+  if (problems.length > 0) {
     throw new ConfigError(
       path,
-      errors.map((e) => file.problemAt(e.path ?? e.rule.id, e.detail)),
+      problems.sort((a, b) => a.line - b.line || a.column - b.column),
     );
   }
   return { config, rules };

@@ -91,6 +91,29 @@ describe("foresight check-config and serve on config files", { timeout: 120_000 
     assert.match(stdout, /bad-template\.yaml:4:19: rules\[0\]\.metricsQuery: .*Serie/);
   });
 
+  it("names the field and line of PromQL that Prometheus would refuse, and exits 1", async () => {
+    const file = join(dir, "bad-promql.yaml");
+    writeFileSync(
+      file,
+      [
+        "rules:",
+        "  - seriesQuery: 'up{'",
+        "    resources: {template: <<.Resource>>}",
+        "    metricsQuery: sum by (<<.GroupBy>>) (<<.Series>>{<<.LabelMatchers>>}",
+        "forecast:",
+        "  targets:",
+        "    - {name: web, query: 'sum(rate(x[5m])'}",
+        "",
+      ].join("\n"),
+    );
+    const { code, stdout } = await foresight(["check-config", file, "--offline"]);
+    assert.equal(code, 1, stdout);
+    assert.match(stdout, /bad-promql\.yaml: invalid/);
+    assert.match(stdout, /bad-promql\.yaml:2:18: rules\[0\]\.seriesQuery: .*parse error/);
+    assert.match(stdout, /bad-promql\.yaml:4:19: rules\[0\]\.metricsQuery: .*parse error/);
+    assert.match(stdout, /bad-promql\.yaml:7:26: forecast\.targets\[0\]\.query: .*parse error/);
+  });
+
   it("serve refuses to start on an invalid file, naming the problem", async () => {
     const { code, stderr } = await foresight([
       "serve",

@@ -6,6 +6,7 @@
  */
 import type { SyntaxNode } from "@lezer/common";
 import { parser } from "@prometheus-io/lezer-promql";
+import { RE2JS } from "re2js";
 import type {
   Aggregate,
   AggregateOp,
@@ -272,13 +273,20 @@ class Walker {
     if (!type) throw this.fail(opNode, `unknown match operator "${this.src(opNode)}"`);
     const value = this.string(valueNode);
     if (type === "=~" || type === "!~") {
+      // Prometheus compiles matchers with Go's regexp: what RE2 refuses is a parse error; what it
+      // accepts and JavaScript cannot run (`(?i)`, `(?P<n>…)`) is valid PromQL the evaluator lacks.
       try {
-        new RegExp(`^(?:${value})$`);
+        RE2JS.compile(`^(?s:${value})$`);
       } catch (err) {
         throw this.fail(
           valueNode,
           `invalid regular expression ${JSON.stringify(value)}: ${(err as Error).message}`,
         );
+      }
+      try {
+        new RegExp(`^(?:${value})$`);
+      } catch {
+        throw unsupported(`regular expression ${JSON.stringify(value)} (RE2 syntax JavaScript lacks)`);
       }
     }
     return { name, type, value };
