@@ -104,6 +104,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
           metrics.queryDuration.observe({ endpoint: e.endpoint, outcome: e.outcome }, e.durationMs / 1000);
           if (e.outcome !== "ok") metrics.queryErrors.inc({ endpoint: e.endpoint, kind: e.outcome });
         },
+        onBudgetRefused: (endpoint) => metrics.queryBudgetRefusals.inc({ endpoint }),
       },
     });
   const kube = options.kube;

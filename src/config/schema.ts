@@ -7,7 +7,29 @@
 import { validate as validateCron } from "node-cron";
 import { z } from "zod";
 import { compileGoRegex } from "../adapter/naming/goRegex.js";
+import { MEMORY_PER_BODY_BYTE } from "../metrics/memoryBudget.js";
 import { parseDurationMs } from "./duration.js";
+
+const MiB = 1024 * 1024;
+const BYTE_UNITS: Readonly<Record<string, number>> = { "": 1, Ki: 1024, Mi: MiB, Gi: 1024 * MiB };
+
+/** A positive size in bytes: a number, or a string with a Kubernetes binary suffix (`64Mi`, `1Gi`). */
+const byteSize = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const bytes = typeof value === "number" ? value : parseByteSize(value);
+  if (!Number.isSafeInteger(bytes) || bytes < 1) {
+    ctx.addIssue({
+      code: "custom",
+      message: `${JSON.stringify(value)} is not a size in bytes (use e.g. 67108864, 64Mi, 1Gi)`,
+    });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
+function parseByteSize(text: string): number {
+  const match = /^(\d+)(Ki|Mi|Gi)?$/.exec(text.trim());
+  return match ? Number(match[1]) * (BYTE_UNITS[match[2] ?? ""] ?? 1) : Number.NaN;
+}
 
 /** A duration string (`30s`, `1m30s`) turned into milliseconds. */
 const duration = z.string().transform((text, ctx) => {
@@ -122,9 +144,22 @@ export const prometheusSchema = z
     tenantHeader: z.string().default("X-Scope-OrgID"),
     /** Queries in flight at once; more wait in line. */
     maxConcurrency: z.number().int().positive().default(16),
+    /** Body bytes of one answer (`48Mi`); a larger answer fails (500) instead of being buffered. */
+    maxResponseBytes: byteSize.default(48 * MiB),
+    /**
+     * Estimated memory of all answers being received and parsed at once, counted as
+     * MEMORY_PER_BODY_BYTE per body byte; an answer that does not fit fails with 503 (see
+     * src/metrics/memoryBudget.ts). The default holds one answer of `maxResponseBytes` (384 MiB
+     * counted) and 16 MiB of smaller answers beside it, inside a 1 Gi pod.
+     */
+    responseMemoryBudget: byteSize.default(512 * MiB),
   })
   .refine((p) => !p.bearerTokenFile || !p.basicAuth, {
     message: "set bearerTokenFile or basicAuth, not both",
+  })
+  .refine((p) => p.maxResponseBytes * MEMORY_PER_BODY_BYTE <= p.responseMemoryBudget, {
+    message: `responseMemoryBudget must hold one answer of maxResponseBytes, counted ${MEMORY_PER_BODY_BYTE} bytes per body byte: raise it or lower maxResponseBytes`,
+    path: ["responseMemoryBudget"],
   });
 
 /** A positive duration in milliseconds. */

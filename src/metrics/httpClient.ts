@@ -25,6 +25,11 @@ export interface HttpRequest {
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: string;
   readonly signal: AbortSignal;
+  /**
+   * Called with each body chunk's size before the chunk is kept (a shared memory budget); false
+   * aborts the answer with ResponseBudgetError.
+   */
+  readonly reserve?: (bytes: number) => boolean;
 }
 
 export interface HttpResponse {
@@ -37,13 +42,18 @@ export interface HttpClientOptions {
   readonly tls: HttpTlsOptions;
   /** Sockets per host; the caller's semaphore bounds requests, this only keeps the pool coherent. */
   readonly maxSockets: number;
-  /** Larger answers are refused rather than buffered without bound. */
+  /** Larger answers (body bytes) are refused rather than buffered without bound. */
   readonly maxResponseBytes?: number;
 }
 
 /** The answer was larger than `maxResponseBytes`. */
 export class ResponseTooLargeError extends Error {
   override readonly name = "ResponseTooLargeError";
+}
+
+/** `reserve` refused a chunk of the answer. */
+export class ResponseBudgetError extends Error {
+  override readonly name = "ResponseBudgetError";
 }
 
 const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
@@ -135,20 +145,34 @@ function send(agent: http.Agent, req: HttpRequest, maxBytes: number): Promise<Ht
     out.on("response", (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
+      let refused = false;
+      const refuse = (err: Error) => {
+        refused = true;
+        chunks.length = 0;
+        out.destroy(err);
+      };
       res.on("data", (chunk: Buffer) => {
+        if (refused) return;
         size += chunk.length;
         if (size > maxBytes) {
-          out.destroy(new ResponseTooLargeError(`response exceeded ${maxBytes} bytes`));
+          refuse(new ResponseTooLargeError(`response exceeded ${maxBytes} bytes`));
+          return;
+        }
+        if (req.reserve && !req.reserve(chunk.length)) {
+          refuse(new ResponseBudgetError(`no memory budget left after ${size - chunk.length} bytes`));
           return;
         }
         chunks.push(chunk);
       });
       res.on("error", fail);
       res.on("end", () => {
+        const joined = Buffer.concat(chunks, size);
+        // Let the chunks go before the string is decoded: two copies of a big body at once, not three.
+        chunks.length = 0;
         resolve({
           status: res.statusCode ?? 0,
           contentType: res.headers["content-type"] ?? "",
-          body: Buffer.concat(chunks).toString("utf8"),
+          body: joined.toString("utf8"),
         });
       });
     });

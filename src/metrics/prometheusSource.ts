@@ -2,13 +2,21 @@
  * MetricsSource over the Prometheus HTTP API (/api/v1/query, /query_range, /series), which Thanos
  * Querier, Mimir, Cortex and VictoriaMetrics also serve (put any path prefix such as `/prometheus`
  * in `prometheus.url`). Every failure becomes a MetricsSourceError whose kind tells the HTTP edge
- * what happened; nothing is turned into a made-up value here.
+ * what happened; nothing is turned into a made-up value here. Answers are bounded one by one
+ * (`maxResponseBytes`) and together (`responseMemoryBudget`, a MemoryBudget held until parsed).
  */
 import type { PrometheusConfig } from "../config/schema.js";
 import type { Logger } from "../telemetry/logger.js";
 import { Semaphore } from "./concurrency.js";
 import { ConfigFileError, FileCache } from "./fileCache.js";
-import { errorCode, HttpClient, type HttpResponse, ResponseTooLargeError } from "./httpClient.js";
+import {
+  errorCode,
+  HttpClient,
+  type HttpResponse,
+  ResponseBudgetError,
+  ResponseTooLargeError,
+} from "./httpClient.js";
+import { MEMORY_PER_BODY_BYTE, MemoryBudget, type MemoryLease } from "./memoryBudget.js";
 import { parseEnvelope, parseInstant, parseRange, parseSeries } from "./promResponse.js";
 import {
   type CallOptions,
@@ -31,12 +39,16 @@ export interface QueryEvent {
 
 export interface PrometheusSourceHooks {
   onQuery?: (event: QueryEvent) => void;
+  /** An answer was refused because the response memory budget was spent. */
+  onBudgetRefused?: (endpoint: QueryEndpoint) => void;
 }
 
 export interface PrometheusSourceOptions {
   readonly config: PrometheusConfig;
   readonly logger?: Logger;
   readonly metrics?: PrometheusSourceHooks;
+  /** The budget answers reserve in; default one of `config.responseMemoryBudget` bytes for this source. */
+  readonly budget?: MemoryBudget;
 }
 
 /** Above this many bytes of encoded parameters, `method: auto` sends a form POST (proxies refuse long URLs). */
@@ -70,6 +82,7 @@ export class PrometheusSource implements MetricsSource {
   private readonly hooks: PrometheusSourceHooks;
   private readonly http: HttpClient;
   private readonly semaphore: Semaphore;
+  private readonly budget: MemoryBudget;
   private readonly base: string;
   private readonly staticHeaders: Readonly<Record<string, string>>;
   private readonly bearerToken: FileCache | undefined;
@@ -80,8 +93,13 @@ export class PrometheusSource implements MetricsSource {
     this.config = config;
     this.logger = options.logger;
     this.hooks = options.metrics ?? {};
-    this.http = new HttpClient({ tls: config.tls, maxSockets: config.maxConcurrency });
+    this.http = new HttpClient({
+      tls: config.tls,
+      maxSockets: config.maxConcurrency,
+      maxResponseBytes: config.maxResponseBytes,
+    });
     this.semaphore = new Semaphore(config.maxConcurrency);
+    this.budget = options.budget ?? new MemoryBudget(config.responseMemoryBudget);
     if (config.url === undefined)
       throw new Error("prometheus.url is not set: the Prometheus source needs the server's URL");
     const url = new URL(config.url);
@@ -145,22 +163,28 @@ export class PrometheusSource implements MetricsSource {
   private async run<T>(call: Call, parse: (data: unknown) => T): Promise<T> {
     const started = performance.now();
     const deadline = new Deadline(this.config.timeout, call.options?.signal);
+    // Held until the answer is parsed: the body, its string and the JSON tree all count.
+    const lease = this.budget.open();
     let outcome: QueryEvent["outcome"] = "ok";
     try {
-      const data = await this.semaphore.run(() => this.exchange(call, deadline.signal), deadline.signal);
+      const data = await this.semaphore.run(
+        () => this.exchange(call, deadline.signal, lease),
+        deadline.signal,
+      );
       return parse(data);
     } catch (err) {
-      const failure = this.classify(call, err, deadline);
+      const failure = this.classify(call, err, deadline, lease);
       outcome = failure.kind;
       throw failure;
     } finally {
+      lease.release();
       deadline.dispose();
       this.hooks.onQuery?.({ endpoint: call.endpoint, durationMs: performance.now() - started, outcome });
     }
   }
 
   /** Sends the request and returns the envelope's `data`, or throws MetricsSourceError. */
-  private async exchange(call: Call, signal: AbortSignal): Promise<unknown> {
+  private async exchange(call: Call, signal: AbortSignal, lease: MemoryLease): Promise<unknown> {
     const encoded = call.params.toString();
     const post =
       this.config.method === "POST" ||
@@ -174,6 +198,7 @@ export class PrometheusSource implements MetricsSource {
       url,
       headers,
       signal,
+      reserve: (bytes) => lease.reserve(bytes * MEMORY_PER_BODY_BYTE),
       ...(post && { body: encoded }),
     });
     return this.unwrap(call, response);
@@ -228,8 +253,9 @@ export class PrometheusSource implements MetricsSource {
     );
   }
 
-  private classify(call: Call, err: unknown, deadline: Deadline): MetricsSourceError {
+  private classify(call: Call, err: unknown, deadline: Deadline, lease: MemoryLease): MetricsSourceError {
     if (err instanceof MetricsSourceError) return err;
+    if (err instanceof ResponseBudgetError) return this.budgetRefused(call, lease, err);
     if (deadline.expired) {
       return this.failure(
         call,
@@ -239,7 +265,13 @@ export class PrometheusSource implements MetricsSource {
       );
     }
     if (deadline.signal.aborted) return this.failure(call, "timeout", "aborted by the caller", err);
-    if (err instanceof ResponseTooLargeError) return this.badResponse(call, err.message, err);
+    if (err instanceof ResponseTooLargeError) {
+      return this.badResponse(
+        call,
+        `${err.message} (prometheus.maxResponseBytes); narrow the query or raise the limit`,
+        err,
+      );
+    }
     // A token or certificate not (yet) mounted: the server cannot be reached as configured.
     if (err instanceof ConfigFileError) return this.failure(call, "unavailable", err.message, err);
     const message = (err as Error | undefined)?.message ?? String(err);
@@ -261,6 +293,35 @@ export class PrometheusSource implements MetricsSource {
       );
     }
     return this.failure(call, "unavailable", `request failed: ${message}${code ? ` (${code})` : ""}`, err);
+  }
+
+  /**
+   * Too many answers at once for the memory budget: 503 (the HPA keeps its replica count and asks
+   * again), a warning and a counted refusal. The other answers in flight keep their share.
+   */
+  private budgetRefused(call: Call, lease: MemoryLease, err: ResponseBudgetError): MetricsSourceError {
+    const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+    const others = this.budget.inUse - lease.held;
+    this.hooks.onBudgetRefused?.(call.endpoint);
+    this.logger?.warn(
+      {
+        endpoint: call.endpoint,
+        query: truncate(call.subject),
+        budgetBytes: this.budget.limitBytes,
+        heldByThisAnswer: lease.held,
+        heldByOthers: others,
+      },
+      "Prometheus answer refused: the response memory budget is spent by answers in flight",
+    );
+    return this.failure(
+      call,
+      "unavailable",
+      `answers in flight already hold ${mib(others)} of the ${mib(this.budget.limitBytes)} ` +
+        `prometheus.responseMemoryBudget (estimated at ${MEMORY_PER_BODY_BYTE}× body bytes) and this ` +
+        `one needed more than its ${mib(lease.held)}; retry later, or raise the budget together with ` +
+        "the memory limit",
+      err,
+    );
   }
 
   private badResponse(call: Call, why: string, cause?: unknown): MetricsSourceError {

@@ -10,6 +10,7 @@ export interface SelfMetrics {
   readonly requestDuration: Histogram<"api" | "code">;
   readonly queryDuration: Histogram<"endpoint" | "outcome">;
   readonly queryErrors: Counter<"endpoint" | "kind">;
+  readonly queryBudgetRefusals: Counter<"endpoint">;
   readonly cacheLookups: Counter<"result">;
   readonly configReloads: Counter<"result">;
   /** Record a rule's successful discovery at `atMs`; the age gauge is computed at scrape time. */
@@ -60,6 +61,12 @@ export function createSelfMetrics(options: { defaultMetrics?: boolean } = {}): S
       name: "foresight_prometheus_query_errors_total",
       help: "Failed backend queries by endpoint and kind (unavailable, timeout, query, bad_response).",
       labelNames: ["endpoint", "kind"] as const,
+      registers,
+    }),
+    queryBudgetRefusals: new Counter({
+      name: "foresight_prometheus_response_budget_refusals_total",
+      help: "Backend answers refused (503) because prometheus.responseMemoryBudget was spent by answers in flight.",
+      labelNames: ["endpoint"] as const,
       registers,
     }),
     configReloads: new Counter({

@@ -174,6 +174,21 @@ describe("parseConfigText edge cases", () => {
         '4:19: adapter.relistInterval: "often" is not a duration (use e.g. 30s, 1m, 1h30m)',
       ],
     },
+    {
+      name: "a size that is not bytes",
+      text: "prometheus:\n  maxResponseBytes: 64MB\n  responseMemoryBudget: 0\n",
+      expected: [
+        '2:21: prometheus.maxResponseBytes: "64MB" is not a size in bytes (use e.g. 67108864, 64Mi, 1Gi)',
+        "3:25: prometheus.responseMemoryBudget: 0 is not a size in bytes (use e.g. 67108864, 64Mi, 1Gi)",
+      ],
+    },
+    {
+      name: "a memory budget too small for one answer of maxResponseBytes",
+      text: "prometheus:\n  maxResponseBytes: 100Mi\n",
+      expected: [
+        "2:3: prometheus.responseMemoryBudget: responseMemoryBudget must hold one answer of maxResponseBytes, counted 8 bytes per body byte: raise it or lower maxResponseBytes",
+      ],
+    },
   ];
   for (const { name, text, expected, prefixOnly } of cases) {
     it(name, () => {
@@ -202,6 +217,8 @@ describe("parseConfigText edge cases", () => {
     assert.equal(defaults.adapter.relistInterval, 60_000);
     assert.equal(defaults.prometheus.url, undefined, "no URL: the embedded store");
     assert.equal(defaults.embedded.scrapeInterval, 15_000);
+    assert.equal(defaults.prometheus.maxResponseBytes, 48 * 1024 * 1024);
+    assert.equal(defaults.prometheus.responseMemoryBudget, 512 * 1024 * 1024);
   });
 
   it("YAML merge keys work, as in prometheus-adapter's Go YAML reader", () => {
