@@ -9,6 +9,7 @@
  */
 import { parseDurationMs } from "../config/duration.js";
 import { defaultModels } from "../forecast/models/registry.js";
+import { negativeDemand } from "../forecast/traces.js";
 import type { Model } from "../forecast/types.js";
 import { TraceDemand } from "../sim/cluster/demand.js";
 import { POLICY_NAMES, policyFactory } from "../sim/policies/index.js";
@@ -81,6 +82,9 @@ export function replayBacktestRunner(options: ReplayBacktestRunnerOptions): Repl
         throw new RangeError(
           `subject ${request.subject} has ${kept.length} demand point(s) in the last ${request.since ?? options.defaultSince ?? "14d"}; a backtest needs at least 2`,
         );
+      const negative = negativeDemand(kept);
+      if (negative !== undefined)
+        throw new RangeError(`subject ${request.subject}: ${negative}; check the subject's demand query`);
       const demand = new TraceDemand(kept);
       onProgress(0);
       const { report } = await backtestSeries(

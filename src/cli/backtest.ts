@@ -12,7 +12,7 @@ import { basename } from "node:path";
 import cliProgress from "cli-progress";
 import { parseDurationMs } from "../config/duration.js";
 import { prometheusSchema } from "../config/schema.js";
-import { readTrace } from "../forecast/traces.js";
+import { negativeDemand, readTrace } from "../forecast/traces.js";
 import type { Model } from "../forecast/types.js";
 import { PrometheusSource } from "../metrics/prometheusSource.js";
 import { TraceDemand } from "../sim/cluster/demand.js";
@@ -156,6 +156,8 @@ async function queryDemand(options: BacktestOptions): Promise<{ label: string; d
     throw new RangeError(
       `--query returned fewer than 2 points over the last ${options.since ?? "14d"}; check the query`,
     );
+  const negative = negativeDemand(points);
+  if (negative !== undefined) throw new RangeError(`--query: ${negative}; check the query`);
   return { label: query, demand: new TraceDemand(points) };
 }
 
@@ -241,13 +243,13 @@ export async function runBacktest(options: BacktestOptions, out: BacktestOutput)
   const names = policyList(options.policies);
   const targets = frontierTargets(options.targets);
   const slo = { model: queueModel(options.queueModel), multiple: sloMultiple(options.slo) };
-  const predictive = names.some((n) => n.startsWith("predictive-"));
-  const models = predictive ? await candidateModels(options, out) : undefined;
-
+  // The demand first: a bad trace fails before the models load.
   const trace =
     options.trace !== undefined
       ? { label: options.trace, demand: TraceDemand.fromTrace(readTrace(options.trace)) }
       : await queryDemand(options);
+  const predictive = names.some((n) => n.startsWith("predictive-"));
+  const models = predictive ? await candidateModels(options, out) : undefined;
   const useBar = options.progress ?? out.isTTY === true;
   const bar = useBar
     ? new cliProgress.SingleBar(

@@ -1,7 +1,8 @@
 /**
  * Reading workload traces in the shared CSV form (`timestamp_unix_seconds,value`, one row per time
- * bin, sorted), the input of `foresight bench forecast`. Hand-written: the format is two numeric
- * columns, and every error must name the file and line so a user can fix their export.
+ * bin, sorted), the input of `foresight backtest`, `foresight bench forecast` and the demo. Values
+ * are demand: plain non-negative decimals, or a gap (empty or `NaN`). Hand-written: the format is
+ * two numeric columns, and every error must name the file and line so a user can fix their export.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
@@ -17,6 +18,12 @@ export interface Trace {
   /** Median spacing of the timestamps, in seconds. */
   readonly stepSeconds: number;
 }
+
+/**
+ * A plain decimal number, optionally signed, with an optional exponent: what a CSV export writes.
+ * `Number()` alone would also read hex (`0x10` = 16), binary, octal and `Infinity`.
+ */
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** The range of a JavaScript Date, in seconds; beyond it `t * 1000` is no usable time (or Infinity). */
 const MAX_TIMESTAMP_SECONDS = 8.64e12;
@@ -41,23 +48,28 @@ export function parseTrace(text: string, file: string): Trace {
   for (let i = 1; i < lines.length; i++) {
     const line = (lines[i] as string).trim();
     if (line === "") continue;
+    const at = `${file}:${i + 1}`;
     const parts = line.split(",");
     if (parts.length !== 2)
-      throw new TraceError(`${file}:${i + 1}: expected 2 columns (timestamp,value), found ${parts.length}`);
-    const t = Number(parts[0]);
+      throw new TraceError(`${at}: expected 2 columns (timestamp,value), found ${parts.length}`);
+    const rawT = (parts[0] as string).trim();
     const raw = (parts[1] as string).trim();
-    const v = raw === "" || /^nan$/i.test(raw) ? Number.NaN : Number(raw);
-    if (!Number.isFinite(t) || (parts[0] as string).trim() === "")
-      throw new TraceError(`${file}:${i + 1}: timestamp "${parts[0]}" is not a number of seconds`);
-    if (Number.isNaN(v) && raw !== "" && !/^nan$/i.test(raw))
-      throw new TraceError(`${file}:${i + 1}: value "${raw}" is not a number`);
-    if (!Number.isNaN(v) && !Number.isFinite(v))
-      throw new TraceError(`${file}:${i + 1}: value "${raw}" is not finite`);
+    if (!DECIMAL.test(rawT)) throw new TraceError(`${at}: timestamp "${rawT}" is not a number of seconds`);
+    const t = Number(rawT);
     if (Math.abs(t) > MAX_TIMESTAMP_SECONDS)
-      throw new TraceError(`${file}:${i + 1}: timestamp ${t} is out of range (unix seconds, |t| <= 8.64e12)`);
+      throw new TraceError(`${at}: timestamp ${t} is out of range (unix seconds, |t| <= 8.64e12)`);
+    let v = Number.NaN; // empty or NaN: a gap
+    if (raw !== "" && !/^nan$/i.test(raw)) {
+      if (!DECIMAL.test(raw))
+        throw new TraceError(`${at}: value "${raw}" is not a number (plain decimals such as 12.5 or 1e3)`);
+      v = Number(raw);
+      if (!Number.isFinite(v)) throw new TraceError(`${at}: value "${raw}" is not finite`);
+      if (v < 0) throw new TraceError(`${at}: value "${raw}" is negative; demand cannot be`);
+      v += 0; // -0 → 0
+    }
     if (t <= previous)
       throw new TraceError(
-        `${file}:${i + 1}: timestamp ${t} is not after the previous row (${previous}); sort the file`,
+        `${at}: timestamp ${t} is not after the previous row (${previous}); sort the file`,
       );
     previous = t;
     points.push([t * 1000, v]);
@@ -69,6 +81,16 @@ export function parseTrace(text: string, file: string): Trace {
     points,
     stepSeconds: medianStepSeconds(points),
   };
+}
+
+/**
+ * Why `points` ([unix ms, value]) are not demand, for sources other than a CSV (a Prometheus query,
+ * stored history): the first negative value and when; undefined when there is none (NaN is a gap).
+ */
+export function negativeDemand(points: readonly (readonly [number, number])[]): string | undefined {
+  const bad = points.find(([, v]) => v < 0);
+  if (bad === undefined) return undefined;
+  return `demand at ${new Date(bad[0]).toISOString()} is ${bad[1]}; demand cannot be negative`;
 }
 
 function medianStepSeconds(points: readonly [number, number][]): number {

@@ -1,7 +1,7 @@
 /**
  * The review API's default backtest runner against `foresight backtest`: the same demand as stored
  * history and as a CSV trace gives the same scores (the JSON of `--json`, but for the label), with
- * progress through the replay; too little history and unknown policies are clear errors.
+ * progress through the replay; too little history, negative demand and unknown policies are clear errors.
  */
 import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -107,5 +107,21 @@ describe("replayBacktestRunner", () => {
       /leadTime "soon" is not a duration/,
     );
     assert.ok(runner.knownPolicies.includes("predictive-floor"));
+  });
+
+  it("fails the job clearly on negative demand in the history, naming when", async () => {
+    const runner = replayBacktestRunner({
+      now: () => END,
+      history: async () => [
+        [START, 1],
+        [START + 60_000, Number.NaN],
+        [START + 120_000, -3],
+        [START + 180_000, 2],
+      ],
+    });
+    await assert.rejects(
+      runner.run({ subject: "a/b", policies: ["reactive"] }, () => {}),
+      /subject a\/b: demand at 2025-05-01T00:02:00\.000Z is -3; demand cannot be negative/,
+    );
   });
 });

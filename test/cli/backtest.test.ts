@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -183,10 +184,12 @@ describe("foresight backtest from a Prometheus query", () => {
       const start = Number(params.get("start"));
       const end = Number(params.get("end"));
       const values: [number, string][] = [];
-      // Demand 10 by night, 30 by day (hours 8–20).
+      // Demand 10 by night, 30 by day (hours 8–20); -10 by night for a deriv() query.
       for (let t = start; t <= end; t += Number(params.get("step"))) {
         const hour = new Date(t * 1000).getUTCHours();
-        values.push([t, String(hour >= 8 && hour < 20 ? 30 : 10)]);
+        const day = hour >= 8 && hour < 20;
+        const night = params.get("query")?.startsWith("deriv") ? -10 : 10;
+        values.push([t, String(day ? 30 : night)]);
       }
       res.setHeader("content-type", "application/json");
       res.end(
@@ -232,6 +235,78 @@ describe("foresight backtest from a Prometheus query", () => {
       JSON.stringify(reactive),
     );
     assert.doesNotMatch(s.text(), /clamped/);
+  });
+
+  it("refuses a query whose demand goes negative, naming the time", async () => {
+    queries = [];
+    await assert.rejects(
+      runBacktest(
+        {
+          prometheusUrl: url,
+          query: "deriv(queue_depth[5m])",
+          since: "1d",
+          nowMs: END_MS,
+          peakReplicas: 3,
+          leadTime: "2m",
+          policies: "reactive",
+          targets: "none",
+        },
+        sink().out,
+      ),
+      /--query: demand at 2026-01-01T00:00:00\.000Z is -10; demand cannot be negative/,
+    );
+  });
+});
+
+describe("foresight backtest refuses demand that is not demand", () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "foresight-backtest-bad-"));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** A day of demand at one point a minute, with `bad` as the value on data row 500 (file line 501). */
+  function trace(name: string, bad: string): string {
+    const rows = Array.from({ length: 1440 }, (_, i) => `${i * 60},${i === 499 ? bad : 20 + (i % 60)}`);
+    const file = join(dir, name);
+    writeFileSync(file, `timestamp_unix_seconds,value\n${rows.join("\n")}\n`);
+    return file;
+  }
+  const options = { peakReplicas: 4, leadTime: "2m", warmup: "6h", policies: "reactive", targets: "none" };
+
+  for (const [what, bad, error] of [
+    ["a negative value", "-55.34", /negative\.csv:501: value "-55\.34" is negative/],
+    ["a hex value", "0x10", /hex\.csv:501: value "0x10" is not a number/],
+    ["an infinite value", "Infinity", /infinite\.csv:501: value "Infinity" is not a number/],
+  ] as const) {
+    it(`in the CSV: ${what}, naming the line`, async () => {
+      const file = trace(`${what.split(" ").at(-2)}.csv`, bad);
+      await assert.rejects(runBacktest({ ...options, trace: file }, sink().out), error);
+    });
+  }
+
+  it("exits 1 with the message on the command line", async () => {
+    const file = trace("cli.csv", "-3");
+    const { code, stderr } = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ["--import", "tsx", "src/cli/main.ts", "backtest", "--trace", file, "--peak-replicas", "4"].concat([
+          "--lead-time",
+          "2m",
+          "--warmup",
+          "6h",
+          "--policies",
+          "reactive",
+          "--targets",
+          "none",
+        ]),
+        { timeout: 60_000 },
+        (err, _stdout, stderr) =>
+          resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stderr }),
+      );
+    });
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, /^foresight: .*cli\.csv:501: value "-3" is negative/m);
   });
 });
 

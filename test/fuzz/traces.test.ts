@@ -1,7 +1,8 @@
 /**
  * Fuzzing of parseTrace (src/forecast/traces.ts) with fast-check: CSV-like text yields a trace whose
- * timestamps are finite and increasing, or a TraceError naming the file (and the line, when there
- * is one); never another exception. fast-check prints seed and counterexample on failure.
+ * timestamps are finite and increasing and whose values are non-negative or gaps, or a TraceError
+ * naming the file (and the line, when there is one); never another exception. fast-check prints
+ * seed and counterexample on failure.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -88,7 +89,7 @@ describe("fuzz: parseTrace", () => {
         for (const [t, v] of trace.points) {
           assert.ok(Number.isFinite(t), `timestamp ${t} is finite`);
           assert.ok(t > previous, `timestamp ${t} is after ${previous}`);
-          assert.ok(Number.isFinite(v) || Number.isNaN(v), `value ${v} is finite or a gap`);
+          assert.ok((Number.isFinite(v) && v >= 0) || Number.isNaN(v), `value ${v} is demand or a gap`);
           previous = t;
         }
         assert.ok(Number.isFinite(trace.stepSeconds) && trace.stepSeconds > 0, `step ${trace.stepSeconds}`);
