@@ -47,20 +47,39 @@ export interface ScaleView {
   readonly resourceVersion?: string;
 }
 
+/**
+ * Per call: a signal that cancels the request. A request cancelled before the API server served it
+ * is never served (see src/kube/requestSignals.ts); doubles may ignore it.
+ */
+export interface RequestOptions {
+  readonly signal?: AbortSignal;
+}
+
 export interface ActuatorCluster {
   /** The object, or undefined when it does not exist. */
-  get(ref: ObjectRef): Promise<KubeObject | undefined>;
-  list(apiVersion: string, kind: string, namespace: string, labelSelector?: string): Promise<KubeObject[]>;
-  create(object: KubeObject): Promise<KubeObject>;
+  get(ref: ObjectRef, options?: RequestOptions): Promise<KubeObject | undefined>;
+  list(
+    apiVersion: string,
+    kind: string,
+    namespace: string,
+    labelSelector?: string,
+    options?: RequestOptions,
+  ): Promise<KubeObject[]>;
+  create(object: KubeObject, options?: RequestOptions): Promise<KubeObject>;
   /** JSON merge patch; put metadata.resourceVersion in the patch for optimistic concurrency (409). */
-  patch(ref: ObjectRef, patch: Record<string, unknown>): Promise<KubeObject>;
+  patch(ref: ObjectRef, patch: Record<string, unknown>, options?: RequestOptions): Promise<KubeObject>;
   /** Merge patch of the status subresource. */
-  patchStatus(ref: ObjectRef, patch: Record<string, unknown>): Promise<KubeObject>;
+  patchStatus(ref: ObjectRef, patch: Record<string, unknown>, options?: RequestOptions): Promise<KubeObject>;
   /** Deletes; a missing object is fine. */
-  delete(ref: ObjectRef): Promise<void>;
-  getScale(ref: ObjectRef): Promise<ScaleView | undefined>;
+  delete(ref: ObjectRef, options?: RequestOptions): Promise<void>;
+  getScale(ref: ObjectRef, options?: RequestOptions): Promise<ScaleView | undefined>;
   /** Sets spec.replicas through /scale, guarded by resourceVersion when given. */
-  setScale(ref: ObjectRef, replicas: number, resourceVersion?: string): Promise<void>;
+  setScale(
+    ref: ObjectRef,
+    replicas: number,
+    resourceVersion?: string,
+    options?: RequestOptions,
+  ): Promise<void>;
 }
 
 export function refOf(object: KubeObject): ObjectRef {

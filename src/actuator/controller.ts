@@ -54,6 +54,7 @@ export class Controller {
 
   async start(): Promise<void> {
     await this.#opts.scalers.start();
+    if (this.#stopped) return;
     const tick = this.#opts.tickMs ?? 30_000;
     if (tick > 0) {
       this.#timer = setInterval(() => void this.reconcileAll(), tick);
@@ -118,6 +119,11 @@ export class Controller {
     try {
       await this.#opts.reconciler.reconcile(object);
     } catch (err) {
+      if ((err as Error)?.name === "NotLeaderError") {
+        // The term ended mid-reconcile: its writes were refused; the new leader carries on.
+        this.#opts.logger.info({ scaler: key }, "reconcile stopped: no longer the leader");
+        return;
+      }
       this.#opts.logger.warn(
         { scaler: key, err: (err as Error).message },
         "reconcile failed; retried on the next tick",

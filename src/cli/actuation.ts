@@ -13,19 +13,24 @@ import { demandQuery, type ExternalSources } from "../actuator/demand.js";
 import { configMapSnapshots } from "../actuator/forecastSnapshots.js";
 import { Reconciler } from "../actuator/reconciler.js";
 import { ScalerForecaster } from "../actuator/scalerForecaster.js";
-import type { Clock } from "../clock.js";
+import { type Clock, systemClock } from "../clock.js";
 import type { ActuatorConfig } from "../config/schema.js";
 import { systemTimers, type Timers } from "../forecast/scheduler.js";
 import { ForecastStore } from "../forecast/store.js";
 import { ClientNodeActuatorCluster } from "../kube/actuatorClient.js";
-import { clientNodeEventSink, EventRecorder } from "../kube/events.js";
+import { clientNodeEventSink, EventRecorder, fencedEventSink } from "../kube/events.js";
 import { clientNodeLeaseStore, LeaderElector } from "../kube/leaderElection.js";
+import type { LeaderTerm } from "../kube/leaderTerm.js";
+import type { InformerFailure, InformerHealth } from "../kube/reflector.js";
 import { retryKube } from "../kube/retry.js";
 import { predictiveScalerWatch } from "../kube/scalerWatch.js";
 import { withTimeout } from "../kube/timeoutCluster.js";
 import type { MetricsSource } from "../metrics/source.js";
 import type { Logger } from "../telemetry/logger.js";
 import { loadModelSet } from "./models.js";
+
+/** How long a Kubernetes request of the controller may take before it is cancelled and retried. */
+const API_TIMEOUT_MS = 10_000;
 
 export interface Actuation {
   /** The scalers as the informer sees them (for foresight_forecast{scaler}). */
@@ -35,6 +40,8 @@ export interface Actuation {
   readonly store: ForecastStore;
   readonly identity: string;
   isLeader(): boolean;
+  /** The PredictiveScaler informer's health, for /readyz. */
+  informerHealth(): InformerHealth;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -48,6 +55,8 @@ export interface ActuationDeps {
   readonly externalSources?: ExternalSources;
   /** Timers of forecast schedules; default node-cron and intervals (the demo runs them on simulated time). */
   readonly timers?: Timers;
+  /** Counts failures of the PredictiveScaler informer (the self-metric). */
+  readonly onInformerFailure?: (kind: InformerFailure) => void;
 }
 
 /** The replica's identity in the Lease: the pod name (hostname) and a random suffix, as client-go does. */
@@ -80,8 +89,14 @@ export async function startActuation(deps: ActuationDeps): Promise<Actuation> {
   });
   const models = (target: string) =>
     allModels(target).filter((m) => !config.models || config.models.includes(m.name));
-  // A request the API server never answers fails after 10 s and is retried.
-  const cluster = withTimeout(new ClientNodeActuatorCluster(kc), 10_000);
+  let elector: LeaderElector | undefined;
+  // Every write is fenced by the leader's term: a replica that lost (or never had) the Lease cannot
+  // write, and a write its term does not cover is cancelled. Without leader election: no fence.
+  const term: LeaderTerm = {
+    writableForMs: () => (elector ? elector.writableForMs() : Number.POSITIVE_INFINITY),
+  };
+  // A request the API server never answers fails after 10 s (cancelled) and is retried.
+  const cluster = withTimeout(new ClientNodeActuatorCluster(kc), API_TIMEOUT_MS, term);
   const snapshots = configMapSnapshots(cluster);
   const forecaster = new ScalerForecaster({
     source: deps.source,
@@ -132,7 +147,7 @@ export async function startActuation(deps: ActuationDeps): Promise<Actuation> {
     forecaster,
     clock,
     events: new EventRecorder({
-      sink: clientNodeEventSink(kc),
+      sink: fencedEventSink(clientNodeEventSink(kc), term, API_TIMEOUT_MS),
       component: "foresight",
       host: identity,
       clock,
@@ -151,8 +166,7 @@ export async function startActuation(deps: ActuationDeps): Promise<Actuation> {
       }),
   });
   const le = config.leaderElection;
-  let elector: LeaderElector | undefined;
-  const scalers = predictiveScalerWatch(kc, log);
+  const scalers = predictiveScalerWatch(kc, log, systemClock, deps.onInformerFailure);
   const controller = new Controller({
     scalers,
     reconciler,
@@ -175,26 +189,31 @@ export async function startActuation(deps: ActuationDeps): Promise<Actuation> {
       leaseDurationMs: le.leaseDuration,
       renewDeadlineMs: le.renewDeadline,
       retryPeriodMs: le.retryPeriod,
-      clock,
+      // Lease times are wall-clock times, whatever clock the data runs on (the demo's is faster).
+      clock: systemClock,
       onStartedLeading: () => controller.startedLeading(),
       onStoppedLeading: () => controller.stoppedLeading(),
       onNewLeader: (holder) => log.info({ leader: holder, self: holder === identity }, "controller leader"),
       logger: log,
     });
   }
+  let stopped = false;
   return {
     scalers: () => scalers.list(),
     decisions,
     store,
     identity,
     isLeader: () => (elector ? elector.isLeader() : true),
+    informerHealth: () => scalers.health(),
     async start() {
       await controller.start();
+      if (stopped) return;
       if (elector) elector.start();
       else controller.startedLeading();
       log.info({ identity, leaderElection: le.enabled }, "PredictiveScaler controller started");
     },
     async stop() {
+      stopped = true;
       await elector?.stop({ release: true });
       await controller.stop();
       await store.flush();

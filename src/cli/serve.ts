@@ -29,7 +29,7 @@ import { type Clock, systemClock } from "../clock.js";
 import type { Config } from "../config/schema.js";
 import { FORECAST_METRIC } from "../forecast/forecastMetric.js";
 import type { Timers } from "../forecast/scheduler.js";
-import { InformerFactory } from "../kube/informers.js";
+import { InformerFactory, readiness } from "../kube/informers.js";
 import type { KubeConfigChoice } from "../kube/kubeconfig.js";
 import { PrometheusSource } from "../metrics/prometheusSource.js";
 import type { MetricsSource, Sample } from "../metrics/source.js";
@@ -113,6 +113,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
         kubeConfig: kube.kubeConfig,
         resolve: (gr) => options.catalog.resolve(gr.resource, gr.group),
         logger,
+        clock: systemClock,
+        onFailure: (resource, kind) => metrics.informerFailures.inc({ resource, kind }),
       })
     : undefined;
   if (kube) logger.info({ kubeconfig: kube.source }, "using Kubernetes API");
@@ -258,11 +260,16 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     res.type("text/plain").send("ok");
   });
   health.get("/readyz", (_req, res) => {
-    const ready = !informers || informers.allSynced();
+    // Informers of the serving path, and the PredictiveScaler informer (every replica serves its
+    // forecast metric): synced, and none failing long enough to be stale.
+    const { ready, problems } = readiness(
+      [...(informers ? informers.healths() : []), ...(actuation ? [actuation.informerHealth()] : [])],
+      systemClock.now(),
+    );
     res
       .status(ready ? 200 : 503)
       .type("text/plain")
-      .send(ready ? "ok" : "informers not synced");
+      .send(ready ? "ok" : `not ready:\n${problems.join("\n")}\n`);
   });
   health.get("/metrics", async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
@@ -284,7 +291,16 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       })
     : undefined;
   forecasting?.start();
-  await actuation?.start();
+  // The controller starts in the background: the metrics APIs and health probes never wait for it
+  // (its informer may be slow or failing; /readyz says so).
+  actuation
+    ?.start()
+    .catch((err: unknown) =>
+      logger.error(
+        { err: err instanceof Error ? err.message : String(err) },
+        "PredictiveScaler controller failed to start",
+      ),
+    );
   if (informers) void informers.warm([{ group: "", resource: "pods" }], 10_000);
 
   const securePort = await listen(secure, options.securePort, options.bindAddress);

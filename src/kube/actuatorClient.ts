@@ -2,7 +2,8 @@
  * The actuator's Kubernetes port (src/actuator/cluster.ts) over @kubernetes/client-node 1.4:
  * KubernetesObjectApi for objects of any kind (it resolves kinds to resources through discovery),
  * CustomObjectsApi for the /status and /scale subresources. Every write carries the field manager
- * `foresight`; patches are JSON merge patches.
+ * `foresight`; patches are JSON merge patches. A call's signal cancels its requests
+ * (src/kube/requestSignals.ts).
  */
 import {
   CustomObjectsApi,
@@ -18,8 +19,10 @@ import {
   isRecord,
   type KubeObject,
   type ObjectRef,
+  type RequestOptions,
   type ScaleView,
 } from "../actuator/cluster.js";
+import { RequestSignals } from "./requestSignals.js";
 
 /** KubernetesObjectApi with its discovery lookup (kind → plural resource name) made public. */
 class ObjectApi extends KubernetesObjectApi {
@@ -60,16 +63,60 @@ const mergePatch = () => setHeaderOptions("Content-Type", PatchStrategy.MergePat
 export class ClientNodeActuatorCluster implements ActuatorCluster {
   readonly #objects: ObjectApi;
   readonly #custom: CustomObjectsApi;
+  readonly #signals = new RequestSignals();
 
   constructor(kubeConfig: KubeConfig) {
     // KubernetesObjectApi.makeApiClient would build the base class; do what it does for the subclass.
-    const objects = kubeConfig.makeApiClient(ObjectApi);
+    const objects = this.#signals.makeApiClient(kubeConfig, ObjectApi);
     objects.useDefaultNamespaceOf(kubeConfig);
     this.#objects = objects;
-    this.#custom = kubeConfig.makeApiClient(CustomObjectsApi);
+    this.#custom = this.#signals.makeApiClient(kubeConfig, CustomObjectsApi);
   }
 
-  async get(ref: ObjectRef): Promise<KubeObject | undefined> {
+  get(ref: ObjectRef, options?: RequestOptions): Promise<KubeObject | undefined> {
+    return this.#signals.run(options?.signal, () => this.#get(ref));
+  }
+
+  list(
+    apiVersion: string,
+    kind: string,
+    namespace: string,
+    labelSelector?: string,
+    options?: RequestOptions,
+  ): Promise<KubeObject[]> {
+    return this.#signals.run(options?.signal, () => this.#list(apiVersion, kind, namespace, labelSelector));
+  }
+
+  create(object: KubeObject, options?: RequestOptions): Promise<KubeObject> {
+    return this.#signals.run(options?.signal, () => this.#create(object));
+  }
+
+  patch(ref: ObjectRef, patch: Record<string, unknown>, options?: RequestOptions): Promise<KubeObject> {
+    return this.#signals.run(options?.signal, () => this.#patch(ref, patch));
+  }
+
+  patchStatus(ref: ObjectRef, patch: Record<string, unknown>, options?: RequestOptions): Promise<KubeObject> {
+    return this.#signals.run(options?.signal, () => this.#patchStatus(ref, patch));
+  }
+
+  delete(ref: ObjectRef, options?: RequestOptions): Promise<void> {
+    return this.#signals.run(options?.signal, () => this.#delete(ref));
+  }
+
+  getScale(ref: ObjectRef, options?: RequestOptions): Promise<ScaleView | undefined> {
+    return this.#signals.run(options?.signal, () => this.#getScale(ref));
+  }
+
+  setScale(
+    ref: ObjectRef,
+    replicas: number,
+    resourceVersion?: string,
+    options?: RequestOptions,
+  ): Promise<void> {
+    return this.#signals.run(options?.signal, () => this.#setScale(ref, replicas, resourceVersion));
+  }
+
+  async #get(ref: ObjectRef): Promise<KubeObject | undefined> {
     try {
       return (await this.#objects.read(header(ref) as never)) as unknown as KubeObject;
     } catch (err) {
@@ -78,7 +125,7 @@ export class ClientNodeActuatorCluster implements ActuatorCluster {
     }
   }
 
-  async list(apiVersion: string, kind: string, namespace: string, labelSelector?: string) {
+  async #list(apiVersion: string, kind: string, namespace: string, labelSelector?: string) {
     const list = await this.#objects.list(
       apiVersion,
       kind,
@@ -93,7 +140,7 @@ export class ClientNodeActuatorCluster implements ActuatorCluster {
     return list.items.map((item) => ({ ...item, apiVersion, kind }) as unknown as KubeObject);
   }
 
-  async create(object: KubeObject): Promise<KubeObject> {
+  async #create(object: KubeObject): Promise<KubeObject> {
     return (await this.#objects.create(
       object as unknown as KubernetesObject,
       undefined,
@@ -102,7 +149,7 @@ export class ClientNodeActuatorCluster implements ActuatorCluster {
     )) as unknown as KubeObject;
   }
 
-  async patch(ref: ObjectRef, patch: Record<string, unknown>): Promise<KubeObject> {
+  async #patch(ref: ObjectRef, patch: Record<string, unknown>): Promise<KubeObject> {
     const meta = isRecord(patch.metadata) ? patch.metadata : {};
     const body = {
       ...patch,
@@ -120,7 +167,7 @@ export class ClientNodeActuatorCluster implements ActuatorCluster {
     )) as unknown as KubeObject;
   }
 
-  async patchStatus(ref: ObjectRef, patch: Record<string, unknown>): Promise<KubeObject> {
+  async #patchStatus(ref: ObjectRef, patch: Record<string, unknown>): Promise<KubeObject> {
     const { group, version } = splitApiVersion(ref.apiVersion);
     const plural = await this.#objects.plural(ref.apiVersion, ref.kind);
     return (await this.#custom.patchNamespacedCustomObjectStatus(
@@ -137,7 +184,7 @@ export class ClientNodeActuatorCluster implements ActuatorCluster {
     )) as KubeObject;
   }
 
-  async delete(ref: ObjectRef): Promise<void> {
+  async #delete(ref: ObjectRef): Promise<void> {
     try {
       await this.#objects.delete(header(ref));
     } catch (err) {
@@ -145,7 +192,7 @@ export class ClientNodeActuatorCluster implements ActuatorCluster {
     }
   }
 
-  async getScale(ref: ObjectRef): Promise<ScaleView | undefined> {
+  async #getScale(ref: ObjectRef): Promise<ScaleView | undefined> {
     const { group, version } = splitApiVersion(ref.apiVersion);
     const plural = await this.#objects.plural(ref.apiVersion, ref.kind);
     let scale: unknown;
@@ -173,7 +220,7 @@ export class ClientNodeActuatorCluster implements ActuatorCluster {
     };
   }
 
-  async setScale(ref: ObjectRef, replicas: number, resourceVersion?: string): Promise<void> {
+  async #setScale(ref: ObjectRef, replicas: number, resourceVersion?: string): Promise<void> {
     const { group, version } = splitApiVersion(ref.apiVersion);
     const plural = await this.#objects.plural(ref.apiVersion, ref.kind);
     await this.#custom.patchNamespacedCustomObjectScale(

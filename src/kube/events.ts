@@ -13,6 +13,8 @@ import { hostname } from "node:os";
 import { CoreV1Api, type KubeConfig, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import type { Clock } from "../clock.js";
 import { type Logger, silentLogger } from "../telemetry/logger.js";
+import { bounded, type LeaderTerm } from "./leaderTerm.js";
+import { RequestSignals } from "./requestSignals.js";
 
 export interface ObjectReference {
   apiVersion: string;
@@ -34,24 +36,49 @@ export interface EventInput {
 
 /** The two API calls the recorder makes, on namespaced core/v1 events. */
 export interface EventSink {
-  create(namespace: string, event: object): Promise<unknown>;
+  create(namespace: string, event: object, signal?: AbortSignal): Promise<unknown>;
   /** A JSON merge patch. */
-  patch(namespace: string, name: string, patch: object): Promise<unknown>;
+  patch(namespace: string, name: string, patch: object, signal?: AbortSignal): Promise<unknown>;
 }
 
 /** The sink on a real (or simulated) API server through client-node's CoreV1Api. */
 export function clientNodeEventSink(kc: KubeConfig): EventSink {
-  const core = kc.makeApiClient(CoreV1Api);
+  const signals = new RequestSignals();
+  const core = signals.makeApiClient(kc, CoreV1Api);
+  return {
+    create: (namespace, event, signal) =>
+      signals.run(signal, () =>
+        core.createNamespacedEvent({
+          namespace,
+          body: event as Parameters<CoreV1Api["createNamespacedEvent"]>[0]["body"],
+        }),
+      ),
+    patch: (namespace, name, patch, signal) =>
+      signals.run(signal, () =>
+        core.patchNamespacedEvent(
+          { namespace, name, body: patch },
+          setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+        ),
+      ),
+  };
+}
+
+/**
+ * A sink whose writes are bounded in time and fenced by the leader's term: a replica that is no
+ * longer the leader records no Event (see leaderTerm.ts).
+ */
+export function fencedEventSink(sink: EventSink, term: LeaderTerm, timeoutMs: number): EventSink {
+  const timeout = () => new Error(`Kubernetes API: event write got no answer within ${timeoutMs} ms`);
   return {
     create: (namespace, event) =>
-      core.createNamespacedEvent({
-        namespace,
-        body: event as Parameters<CoreV1Api["createNamespacedEvent"]>[0]["body"],
-      }),
+      bounded("event create", timeoutMs, timeout, (signal) => sink.create(namespace, event, signal), term),
     patch: (namespace, name, patch) =>
-      core.patchNamespacedEvent(
-        { namespace, name, body: patch },
-        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+      bounded(
+        "event patch",
+        timeoutMs,
+        timeout,
+        (signal) => sink.patch(namespace, name, patch, signal),
+        term,
       ),
   };
 }

@@ -1,64 +1,88 @@
 /**
- * Informers over @kubernetes/client-node: one list+watch per resource across all namespaces,
- * started lazily the first time a resource is asked for, read from memory afterwards. Watch errors
- * restart the informer with backoff (1 s doubling to 30 s), as client-go's reflector does.
+ * Informers for the serving path: one list+watch per resource across all namespaces (a Reflector),
+ * started the first time a resource is asked for, read from memory afterwards. Their health is what
+ * /readyz reports: not ready until every started informer has synced, or while one has been failing
+ * for longer than `staleAfterMs` (its cache may be out of date).
  */
-import {
-  type KubeConfig,
-  type KubernetesObject,
-  KubernetesObjectApi,
-  makeInformer,
-} from "@kubernetes/client-node";
+import { type KubeConfig, type KubernetesObject, KubernetesObjectApi } from "@kubernetes/client-node";
 import type { ResourceInfo } from "../adapter/naming/types.js";
+import type { Clock } from "../clock.js";
 import type { Logger } from "../telemetry/logger.js";
-import type { GroupResource, KubeObject, Lister, ListerFactory } from "./lister.js";
+import type { GroupResource, Lister, ListerFactory } from "./lister.js";
+import { type InformerFailure, type InformerHealth, Reflector } from "./reflector.js";
+import { RequestSignals } from "./requestSignals.js";
 
 export interface InformerFactoryOptions {
   readonly kubeConfig: KubeConfig;
   /** Resolves a group-resource to its kind and version (the catalog). */
   readonly resolve: (gr: GroupResource) => ResourceInfo | undefined;
   readonly logger: Logger;
+  /** Time of the informers' failure records. */
+  readonly clock: Clock;
+  /** Counts failures by resource and kind (the self-metric). */
+  readonly onFailure?: (resource: string, kind: InformerFailure) => void;
 }
 
-interface Running {
-  readonly lister: Lister;
-  stop(): Promise<void>;
+export interface Readiness {
+  readonly ready: boolean;
+  /** One line per informer that is not ready, e.g. "pods: not synced: HTTP 503 …". */
+  readonly problems: readonly string[];
+}
+
+/** An informer failing this long is taken as stale: /readyz says so. */
+const STALE_AFTER_MS = 60_000;
+
+/**
+ * Readiness of a set of informers: synced, and none failing for longer than STALE_AFTER_MS. A
+ * resource the API server does not serve (LIST 404, e.g. a rule for a CRD not installed) is no
+ * reason to take the whole adapter out of its Service: its requests answer 503 on their own.
+ */
+export function readiness(healths: readonly InformerHealth[], nowMs: number): Readiness {
+  const problems: string[] = [];
+  for (const h of healths) {
+    if (h.notServed) continue;
+    const why = h.lastError ? `: ${h.lastError}` : "";
+    if (!h.synced) problems.push(`${h.resource}: not synced${why}`);
+    else if (h.failingSinceMs !== undefined && nowMs - h.failingSinceMs > STALE_AFTER_MS)
+      problems.push(`${h.resource}: failing for ${Math.round((nowMs - h.failingSinceMs) / 1000)} s${why}`);
+  }
+  return { ready: problems.length === 0, problems };
 }
 
 export class InformerFactory implements ListerFactory {
   readonly #opts: InformerFactoryOptions;
   readonly #objects: KubernetesObjectApi;
-  readonly #running = new Map<string, Running>();
+  readonly #signals = new RequestSignals();
+  readonly #running = new Map<string, Reflector>();
   #stopped = false;
 
   constructor(options: InformerFactoryOptions) {
     this.#opts = options;
-    this.#objects = KubernetesObjectApi.makeApiClient(options.kubeConfig);
+    this.#objects = this.#signals.makeApiClient(options.kubeConfig, KubernetesObjectApi);
   }
 
   listerFor(gr: GroupResource): Lister | undefined {
     const key = `${gr.resource}.${gr.group}`;
     const existing = this.#running.get(key);
-    if (existing) return existing.lister;
+    if (existing) return existing;
     if (this.#stopped) return undefined;
     const info = this.#opts.resolve(gr);
     if (!info) return undefined;
-    const running = this.#start(info);
-    this.#running.set(key, running);
-    return running.lister;
+    const reflector = this.#start(info, gr.group ? key : gr.resource);
+    this.#running.set(key, reflector);
+    return reflector;
   }
 
   /** Start informers ahead of the first request and wait (bounded) for their initial lists. */
   async warm(resources: readonly GroupResource[], timeoutMs: number): Promise<void> {
-    const listers = resources.map((gr) => this.listerFor(gr)).filter((l): l is Lister => l !== undefined);
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline && !listers.every((l) => l.hasSynced())) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const started = resources
+      .map((gr) => this.listerFor(gr))
+      .filter((l): l is Reflector => l instanceof Reflector);
+    await Promise.all(started.map((r) => r.waitForSync(timeoutMs)));
   }
 
-  allSynced(): boolean {
-    return [...this.#running.values()].every((r) => r.lister.hasSynced());
+  healths(): InformerHealth[] {
+    return [...this.#running.values()].map((r) => r.health());
   }
 
   async stop(): Promise<void> {
@@ -67,61 +91,19 @@ export class InformerFactory implements ListerFactory {
     this.#running.clear();
   }
 
-  #start(info: ResourceInfo): Running {
+  #start(info: ResourceInfo, key: string): Reflector {
     const apiVersion = info.group ? `${info.group}/${info.version}` : info.version;
-    const path = info.group
-      ? `/apis/${apiVersion}/${info.resource}`
-      : `/api/${info.version}/${info.resource}`;
-    const informer = makeInformer<KubernetesObject>(this.#opts.kubeConfig, path, () =>
-      this.#objects.list<KubernetesObject>(apiVersion, info.kind),
-    );
-    const log = this.#opts.logger.child({ informer: path });
-    let synced = false;
-    let stopped = false;
-    let backoffMs = 1_000;
-    let retry: NodeJS.Timeout | undefined;
-    const begin = () => {
-      informer.start().then(
-        () => {
-          synced = true;
-          backoffMs = 1_000;
-          log.debug("informer synced");
-        },
-        (err: unknown) => scheduleRestart(err),
-      );
-    };
-    const scheduleRestart = (err: unknown) => {
-      if (stopped) return;
-      log.warn({ err: errorText(err), retryInMs: backoffMs }, "informer failed; restarting");
-      clearTimeout(retry);
-      retry = setTimeout(begin, backoffMs);
-      retry.unref();
-      backoffMs = Math.min(backoffMs * 2, 30_000);
-    };
-    informer.on("error", scheduleRestart);
-    informer.on("connect", () => {
-      backoffMs = 1_000;
+    const reflector = new Reflector({
+      resource: key,
+      path: info.group ? `/apis/${apiVersion}/${info.resource}` : `/api/${info.version}/${info.resource}`,
+      kubeConfig: this.#opts.kubeConfig,
+      list: (signal) =>
+        this.#signals.run(signal, () => this.#objects.list<KubernetesObject>(apiVersion, info.kind)),
+      logger: this.#opts.logger,
+      clock: this.#opts.clock,
+      onFailure: (kind) => this.#opts.onFailure?.(key, kind),
     });
-    begin();
-    const lister: Lister = {
-      list: (namespace) => informer.list(namespace) as unknown as readonly KubeObject[],
-      get: (name, namespace) => informer.get(name, namespace) as unknown as KubeObject | undefined,
-      hasSynced: () => synced,
-    };
-    return {
-      lister,
-      stop: async () => {
-        stopped = true;
-        clearTimeout(retry);
-        await informer.stop();
-      },
-    };
+    reflector.start();
+    return reflector;
   }
-}
-
-function errorText(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  if (err && typeof err === "object" && "message" in err)
-    return String((err as { message: unknown }).message);
-  return String(err);
 }

@@ -16,12 +16,18 @@
  *   succeeded for renewDeadline; it then goes back to candidate. isLeader() checks the clock, so a
  *   stalled leader stops believing it leads even before a timer fires;
  * - on stop with release (ReleaseOnCancel) the leader writes an empty holder with
- *   leaseDurationSeconds 1, so another candidate takes over at once.
+ *   leaseDurationSeconds 1, so another candidate takes over at once;
+ * - an attempt that takes longer than renewDeadline is abandoned and its requests cancelled (as
+ *   client-go's context timeout does): it cannot write the Lease later, nor change what this
+ *   elector believes; a record is observed at the time its answer arrived, never at an older time;
+ * - the elector is the LeaderTerm that fences the leader's own writes (src/kube/leaderTerm.ts).
  *
  * The Lease API sits behind the LeaseStore port; clientNodeLeaseStore is the client-node adapter.
  */
 import { CoordinationV1Api, type KubeConfig, type V1Lease, V1MicroTime } from "@kubernetes/client-node";
 import type { Clock } from "../clock.js";
+import type { LeaderTerm } from "./leaderTerm.js";
+import { RequestSignals } from "./requestSignals.js";
 import { kubeStatusCode } from "./retry.js";
 
 /** The fields of a Lease's spec that leader election uses (client-go's LeaderElectionRecord). */
@@ -40,14 +46,20 @@ export interface LeaseRecord {
   readonly resourceVersion: string;
 }
 
-/** The Lease API, as leader election needs it. */
+/** The Lease API, as leader election needs it. `signal` cancels the request. */
 export interface LeaseStore {
   /** undefined when the Lease does not exist. */
-  get(namespace: string, name: string): Promise<LeaseRecord | undefined>;
+  get(namespace: string, name: string, signal?: AbortSignal): Promise<LeaseRecord | undefined>;
   /** Throws (409) when it already exists. */
-  create(namespace: string, name: string, spec: LeaseSpec): Promise<LeaseRecord>;
+  create(namespace: string, name: string, spec: LeaseSpec, signal?: AbortSignal): Promise<LeaseRecord>;
   /** Throws (409) when resourceVersion is no longer current. */
-  replace(namespace: string, name: string, spec: LeaseSpec, resourceVersion: string): Promise<LeaseRecord>;
+  replace(
+    namespace: string,
+    name: string,
+    spec: LeaseSpec,
+    resourceVersion: string,
+    signal?: AbortSignal,
+  ): Promise<LeaseRecord>;
 }
 
 /** Formats Unix ms as a Kubernetes MicroTime ("2026-01-01T00:00:00.000000Z"). */
@@ -103,28 +115,35 @@ function leaseBody(namespace: string, name: string, spec: LeaseSpec, resourceVer
 
 /** LeaseStore over client-node's CoordinationV1Api. A 404 on get is "no lease". */
 export function clientNodeLeaseStore(kc: KubeConfig): LeaseStore {
-  const api = kc.makeApiClient(CoordinationV1Api);
+  const signals = new RequestSignals();
+  const api = signals.makeApiClient(kc, CoordinationV1Api);
   return {
-    async get(namespace, name) {
-      try {
-        return recordOf(await api.readNamespacedLease({ name, namespace }), `Lease ${namespace}/${name}`);
-      } catch (err) {
-        if (kubeStatusCode(err) === 404) return undefined;
-        throw err;
-      }
-    },
-    async create(namespace, name, spec) {
-      const created = await api.createNamespacedLease({ namespace, body: leaseBody(namespace, name, spec) });
-      return recordOf(created, `Lease ${namespace}/${name}`);
-    },
-    async replace(namespace, name, spec, resourceVersion) {
-      const replaced = await api.replaceNamespacedLease({
-        name,
-        namespace,
-        body: leaseBody(namespace, name, spec, resourceVersion),
-      });
-      return recordOf(replaced, `Lease ${namespace}/${name}`);
-    },
+    get: (namespace, name, signal) =>
+      signals.run(signal, async () => {
+        try {
+          return recordOf(await api.readNamespacedLease({ name, namespace }), `Lease ${namespace}/${name}`);
+        } catch (err) {
+          if (kubeStatusCode(err) === 404) return undefined;
+          throw err;
+        }
+      }),
+    create: (namespace, name, spec, signal) =>
+      signals.run(signal, async () => {
+        const created = await api.createNamespacedLease({
+          namespace,
+          body: leaseBody(namespace, name, spec),
+        });
+        return recordOf(created, `Lease ${namespace}/${name}`);
+      }),
+    replace: (namespace, name, spec, resourceVersion, signal) =>
+      signals.run(signal, async () => {
+        const replaced = await api.replaceNamespacedLease({
+          name,
+          namespace,
+          body: leaseBody(namespace, name, spec, resourceVersion),
+        });
+        return recordOf(replaced, `Lease ${namespace}/${name}`);
+      }),
   };
 }
 
@@ -196,7 +215,7 @@ function sameRecord(a: LeaseSpec | undefined, b: LeaseSpec): boolean {
 }
 
 /** Runs the election for one candidate. Create one per process; start() once. */
-export class LeaderElector {
+export class LeaderElector implements LeaderTerm {
   private readonly store: LeaseStore;
   private readonly namespace: string;
   private readonly name: string;
@@ -266,7 +285,16 @@ export class LeaderElector {
 
   /** True only while the last successful renewal is within renewDeadline. */
   isLeader(): boolean {
-    return this.leading && this.clock.now() - this.lastRenewMs < this.renewDeadlineMs;
+    return this.writableForMs() > 0;
+  }
+
+  /**
+   * The rest of this replica's term (LeaderTerm): until renewDeadline after the start of the last
+   * successful renewal, while the record it last wrote names it. 0 when it is not the leader.
+   */
+  writableForMs(): number {
+    if (!this.leading || this.observed?.spec.holderIdentity !== this.identity) return 0;
+    return Math.max(0, this.lastRenewMs + this.renewDeadlineMs - this.clock.now());
   }
 
   /** The holder last observed; undefined when none (or the lease was released). */
@@ -317,8 +345,9 @@ export class LeaderElector {
   private async tick(): Promise<void> {
     const startedMs = this.clock.now();
     let acquired = false;
+    const attempt = new AbortController();
     try {
-      acquired = await this.withTimeout(this.tryAcquireOrRenew(startedMs));
+      acquired = await this.withTimeout(this.tryAcquireOrRenew(startedMs, attempt.signal), attempt);
     } catch (err) {
       this.logger?.warn(
         { err, lease: `${this.namespace}/${this.name}`, identity: this.identity },
@@ -344,16 +373,19 @@ export class LeaderElector {
     this.schedule(this.nextDelay());
   }
 
-  /** The attempt is abandoned (as failed) after renewDeadline; its late result is ignored. */
-  private withTimeout(attempt: Promise<boolean>): Promise<boolean> {
+  /**
+   * The attempt is abandoned (as failed) after renewDeadline: its requests are cancelled, and it
+   * neither writes nor observes anything afterwards.
+   */
+  private withTimeout(attempt: Promise<boolean>, controller: AbortController): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
-      const timer = this.timers.setTimeout(
-        () =>
-          reject(
-            new Error(`Lease ${this.namespace}/${this.name}: no answer within ${this.renewDeadlineMs} ms`),
-          ),
-        this.renewDeadlineMs,
-      );
+      const timer = this.timers.setTimeout(() => {
+        const err = new Error(
+          `Lease ${this.namespace}/${this.name}: no answer within ${this.renewDeadlineMs} ms`,
+        );
+        controller.abort(err);
+        reject(err);
+      }, this.renewDeadlineMs);
       attempt.then(
         (value) => {
           this.timers.clearTimeout(timer);
@@ -398,8 +430,11 @@ export class LeaderElector {
     }
   }
 
-  private observe(record: LeaseRecord, nowMs: number): void {
-    if (!sameRecord(this.observed?.spec, record.spec)) this.observedTimeMs = nowMs;
+  /** Takes in a record just read or written; `signal` aborted means the attempt was abandoned. */
+  private observe(record: LeaseRecord, signal?: AbortSignal): void {
+    signal?.throwIfAborted();
+    // Observed now, when the answer arrived: a stale time would make a live lease look expired.
+    if (!sameRecord(this.observed?.spec, record.spec)) this.observedTimeMs = this.clock.now();
     this.observed = record;
     const holder = record.spec.holderIdentity;
     if (holder && holder !== this.reportedLeader) {
@@ -417,7 +452,7 @@ export class LeaderElector {
   }
 
   /** client-go's tryAcquireOrRenew: true when we hold the lease after this call. */
-  private async tryAcquireOrRenew(nowMs: number): Promise<boolean> {
+  private async tryAcquireOrRenew(nowMs: number, signal: AbortSignal): Promise<boolean> {
     const now = formatMicroTime(nowMs);
     const desired: LeaseSpec = {
       holderIdentity: this.identity,
@@ -442,21 +477,25 @@ export class LeaderElector {
           this.name,
           renewed,
           this.observed.resourceVersion,
+          signal,
         );
-        this.observe(record, nowMs);
+        this.observe(record, signal);
         return true;
       } catch (err) {
+        signal.throwIfAborted();
         this.logger?.debug({ err, identity: this.identity }, "lease fast-path renewal failed; re-reading");
       }
     }
 
-    const current = await this.store.get(this.namespace, this.name);
+    signal.throwIfAborted();
+    const current = await this.store.get(this.namespace, this.name, signal);
+    signal.throwIfAborted();
     if (current === undefined) {
-      const record = await this.store.create(this.namespace, this.name, desired);
-      this.observe(record, nowMs);
+      const record = await this.store.create(this.namespace, this.name, desired, signal);
+      this.observe(record, signal);
       return true;
     }
-    this.observe(current, nowMs);
+    this.observe(current, signal);
 
     const holder = current.spec.holderIdentity ?? "";
     const ours = holder === this.identity;
@@ -472,8 +511,9 @@ export class LeaderElector {
           leaseTransitions: current.spec.leaseTransitions ?? 0,
         }
       : { ...desired, leaseTransitions: (current.spec.leaseTransitions ?? 0) + 1 };
-    const record = await this.store.replace(this.namespace, this.name, spec, current.resourceVersion);
-    this.observe(record, nowMs);
+    signal.throwIfAborted();
+    const record = await this.store.replace(this.namespace, this.name, spec, current.resourceVersion, signal);
+    this.observe(record, signal);
     return true;
   }
 

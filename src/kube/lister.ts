@@ -8,6 +8,7 @@ export interface ObjectMeta {
   readonly namespace?: string;
   readonly labels?: Readonly<Record<string, string>>;
   readonly uid?: string;
+  readonly resourceVersion?: string;
 }
 
 export interface KubeObject {

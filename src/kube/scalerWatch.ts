@@ -1,13 +1,8 @@
 /**
- * PredictiveScalers watched through a @kubernetes/client-node informer (list + watch, restarted
- * with backoff after errors), for the controller and for serving foresight_forecast from status.
+ * PredictiveScalers watched through a Reflector (list + watch, retried with backoff, bad events
+ * refused), for the controller and for serving foresight_forecast from status.
  */
-import {
-  type KubeConfig,
-  type KubernetesObject,
-  KubernetesObjectApi,
-  makeInformer,
-} from "@kubernetes/client-node";
+import { type KubeConfig, type KubernetesObject, KubernetesObjectApi } from "@kubernetes/client-node";
 import type { KubeObject } from "../actuator/cluster.js";
 import type { ScalerWatch } from "../actuator/controller.js";
 import {
@@ -15,62 +10,52 @@ import {
   PREDICTIVE_SCALER_KIND,
   PREDICTIVE_SCALER_RESOURCE,
 } from "../actuator/types.js";
+import type { Clock } from "../clock.js";
 import type { Logger } from "../telemetry/logger.js";
+import { type InformerFailure, type InformerHealth, Reflector } from "./reflector.js";
+import { RequestSignals } from "./requestSignals.js";
 
-export function predictiveScalerWatch(kubeConfig: KubeConfig, logger: Logger): ScalerWatch {
-  const objects = KubernetesObjectApi.makeApiClient(kubeConfig);
-  const informer = makeInformer<KubernetesObject>(
+export interface PredictiveScalerWatch extends ScalerWatch {
+  health(): InformerHealth;
+}
+
+export function predictiveScalerWatch(
+  kubeConfig: KubeConfig,
+  logger: Logger,
+  clock: Clock,
+  onFailure?: (kind: InformerFailure) => void,
+): PredictiveScalerWatch {
+  const signals = new RequestSignals();
+  const objects = signals.makeApiClient(kubeConfig, KubernetesObjectApi);
+  const reflector = new Reflector({
+    resource: `${PREDICTIVE_SCALER_RESOURCE}.${PREDICTIVE_SCALER_API_VERSION.split("/")[0]}`,
+    path: `/apis/${PREDICTIVE_SCALER_API_VERSION}/${PREDICTIVE_SCALER_RESOURCE}`,
     kubeConfig,
-    `/apis/${PREDICTIVE_SCALER_API_VERSION}/${PREDICTIVE_SCALER_RESOURCE}`,
-    () => objects.list<KubernetesObject>(PREDICTIVE_SCALER_API_VERSION, PREDICTIVE_SCALER_KIND),
-  );
-  const listeners: ((o: KubeObject, t: "add" | "update" | "delete") => void)[] = [];
-  const typed = (o: KubernetesObject) =>
+    list: (signal) =>
+      signals.run(signal, () =>
+        objects.list<KubernetesObject>(PREDICTIVE_SCALER_API_VERSION, PREDICTIVE_SCALER_KIND),
+      ),
+    logger,
+    clock,
+    ...(onFailure ? { onFailure } : {}),
+  });
+  const typed = (o: object) =>
     ({
       ...o,
       apiVersion: PREDICTIVE_SCALER_API_VERSION,
       kind: PREDICTIVE_SCALER_KIND,
     }) as unknown as KubeObject;
-  for (const type of ["add", "update", "delete"] as const) {
-    informer.on(type, (o: KubernetesObject) => {
-      for (const l of listeners) l(typed(o), type);
-    });
-  }
-  let synced = false;
-  let stopped = false;
-  let backoffMs = 1_000;
-  let retry: NodeJS.Timeout | undefined;
-  const begin = (): Promise<void> =>
-    informer.start().then(
-      () => {
-        synced = true;
-        backoffMs = 1_000;
-      },
-      (err: unknown) => restart(err),
-    );
-  const restart = (err: unknown) => {
-    if (stopped) return;
-    logger.warn(
-      { err: (err as Error)?.message ?? String(err), retryInMs: backoffMs },
-      "PredictiveScaler watch failed; restarting",
-    );
-    clearTimeout(retry);
-    retry = setTimeout(() => void begin(), backoffMs);
-    retry.unref();
-    backoffMs = Math.min(backoffMs * 2, 30_000);
-  };
-  informer.on("error", restart);
   return {
-    list: () => informer.list().map(typed),
-    onChange: (listener) => {
-      listeners.push(listener);
+    list: () => reflector.list().map(typed),
+    onChange: (listener) => reflector.onChange((o, type) => listener(typed(o), type)),
+    // The controller starts (and its replica runs for the Lease) only after the first LIST; serve
+    // does not wait for it, so the metrics APIs and the health port never do.
+    start: async () => {
+      reflector.start();
+      await reflector.waitForSync(Number.POSITIVE_INFINITY);
     },
-    start: () => begin(),
-    async stop() {
-      stopped = true;
-      clearTimeout(retry);
-      await informer.stop();
-    },
-    hasSynced: () => synced,
+    stop: () => reflector.stop(),
+    hasSynced: () => reflector.hasSynced(),
+    health: () => reflector.health(),
   };
 }

@@ -1,47 +1,45 @@
 /**
  * Every call of the actuator's Kubernetes port bounded in time: a request the API server never
  * answers fails with a TimeoutError (which `retryKube` retries) instead of stalling the reconcile
- * and, with it, the scaler. The late answer, if any, is ignored; every write is computed from a
- * fresh read, so a retried write that had in fact landed changes nothing.
+ * and, with it, the scaler. The request is cancelled, so it cannot land after its caller gave up;
+ * every write is computed from a fresh read, so a retried write that had in fact landed changes
+ * nothing.
+ *
+ * With a leader term (src/kube/leaderTerm.ts), every write is also fenced: refused when this replica
+ * is not the leader, and cancelled when its term ends before the API server served it.
  */
-import type { ActuatorCluster } from "../actuator/cluster.js";
+import type { ActuatorCluster, RequestOptions } from "../actuator/cluster.js";
+import { bounded, type LeaderTerm } from "./leaderTerm.js";
 
 export class KubeTimeoutError extends Error {
   override readonly name = "TimeoutError";
 }
 
-export function withTimeout(inner: ActuatorCluster, timeoutMs: number): ActuatorCluster {
-  const bound =
-    <A extends unknown[], R>(what: string, fn: (...args: A) => Promise<R>) =>
-    (...args: A): Promise<R> =>
-      new Promise<R>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new KubeTimeoutError(`Kubernetes API: ${what} got no answer within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-        fn(...args).then(
-          (value) => {
-            clearTimeout(timer);
-            resolve(value);
-          },
-          (err: unknown) => {
-            clearTimeout(timer);
-            reject(err);
-          },
-        );
-      });
+export function withTimeout(inner: ActuatorCluster, timeoutMs: number, term?: LeaderTerm): ActuatorCluster {
+  const call = <R>(
+    what: string,
+    fn: (options: RequestOptions) => Promise<R>,
+    fenced: boolean,
+    options: RequestOptions | undefined,
+  ): Promise<R> =>
+    bounded(
+      `Kubernetes API: ${what}`,
+      timeoutMs,
+      () => new KubeTimeoutError(`Kubernetes API: ${what} got no answer within ${timeoutMs} ms`),
+      (signal) => fn({ signal: options?.signal ? AbortSignal.any([signal, options.signal]) : signal }),
+      fenced ? term : undefined,
+    );
   return {
-    get: bound("get", (ref) => inner.get(ref)),
-    list: bound("list", (apiVersion, kind, namespace, labelSelector) =>
-      inner.list(apiVersion, kind, namespace, labelSelector),
-    ),
-    create: bound("create", (object) => inner.create(object)),
-    patch: bound("patch", (ref, patch) => inner.patch(ref, patch)),
-    patchStatus: bound("patch status", (ref, patch) => inner.patchStatus(ref, patch)),
-    delete: bound("delete", (ref) => inner.delete(ref)),
-    getScale: bound("get scale", (ref) => inner.getScale(ref)),
-    setScale: bound("set scale", (ref, replicas, resourceVersion) =>
-      inner.setScale(ref, replicas, resourceVersion),
-    ),
+    get: (ref, o) => call("get", (opts) => inner.get(ref, opts), false, o),
+    list: (apiVersion, kind, namespace, labelSelector, o) =>
+      call("list", (opts) => inner.list(apiVersion, kind, namespace, labelSelector, opts), false, o),
+    getScale: (ref, o) => call("get scale", (opts) => inner.getScale(ref, opts), false, o),
+    create: (object, o) => call("create", (opts) => inner.create(object, opts), true, o),
+    patch: (ref, patch, o) => call("patch", (opts) => inner.patch(ref, patch, opts), true, o),
+    patchStatus: (ref, patch, o) =>
+      call("patch status", (opts) => inner.patchStatus(ref, patch, opts), true, o),
+    delete: (ref, o) => call("delete", (opts) => inner.delete(ref, opts), true, o),
+    setScale: (ref, replicas, resourceVersion, o) =>
+      call("set scale", (opts) => inner.setScale(ref, replicas, resourceVersion, opts), true, o),
   };
 }

@@ -13,6 +13,7 @@ export interface SelfMetrics {
   readonly queryBudgetRefusals: Counter<"endpoint">;
   readonly cacheLookups: Counter<"result">;
   readonly configReloads: Counter<"result">;
+  readonly informerFailures: Counter<"resource" | "kind">;
   /** Record a rule's successful discovery at `atMs`; the age gauge is computed at scrape time. */
   markDiscovered(rule: string, atMs: number): void;
   readonly discoverySeries: Gauge<"rule">;
@@ -68,6 +69,12 @@ export function createSelfMetrics(options: { defaultMetrics?: boolean } = {}): S
       help: "Backend answers refused (503) because prometheus.responseMemoryBudget was spent by answers in flight.",
       labelNames: ["endpoint"] as const,
       registers,
+    }),
+    informerFailures: new Counter({
+      name: "foresight_informer_failures_total",
+      help: "Failed list/watch attempts of the Kubernetes informers (retried with backoff), by resource and kind: list, watch, bad-event, short-watch, listener.",
+      labelNames: ["resource", "kind"],
+      registers: [registry],
     }),
     configReloads: new Counter({
       name: "foresight_config_reloads_total",

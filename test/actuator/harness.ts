@@ -14,6 +14,7 @@ import { MemoryDecisionLog } from "../../src/actuator/decisionLog.js";
 import { configMapSnapshots } from "../../src/actuator/forecastSnapshots.js";
 import { Reconciler } from "../../src/actuator/reconciler.js";
 import { ScalerForecaster } from "../../src/actuator/scalerForecaster.js";
+import { systemClock } from "../../src/clock.js";
 import { forecastSeries } from "../../src/forecast/engine.js";
 import { HoltWintersModel } from "../../src/forecast/models/holtWinters.js";
 import { SeasonalNaiveModel } from "../../src/forecast/models/seasonalNaive.js";
@@ -22,7 +23,8 @@ import type { ForecastFn } from "../../src/forecast/runner.js";
 import { ForecastStore } from "../../src/forecast/store.js";
 import type { Model } from "../../src/forecast/types.js";
 import { ClientNodeActuatorCluster } from "../../src/kube/actuatorClient.js";
-import { clientNodeEventSink, EventRecorder } from "../../src/kube/events.js";
+import { clientNodeEventSink, EventRecorder, fencedEventSink } from "../../src/kube/events.js";
+import type { LeaderTerm } from "../../src/kube/leaderTerm.js";
 import { retryKube } from "../../src/kube/retry.js";
 import { predictiveScalerWatch } from "../../src/kube/scalerWatch.js";
 import { withTimeout } from "../../src/kube/timeoutCluster.js";
@@ -182,20 +184,29 @@ export interface RigOptions {
    * (`withTimeout`, src/cli/actuation.ts); default unbounded.
    */
   readonly apiTimeoutMs?: number;
+  /** Fence every write (cluster port and Events) by this leader term, as production does. */
+  readonly term?: LeaderTerm;
+  /** The kubeconfig's bearer token, so fault rules can tell this rig's requests apart. */
+  readonly token?: string;
+  /** The controller's periodic reconcile in real time; default 0 (tests drive it). */
+  readonly tickMs?: number;
 }
 
 export async function startRig(options: RigOptions = {}): Promise<Rig> {
   const facade = options.facade ?? (await startFacade());
   const kc = new KubeConfig();
-  kc.loadFromString(facade.kubeconfig());
+  kc.loadFromString(facade.kubeconfig(undefined, options.token ? { token: options.token } : {}));
   const clock = options.clock ?? new SimClock(START);
   const timers = new ClockTimers(clock);
   const source = options.source ?? new DemandSource(clock, dailyDemand);
   const logger = createLogger({ level: (process.env.RIG_LOG as "silent") ?? "silent" });
   const cluster =
-    options.apiTimeoutMs !== undefined
-      ? withTimeout(new ClientNodeActuatorCluster(kc), options.apiTimeoutMs)
+    options.apiTimeoutMs !== undefined || options.term
+      ? withTimeout(new ClientNodeActuatorCluster(kc), options.apiTimeoutMs ?? 10_000, options.term)
       : new ClientNodeActuatorCluster(kc);
+  const eventSink = options.term
+    ? fencedEventSink(clientNodeEventSink(kc), options.term, options.apiTimeoutMs ?? 10_000)
+    : clientNodeEventSink(kc);
   const snapshots = configMapSnapshots(cluster);
   const forecaster = new ScalerForecaster({
     source: options.metrics ?? source,
@@ -217,20 +228,20 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     snapshots,
     forecaster,
     clock,
-    events: new EventRecorder({ sink: clientNodeEventSink(kc), component: "foresight", clock, logger }),
+    events: new EventRecorder({ sink: eventSink, component: "foresight", clock, logger }),
     decisions,
     logger,
     demandQuery: (psc) => psc.spec.demand.query ?? "",
     retry: (fn) => retryKube(fn, { baseDelayMs: 5, maxDelayMs: 50 }),
   });
-  const scalers = predictiveScalerWatch(kc, logger);
+  const scalers = predictiveScalerWatch(kc, logger, systemClock);
   const controller = new Controller({
     scalers,
     reconciler,
     forecaster,
     logger,
     isLeader: options.isLeader ?? (() => true),
-    tickMs: 0,
+    tickMs: options.tickMs ?? 0,
   });
   await controller.start();
   // Until a reconcile starts no forecast run (a new scaler's first run, a changed spec's retrain).

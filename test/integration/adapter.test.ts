@@ -486,6 +486,7 @@ describe("foresight serve against a real Prometheus", { timeout: 240_000 }, () =
       text,
       /foresight_prometheus_query_errors_total\{endpoint="query",kind="unavailable"\} [1-9]/,
     );
-    assert.equal((await fetch(`${adapter.httpUrl}/readyz`)).status, 200);
+    const ready = await fetch(`${adapter.httpUrl}/readyz`);
+    assert.equal(ready.status, 200, await ready.text());
   });
 });

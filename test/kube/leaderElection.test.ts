@@ -400,6 +400,65 @@ describe("LeaderElector with a fake clock and timers", () => {
     assert.equal(released.leaseDurationSeconds, 1);
   });
 
+  it("an attempt abandoned at the deadline changes nothing when its late answer comes", async () => {
+    const time = fakeTime();
+    const store = memoryStore();
+    const renewBy = (ms: number) => formatMicroTime(time.clock.now() + ms);
+    await store.create(NAMESPACE, "l", {
+      holderIdentity: "other",
+      leaseDurationSeconds: 15,
+      renewTime: renewBy(0),
+      acquireTime: renewBy(0),
+      leaseTransitions: 0,
+    });
+    // While `held` is set, reads wait until released: a partition that heals all at once.
+    let held: (() => void)[] | undefined;
+    const partitioned: LeaseStore = {
+      get: (...a) =>
+        held
+          ? new Promise((resolve, reject) => held?.push(() => store.get(...a).then(resolve, reject)))
+          : store.get(...a),
+      create: (...a) => store.create(...a),
+      replace: (...a) => store.replace(...a),
+    };
+    const events: string[] = [];
+    const elector = new LeaderElector({
+      store: partitioned,
+      namespace: NAMESPACE,
+      name: "l",
+      identity: "me",
+      clock: time.clock,
+      timers: time.timers,
+      random: () => 0,
+      onStartedLeading: () => events.push("started"),
+      onStoppedLeading: () => events.push("stopped"),
+    });
+    elector.start();
+    await time.advance(0);
+    assert.equal(elector.leader(), "other");
+    held = [];
+    await time.advance(2_000); // an attempt starts; its read hangs
+    // The holder renews while we cannot hear it.
+    const current = await store.get(NAMESPACE, "l");
+    await store.replace(
+      NAMESPACE,
+      "l",
+      { ...current?.spec, renewTime: renewBy(0) },
+      current?.resourceVersion as string,
+    );
+    await time.advance(11_000); // abandoned at the 10 s deadline
+    const release = held;
+    held = undefined;
+    for (const r of release) r(); // the late answer: the holder's renewal, read 12 s after the attempt began
+    await time.advance(0);
+    // A read stamped with the abandoned attempt's start would make the lease look expired by now.
+    await time.advance(6_000);
+    assert.equal((store.spec() as { holderIdentity: string }).holderIdentity, "other", "not taken over");
+    assert.equal(elector.isLeader(), false);
+    assert.deepEqual(events, []);
+    await elector.stop();
+  });
+
   it("isLeader() turns false by the clock when renewals stall, before any timer fires", async () => {
     const time = fakeTime();
     const store = memoryStore();

@@ -3,8 +3,9 @@
  * that makes chosen requests fail with a Kubernetes Status (500, 503, 429 with Retry-After, 409,
  * ...) without touching the store, runs a test's code just before a request is served normally
  * (e.g. to change the object under a client so its write gets a real 409), holds chosen answers
- * back (a slow server, or a write that lands while its answer is lost to the client's timeout), and
- * keeps a bounded log of served requests so tests can count writes. One injector per facade
+ * back (a slow server, a write that lands while its answer is lost to the client's timeout, or a
+ * partition: one client's requests, told apart by their token, held until it heals), answers with
+ * raw bodies no API server sends (bad watch lines, a watch that closes at once), and keeps a bounded log of served requests so tests can count writes. One injector per facade
  * (`facade.faults`).
  *
  * Hand-written: it has to sit inside the simulator's own request path, which no library offers.
@@ -21,6 +22,11 @@ export interface RequestMatch {
   readonly path?: RegExp | string;
   /** How many matching requests the rule acts on before it retires. Default 1; Infinity allowed. */
   readonly times?: number;
+  /**
+   * Any other condition on the request, e.g. on its headers: which client sent it (each client's
+   * kubeconfig can carry its own token, see kubeconfig.ts). Default: any.
+   */
+  readonly match?: (request: FaultRequest) => boolean;
 }
 
 /** A request as rules see it. */
@@ -44,17 +50,35 @@ export interface FaultRule extends RequestMatch {
   readonly before?: (request: FaultRequest) => void;
 }
 
+/**
+ * An answer of the rule's own making, sent as is: a watch that closes at once (status 200, empty
+ * body), watch lines no API server sends (a plain list, `{"type":"ADDED"}`), a body cut short. The
+ * store is untouched.
+ */
+export interface RawRule extends RequestMatch {
+  /** HTTP status, 100-599. */
+  readonly status: number;
+  /** The body, sent as is (watch events are newline-separated JSON). */
+  readonly body: string;
+  /** Default application/json. */
+  readonly contentType?: string;
+}
+
 export interface BeforeRequestRule extends RequestMatch {
-  /** Runs just before the matching request is served normally. */
-  readonly run: (store: ObjectStore) => void;
+  /** Runs just before the matching request is served normally (after any "before" hold). */
+  readonly run: (store: ObjectStore, request: FaultRequest) => void;
 }
 
 /** When a held request's answer waits: before it is served, or after (its write is in the store). */
 export type HoldPoint = "before" | "after";
 
 export interface HoldRule extends RequestMatch {
-  /** How long the answer is held, in milliseconds (finite, >= 0). */
-  readonly ms: number;
+  /**
+   * How long the answer is held, in milliseconds (finite, >= 0); or a function of the request
+   * (e.g. `() => partitionEndMs - Date.now()`, so that every request of a partition is released
+   * when the partition ends, as a healed network would deliver them).
+   */
+  readonly ms: number | ((request: FaultRequest) => number);
   /**
    * "before": the request waits `ms` and only then is served (a slow server: nothing is applied
    * until it proceeds). "after": it is served at once (a write is in the store) and its answer is
@@ -162,6 +186,7 @@ function checkTimes(times: number | undefined, what: string): number {
 
 export class FaultInjector {
   readonly #faults: ActiveRule<FaultRule>[] = [];
+  readonly #raws: ActiveRule<RawRule>[] = [];
   readonly #befores: ActiveRule<BeforeRequestRule>[] = [];
   readonly #holds: ActiveRule<HoldRule>[] = [];
   readonly #maxRequests: number;
@@ -186,6 +211,15 @@ export class FaultInjector {
     return this.#add(this.#faults, rule, checkTimes(rule.times, "inject"));
   }
 
+  /** Answers the next `times` matching requests with `rule.body` as is; the store is untouched. */
+  respond(rule: RawRule): RuleHandle {
+    if (!Number.isInteger(rule.status) || rule.status < 100 || rule.status > 599) {
+      throw new Error(`respond: status must be an HTTP status 100-599, got ${String(rule.status)}`);
+    }
+    if (typeof rule.body !== "string") throw new Error("respond: body must be a string");
+    return this.#add(this.#raws, rule, checkTimes(rule.times, "respond"));
+  }
+
   /** Runs `rule.run(store)` just before each of the next `times` matching requests is served. */
   beforeRequest(rule: BeforeRequestRule): RuleHandle {
     if (typeof rule.run !== "function") throw new Error("beforeRequest: run must be a function");
@@ -201,8 +235,8 @@ export class FaultInjector {
    * facade ends pending holds at once, unanswered. With several matching rules the oldest holds.
    */
   hold(rule: HoldRule): RuleHandle {
-    if (!(Number.isFinite(rule.ms) && rule.ms >= 0)) {
-      throw new Error(`hold: ms must be a finite number >= 0, got ${String(rule.ms)}`);
+    if (typeof rule.ms !== "function" && !(Number.isFinite(rule.ms) && rule.ms >= 0)) {
+      throw new Error(`hold: ms must be a finite number >= 0 or a function, got ${String(rule.ms)}`);
     }
     if (rule.when !== "before" && rule.when !== "after") {
       throw new Error(`hold: when must be "before" or "after", got ${String(rule.when)}`);
@@ -213,6 +247,7 @@ export class FaultInjector {
   /** Retires every rule and forgets the request log. */
   clear(): void {
     this.#faults.length = 0;
+    this.#raws.length = 0;
     this.#befores.length = 0;
     this.#holds.length = 0;
     this.#log = [];
@@ -261,17 +296,25 @@ export class FaultInjector {
     };
   }
 
+  /** The raw answer for `request`, when a respond rule takes it (counting a hit). */
+  takeRaw(request: FaultRequest): RawRule | undefined {
+    return this.#take(this.#raws, request)?.rule;
+  }
+
   /** The hold of `request`, when a hold rule takes it (counting a hit). */
   takeHold(request: FaultRequest): HoldAnswer | undefined {
     const active = this.#take(this.#holds, request);
-    return active ? { ms: active.rule.ms, when: active.rule.when } : undefined;
+    if (!active) return undefined;
+    const { ms, when } = active.rule;
+    const wait = typeof ms === "function" ? ms(request) : ms;
+    return { ms: Number.isFinite(wait) ? Math.max(0, wait) : 0, when };
   }
 
   /** Runs every beforeRequest rule that takes `request`, in the order they were added. */
   runBefore(request: FaultRequest, store: ObjectStore): void {
     for (const active of [...this.#befores]) {
       if (!this.#takes(this.#befores, active, request)) continue;
-      active.rule.run(store);
+      active.rule.run(store, request);
     }
   }
 
@@ -310,6 +353,7 @@ export class FaultInjector {
     if (!matchesMethod(active.rule.method, request.method) || !matchesPath(active.rule.path, request.path)) {
       return false;
     }
+    if (active.rule.match && !active.rule.match(request)) return false;
     active.hits += 1;
     if (active.hits >= active.times) list.splice(list.indexOf(active), 1);
     return true;

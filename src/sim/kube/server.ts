@@ -81,8 +81,11 @@ export interface KubeFacade {
   readonly faults: FaultInjector;
   /** The TokenReview/SubjectAccessReview table (simulated, no RBAC) and the reviews received. */
   readonly reviews: AccessReviews;
-  /** The kubeconfig YAML for this server; also written to `path` (mode 0600) when given. */
-  kubeconfig(path?: string): string;
+  /**
+   * The kubeconfig YAML for this server; also written to `path` (mode 0600) when given. `token`
+   * tells this client's requests apart in fault rules (no credential is checked).
+   */
+  kubeconfig(path?: string, options?: { readonly token?: string }): string;
   /** Ends open watches and pending held answers (unanswered), and stops the server. */
   close(): Promise<void>;
 }
@@ -177,6 +180,14 @@ export async function startKubeFacade(options: KubeFacadeOptions = {}): Promise<
 
   const handle = async (req: IncomingMessage, res: ServerResponse, request: FaultRequest, reply: Reply) => {
     const { method, path, query } = request;
+    const raw = faults.takeRaw(request);
+    if (raw) {
+      req.resume();
+      if (!(await reply.ready())) return;
+      res.writeHead(raw.status, { "Content-Type": raw.contentType ?? JSON_TYPE });
+      res.end(raw.body);
+      return;
+    }
     const injected = faults.takeFault(request);
     if (injected) {
       req.resume(); // the body is not read: drain it so the connection stays usable
@@ -324,8 +335,8 @@ export async function startKubeFacade(options: KubeFacadeOptions = {}): Promise<
     store,
     faults,
     reviews,
-    kubeconfig(path?: string): string {
-      const yaml = kubeconfigYaml({ server: url });
+    kubeconfig(path?: string, options: { readonly token?: string } = {}): string {
+      const yaml = kubeconfigYaml({ server: url, ...options });
       if (path !== undefined) writeFileSync(path, yaml, { mode: 0o600 });
       return yaml;
     },
