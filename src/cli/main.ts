@@ -13,6 +13,7 @@ import { resourceCatalog } from "./catalog.js";
 import { checkConfig } from "./checkConfig.js";
 import { DEFAULT_TRACE, demoCommands, startDemo } from "./demo.js";
 import { loadAndCompile } from "./loadRules.js";
+import { installProcessGuards } from "./processGuards.js";
 import { serve } from "./serve.js";
 import { packageVersion } from "./version.js";
 
@@ -69,6 +70,7 @@ export function buildProgram(): Command {
     .option("--log-level <level>", "trace, debug, info, warn, error", "info")
     .action(async (opts) => {
       const logger = createLogger({ level: opts.logLevel });
+      installProcessGuards(logger);
       const kube = loadKubeConfig(opts.kubeconfig);
       const catalog = await resourceCatalog(kube, logger);
       const loaded = await loadAndCompile(opts.config, catalog);
@@ -122,6 +124,7 @@ export function buildProgram(): Command {
     .option("--log-level <level>", "trace, debug, info, warn, error", "warn")
     .action(async (opts) => {
       const logger = createLogger({ level: opts.logLevel });
+      installProcessGuards(logger);
       const speed: number = opts.speed ?? (opts.prometheusUrl ? 1 : 60);
       const demo = await startDemo({
         tracePath: opts.trace,
