@@ -283,7 +283,10 @@ export class Reconciler {
       });
     }
 
-    const applied = results.find((r) => r.applied !== undefined)?.applied;
+    // A write that failed leaves in place what was there before: the status keeps saying so.
+    const applied =
+      results.find((r) => r.applied !== undefined)?.applied ??
+      (failures.length > 0 ? previous.appliedReplicas : undefined);
     const refused = results.find((r) => r.refused)?.refused;
     const actions = results.flatMap((r) => r.actions);
 

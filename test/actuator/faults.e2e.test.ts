@@ -202,6 +202,28 @@ describe("a persistent 500 on the HPA patch", () => {
     assert.equal(ready(rig)?.status, "True", JSON.stringify(ready(rig)));
     assert.equal(decisions(rig, "SetFloor").length, 1);
   });
+
+  it("keeps status.appliedReplicas while a later change fails: the floor in place did not go", async () => {
+    const inPlace = hpaSpec(rig).minReplicas;
+    assert.equal(scalerStatus(rig).appliedReplicas, inPlace);
+    const failedBefore = hpaPatches(rig, 500);
+    const again = rig.facade.faults.inject({
+      method: "PATCH",
+      path: HPA_PATH,
+      status: 500,
+      times: Number.POSITIVE_INFINITY,
+    });
+    try {
+      // Towards noon the floor wants to rise; every attempt fails.
+      await rig.advance(3 * 3_600_000);
+      assert.ok(hpaPatches(rig, 500) > failedBefore, "a change was attempted and failed");
+      assert.equal(ready(rig)?.reason, "ApiError");
+      assert.equal(hpaSpec(rig).minReplicas, inPlace);
+      assert.equal(scalerStatus(rig).appliedReplicas, inPlace, JSON.stringify(scalerStatus(rig)));
+    } finally {
+      again.remove();
+    }
+  });
 });
 
 describe("the user changes minReplicas while a floor is held", () => {
