@@ -24,6 +24,7 @@ import { ForecastStore } from "../../src/forecast/store.js";
 import type { Model } from "../../src/forecast/types.js";
 import { ClientNodeActuatorCluster } from "../../src/kube/actuatorClient.js";
 import { clientNodeEventSink, EventRecorder, fencedEventSink } from "../../src/kube/events.js";
+import { clientNodeLeaseStore, LeaderElector } from "../../src/kube/leaderElection.js";
 import type { LeaderTerm } from "../../src/kube/leaderTerm.js";
 import { retryKube } from "../../src/kube/retry.js";
 import { predictiveScalerWatch } from "../../src/kube/scalerWatch.js";
@@ -283,6 +284,53 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
       if (!options.facade) await facade.close();
     },
   };
+}
+
+/** Lease timing of a replica's leader election, in real milliseconds. */
+export interface LeaseTiming {
+  readonly leaseDurationMs: number;
+  readonly renewDeadlineMs: number;
+  readonly retryPeriodMs: number;
+}
+
+/** A controller replica with its own LeaderElector on the Lease `foresight-controller` (real time). */
+export interface Replica {
+  readonly identity: string;
+  readonly rig: Rig;
+  readonly elector: LeaderElector;
+}
+
+/**
+ * A replica on a shared simulated cluster: a rig that acts only while its elector leads. With
+ * `fenced`, every write is fenced by the elector's term and the replica's requests carry its
+ * identity as token (fault rules can single it out), as production runs.
+ */
+export async function startReplica(
+  identity: string,
+  timing: LeaseTiming,
+  options: RigOptions & { readonly fenced?: boolean },
+): Promise<Replica> {
+  const holder: { elector?: LeaderElector } = {};
+  const rig = await startRig({
+    ...options,
+    identity,
+    isLeader: () => holder.elector?.isLeader() ?? false,
+    ...(options.fenced
+      ? { token: identity, term: { writableForMs: () => holder.elector?.writableForMs() ?? 0 } }
+      : {}),
+  });
+  const elector = new LeaderElector({
+    store: clientNodeLeaseStore(rig.kc),
+    namespace: NS,
+    name: "foresight-controller",
+    identity,
+    clock: systemClock,
+    ...timing,
+    onStartedLeading: () => rig.controller.startedLeading(),
+    onStoppedLeading: () => rig.controller.stoppedLeading(),
+  });
+  holder.elector = elector;
+  return { identity, rig, elector };
 }
 
 /** Polls until `check` returns a value (not undefined), or fails after `ms` of real time. */

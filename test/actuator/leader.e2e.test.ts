@@ -8,8 +8,6 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { CustomObjectsApi } from "@kubernetes/client-node";
 import type { DecisionEntry } from "../../src/actuator/decisionLog.js";
-import { systemClock } from "../../src/clock.js";
-import { clientNodeLeaseStore, LeaderElector } from "../../src/kube/leaderElection.js";
 import { SimClock } from "../../src/sim/cluster/simClock.js";
 import type { KubeFacade } from "../../src/sim/kube/server.js";
 import {
@@ -18,12 +16,14 @@ import {
   DemandSource,
   dailyDemand,
   eventually,
+  type LeaseTiming,
   NS,
+  type Replica,
   type Rig,
   START,
   scaler,
   startFacade,
-  startRig,
+  startReplica,
 } from "./harness.js";
 
 const LEASE = "foresight-controller";
@@ -33,11 +33,7 @@ const HPA_PATH = `/apis/autoscaling/v2/namespaces/${NS}/horizontalpodautoscalers
 const NON_LEASE_WRITE = /^(?!.*\/leases(\/|$))/;
 const STEP = 300_000;
 
-interface Timing {
-  readonly leaseDurationMs: number;
-  readonly renewDeadlineMs: number;
-  readonly retryPeriodMs: number;
-}
+type Timing = LeaseTiming;
 /**
  * Short, but with room for the forecasts (CPU work on the same event loop as both electors and the
  * simulated API) on a loaded machine: with a 1 s lease and 700 ms renew deadline the leader was
@@ -47,39 +43,16 @@ const SHORT: Timing = { leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPerio
 /** A lease long enough that a takeover well before it ends can only come from a release. */
 const LONG: Timing = { leaseDurationMs: 10_000, renewDeadlineMs: 7000, retryPeriodMs: 150 };
 
-interface Instance {
-  readonly identity: string;
-  readonly rig: Rig;
-  readonly elector: LeaderElector;
-}
+type Instance = Replica;
 
-async function startInstance(
+function startInstance(
   facade: KubeFacade,
   clock: SimClock,
   source: DemandSource,
   identity: string,
   timing: Timing,
 ): Promise<Instance> {
-  const holder: { elector?: LeaderElector } = {};
-  const rig = await startRig({
-    facade,
-    clock,
-    source,
-    identity,
-    isLeader: () => holder.elector?.isLeader() ?? false,
-  });
-  const elector = new LeaderElector({
-    store: clientNodeLeaseStore(rig.kc),
-    namespace: NS,
-    name: LEASE,
-    identity,
-    clock: systemClock,
-    ...timing,
-    onStartedLeading: () => rig.controller.startedLeading(),
-    onStoppedLeading: () => rig.controller.stoppedLeading(),
-  });
-  holder.elector = elector;
-  return { identity, rig, elector };
+  return startReplica(identity, timing, { facade, clock, source });
 }
 
 /** Moves the shared simulated clock once per step and lets every instance settle (followers do nothing). */

@@ -10,9 +10,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
-import { systemClock } from "../../src/clock.js";
-import { clientNodeLeaseStore, LeaderElector } from "../../src/kube/leaderElection.js";
-import type { LeaderTerm } from "../../src/kube/leaderTerm.js";
 import { SimClock } from "../../src/sim/cluster/simClock.js";
 import type { FaultRequest } from "../../src/sim/kube/faults.js";
 import type { KubeFacade } from "../../src/sim/kube/server.js";
@@ -25,11 +22,11 @@ import {
   NS,
   PSC,
   postScaler,
-  type Rig,
+  type Replica,
   START,
   scaler,
   startFacade,
-  startRig,
+  startReplica,
 } from "./harness.js";
 
 const LEASE = "foresight-controller";
@@ -37,12 +34,6 @@ const LEASES = "leases.coordination.k8s.io";
 const TIMING = { leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 500 } as const;
 const PARTITION_MS = 10_000;
 const ROUNDS = 3;
-
-interface Replica {
-  readonly identity: string;
-  readonly rig: Rig;
-  readonly elector: LeaderElector;
-}
 
 interface ServedWrite {
   readonly writer: string;
@@ -58,37 +49,16 @@ function clientOf(request: FaultRequest): string {
   return (request.headers.authorization ?? "").replace(/^Bearer /, "");
 }
 
-async function startReplica(
-  facade: KubeFacade,
-  clock: SimClock,
-  source: DemandSource,
-  identity: string,
-): Promise<Replica> {
-  const holder: { elector?: LeaderElector } = {};
-  const term: LeaderTerm = { writableForMs: () => holder.elector?.writableForMs() ?? 0 };
-  const rig = await startRig({
+function start(facade: KubeFacade, clock: SimClock, source: DemandSource, identity: string) {
+  // Production fencing, and a periodic reconcile in real time so both replicas keep acting.
+  return startReplica(identity, TIMING, {
     facade,
     clock,
     source,
-    identity,
-    token: identity,
-    term,
     apiTimeoutMs: 10_000,
     tickMs: 250,
-    isLeader: () => holder.elector?.isLeader() ?? false,
+    fenced: true,
   });
-  const elector = new LeaderElector({
-    store: clientNodeLeaseStore(rig.kc),
-    namespace: NS,
-    name: LEASE,
-    identity,
-    clock: systemClock,
-    ...TIMING,
-    onStartedLeading: () => rig.controller.startedLeading(),
-    onStoppedLeading: () => rig.controller.stoppedLeading(),
-  });
-  holder.elector = elector;
-  return { identity, rig, elector };
 }
 
 describe("a stalled leader and the new leader never both write", () => {
@@ -104,8 +74,8 @@ describe("a stalled leader and the new leader never both write", () => {
     clock.advance(DAY / 4);
     const source = new DemandSource(clock, dailyDemand);
     replicas = [
-      await startReplica(facade, clock, source, "replica-a"),
-      await startReplica(facade, clock, source, "replica-b"),
+      await start(facade, clock, source, "replica-a"),
+      await start(facade, clock, source, "replica-b"),
     ];
     facade.faults.beforeRequest({
       method: ["POST", "PUT", "PATCH", "DELETE"],

@@ -13,13 +13,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { stringify } from "yaml";
 import type { FaultRequest, RuleHandle } from "../../src/sim/kube/faults.js";
 import { type KubeFacade, startKubeFacade } from "../../src/sim/kube/server.js";
 import { installCrd } from "../actuator/harness.js";
 import { startAdapter, type TestAdapter } from "../harness/adapter.js";
 import { eventually as poll } from "../harness/eventually.js";
 import { type FakePrometheus, startFakePrometheus } from "../harness/fakePrometheus.js";
+import { gpuAndQueueConfig } from "../harness/gpuRules.js";
 
 const C2 = "/apis/custom.metrics.k8s.io/v1beta2";
 const WILDCARD = `${C2}/namespaces/ml/pods/%2A/gpu_load?labelSelector=app%3Dweb`;
@@ -35,27 +35,6 @@ const BAD_LINES = [
 
 const eventually = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> =>
   poll(what, fn, { timeoutMs, everyMs: 200, retryErrors: true });
-
-function config(): string {
-  return stringify({
-    adapter: { relistInterval: "1m", maxAge: "1m", rediscoveryInterval: "1s", cacheTTL: "0s" },
-    prometheus: { timeout: "1s" },
-    rules: [
-      {
-        seriesQuery: 'gpu_load{namespace!="",pod!=""}',
-        resources: { template: "<<.Resource>>" },
-        metricsQuery: "sum by (<<.GroupBy>>) (<<.Series>>{<<.LabelMatchers>>})",
-      },
-    ],
-    externalRules: [
-      {
-        seriesQuery: 'queue_depth{namespace!=""}',
-        resources: { overrides: { namespace: { resource: "namespace" } } },
-        metricsQuery: "sum by (queue) (<<.Series>>{<<.LabelMatchers>>})",
-      },
-    ],
-  });
-}
 
 describe("foresight serve when the Kubernetes API misbehaves", { timeout: 180_000 }, () => {
   let dir: string;
@@ -95,7 +74,7 @@ describe("foresight serve when the Kubernetes API misbehaves", { timeout: 180_00
       times: Number.POSITIVE_INFINITY,
     });
     const configPath = join(dir, "config.yaml");
-    writeFileSync(configPath, config());
+    writeFileSync(configPath, gpuAndQueueConfig());
     const kubeconfig = join(dir, "kubeconfig");
     kube.kubeconfig(kubeconfig);
     const started = Date.now();

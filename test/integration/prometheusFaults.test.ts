@@ -10,11 +10,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { stringify } from "yaml";
 import { type KubeFacade, startKubeFacade } from "../../src/sim/index.js";
 import { startAdapter, type TestAdapter } from "../harness/adapter.js";
 import { eventually as poll } from "../harness/eventually.js";
 import { type FakePrometheus, startFakePrometheus } from "../harness/fakePrometheus.js";
+import { gpuAndQueueConfig } from "../harness/gpuRules.js";
 
 const C2 = "/apis/custom.metrics.k8s.io/v1beta2";
 const E1 = "/apis/external.metrics.k8s.io/v1beta1";
@@ -34,28 +34,6 @@ interface Item {
 interface Answer {
   status: number;
   body: unknown;
-}
-
-function config(): string {
-  return stringify({
-    // Cache off: each request reaches the fake, so a fault shows at once and recovery too.
-    adapter: { relistInterval: "1m", maxAge: "1m", rediscoveryInterval: "1s", cacheTTL: "0s" },
-    prometheus: { timeout: "1s" },
-    rules: [
-      {
-        seriesQuery: 'gpu_load{namespace!="",pod!=""}',
-        resources: { template: "<<.Resource>>" },
-        metricsQuery: "sum by (<<.GroupBy>>) (<<.Series>>{<<.LabelMatchers>>})",
-      },
-    ],
-    externalRules: [
-      {
-        seriesQuery: 'queue_depth{namespace!=""}',
-        resources: { overrides: { namespace: { resource: "namespace" } } },
-        metricsQuery: "sum by (queue) (<<.Series>>{<<.LabelMatchers>>})",
-      },
-    ],
-  });
 }
 
 /** This file's polling: a throwing check (the adapter not up yet) counts as not yet. */
@@ -143,7 +121,7 @@ describe("foresight serve when Prometheus fails", { timeout: 120_000 }, () => {
     const kubeconfig = join(dir, "cluster.kubeconfig");
     kube.kubeconfig(kubeconfig);
     const configPath = join(dir, "foresight.yaml");
-    writeFileSync(configPath, config());
+    writeFileSync(configPath, gpuAndQueueConfig());
     adapter = await startAdapter({ configPath, prometheusUrl: prom.url, kubeconfig });
     await assertRecovered();
   });
