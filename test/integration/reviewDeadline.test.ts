@@ -9,12 +9,17 @@ import assert from "node:assert/strict";
 import type { IncomingMessage } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { KubeConfig } from "@kubernetes/client-node";
-import { type DelegatedAuth, startDelegatedAuth } from "../../src/adapter/auth/delegatedAuth.js";
+import {
+  clientNodeConfigMapReader,
+  type DelegatedAuth,
+  startDelegatedAuth,
+} from "../../src/adapter/auth/delegatedAuth.js";
 import { statusBody } from "../../src/adapter/status.js";
 import { systemClock } from "../../src/clock.js";
 import { type KubeFacade, startKubeFacade } from "../../src/sim/kube/index.js";
 import { SUBJECT_ACCESS_REVIEW_PATH, TOKEN_REVIEW_PATH } from "../../src/sim/kube/reviews.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
+import { eventually as poll } from "../harness/eventually.js";
 
 const PATH = "/apis/external.metrics.k8s.io/v1beta1/namespaces/llm/queue_depth";
 
@@ -86,4 +91,36 @@ describe("review deadline against an API server that does not answer", { timeout
       }
     });
   }
+});
+
+describe("the auth ConfigMap read against an API server that does not answer", { timeout: 30_000 }, () => {
+  it("gives up after its deadline: start-up goes on with bearer tokens only", async () => {
+    const kube = await startKubeFacade();
+    try {
+      kube.faults.hold({
+        path: "/configmaps/extension-apiserver-authentication",
+        when: "before",
+        ms: 60_000,
+        times: Number.POSITIVE_INFINITY,
+      });
+      const kubeConfig = new KubeConfig();
+      kubeConfig.loadFromString(kube.kubeconfig());
+      const started = Date.now();
+      const auth = await startDelegatedAuth({
+        kubeConfig,
+        logger: silentLogger(),
+        clock: systemClock,
+        readConfigMap: clientNodeConfigMapReader(kubeConfig, 300),
+      });
+      auth.stop();
+      assert.ok(Date.now() - started < 5000, `started after ${Date.now() - started} ms`);
+      await poll("the read cancelled, never served", () =>
+        kube.faults.requests.some((r) => r.path.includes("/configmaps/") && r.status === 499)
+          ? true
+          : undefined,
+      );
+    } finally {
+      await kube.close();
+    }
+  });
 });

@@ -5,6 +5,7 @@
  */
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import type { Clock } from "../../clock.js";
+import { RequestSignals } from "../../kube/requestSignals.js";
 import { kubeStatusCode } from "../../kube/retry.js";
 import type { Logger } from "../../telemetry/logger.js";
 import { createAuthenticator } from "./authenticator.js";
@@ -39,17 +40,24 @@ export interface DelegatedAuthOptions {
   readonly reviewTimeoutMs?: number;
 }
 
-export function clientNodeConfigMapReader(kc: KubeConfig): ReadAuthConfigMap {
-  const core = kc.makeApiClient(CoreV1Api);
+/**
+ * Reads the ConfigMap through client-node. A read the API server does not answer within
+ * `timeoutMs` is cancelled and fails (logged; the previous settings stay), so a silent API server
+ * cannot hold `serve`'s start-up.
+ */
+export function clientNodeConfigMapReader(kc: KubeConfig, timeoutMs = 10_000): ReadAuthConfigMap {
+  const signals = new RequestSignals();
+  const core = signals.makeApiClient(kc, CoreV1Api);
   return async () => {
+    const signal = AbortSignal.timeout(timeoutMs);
     try {
-      const cm = await core.readNamespacedConfigMap({
-        namespace: AUTH_CONFIGMAP_NAMESPACE,
-        name: AUTH_CONFIGMAP_NAME,
-      });
+      const cm = await signals.run(signal, () =>
+        core.readNamespacedConfigMap({ namespace: AUTH_CONFIGMAP_NAMESPACE, name: AUTH_CONFIGMAP_NAME }),
+      );
       return cm.data ?? {};
     } catch (err) {
       if (kubeStatusCode(err) === 404) return undefined;
+      if (signal.aborted) throw new Error(`no answer from the API server within ${timeoutMs} ms`);
       throw err;
     }
   };
