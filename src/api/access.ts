@@ -18,6 +18,7 @@ import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { TtlCache } from "../adapter/auth/ttlCache.js";
 import { type ApiError, forbidden, serviceUnavailable, statusBody, unauthorized } from "../adapter/status.js";
 import type { Clock } from "../clock.js";
+import { RequestSignals } from "../kube/requestSignals.js";
 
 export interface UserInfo {
   readonly username: string;
@@ -52,15 +53,35 @@ export interface AccessReviewer {
   authorize(user: UserInfo, check: AccessCheck): Promise<Authorization>;
 }
 
-/** The reviews through client-node, with the adapter's own credentials (it needs `create` on both). */
-export function clientNodeAccessReviewer(kc: KubeConfig): AccessReviewer {
-  const authn = kc.makeApiClient(AuthenticationV1Api);
-  const authz = kc.makeApiClient(AuthorizationV1Api);
+/** The client-node reviewer also answers SubjectAccessReviews of any attributes (the metrics APIs'). */
+export interface ClientNodeAccessReviewer extends AccessReviewer {
+  reviewAccess(user: UserInfo, attributes: ReviewAttributes): Promise<Authorization>;
+}
+
+/**
+ * The reviews through client-node, with the adapter's own credentials (it needs `create` on both).
+ * A review the API server has not answered within `timeoutMs` is cancelled (it fails).
+ */
+export function clientNodeAccessReviewer(kc: KubeConfig, timeoutMs = 10_000): ClientNodeAccessReviewer {
+  const signals = new RequestSignals();
+  const authn = signals.makeApiClient(kc, AuthenticationV1Api);
+  const authz = signals.makeApiClient(kc, AuthorizationV1Api);
+  const bounded = async <T>(call: () => Promise<T>): Promise<T> => {
+    const signal = AbortSignal.timeout(timeoutMs);
+    try {
+      return await signals.run(signal, call);
+    } catch (err) {
+      if (signal.aborted) throw new Error(`no answer from the API server within ${timeoutMs} ms`);
+      throw err;
+    }
+  };
   return {
     async authenticate(token) {
-      const review = await authn.createTokenReview({
-        body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenReview", spec: { token } },
-      });
+      const review = await bounded(() =>
+        authn.createTokenReview({
+          body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenReview", spec: { token } },
+        }),
+      );
       const status = review.status;
       if (status?.authenticated !== true || status.user?.username === undefined)
         return { authenticated: false, ...(status?.error ? { error: status.error } : {}) };
@@ -76,16 +97,19 @@ export function clientNodeAccessReviewer(kc: KubeConfig): AccessReviewer {
       };
     },
     authorize: (user, check) =>
-      reviewSubjectAccess(authz, user, {
-        resourceAttributes: {
-          verb: check.verb,
-          group: check.group,
-          resource: check.resource,
-          ...(check.subresource !== undefined ? { subresource: check.subresource } : {}),
-          ...(check.namespace !== undefined ? { namespace: check.namespace } : {}),
-          ...(check.name !== undefined ? { name: check.name } : {}),
-        },
-      }),
+      bounded(() =>
+        reviewSubjectAccess(authz, user, {
+          resourceAttributes: {
+            verb: check.verb,
+            group: check.group,
+            resource: check.resource,
+            ...(check.subresource !== undefined ? { subresource: check.subresource } : {}),
+            ...(check.namespace !== undefined ? { namespace: check.namespace } : {}),
+            ...(check.name !== undefined ? { name: check.name } : {}),
+          },
+        }),
+      ),
+    reviewAccess: (user, attributes) => bounded(() => reviewSubjectAccess(authz, user, attributes)),
   };
 }
 

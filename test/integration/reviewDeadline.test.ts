@@ -78,6 +78,10 @@ describe("review deadline against an API server that does not answer", { timeout
         );
       }
       assert.ok(hold.hits >= 1);
+      // The client gave the review up too: the held request is cancelled, never served.
+      await poll(`the held ${review} cancelled`, () =>
+        kube.faults.requests.some((r) => r.path === path && r.status === 499) ? true : undefined,
+      );
       hold.remove();
       const accessBefore = kube.reviews.accessReviews.length;
       const answer = await auth.step(bearerRequest(token));

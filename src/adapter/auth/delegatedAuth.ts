@@ -9,6 +9,7 @@ import { RequestSignals } from "../../kube/requestSignals.js";
 import { kubeStatusCode } from "../../kube/retry.js";
 import type { Logger } from "../../telemetry/logger.js";
 import { createAuthenticator } from "./authenticator.js";
+import { DEFAULT_REVIEW_TIMEOUT_MS } from "./deadline.js";
 import {
   AUTH_CONFIGMAP_NAME,
   AUTH_CONFIGMAP_NAMESPACE,
@@ -45,6 +46,9 @@ export interface DelegatedAuthOptions {
  * `timeoutMs` is cancelled and fails (logged; the previous settings stay), so a silent API server
  * cannot hold `serve`'s start-up.
  */
+/** How long after the review deadline the client cancels the request itself. */
+const CANCEL_GRACE_MS = 1000;
+
 export function clientNodeConfigMapReader(kc: KubeConfig, timeoutMs = 10_000): ReadAuthConfigMap {
   const signals = new RequestSignals();
   const core = signals.makeApiClient(kc, CoreV1Api);
@@ -64,7 +68,13 @@ export function clientNodeConfigMapReader(kc: KubeConfig, timeoutMs = 10_000): R
 }
 
 export async function startDelegatedAuth(options: DelegatedAuthOptions): Promise<DelegatedAuth> {
-  const reviewer = options.reviewer ?? clientNodeDelegatingReviewer(options.kubeConfig);
+  // The request is answered 503 at the deadline; the client cancels the review a moment later.
+  const reviewer =
+    options.reviewer ??
+    clientNodeDelegatingReviewer(
+      options.kubeConfig,
+      (options.reviewTimeoutMs ?? DEFAULT_REVIEW_TIMEOUT_MS) + CANCEL_GRACE_MS,
+    );
   const watch = await startDelegatedConfigWatch({
     read: options.readConfigMap ?? clientNodeConfigMapReader(options.kubeConfig),
     logger: options.logger,

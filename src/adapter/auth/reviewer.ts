@@ -5,12 +5,11 @@
  * attributes (discovery paths). Both need the adapter's
  * ServiceAccount bound to `system:auth-delegator`.
  */
-import { AuthorizationV1Api, type KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import {
   type Authentication,
   type Authorization,
   clientNodeAccessReviewer,
-  reviewSubjectAccess,
   type UserInfo,
 } from "../../api/access.js";
 import type { RequestAttributes } from "./requestAttributes.js";
@@ -25,14 +24,13 @@ export interface DelegatingReviewer {
   reviewAccess(user: UserInfo, attributes: RequestAttributes): Promise<Decision>;
 }
 
-export function clientNodeDelegatingReviewer(kc: KubeConfig): DelegatingReviewer {
-  const tokens = clientNodeAccessReviewer(kc);
-  const authz = kc.makeApiClient(AuthorizationV1Api);
+/** Reviews through client-node; one not answered within `timeoutMs` is cancelled. */
+export function clientNodeDelegatingReviewer(kc: KubeConfig, timeoutMs?: number): DelegatingReviewer {
+  const reviewer = clientNodeAccessReviewer(kc, timeoutMs);
   return {
-    reviewToken: (token) => tokens.authenticate(token),
+    reviewToken: (token) => reviewer.authenticate(token),
     reviewAccess: (user, request) =>
-      reviewSubjectAccess(
-        authz,
+      reviewer.reviewAccess(
         user,
         request.kind === "resource"
           ? { resourceAttributes: { ...request.attributes } }
