@@ -259,3 +259,49 @@ describe("FaultInjector on its own", () => {
     assert.deepEqual([first.hits, second.hits], [1, 1]);
   });
 });
+
+describe("raw answers, per-client rules and partition holds", () => {
+  let facade: KubeFacade;
+  before(async () => {
+    facade = await startKubeFacade();
+  });
+  after(async () => {
+    await facade?.close();
+  });
+  const get = (path: string, token: string) =>
+    fetch(`${facade.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+
+  it("respond sends the body as is; match singles out one client by its token", async () => {
+    const rule = facade.faults.respond({
+      path: "/api/v1/namespaces",
+      status: 200,
+      body: '{"type":"ADDED"}\n',
+      match: (r: FaultRequest) => r.headers.authorization === "Bearer replica-a",
+    });
+    const other = await get("/api/v1/namespaces", "replica-b");
+    assert.equal(
+      ((await other.json()) as { kind: string }).kind,
+      "NamespaceList",
+      "another client is served",
+    );
+    const mine = await get("/api/v1/namespaces", "replica-a");
+    assert.equal(mine.status, 200);
+    assert.equal(await mine.text(), '{"type":"ADDED"}\n');
+    assert.equal(rule.hits, 1);
+  });
+
+  it("a hold whose ms is a function of the request releases every request at the same moment", async () => {
+    const healsAt = Date.now() + 300;
+    facade.faults.hold({ when: "before", ms: () => healsAt - Date.now(), times: 2 });
+    const done: number[] = [];
+    const first = get("/version", "x").then(() => done.push(Date.now()));
+    await new Promise((r) => setTimeout(r, 150));
+    const second = get("/version", "x").then(() => done.push(Date.now()));
+    await Promise.all([first, second]);
+    for (const t of done) assert.ok(t >= healsAt, `answered ${healsAt - t} ms before the partition healed`);
+  });
+
+  it("refuses a raw answer with an impossible status", () => {
+    assert.throws(() => facade.faults.respond({ status: 99, body: "" }), /respond: status must be/);
+  });
+});

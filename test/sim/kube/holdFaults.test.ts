@@ -166,7 +166,7 @@ describe("FaultInjector.hold on its own", () => {
     const faults = new FaultInjector();
     assert.throws(
       () => faults.hold({ when: "before", ms: -1 }),
-      /hold: ms must be a finite number >= 0, got -1/,
+      /hold: ms must be a finite number >= 0 or a function, got -1/,
     );
     assert.throws(() => faults.hold({ when: "after", ms: Number.NaN }), /hold: ms/);
     assert.throws(
