@@ -193,7 +193,10 @@ export function httpMetricsClient(options: HttpMetricsClientOptions): HpaMetrics
     objectMetric: (namespace, object, metricName, metricSelector) =>
       fetchAs(
         "custom",
-        `${CUSTOM}/namespaces/${seg(namespace)}/${seg(object.resource)}/${seg(object.name)}/${seg(metricName)}${query({ metricLabelSelector: metricSelector })}`,
+        // A Namespace's metric has its own path, as client-go's custom metrics client builds it.
+        object.resource === "namespaces"
+          ? `${CUSTOM}/namespaces/${seg(object.name)}/metrics/${seg(metricName)}${query({ metricLabelSelector: metricSelector })}`
+          : `${CUSTOM}/namespaces/${seg(namespace)}/${seg(object.resource)}/${seg(object.name)}/${seg(metricName)}${query({ metricLabelSelector: metricSelector })}`,
         (body) => {
           const items = itemsOf(body);
           const first = items[0];

@@ -329,6 +329,26 @@ describe("httpMetricsClient", () => {
     }
   });
 
+  it("asks a Namespace's Object metric on its own path, as client-go does", async () => {
+    const seen: string[] = [];
+    const server = http.createServer(metricsHandler(seen));
+    const port = await listen(server);
+    try {
+      const client = httpMetricsClient({ baseUrl: `http://127.0.0.1:${port}` });
+      await client.objectMetric("demo", { resource: "namespaces", name: "team" }, "queue_len");
+      await client.objectMetric("demo", { resource: "services", name: "web" }, "queue_len");
+      assert.deepEqual(
+        seen.map((u) => new URL(u, "http://x").pathname),
+        [
+          "/apis/custom.metrics.k8s.io/v1beta2/namespaces/team/metrics/queue_len",
+          "/apis/custom.metrics.k8s.io/v1beta2/namespaces/demo/services/web/queue_len",
+        ],
+      );
+    } finally {
+      server.close();
+    }
+  });
+
   it("drives the controller over HTTP: scales on good metrics, holds on a 503", async () => {
     const seen: string[] = [];
     const server = http.createServer(metricsHandler(seen));
