@@ -1,5 +1,5 @@
 /**
- * Who may use the review API (issue 6 §1). In a cluster: the bearer token is checked with a
+ * Who may use the review API. In a cluster: the bearer token is checked with a
  * TokenReview (authentication.k8s.io/v1), then the permission with a SubjectAccessReview
  * (authorization.k8s.io/v1), as kube-apiserver's delegated authentication and authorization do for
  * aggregated servers; both answers are cached for 10 s so a page refreshing every few seconds costs

@@ -1,5 +1,5 @@
 /**
- * What the review API reads (issue 6 §1), as ports: the PredictiveScalers as an informer lists
+ * What the review API reads, as ports: the PredictiveScalers as an informer lists
  * them, the config file's forecast targets, their forecast stores, demand history, the decision log
  * and a backtest runner. `foresight serve` and `foresight demo` build one ReviewSource from their
  * running parts; tests build one from a real ForecastStore and MemoryDecisionLog.

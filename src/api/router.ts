@@ -1,5 +1,5 @@
 /**
- * The operator review API (issue 6 §1) as an express router under /api/v1: the scalers and config
+ * The operator review API as an express router under /api/v1: the scalers and config
  * targets with their state, per subject the demand against the forecast band, every candidate
  * model's backtest and why the chosen one won, the decision log (paged), what-if backtests as
  * asynchronous jobs, and the OpenAPI document of all of it. Errors are Kubernetes Status objects.

@@ -1,5 +1,5 @@
 /**
- * The review API's wire types (`/api/v1`, issue 6 §1): what operators and the web page read. The
+ * The review API's wire types (`/api/v1`): what operators and the web page read. The
  * OpenAPI document (src/api/openapi.ts) describes exactly these; the page (src/api/web/) renders
  * them. Times are Unix milliseconds unless named `…Time` (RFC 3339).
  */

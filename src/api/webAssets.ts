@@ -1,5 +1,5 @@
 /**
- * The review web page's static routes (issue 6 §2): `/` serves the page, `/assets/…` its plain ES
+ * The review web page's static routes: `/` serves the page, `/assets/…` its plain ES
  * modules and stylesheet from src/api/web/, and `/assets/vendor/…` uPlot's distributed files straight
  * from node_modules (nothing is copied or bundled). Mount it on the same express app as `/api/v1`; the
  * page fetches the API with relative URLs, so the pair also works under a path prefix.

@@ -1,5 +1,5 @@
 /**
- * Config reload for `foresight serve` (issue 7 §5): when the config file changes (a ConfigMap
+ * Config reload for `foresight serve`: when the config file changes (a ConfigMap
  * update lands as a new file) or on SIGHUP, read and compile it again. A broken file changes
  * nothing: the running rules stay, and the error (file:line:col) goes to the log and to
  * `foresight_config_reloads_total{result="error"}`. A good file replaces the discovery rules

@@ -1,5 +1,5 @@
 /**
- * `foresight demo` (`npm start`, issue 6 §4): the whole product in one process, with no cluster and
+ * `foresight demo` (`npm start`): the whole product in one process, with no cluster and
  * no Prometheus. A simulated cluster runs an LLM-serving Deployment on GPU nodes whose demand replays
  * a real trace, accelerated; its metrics go into the embedded store with a week of history
  * backfilled; the adapter serves both metrics APIs from it; an HPA controller (the simulated

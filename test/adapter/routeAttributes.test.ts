@@ -1,5 +1,5 @@
 /**
- * One request, one set of authorization attributes (issue 13 item 3): every metrics path the
+ * One request, one set of authorization attributes: every metrics path the
  * router serves must carry, as kube-apiserver's RequestInfoFactory reads it
  * (auth/requestAttributes.ts), exactly the attributes of the canonical path of the data it serves,
  * i.e. the path kube-controller-manager's metrics client builds for it:

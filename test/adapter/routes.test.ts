@@ -77,7 +77,7 @@ describe("routeRequest", () => {
     [`${C}/v1beta2/namespaces/ml/pods/a/m`, "fieldSelector=metadata.name%3Db", 400, /doesn't match/],
     [`${C}/v1beta2/namespaces/ml/pods/%ZZ/m`, "", 400, /percent-encoding/],
     ["/apis/external.metrics.k8s.io/v1beta1/queue_depth", "", 400, /invalid request path/],
-    // Issue 13 item 3: other spellings of a metric are not served (kube-apiserver would authorize
+    // Other spellings of a metric are not served (kube-apiserver would authorize
     // them as other resources than the canonical path's).
     [`${C}/v1beta2/namespaces/ml/queue`, "", 404, /namespaces\/\{namespace\}\/metrics\/\{metric\}/],
     [`${C}/v1beta1/namespaces/ml/status`, "", 404, /could not find/],

@@ -1,5 +1,5 @@
 /**
- * The review web page (issue 6 §2): its static routes, and the page itself in headless Chromium
+ * The review web page: its static routes, and the page itself in headless Chromium
  * (playwright-core) against a stub of the review API: the list loads, a click opens a scaler, the charts
  * hold data and draw, decisions page newest first, the model table marks the chosen model, the page
  * refreshes live and shows API failures. Screenshots go to a temp dir (printed); with

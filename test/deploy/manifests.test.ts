@@ -318,12 +318,12 @@ describe("deploy manifests", { skip: skipReason }, () => {
   /** Every render that is meant to be applied (not the base). */
   const installs = () => [...rendered.values()].filter((r) => r.name !== "base");
 
-  it("renders every overlay (self-signed after generate-certs.sh)", () => {
+  it("renders every overlay (self-signed after generate-certs.sh)", (t) => {
     for (const overlay of OVERLAYS) {
       if (overlay === "self-signed" && !openssl) continue;
       assert.ok((rendered.get(overlay)?.docs.length ?? 0) > 10, `${overlay} rendered too few documents`);
     }
-    if (!openssl) assert.ok(true, "openssl missing: self-signed overlay not rendered");
+    if (!openssl) t.skip("openssl missing: the self-signed overlay was not rendered");
   });
 
   it("validates every document against the Kubernetes schemas", async () => {

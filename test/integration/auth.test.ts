@@ -1,5 +1,5 @@
 /**
- * `foresight serve --authentication=on` against the simulated API (issue 7 §1, §2): the
+ * `foresight serve --authentication=on` against the simulated API: the
  * extension-apiserver-authentication ConfigMap, front-proxy certificates from the right CA with
  * an allowed CN, one from another CA and one with a wrong CN, bearer tokens through TokenReview,
  * SubjectAccessReview decisions and their attributes, system:masters, and serving-certificate
@@ -206,7 +206,7 @@ describe("foresight serve --authentication=on", { timeout: 90_000 }, () => {
     );
   });
 
-  it("serves a namespace's metric only at its canonical path, under its attributes (issue 13 item 3)", async () => {
+  it("serves a namespace's metric only at its canonical path, under its attributes", async () => {
     const canonical = "/apis/custom.metrics.k8s.io/v1beta2/namespaces/b/metrics/queue_len";
     const other = "/apis/custom.metrics.k8s.io/v1beta2/namespaces/b/queue_len";
     await eventually(

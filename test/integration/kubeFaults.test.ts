@@ -1,6 +1,6 @@
 /**
  * The Kubernetes API failing under a running `foresight serve` (the real CLI as a child process,
- * the simulated API with its test-only fault injection), issue 13 items 2, 4 and 5:
+ * the simulated API with its test-only fault injection):
  * - the PredictiveScaler API never answers: serve still listens at once, /healthz and the metrics
  *   APIs answer, /readyz names the informer that has not synced;
  * - the pods LIST answers 503: /readyz is 503 and the pods wildcard answers 503 (the HPA holds),

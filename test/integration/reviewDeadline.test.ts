@@ -1,7 +1,7 @@
 /**
  * Delegated auth as `serve` assembles it (startDelegatedAuth: client-node reviews against the
  * simulated Kubernetes API) when the API server holds TokenReview or SubjectAccessReview answers
- * back (issue 13 item 7): past the review deadline (here 150 ms) every waiting request is answered
+ * back: past the review deadline (here 150 ms) every waiting request is answered
  * 503 ServiceUnavailable as a Kubernetes Status, and the next request, once the API server answers,
  * is reviewed anew (nothing was cached).
  */

@@ -1,5 +1,5 @@
 /**
- * The informer under a misbehaving API server (issue 13, items 2, 5 and 6), on the simulated API
+ * The informer under a misbehaving API server, on the simulated API
  * with its fault injection: bad watch lines never reach the cache nor crash the process, a failed
  * LIST is not "synced", a watch that closes at once and a failing LIST back off, a watch that never
  * answers is given up, and a throwing listener is contained.

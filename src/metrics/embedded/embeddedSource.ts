@@ -1,5 +1,5 @@
 /**
- * The embedded metrics store as a MetricsSource (issue 6 §3): PromQL evaluated by src/metrics/promql
+ * The embedded metrics store as a MetricsSource: PromQL evaluated by src/metrics/promql
  * over the in-memory TSDB, with the port's contract — query errors (parse, unsupported construct,
  * bad step) are `MetricsSourceError("query")` naming what is wrong, as Prometheus' 400s are.
  * It is the default source when no Prometheus URL is configured, and what the demo runs on.

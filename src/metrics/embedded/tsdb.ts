@@ -1,5 +1,5 @@
 /**
- * The embedded time-series store (issue 6 §3): what the PromQL evaluator reads when no Prometheus
+ * The embedded time-series store: what the PromQL evaluator reads when no Prometheus
  * is configured. In memory only: per series a SampleRing bounded by a retention time and a sample
  * count, an inverted label index (name → value → series ids) so `=` matchers don't scan every
  * series, and a series limit so a misbehaving exporter cannot exhaust memory. Appends follow the

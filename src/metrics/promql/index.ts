@@ -1,5 +1,5 @@
 /**
- * The PromQL evaluator of the embedded metrics store (issue 6 §3): parse with Prometheus' own
+ * The PromQL evaluator of the embedded metrics store: parse with Prometheus' own
  * grammar, evaluate over a SeriesQueryable. See docs/promql.md for what is supported.
  */
 export type { Expr } from "./ast.js";

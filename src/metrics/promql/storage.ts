@@ -1,5 +1,5 @@
 /**
- * The PromQL evaluator's view of storage (issue 6 §3): select the raw samples of every series whose
+ * The PromQL evaluator's view of storage: select the raw samples of every series whose
  * labels match all matchers within a time range. The embedded store implements it; tests use an
  * in-memory array. Label sets include `__name__`.
  */

@@ -1,5 +1,5 @@
 /**
- * Reviews the API server never answers (issue 13 item 7): the guard and the authenticator give up on
+ * Reviews the API server never answers: the guard and the authenticator give up on
  * a TokenReview or SubjectAccessReview after their deadline and answer 503 ServiceUnavailable; every
  * caller waiting on that review is released; a timed-out review is not cached, so the next request
  * reviews again. Deadlines here are tens of milliseconds; the reviewer double hangs until told.

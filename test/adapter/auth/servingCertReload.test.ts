@@ -1,5 +1,5 @@
 /**
- * Serving certificate rotation (issue 7 §2): new files are served on the next TLS connection
+ * Serving certificate rotation: new files are served on the next TLS connection
  * without a restart; a broken pair keeps the previous one.
  */
 import assert from "node:assert/strict";
