@@ -10,7 +10,9 @@ import type { AccuracySummary } from "./accuracy.js";
 import type { ConditionInput } from "./conditions.js";
 import {
   accuracyGate,
+  combineVerdicts,
   defaultUnderPredictionRate,
+  fallbackReplicas,
   readinessGate,
   staleDataGate,
   type Verdict,
@@ -165,7 +167,7 @@ export function decide(input: DecideInput): Decision {
         }
       : { action: "use" };
 
-  const tripped = [readiness, stale, forecastStale, accuracy].find((v) => v.action === "fallback");
+  const verdict = combineVerdicts([readiness, stale, forecastStale, accuracy]);
   const degraded =
     (stale.action === "fallback" ? stale.condition : undefined) ??
     (forecastStale.action === "fallback" ? forecastStale.condition : undefined) ??
@@ -194,7 +196,8 @@ export function decide(input: DecideInput): Decision {
       usable: false,
       pending: true,
       forecastReplicas: input.lastForecastReplicas,
-      desiredReplicas: Math.max(input.reactiveReplicas, input.lastForecastReplicas ?? 0),
+      // What is in place stays: as Hold would keep it.
+      desiredReplicas: fallbackReplicas("Hold", input.reactiveReplicas, input.lastForecastReplicas),
       nodePods: input.lastNodePods,
       peak: Number.NaN,
       reason: "waiting for the first forecast run",
@@ -203,8 +206,8 @@ export function decide(input: DecideInput): Decision {
       ...common,
     };
   }
-  if (tripped || !path) {
-    const why = tripped?.condition?.message ?? "no forecast";
+  if (verdict.action === "fallback" || !path) {
+    const why = verdict.condition?.message ?? "no forecast";
     const hold = spec.fallback.behavior === "Hold";
     const held = hold ? input.lastForecastReplicas : undefined;
     conditions.unshift({
@@ -217,7 +220,11 @@ export function decide(input: DecideInput): Decision {
       usable: false,
       pending: false,
       forecastReplicas: held,
-      desiredReplicas: Math.max(input.reactiveReplicas, held ?? 0),
+      desiredReplicas: fallbackReplicas(
+        spec.fallback.behavior,
+        input.reactiveReplicas,
+        input.lastForecastReplicas,
+      ),
       nodePods: hold ? input.lastNodePods : undefined,
       peak: Number.NaN,
       reason: `fallback (${spec.fallback.behavior}): ${why}`,

@@ -1,11 +1,15 @@
 /**
- * Guardrails (issue 5 §5): pure checks deciding whether the forecast may be used now, each with the
- * status condition it implies, and what the replicas are when it may not (the fallback).
+ * Guardrails: pure checks deciding whether the forecast may be used now, each with the status
+ * condition it implies, and what the replicas are when it may not (the fallback). decide.ts runs
+ * them for every scaler at every reconcile (and the backtest through it):
  * - readiness: the forecaster has enough history (else ForecastReady=False, InsufficientHistory);
  * - accuracy: the share of recent steps whose actual exceeded the served quantile stays at or
  *   below a threshold (else ForecastDegraded=True, UnderPredicting);
- * - stale data: demand data arrived within the last 3 steps (else ForecastDegraded=True, StaleData).
+ * - stale data: demand data arrived within the last `fallback.failureThreshold` steps (else
+ *   ForecastDegraded=True, StaleData);
+ * - combined: the first gate that trips decides; fallback replicas follow `fallback.behavior`.
  */
+import type { FallbackBehavior } from "./types.js";
 
 export type ConditionType = "ForecastReady" | "ForecastDegraded";
 export type ConditionStatus = "True" | "False" | "Unknown";
@@ -21,11 +25,6 @@ export interface Verdict {
   readonly action: "use" | "fallback";
   readonly condition?: GuardCondition;
 }
-
-/** `Release`: the forecast adds nothing (desired = reactive). `Hold`: keep the last applied value. */
-export type FallbackBehaviour = "Release" | "Hold";
-
-export const DEFAULT_STALE_STEPS = 3;
 
 function humanSeconds(seconds: number): string {
   const s = Math.max(0, Math.ceil(seconds));
@@ -163,12 +162,12 @@ export interface StaleInput {
   /** Time of the newest demand sample; undefined when none has arrived. */
   readonly lastDataMs: number | undefined;
   readonly stepMs: number;
-  /** Missing steps that make the data stale (default 3). */
-  readonly maxMissingSteps?: number;
+  /** Missing steps that make the data stale (the spec's fallback.failureThreshold). */
+  readonly maxMissingSteps: number;
 }
 
 export function staleDataGate(input: StaleInput): Verdict {
-  const limit = (input.maxMissingSteps ?? DEFAULT_STALE_STEPS) * input.stepMs;
+  const limit = input.maxMissingSteps * input.stepMs;
   const age = input.lastDataMs === undefined ? Number.POSITIVE_INFINITY : input.nowMs - input.lastDataMs;
   if (age < limit) return { action: "use" };
   const since =
@@ -192,11 +191,12 @@ export function combineVerdicts(verdicts: readonly Verdict[]): Verdict {
 }
 
 /**
- * Replicas while in fallback. `Hold` keeps the last applied value but still never goes below the
- * reactive path (the forecast never pushes below the HPA's own recommendation).
+ * Replicas while in fallback. `Release`: the forecast adds nothing (desired = reactive). `Hold`
+ * keeps the last applied value but still never goes below the reactive path (the forecast never
+ * pushes below the HPA's own recommendation).
  */
 export function fallbackReplicas(
-  behaviour: FallbackBehaviour,
+  behaviour: FallbackBehavior,
   reactiveReplicas: number,
   lastAppliedReplicas: number | undefined,
 ): number {

@@ -5,8 +5,6 @@ export {
   type ConditionStatus,
   type ConditionType,
   combineVerdicts,
-  DEFAULT_STALE_STEPS,
-  type FallbackBehaviour,
   fallbackReplicas,
   type GuardCondition,
   type ReadinessInput,

@@ -81,6 +81,7 @@ describe("staleDataGate", () => {
         nowMs,
         lastDataMs: age === undefined ? undefined : nowMs - age,
         stepMs: STEP,
+        maxMissingSteps: 3,
       });
       assert.equal(v.action, action);
       if (action === "fallback") {
@@ -98,7 +99,7 @@ describe("fallback", () => {
     assert.equal(fallbackReplicas("Hold", 4, undefined), 4);
   });
   it("the first failing gate decides", () => {
-    const stale = staleDataGate({ nowMs: 1e7, lastDataMs: undefined, stepMs: STEP });
+    const stale = staleDataGate({ nowMs: 1e7, lastDataMs: undefined, stepMs: STEP, maxMissingSteps: 3 });
     const ready = readinessGate({ ready: true });
     assert.equal(combineVerdicts([ready, stale]), stale);
     assert.equal(combineVerdicts([ready]).action, "use");
