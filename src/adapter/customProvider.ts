@@ -14,7 +14,7 @@ import { groupResourceString } from "./naming/types.js";
 import { formatQuantity } from "./quantity.js";
 import { type QueryRunner, queryWindowSeconds } from "./queryRunner.js";
 import type { Selector } from "./selectors.js";
-import type { MetricSource } from "./seriesRegistry.js";
+import type { RuleSeriesName } from "./seriesRegistry.js";
 import { ApiError, badRequest, metricNotFoundFor, notFound, serviceUnavailable } from "./status.js";
 
 export interface CustomMetricRequest {
@@ -109,7 +109,7 @@ export class CustomProvider {
     return items;
   }
 
-  async #lookup(req: CustomMetricRequest): Promise<readonly MetricSource[]> {
+  async #lookup(req: CustomMetricRequest): Promise<readonly RuleSeriesName[]> {
     const { discovery } = this.#opts;
     let sources = discovery.registry.customSources(req.resource, req.metricName);
     if (sources.length === 0) {
@@ -123,7 +123,7 @@ export class CustomProvider {
     return sources;
   }
 
-  #render(source: MetricSource, req: CustomMetricRequest, wildcard: boolean): string {
+  #render(source: RuleSeriesName, req: CustomMetricRequest, wildcard: boolean): string {
     const rule: CompiledRule = source.rule;
     try {
       return rule.customQuery({

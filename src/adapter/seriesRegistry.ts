@@ -10,7 +10,8 @@
 import type { CompiledRule, ResourceInfo, SeriesMatch } from "./naming/types.js";
 import { groupResourceString } from "./naming/types.js";
 
-export interface MetricSource {
+/** A rule and one series name it discovered: where a metric's values are queried from. */
+export interface RuleSeriesName {
   readonly rule: CompiledRule;
   readonly seriesName: string;
 }
@@ -28,12 +29,12 @@ export interface RuleSeries {
 
 export class SeriesRegistry {
   /** `<group-resource>/<metric>` → sources in rule order. */
-  readonly #custom: ReadonlyMap<string, { info: CustomMetricInfo; sources: MetricSource[] }>;
-  readonly #external: ReadonlyMap<string, MetricSource[]>;
+  readonly #custom: ReadonlyMap<string, { info: CustomMetricInfo; sources: RuleSeriesName[] }>;
+  readonly #external: ReadonlyMap<string, RuleSeriesName[]>;
 
   private constructor(
-    custom: Map<string, { info: CustomMetricInfo; sources: MetricSource[] }>,
-    external: Map<string, MetricSource[]>,
+    custom: Map<string, { info: CustomMetricInfo; sources: RuleSeriesName[] }>,
+    external: Map<string, RuleSeriesName[]>,
   ) {
     this.#custom = custom;
     this.#external = external;
@@ -45,8 +46,8 @@ export class SeriesRegistry {
 
   /** Build from per-rule results, given in rule order (custom and external rules may be mixed). */
   static build(results: Iterable<RuleSeries>): SeriesRegistry {
-    const custom = new Map<string, { info: CustomMetricInfo; sources: MetricSource[] }>();
-    const external = new Map<string, MetricSource[]>();
+    const custom = new Map<string, { info: CustomMetricInfo; sources: RuleSeriesName[] }>();
+    const external = new Map<string, RuleSeriesName[]>();
     const ordered = [...results].sort((a, b) => a.rule.index - b.rule.index);
     for (const { rule, matches } of ordered) {
       for (const match of matches) {
@@ -69,11 +70,11 @@ export class SeriesRegistry {
     return new SeriesRegistry(custom, external);
   }
 
-  customSources(resource: ResourceInfo, metricName: string): readonly MetricSource[] {
+  customSources(resource: ResourceInfo, metricName: string): readonly RuleSeriesName[] {
     return this.#custom.get(customKey(resource, metricName))?.sources ?? [];
   }
 
-  externalSources(metricName: string): readonly MetricSource[] {
+  externalSources(metricName: string): readonly RuleSeriesName[] {
     return this.#external.get(metricName) ?? [];
   }
 
@@ -90,7 +91,7 @@ function customKey(resource: ResourceInfo, metricName: string): string {
   return `${groupResourceString(resource)}/${metricName}`;
 }
 
-function addSource(map: Map<string, MetricSource[]>, key: string, source: MetricSource): void {
+function addSource(map: Map<string, RuleSeriesName[]>, key: string, source: RuleSeriesName): void {
   let list = map.get(key);
   if (!list) {
     list = [];
@@ -100,6 +101,6 @@ function addSource(map: Map<string, MetricSource[]>, key: string, source: Metric
 }
 
 /** One (rule, series) pair once; a rule matching the same series name twice adds nothing. */
-function pushUnique(list: MetricSource[], source: MetricSource): void {
+function pushUnique(list: RuleSeriesName[], source: RuleSeriesName): void {
   if (!list.some((s) => s.rule === source.rule && s.seriesName === source.seriesName)) list.push(source);
 }
