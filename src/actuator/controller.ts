@@ -9,6 +9,7 @@ import type { Logger } from "../telemetry/logger.js";
 import type { KubeObject } from "./cluster.js";
 import type { Reconciler } from "./reconciler.js";
 import type { ScalerForecaster } from "./scalerForecaster.js";
+import { formatScalerKey, scalerKeyOf } from "./scalerKey.js";
 
 /** The scalers as an informer sees them. */
 export interface ScalerWatch {
@@ -31,7 +32,7 @@ export interface ControllerOptions {
   readonly tickMs?: number;
 }
 
-const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? "default"}/${o.metadata.name}`;
+const keyOf = (o: KubeObject) => formatScalerKey(scalerKeyOf(o.metadata));
 
 export class Controller {
   readonly #opts: ControllerOptions;

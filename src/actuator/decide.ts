@@ -4,7 +4,7 @@
  * the planner, and say what the forecast asks for the workload and its nodes, with the conditions
  * that explain it. The executors then carry it out in the scaler's mode.
  */
-import { formatDurationMs, parseDurationMs } from "../config/duration.js";
+import { formatDurationMs } from "../config/duration.js";
 import { quantileKey, type TargetState } from "../forecast/store.js";
 import type { AccuracySummary } from "./accuracy.js";
 import type { ConditionInput } from "./conditions.js";
@@ -18,11 +18,10 @@ import {
   type Verdict,
 } from "./guardrails.js";
 import { type ForecastPath, forecastPeak, type PlannerState, plan } from "./planner.js";
-import { quantityValue } from "./spec.js";
-import type { PredictiveScalerSpec } from "./types.js";
+import type { ScalerSpec } from "./spec.js";
 
 export interface DecideInput {
-  readonly spec: PredictiveScalerSpec;
+  readonly spec: ScalerSpec;
   readonly nowMs: number;
   readonly forecast: TargetState | undefined;
   /** Time of the newest demand sample, if any. */
@@ -75,15 +74,9 @@ export function quantilePath(state: TargetState | undefined, quantile: number): 
   return { startMs: f.startMs, stepSeconds: f.stepSeconds, values };
 }
 
-function ms(text: string): number {
-  const v = parseDurationMs(text);
-  if (v === undefined) throw new RangeError(`not a duration: ${text}`);
-  return v;
-}
-
 /** Replicas for a demand, clamped as the spec says (Honor caps at max). */
-function replicasFor(spec: PredictiveScalerSpec, demand: number, capacity: number): number {
-  const raw = Math.max(spec.minReplicas, Math.ceil(demand / capacity - 1e-9));
+function replicasFor(spec: ScalerSpec, demand: number): number {
+  const raw = Math.max(spec.minReplicas, Math.ceil(demand / spec.capacityPerReplica - 1e-9));
   return spec.maxCapacityBreach === "Honor" ? Math.min(spec.maxReplicas, raw) : raw;
 }
 
@@ -112,9 +105,8 @@ function withDemandFloor(path: ForecastPath, nowMs: number, leadMs: number, dema
 
 export function decide(input: DecideInput): Decision {
   const { spec, nowMs } = input;
-  const capacity = quantityValue(spec.capacityPerReplica);
-  const leadMs = ms(spec.leadTime);
-  const stepMs = ms(spec.history.step);
+  const leadMs = spec.leadTimeMs;
+  const stepMs = spec.history.stepMs;
   const state = input.forecast;
 
   // Before the first forecast run has finished there is nothing to judge yet: Pending, not a warning.
@@ -177,11 +169,10 @@ export function decide(input: DecideInput): Decision {
   if (degraded) conditions.push(degraded);
 
   const model = state?.forecast?.model;
-  const horizonMs = ms(spec.horizon);
-  const np = path ? nextPeakOf(path, nowMs, horizonMs) : undefined;
+  const np = path ? nextPeakOf(path, nowMs, spec.horizonMs) : undefined;
   const nextPeak =
     np && readiness.action === "use"
-      ? { value: np.value, replicas: replicasFor(spec, np.value, capacity), atMs: np.atMs }
+      ? { value: np.value, replicas: replicasFor(spec, np.value), atMs: np.atMs }
       : undefined;
   const common = { ...(nextPeak ? { nextPeak } : {}), ...(model !== undefined ? { model } : {}) };
 
@@ -237,13 +228,13 @@ export function decide(input: DecideInput): Decision {
   const result = plan({
     forecast: input.demandNow === undefined ? path : withDemandFloor(path, nowMs, leadMs, input.demandNow),
     nowMs,
-    capacityPerReplica: capacity,
+    capacityPerReplica: spec.capacityPerReplica,
     leadTimeMs: leadMs,
     minReplicas: spec.minReplicas,
     maxReplicas: spec.maxReplicas,
     maxCapacityBreach: spec.maxCapacityBreach,
     scaleDown: {
-      delayMs: ms(spec.scaleDown.delay),
+      delayMs: spec.scaleDown.delayMs,
       maxPercentPerMinute: spec.scaleDown.maxPercentPerMinute,
       ...(spec.scaleDown.maxReplicasPerMinute !== undefined
         ? { maxPodsPerMinute: spec.scaleDown.maxReplicasPerMinute }
@@ -255,8 +246,8 @@ export function decide(input: DecideInput): Decision {
   });
   let nodePods: number | undefined;
   if (spec.nodes.mode !== "None") {
-    const nodePeak = forecastPeak(path, nowMs, nowMs + ms(spec.nodes.leadTime));
-    nodePods = Number.isNaN(nodePeak) ? undefined : replicasFor(spec, nodePeak, capacity);
+    const nodePeak = forecastPeak(path, nowMs, nowMs + spec.nodes.leadTimeMs);
+    nodePods = Number.isNaN(nodePeak) ? undefined : replicasFor(spec, nodePeak);
   }
   conditions.unshift({ type: "Ready", status: "True", reason: "ForecastInUse", message: result.reason });
   return {

@@ -7,7 +7,6 @@
  * timeouts), and each is idempotent: the desired state is computed again from what is read.
  */
 import type { Clock } from "../clock.js";
-import { parseDurationMs } from "../config/duration.js";
 import type { History } from "../forecast/history.js";
 import type { Logger } from "../telemetry/logger.js";
 import { errorText } from "./apiErrors.js";
@@ -25,7 +24,8 @@ import { type ForecastSnapshots, snapshotName } from "./forecastSnapshots.js";
 import { type EventsPort, reportDecision } from "./report.js";
 import { ScalerDecider } from "./scalerDecider.js";
 import { type ScalerForecaster, scalerForecastTarget } from "./scalerForecaster.js";
-import { formatFieldErrors, quantityValue, validatePredictiveScaler } from "./spec.js";
+import { formatScalerKey, scalerKeyOf } from "./scalerKey.js";
+import { formatFieldErrors, type ParsedScaler, parseScaler } from "./spec.js";
 import { buildStatus, sameStatus } from "./statusOf.js";
 import type { PredictiveScaler, PredictiveScalerStatus } from "./types.js";
 import { PREDICTIVE_SCALER_API_VERSION, PREDICTIVE_SCALER_KIND } from "./types.js";
@@ -64,12 +64,6 @@ interface Memory {
   mayHoldNodes: boolean;
 }
 
-const key = (namespace: string, name: string) => `${namespace}/${name}`;
-
-function durationMs(text: string): number {
-  return parseDurationMs(text) ?? 0;
-}
-
 export type { EventsPort };
 
 export class Reconciler {
@@ -86,20 +80,18 @@ export class Reconciler {
   }
 
   async reconcile(object: KubeObject): Promise<void> {
-    const namespace = object.metadata.namespace ?? "default";
-    const name = object.metadata.name;
-    const id = key(namespace, name);
+    const key = scalerKeyOf(object.metadata);
+    const id = formatScalerKey(key);
     const ref: ObjectRef = {
       apiVersion: PREDICTIVE_SCALER_API_VERSION,
       kind: PREDICTIVE_SCALER_KIND,
-      namespace,
-      name,
+      ...key,
     };
     if (object.metadata.deletionTimestamp) {
       await this.#finalize(object, id, ref);
       return;
     }
-    const checked = validatePredictiveScaler(object);
+    const checked = parseScaler(object);
     if (!checked.ok) {
       await this.#writeStatus(ref, object, (object.status ?? {}) as Record<string, unknown>, {
         observedGeneration: object.metadata.generation,
@@ -119,7 +111,6 @@ export class Reconciler {
       });
       return;
     }
-    const scaler = checked.value;
     if (!(object.metadata.finalizers ?? []).includes(FINALIZER)) {
       await this.#deps.retry(async () => {
         const fresh = await this.#deps.cluster.get(ref);
@@ -134,7 +125,7 @@ export class Reconciler {
         });
       });
     }
-    await this.#reconcileValid(object, scaler, id, ref, namespace);
+    await this.#reconcileValid(object, checked.value, ref);
   }
 
   /** Scalers gone from the cluster without our finalizer running (e.g. force-removed): drop their state. */
@@ -143,20 +134,15 @@ export class Reconciler {
     await this.#deps.forecaster.remove(id);
   }
 
-  async #reconcileValid(
-    object: KubeObject,
-    scaler: PredictiveScaler,
-    id: string,
-    ref: ObjectRef,
-    namespace: string,
-  ): Promise<void> {
+  async #reconcileValid(object: KubeObject, parsed: ParsedScaler, ref: ObjectRef): Promise<void> {
     const { clock, forecaster, cluster, retry } = this.#deps;
-    const spec = scaler.spec;
+    const { scaler, spec, id, key } = parsed;
+    const { namespace } = key;
     const now = clock.now();
     const memory = this.#memoryFor(id, object.metadata.generation);
     const previous = memory.lastStatus ?? scaler.status ?? {};
-    const capacity = quantityValue(spec.capacityPerReplica);
-    const stepMs = durationMs(spec.history.step);
+    const capacity = spec.capacityPerReplica;
+    const stepMs = spec.history.stepMs;
 
     let query: string;
     try {
@@ -177,12 +163,10 @@ export class Reconciler {
     if (!forecaster.state(id)?.forecast && this.#deps.snapshots && !memory.snapshotChecked) {
       // A new leader starts from the previous leader's forecast rather than from nothing.
       memory.snapshotChecked = true;
-      const saved = await this.#deps.snapshots
-        .load({ namespace, name: scaler.metadata.name })
-        .catch((err: unknown) => {
-          this.#deps.logger.warn({ scaler: id, err: errorText(err) }, "cannot read the saved forecast");
-          return undefined;
-        });
+      const saved = await this.#deps.snapshots.load(key).catch((err: unknown) => {
+        this.#deps.logger.warn({ scaler: id, err: errorText(err) }, "cannot read the saved forecast");
+        return undefined;
+      });
       if (saved) forecaster.seed(id, saved);
     }
     forecaster.sync(target);

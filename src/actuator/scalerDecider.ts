@@ -6,20 +6,20 @@
  * planner) with the planner's memory, remembering what was put in place for `Hold`.
  * One instance per scaler; it lives as long as the leader's memory of that scaler.
  */
-import { parseDurationMs } from "../config/duration.js";
 import type { History, Point } from "../forecast/history.js";
 import type { TargetState } from "../forecast/store.js";
 import { type AccuracySummary, AccuracyTracker } from "./accuracy.js";
 import { type Decision, decide, quantilePath } from "./decide.js";
 import { initialPlannerState, type PlannerState } from "./planner.js";
-import { quantityValue } from "./spec.js";
+import { asScalerSpec, type ScalerSpec } from "./spec.js";
 import type { PredictiveScalerSpec } from "./types.js";
 
 /** Finished steps of accuracy kept by default: two hours at the default 5-minute step. */
 export const ACCURACY_WINDOW_STEPS = 24;
 
 export interface DecideStepInput {
-  readonly spec: PredictiveScalerSpec;
+  /** Parsed (the controller), or as written (the backtest): parsed once per spec object then. */
+  readonly spec: ScalerSpec | PredictiveScalerSpec;
   readonly nowMs: number;
   /** The scaler's forecast state in the store (undefined before the first run finished). */
   readonly forecast: TargetState | undefined;
@@ -35,14 +35,10 @@ export interface StepDecision {
   readonly demandNow: number | undefined;
 }
 
-function ms(text: string): number {
-  return parseDurationMs(text) ?? 0;
-}
-
 /** Steps of the forecast the planner looks at: the one holding now, and the lead time after it. */
-export function planningSteps(spec: PredictiveScalerSpec): number {
-  const stepMs = ms(spec.history.step);
-  return stepMs > 0 ? Math.ceil(ms(spec.leadTime) / stepMs) + 1 : 1;
+export function planningSteps(spec: ScalerSpec): number {
+  const stepMs = spec.history.stepMs;
+  return stepMs > 0 ? Math.ceil(spec.leadTimeMs / stepMs) + 1 : 1;
 }
 
 export class ScalerDecider {
@@ -52,6 +48,8 @@ export class ScalerDecider {
   #lastNodePods: number | undefined;
   /** Newest demand sample seen, kept across failed reads (a blip must not look like no data at all). */
   #lastDataMs: number | undefined;
+  /** The spec last given as written, and its parse. */
+  #written: { readonly spec: PredictiveScalerSpec; readonly parsed: ScalerSpec } | undefined;
 
   constructor(accuracyWindow = ACCURACY_WINDOW_STEPS) {
     this.accuracy = new AccuracyTracker(accuracyWindow);
@@ -63,16 +61,17 @@ export class ScalerDecider {
   }
 
   decide(input: DecideStepInput): StepDecision {
-    const { spec, nowMs } = input;
-    const stepMs = ms(spec.history.step);
-    const capacity = quantityValue(spec.capacityPerReplica);
+    const { nowMs } = input;
+    const spec = this.#parsed(input.spec);
+    const stepMs = spec.history.stepMs;
+    const capacity = spec.capacityPerReplica;
     const steps: readonly Point[] = input.history?.steps ?? [];
     this.accuracy.observe(steps);
     this.accuracy.expire(nowMs - 4 * spec.fallback.failureThreshold * stepMs);
     const state = input.forecast;
     const path = quantilePath(state, spec.quantile);
     if (path && state?.readiness.ready)
-      this.accuracy.record(path, nowMs, ms(spec.leadTime), planningSteps(spec));
+      this.accuracy.record(path, nowMs, spec.leadTimeMs, planningSteps(spec));
 
     const sample = input.history?.lastSample;
     const lastDataMs = Math.max(
@@ -112,5 +111,11 @@ export class ScalerDecider {
       this.#lastForecastReplicas = decision.forecastReplicas;
     if (decision.nodePods !== undefined || !decision.usable) this.#lastNodePods = decision.nodePods;
     return { decision, accuracy, demandNow };
+  }
+
+  #parsed(spec: ScalerSpec | PredictiveScalerSpec): ScalerSpec {
+    if ("written" in spec) return spec;
+    if (this.#written?.spec !== spec) this.#written = { spec, parsed: asScalerSpec(spec) };
+    return this.#written.parsed;
   }
 }

@@ -5,7 +5,6 @@
  * scheduler. Only the leader runs this; forecasts land in the shared ForecastStore.
  */
 import type { Clock } from "../clock.js";
-import { parseDurationMs } from "../config/duration.js";
 import { HistoryCache } from "../forecast/history.js";
 import { type ForecastFn, type ForecastTarget, type PrepareFn, runTarget } from "../forecast/runner.js";
 import { ForecastScheduler, type RunOutcome, type Timers } from "../forecast/scheduler.js";
@@ -13,6 +12,7 @@ import type { ForecastStore, StoredForecast, TargetState } from "../forecast/sto
 import type { Model } from "../forecast/types.js";
 import type { MetricsSource } from "../metrics/source.js";
 import { planningSteps } from "./scalerDecider.js";
+import { asScalerSpec, type ScalerSpec } from "./spec.js";
 import type { PredictiveScalerSpec } from "./types.js";
 
 export interface ScalerForecastTarget extends ForecastTarget {
@@ -24,10 +24,6 @@ export interface ScalerForecastTarget extends ForecastTarget {
 /** How long after a step ends its update runs: a scrape or two, so the step's last samples are in. */
 export const UPDATE_DELAY_MS = 30_000;
 
-function durationMs(text: string): number {
-  return parseDurationMs(text) ?? 0;
-}
-
 /**
  * A scaler's forecast target, as the controller and the backtest both build it: its demand query
  * at the history step, a horizon covering the scaler's horizon and both lead times, the served
@@ -36,24 +32,25 @@ function durationMs(text: string): number {
  */
 export function scalerForecastTarget(
   id: string,
-  spec: PredictiveScalerSpec,
+  written: ScalerSpec | PredictiveScalerSpec,
   query: string,
 ): ScalerForecastTarget {
-  const stepMs = durationMs(spec.history.step);
+  const spec = asScalerSpec(written);
+  const stepMs = spec.history.stepMs;
   return {
     name: id,
     query,
     stepSeconds: stepMs / 1000,
-    historyMs: durationMs(spec.history.length),
+    historyMs: spec.history.lengthMs,
     horizonMs: Math.max(
-      durationMs(spec.horizon),
-      durationMs(spec.leadTime),
-      spec.nodes.mode === "None" ? 0 : durationMs(spec.nodes.leadTime),
+      spec.horizonMs,
+      spec.leadTimeMs,
+      spec.nodes.mode === "None" ? 0 : spec.nodes.leadTimeMs,
     ),
     quantiles: [spec.quantile],
     servedQuantile: spec.quantile,
     accuracySteps: planningSteps(spec),
-    minHistoryMs: durationMs(spec.history.minimum),
+    minHistoryMs: spec.history.minimumMs,
     schedule: spec.schedule,
     updateEveryMs: stepMs,
     // Just after each step ends, once its last samples have been scraped.

@@ -11,8 +11,8 @@ import type { ExternalMetricValue } from "../adapter/metricValues.js";
 import type { Selector } from "../adapter/selectors.js";
 import { ApiError, notFound, serviceUnavailable } from "../adapter/status.js";
 import type { Clock } from "../clock.js";
-import { parseDurationMs } from "../config/duration.js";
 import { isRecord } from "./cluster.js";
+import { historyStepMs } from "./spec.js";
 import type { PredictiveScaler } from "./types.js";
 
 export const SCALER_LABEL = "scaler";
@@ -51,7 +51,7 @@ export function scalerMetricValues(
       continue;
     }
     const updatedMs = Date.parse(metric.updateTime);
-    const stepMs = parseDurationMs(psc.spec.history?.step ?? "5m") ?? 300_000;
+    const stepMs = historyStepMs(psc.spec);
     const ageMs = nowMs - updatedMs;
     if (!Number.isFinite(updatedMs) || ageMs > STALE_STEPS * stepMs) {
       problems.push(

@@ -4,23 +4,37 @@
  * cannot express (durations with d/w units compared, cron syntax, history vs step). The controller
  * shows the errors as a condition; each names its field, e.g. `spec.targetRef.kind: Required`.
  * Defaults must stay equal to the CRD's (test/actuator/spec.test.ts compares them).
+ *
+ * A valid spec is then parsed once (`parseScaler`, `scalerSpec`) into a ScalerSpec: durations in
+ * milliseconds, the capacity as a number, the scaler's key. The controller computes with that, so
+ * no other file parses a duration of the spec or falls back to a default of its own.
  */
 import { validate as validateCron } from "node-cron";
 import { z } from "zod";
 import { parseQuantity, QuantityParseError } from "../adapter/quantity.js";
 import { parseDurationMs } from "../config/duration.js";
+import { formatScalerKey, type ScalerKey, scalerKeyOf } from "./scalerKey.js";
 import {
   CAPACITY_BREACH_POLICIES,
+  type CapacityBreachPolicy,
   type DemandSource,
   FALLBACK_BEHAVIORS,
+  type FallbackSpec,
   NODE_MODES,
+  type NodeMode,
+  type PodShape,
   PREDICTIVE_SCALER_API_VERSION,
   PREDICTIVE_SCALER_KIND,
   type PredictiveScaler,
   type PredictiveScalerSpec,
   type PredictiveScalerStatus,
   SCALER_MODES,
+  type ScalerMode,
+  type TargetRef,
 } from "./types.js";
+
+/** The CRD's default of spec.history.step; also the step of a scaler whose spec is not valid (yet). */
+export const DEFAULT_HISTORY_STEP = "5m";
 
 /** One problem with a spec, e.g. { field: "spec.quantile", message: "must be less than 1" }. */
 export interface FieldError {
@@ -153,7 +167,7 @@ export const predictiveScalerSpecSchema = z
     history: z
       .strictObject({
         length: duration.default("14d"),
-        step: duration.default("5m"),
+        step: duration.default(DEFAULT_HISTORY_STEP),
         minimum: duration.default("1d"),
       })
       .prefault({}),
@@ -304,4 +318,116 @@ export function validatePredictiveScalerSpec(spec: unknown): ValidationResult<Pr
 /** One line for a condition message: "spec.quantile: must be less than 1; spec.mode: …". */
 export function formatFieldErrors(errors: readonly FieldError[]): string {
   return errors.map((e) => `${e.field}: ${e.message}`).join("; ");
+}
+
+/** A valid spec parsed: durations in milliseconds, capacityPerReplica as a number. */
+export interface ScalerSpec {
+  /** The spec as validated and defaulted, durations as written (for the status and the decision log). */
+  readonly written: PredictiveScalerSpec;
+  readonly targetRef: TargetRef;
+  readonly demand: DemandSource;
+  readonly mode: ScalerMode;
+  readonly capacityPerReplica: number;
+  readonly leadTimeMs: number;
+  readonly quantile: number;
+  readonly horizonMs: number;
+  readonly history: { readonly lengthMs: number; readonly stepMs: number; readonly minimumMs: number };
+  readonly schedule: string;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly maxCapacityBreach: CapacityBreachPolicy;
+  readonly scaleDown: {
+    readonly delayMs: number;
+    readonly maxPercentPerMinute: number;
+    readonly maxReplicasPerMinute?: number;
+  };
+  readonly nodes: {
+    readonly mode: NodeMode;
+    readonly leadTimeMs: number;
+    readonly podShape?: PodShape;
+    readonly priorityClassName?: string;
+  };
+  readonly fallback: FallbackSpec;
+}
+
+/** A valid duration in milliseconds (validation has checked it parses). */
+function validMs(field: string, text: string): number {
+  const ms = parseDurationMs(text);
+  if (ms === undefined)
+    throw new RangeError(`spec.${field}: not a duration: ${text} (the spec was not validated)`);
+  return ms;
+}
+
+/** Parses a validated, defaulted spec (validatePredictiveScalerSpec's value). */
+export function scalerSpec(spec: PredictiveScalerSpec): ScalerSpec {
+  const { scaleDown, nodes } = spec;
+  return {
+    written: spec,
+    targetRef: spec.targetRef,
+    demand: spec.demand,
+    mode: spec.mode,
+    capacityPerReplica: quantityValue(spec.capacityPerReplica),
+    leadTimeMs: validMs("leadTime", spec.leadTime),
+    quantile: spec.quantile,
+    horizonMs: validMs("horizon", spec.horizon),
+    history: {
+      lengthMs: validMs("history.length", spec.history.length),
+      stepMs: validMs("history.step", spec.history.step),
+      minimumMs: validMs("history.minimum", spec.history.minimum),
+    },
+    schedule: spec.schedule,
+    minReplicas: spec.minReplicas,
+    maxReplicas: spec.maxReplicas,
+    maxCapacityBreach: spec.maxCapacityBreach,
+    scaleDown: {
+      delayMs: validMs("scaleDown.delay", scaleDown.delay),
+      maxPercentPerMinute: scaleDown.maxPercentPerMinute,
+      ...(scaleDown.maxReplicasPerMinute !== undefined
+        ? { maxReplicasPerMinute: scaleDown.maxReplicasPerMinute }
+        : {}),
+    },
+    nodes: {
+      mode: nodes.mode,
+      leadTimeMs: validMs("nodes.leadTime", nodes.leadTime),
+      ...(nodes.podShape !== undefined ? { podShape: nodes.podShape } : {}),
+      ...(nodes.priorityClassName !== undefined ? { priorityClassName: nodes.priorityClassName } : {}),
+    },
+    fallback: spec.fallback,
+  };
+}
+
+/** The spec parsed, when given as written (the backtest passes it so); a parsed one as it is. */
+export function asScalerSpec(spec: ScalerSpec | PredictiveScalerSpec): ScalerSpec {
+  return "written" in spec ? spec : scalerSpec(spec);
+}
+
+/** A PredictiveScaler validated, defaulted and parsed: what the reconciler acts on. */
+export interface ParsedScaler {
+  readonly key: ScalerKey;
+  /** formatScalerKey(key): the scaler's forecast target, decision-log and annotation name. */
+  readonly id: string;
+  /** The object validated and defaulted (for the demand query and the reports). */
+  readonly scaler: PredictiveScaler;
+  readonly spec: ScalerSpec;
+}
+
+/** Validates, defaults and parses a PredictiveScaler object. */
+export function parseScaler(object: unknown): ValidationResult<ParsedScaler> {
+  const checked = validatePredictiveScaler(object);
+  if (!checked.ok) return checked;
+  const key = scalerKeyOf(checked.value.metadata);
+  return {
+    ok: true,
+    value: { key, id: formatScalerKey(key), scaler: checked.value, spec: scalerSpec(checked.value.spec) },
+  };
+}
+
+/**
+ * spec.history.step in milliseconds of a scaler that may not be valid (the metric served from
+ * status, the review API): the CRD's default when it is missing, malformed or zero.
+ */
+export function historyStepMs(spec: { readonly history?: { readonly step?: unknown } } | undefined): number {
+  const step = spec?.history?.step;
+  const ms = typeof step === "string" ? parseDurationMs(step) : undefined;
+  return ms !== undefined && ms > 0 ? ms : validMs("history.step", DEFAULT_HISTORY_STEP);
 }

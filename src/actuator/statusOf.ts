@@ -3,18 +3,19 @@
  * readiness minimum, recent accuracy, the next peak, recommended and applied replicas, the last
  * action and the served metric. Removed fields are written as null (a merge patch removes them).
  */
-import { formatDurationMs, parseDurationMs } from "../config/duration.js";
+import { formatDurationMs } from "../config/duration.js";
 import type { AccuracySummary } from "./accuracy.js";
 import { isoSeconds } from "./conditions.js";
 import type { Decision } from "./decide.js";
 import type { ExecutedAction } from "./executors/types.js";
-import type { Condition, PredictiveScalerSpec, PredictiveScalerStatus } from "./types.js";
+import type { ScalerSpec } from "./spec.js";
+import type { Condition, PredictiveScalerStatus } from "./types.js";
 
 export interface StatusInput {
   readonly generation: number | undefined;
   readonly conditions: Condition[];
   readonly decision: Decision;
-  readonly spec: PredictiveScalerSpec;
+  readonly spec: ScalerSpec;
   /** Points of history the forecast was trained on. */
   readonly historyPoints: number;
   readonly accuracy?: AccuracySummary;
@@ -30,12 +31,14 @@ export type StatusDocument = PredictiveScalerStatus & Record<string, unknown>;
 
 export function buildStatus(input: StatusInput): StatusDocument {
   const { decision, spec, accuracy: summary, lastAction, previous, nowMs } = input;
-  const stepMs = parseDurationMs(spec.history.step) ?? 0;
   return {
     observedGeneration: input.generation,
     conditions: input.conditions,
     ...(decision.model !== undefined ? { model: decision.model } : {}),
-    history: { available: formatDurationMs(input.historyPoints * stepMs), required: spec.history.minimum },
+    history: {
+      available: formatDurationMs(input.historyPoints * spec.history.stepMs),
+      required: spec.written.history.minimum,
+    },
     ...(summary
       ? {
           accuracy: {

@@ -4,9 +4,9 @@
  * backtest scores, and decision log entries. No I/O; the router fetches and these shape.
  */
 import type { DecisionEntry } from "../actuator/decisionLog.js";
-import { quantityValue } from "../actuator/spec.js";
+import { formatScalerKey, scalerKeyOf } from "../actuator/scalerKey.js";
+import { historyStepMs, quantityValue } from "../actuator/spec.js";
 import type { PredictiveScaler } from "../actuator/types.js";
-import { parseDurationMs } from "../config/duration.js";
 import type { ModelScore, TargetState } from "../forecast/store.js";
 import type { ConfigTargetView, DemandPoint } from "./reviewSource.js";
 import type {
@@ -27,10 +27,9 @@ export const REPLICA_ACTIONS: ReadonlySet<string> = new Set([
 ]);
 
 const DEFAULT_QUANTILE = 0.9;
-const DEFAULT_STEP_SECONDS = 60;
 
 export function scalerId(scaler: PredictiveScaler): string {
-  return `${scaler.metadata.namespace ?? "default"}/${scaler.metadata.name}`;
+  return formatScalerKey(scalerKeyOf(scaler.metadata));
 }
 
 function finite(x: number | undefined): x is number {
@@ -83,10 +82,9 @@ export function capacityOf(scaler: PredictiveScaler): number | undefined {
   }
 }
 
-/** The step of a scaler's demand history in seconds (spec.history.step, default 1m). */
+/** The step of a scaler's demand history in seconds (spec.history.step, default the CRD's). */
 export function scalerStepSeconds(scaler: PredictiveScaler): number {
-  const ms = parseDurationMs(scaler.spec?.history?.step ?? "");
-  return ms !== undefined && ms > 0 ? ms / 1000 : DEFAULT_STEP_SECONDS;
+  return historyStepMs(scaler.spec) / 1000;
 }
 
 /** One row for a PredictiveScaler: its status as the controller last wrote it. */

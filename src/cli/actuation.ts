@@ -13,6 +13,7 @@ import { demandQuery, type ExternalSources } from "../actuator/demand.js";
 import { configMapSnapshots } from "../actuator/forecastSnapshots.js";
 import { Reconciler } from "../actuator/reconciler.js";
 import { ScalerForecaster } from "../actuator/scalerForecaster.js";
+import { parseScalerKey } from "../actuator/scalerKey.js";
 import { type Clock, systemClock } from "../clock.js";
 import type { ActuatorConfig } from "../config/schema.js";
 import { systemTimers, type Timers } from "../forecast/scheduler.js";
@@ -110,7 +111,7 @@ export async function startActuation(deps: ActuationDeps): Promise<Actuation> {
     jitterMs: 30_000,
     // Each new forecast is kept in the cluster, so a replica taking over starts warm.
     onForecast: (id, forecast) => {
-      const [namespace = "default", name = id] = id.split("/");
+      const { namespace, name } = parseScalerKey(id);
       const uid = scalers.list().find((o) => o.metadata.namespace === namespace && o.metadata.name === name)
         ?.metadata.uid;
       snapshots

@@ -9,7 +9,8 @@
  */
 import type { Router } from "express";
 import { demandQuery, type ExternalSources } from "../actuator/demand.js";
-import { validatePredictiveScaler } from "../actuator/spec.js";
+import { formatScalerKey, scalerKeyOf } from "../actuator/scalerKey.js";
+import { historyStepMs, validatePredictiveScaler } from "../actuator/spec.js";
 import type { PredictiveScaler } from "../actuator/types.js";
 import { clientNodeAccessReviewer, isLoopback } from "../api/access.js";
 import { replayBacktestRunner } from "../api/backtestRunner.js";
@@ -70,8 +71,7 @@ export function startReview(deps: ReviewDeps): Review | undefined {
       const checked = validatePredictiveScaler(o);
       return checked.ok ? [checked.value] : [o as unknown as PredictiveScaler];
     });
-  const scalerById = (id: string) =>
-    scalers().find((s) => `${s.metadata.namespace ?? "default"}/${s.metadata.name}` === id);
+  const scalerById = (id: string) => scalers().find((s) => formatScalerKey(scalerKeyOf(s.metadata)) === id);
   const targets = configTargetViews(config.forecast.targets);
   const history = sourceHistory({
     source: deps.source,
@@ -83,11 +83,9 @@ export function startReview(deps: ReviewDeps): Review | undefined {
       }
       const scaler = scalerById(subject.id);
       if (!scaler?.spec?.history) return undefined;
-      const step = scaler.spec.history.step;
-      const { parseDurationMs } = await import("../config/duration.js");
       return {
         query: await demandQuery(scaler, deps.externalSources),
-        stepSeconds: (parseDurationMs(step) ?? 300_000) / 1000,
+        stepSeconds: historyStepMs(scaler.spec) / 1000,
       };
     },
   });

@@ -6,8 +6,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type DecideInput, type Decision, decide } from "../../src/actuator/decide.js";
 import { initialPlannerState } from "../../src/actuator/planner.js";
-import { validatePredictiveScalerSpec } from "../../src/actuator/spec.js";
-import type { PredictiveScalerSpec } from "../../src/actuator/types.js";
+import { type ScalerSpec, scalerSpec, validatePredictiveScalerSpec } from "../../src/actuator/spec.js";
 import { seededRandom } from "../../src/forecast/random.js";
 import type { StoredForecast, TargetState } from "../../src/forecast/store.js";
 
@@ -15,8 +14,8 @@ const MIN = 60_000;
 const STEP = 5 * MIN;
 const T0 = Date.UTC(2026, 0, 1, 12);
 
-/** A defaulted spec (leadTime 5m, horizon 1h, step 5m, quantile 0.9, Release, Honor) with overrides. */
-function spec(over: Record<string, unknown> = {}): PredictiveScalerSpec {
+/** A defaulted, parsed spec (leadTime 5m, horizon 1h, step 5m, quantile 0.9, Release, Honor) with overrides. */
+function spec(over: Record<string, unknown> = {}): ScalerSpec {
   const result = validatePredictiveScalerSpec({
     targetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" },
     demand: { query: "sum(rate(http_requests_total[2m]))" },
@@ -25,7 +24,7 @@ function spec(over: Record<string, unknown> = {}): PredictiveScalerSpec {
     ...over,
   });
   if (!result.ok) throw new Error(JSON.stringify(result.errors));
-  return result.value;
+  return scalerSpec(result.value);
 }
 
 /**

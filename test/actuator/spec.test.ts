@@ -2,8 +2,12 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { describe, it } from "node:test";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
+import { formatScalerKey, parseScalerKey, scalerKeyOf } from "../../src/actuator/scalerKey.js";
 import {
+  DEFAULT_HISTORY_STEP,
   formatFieldErrors,
+  historyStepMs,
+  parseScaler,
   quantityValue,
   validatePredictiveScaler,
   validatePredictiveScalerSpec,
@@ -300,5 +304,59 @@ describe("the spec schema agrees with the CRD", async () => {
     assert.deepEqual(props.maxCapacityBreach?.enum, [...CAPACITY_BREACH_POLICIES]);
     assert.deepEqual(props.nodes?.properties?.mode?.enum, [...NODE_MODES]);
     assert.deepEqual(props.fallback?.properties?.behavior?.enum, [...FALLBACK_BEHAVIORS]);
+  });
+});
+
+describe("the parsed spec", async () => {
+  const schema = await crdSpecSchema();
+  it("holds durations in milliseconds, the capacity as a number and the scaler's key", () => {
+    const parsed = parseScaler({
+      apiVersion: "foresight.dev/v1alpha1",
+      kind: "PredictiveScaler",
+      metadata: { name: "web", namespace: "shop" },
+      spec: { ...minimal, capacityPerReplica: "500m", nodes: { mode: "Placeholder", leadTime: "15m" } },
+    });
+    assert.ok(parsed.ok, parsed.ok ? "" : formatFieldErrors(parsed.errors));
+    const { key, id, spec } = parsed.value;
+    assert.deepEqual(key, { namespace: "shop", name: "web" });
+    assert.equal(id, "shop/web");
+    assert.equal(spec.capacityPerReplica, 0.5);
+    assert.equal(spec.leadTimeMs, 5 * 60_000);
+    assert.equal(spec.horizonMs, 3_600_000);
+    assert.deepEqual(spec.history, { lengthMs: 14 * 86_400_000, stepMs: 300_000, minimumMs: 86_400_000 });
+    assert.equal(spec.scaleDown.delayMs, 10 * 60_000);
+    assert.equal(spec.nodes.leadTimeMs, 15 * 60_000);
+    assert.equal(spec.written.history.minimum, "1d");
+  });
+  it("rejects what validation rejects", () => {
+    const parsed = parseScaler({
+      apiVersion: "foresight.dev/v1alpha1",
+      kind: "PredictiveScaler",
+      metadata: { name: "web" },
+      spec: { ...minimal, leadTime: "soon" },
+    });
+    assert.equal(parsed.ok, false);
+  });
+  it("one default step, the CRD's, for scalers whose step is missing, malformed or zero", () => {
+    assert.equal(schema.properties?.history?.properties?.step?.default, DEFAULT_HISTORY_STEP);
+    for (const spec of [
+      undefined,
+      {},
+      { history: {} },
+      { history: { step: "x" } },
+      { history: { step: "0" } },
+    ])
+      assert.equal(historyStepMs(spec), 300_000);
+    assert.equal(historyStepMs({ history: { step: "1m" } }), 60_000);
+  });
+});
+
+describe("the scaler key", () => {
+  it("is formatted and parsed by one pair of functions", () => {
+    const key = scalerKeyOf({ namespace: "shop", name: "web" });
+    assert.equal(formatScalerKey(key), "shop/web");
+    assert.deepEqual(parseScalerKey("shop/web"), key);
+    assert.deepEqual(scalerKeyOf({ name: "web" }), { namespace: "default", name: "web" });
+    assert.deepEqual(parseScalerKey("web"), { namespace: "default", name: "web" });
   });
 });
