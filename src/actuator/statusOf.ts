@@ -1,11 +1,13 @@
 /**
- * A PredictiveScaler's status from one reconcile: conditions, the chosen model, history against the
+ * A PredictiveScaler's status from one reconcile: conditions (the decision's, then what carrying it
+ * out said: a refusal, an API error, or recommending only), the chosen model, history against the
  * readiness minimum, recent accuracy, the next peak, recommended and applied replicas, the last
  * action and the served metric. Removed fields are written as null (a merge patch removes them).
  */
 import { formatDurationMs } from "../config/duration.js";
 import type { AccuracySummary } from "./accuracy.js";
-import { isoSeconds } from "./conditions.js";
+import type { CarriedOut } from "./carryOut.js";
+import { type ConditionInput, isoSeconds } from "./conditions.js";
 import type { Decision } from "./decide.js";
 import type { ExecutedAction } from "./executors/types.js";
 import type { ScalerSpec } from "./spec.js";
@@ -28,6 +30,42 @@ export interface StatusInput {
 }
 
 export type StatusDocument = PredictiveScalerStatus & Record<string, unknown>;
+
+/** The decision's conditions, Ready first, with Ready replaced by what carrying it out said. */
+export function outcomeConditions(
+  spec: ScalerSpec,
+  decision: Decision,
+  carried: Pick<CarriedOut, "refused" | "failures">,
+): ConditionInput[] {
+  const conditions = [...decision.conditions];
+  if (carried.refused) conditions[0] = carried.refused;
+  else if (carried.failures.length > 0)
+    conditions[0] = {
+      type: "Ready",
+      status: "False",
+      reason: "ApiError",
+      message: carried.failures.join("; "),
+    };
+  else if (decision.usable && spec.mode === "ForecastOnly")
+    conditions[0] = {
+      type: "Ready",
+      status: "True",
+      reason: "ForecastOnly",
+      message: `recommending only (mode ForecastOnly): ${decision.reason}`,
+    };
+  return conditions;
+}
+
+/** status.appliedReplicas: none in ForecastOnly; while the decision is pending, what the status said. */
+export function appliedReplicas(
+  spec: ScalerSpec,
+  decision: Decision,
+  carried: Pick<CarriedOut, "applied">,
+  previous: PredictiveScalerStatus,
+): number | undefined {
+  if (spec.mode === "ForecastOnly") return undefined;
+  return decision.pending ? (previous.appliedReplicas ?? undefined) : carried.applied;
+}
 
 export function buildStatus(input: StatusInput): StatusDocument {
   const { decision, spec, accuracy: summary, lastAction, previous, nowMs } = input;

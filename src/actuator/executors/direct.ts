@@ -1,7 +1,8 @@
 /**
  * Mode `Direct`: set the workload's replicas through its /scale subresource, for workloads no HPA
  * scales. When an HPA targets the workload it refuses (two controllers writing replicas fight).
- * `replicas` undefined means hold: nothing is written (no demand data: never scale on a made-up value).
+ * Without fresh demand data it holds: nothing is written (never scale on a made-up value). Leaving
+ * mode Direct leaves the replicas as they are: there is nothing to give back.
  * A /scale write whose answer was lost (a timeout) may have landed: the retry, passed the same
  * `attempts`, then finds the replicas in place and reports the change as its own (pendingWrite.ts).
  */
@@ -9,14 +10,32 @@ import type { ActuatorCluster } from "../cluster.js";
 import type { TargetRef } from "../types.js";
 import { hpaNames, hpasFor } from "./hpas.js";
 import { landed, type PendingWrite, write } from "./pendingWrite.js";
-import type { ExecResult, ExecutedAction } from "./types.js";
+import { type ExecResult, type ExecutedAction, type Executor, NOTHING } from "./types.js";
 
-export async function applyDirect(
+export function directExecutor(): Executor {
+  return {
+    name: "scale",
+    handles: (spec) => spec.mode === "Direct",
+    apply: ({ cluster, key, targetRef, demandNow, attempts }, decision) =>
+      applyDirect(
+        cluster,
+        key.namespace,
+        targetRef,
+        demandNow === undefined ? undefined : decision.desiredReplicas,
+        attempts,
+      ),
+    releaseWhilePending: false,
+    release: async () => NOTHING,
+  };
+}
+
+/** `replicas` undefined means hold. */
+async function applyDirect(
   cluster: ActuatorCluster,
   namespace: string,
   target: TargetRef,
   replicas: number | undefined,
-  attempts: PendingWrite = {},
+  attempts: PendingWrite,
 ): Promise<ExecResult> {
   const hpas = await hpasFor(cluster, namespace, target);
   if (hpas.length > 0) {

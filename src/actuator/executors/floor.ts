@@ -1,7 +1,8 @@
 /**
  * Mode `Floor`: raise the user's HPA minReplicas to what the forecast asks, keep the user's own
  * value in an annotation, and restore it when the forecast asks no more than that (or on fallback
- * with Release, or when the scaler is deleted). The HPA's maxReplicas still caps the floor.
+ * with Release), when the scaler leaves mode Floor, or when it is deleted. The HPA's maxReplicas
+ * still caps the floor.
  *
  * Someone else changing minReplicas while a floor is held (a user, a GitOps sync) is taken as the
  * user's new value: the annotation follows it, so a restore never brings back an outdated minimum.
@@ -15,18 +16,11 @@ import { isRecord, refOf } from "../cluster.js";
 import type { TargetRef } from "../types.js";
 import { hpaNames, hpasFor } from "./hpas.js";
 import { landed, type PendingWrite, write } from "./pendingWrite.js";
-import type { ExecResult, ExecutedAction } from "./types.js";
+import { type ExecResult, type ExecutedAction, type Executor, NOTHING } from "./types.js";
 
 export const USER_MIN_ANNOTATION = "foresight.dev/user-min-replicas";
 export const FLOOR_ANNOTATION = "foresight.dev/floor";
 export const SCALER_ANNOTATION = "foresight.dev/scaler";
-
-/**
- * Carried across the retries of one applyFloor: the change a failed write was making. Its outcome
- * is unknown (the write may have landed while its answer was lost), so a retry that finds exactly
- * that change in place reports it as its own (see pendingWrite.ts).
- */
-export type FloorAttempts = PendingWrite;
 
 function spec(hpa: KubeObject): Record<string, unknown> {
   return isRecord(hpa.spec) ? hpa.spec : {};
@@ -49,13 +43,13 @@ function intAnnotation(hpa: KubeObject, key: string): number | undefined {
  * `scaler` is "namespace/name" of the PredictiveScaler. Retries of one change pass the same
  * `attempts`.
  */
-export async function applyFloor(
+async function applyFloor(
   cluster: ActuatorCluster,
   namespace: string,
   scaler: string,
   target: TargetRef,
   floor: number | undefined,
-  attempts: FloorAttempts = {},
+  attempts: PendingWrite,
 ): Promise<ExecResult> {
   const hpas = await hpasFor(cluster, namespace, target);
   if (hpas.length === 0) {
@@ -152,4 +146,24 @@ export async function applyFloor(
     }),
   );
   return { applied: want, actions: set ? [set] : [] };
+}
+
+export function floorExecutor(): Executor {
+  return {
+    name: "floor",
+    handles: (spec) => spec.mode === "Floor",
+    apply: ({ cluster, key, id, targetRef, attempts }, decision) =>
+      applyFloor(cluster, key.namespace, id, targetRef, decision.forecastReplicas, attempts),
+    // The user's minimum is given back at once, without waiting for a decision.
+    releaseWhilePending: true,
+    async release({ cluster, key, id, targetRef, attempts }) {
+      if (!targetRef) return NOTHING;
+      // Only a floor this scaler holds (or was writing) is restored: another HPA layout is not a refusal here.
+      const hpas = await hpasFor(cluster, key.namespace, targetRef);
+      const held = hpas.some((h) => h.metadata.annotations?.[SCALER_ANNOTATION] === id);
+      if (!held && !attempts.pending) return NOTHING;
+      const restored = await applyFloor(cluster, key.namespace, id, targetRef, undefined, attempts);
+      return { actions: restored.actions };
+    },
+  };
 }

@@ -34,9 +34,9 @@ import {
   scalerLabelValue,
 } from "../nodeObjects.js";
 import { type ReservedPodShape, reservedPodShape } from "../podShape.js";
-import type { NodeMode, PredictiveScaler } from "../types.js";
-import { landed, made, type PendingWrites, pendingWrites, write } from "./pendingWrite.js";
-import type { ExecResult, ExecutedAction } from "./types.js";
+import type { NodeMode } from "../types.js";
+import { landed, made, type PendingWrites, write } from "./pendingWrite.js";
+import type { ApplyContext, ExecResult, ExecutedAction, Executor } from "./types.js";
 
 const KINDS = {
   template: { apiVersion: "v1", kind: "PodTemplate" },
@@ -76,16 +76,28 @@ function removeType(part: Part): string {
   return `Remove${KINDS[part].kind === "Deployment" ? "Placeholders" : KINDS[part].kind}`;
 }
 
+export function nodesExecutor(): Executor {
+  return {
+    name: "nodes",
+    // ForecastOnly reserves nothing (it only records): what an earlier mode reserved is released.
+    handles: (spec) => spec.nodes.mode !== "None" && spec.mode !== "ForecastOnly",
+    apply: (context, decision) => applyNodes(context, decision.nodePods),
+    // Reservations stay as they are until the first decision.
+    releaseWhilePending: false,
+    release: ({ cluster, key, attempts }) => removeNodes(cluster, key.namespace, key.name, [], attempts),
+  };
+}
+
 /**
  * Remove every node reservation of `scaler` except the parts kept. Retries of one removal pass
  * the same `attempts`; the actions are every change made across them.
  */
-export async function removeNodes(
+async function removeNodes(
   cluster: ActuatorCluster,
   namespace: string,
   scaler: string,
-  keep: readonly Part[] = [],
-  attempts: PendingWrites = pendingWrites(),
+  keep: readonly Part[],
+  attempts: PendingWrites,
 ): Promise<ExecResult> {
   for (const part of ["buffer", "placeholder", "request", "template"] as const) {
     if (keep.includes(part)) continue;
@@ -207,19 +219,10 @@ function canonical(value: unknown): unknown {
 /** Equal as the API server would store them, whatever the order of their fields. */
 const same = (a: unknown, b: unknown) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 
-export async function applyNodes(
-  cluster: ActuatorCluster,
-  namespace: string,
-  scaler: PredictiveScaler,
-  owner: { uid: string | undefined; name: string },
-  forecastPods: number | undefined,
-  attempts: PendingWrites = pendingWrites(),
-): Promise<ExecResult> {
-  const spec = scaler.spec;
+async function applyNodes(context: ApplyContext, forecastPods: number | undefined): Promise<ExecResult> {
+  const { cluster, spec, attempts, uid } = context;
+  const { namespace, name } = context.key;
   const mode = spec.nodes.mode;
-  const name = owner.name;
-  // ForecastOnly changes nothing: no reservation is made, and one left by an earlier mode is released.
-  if (spec.mode === "ForecastOnly") return removeNodes(cluster, namespace, name, [], attempts);
   const target = await cluster.get({
     apiVersion: spec.targetRef.apiVersion ?? "apps/v1",
     kind: spec.targetRef.kind,
@@ -267,7 +270,7 @@ export async function applyNodes(
       },
     };
   }
-  const base = { namespace, scaler: name, uid: owner.uid };
+  const base = { namespace, scaler: name, uid };
   const objectName = placeholderName(name);
   const priorityClassName = spec.nodes.priorityClassName ?? PLACEHOLDER_PRIORITY_CLASS;
   // Every change made so far, in this attempt and earlier ones.
