@@ -44,8 +44,6 @@ export interface ReconcilerDeps {
   readonly snapshots?: ForecastSnapshots;
   /** Finished steps of live accuracy kept per scaler (default 24). */
   readonly accuracyWindow?: number;
-  /** The executors, in order (default executors/registry.ts). */
-  readonly executors?: readonly Executor[];
 }
 
 interface Memory {
@@ -72,7 +70,7 @@ export class Reconciler {
 
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
-    this.#executors = deps.executors ?? executorRegistry();
+    this.#executors = executorRegistry();
   }
 
   /** Forget in-memory state (leadership lost: the next leader starts from what is in the cluster). */
