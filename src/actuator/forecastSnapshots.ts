@@ -1,5 +1,5 @@
 /**
- * Scalers' latest forecasts kept in the cluster, so that a new leader starts warm (issue 7 §4): the
+ * Scalers' latest forecasts kept in the cluster, so that a new leader starts warm: the
  * leader writes each new forecast to a ConfigMap `foresight-forecast-<scaler>` beside the scaler
  * (owned by it, so it goes with it); a replica that takes over reads it before its own first run and
  * acts on it at once instead of waiting (Pending), as long as it still covers the lead time.

@@ -1,5 +1,5 @@
 /**
- * The planner (issue 5 §3), one pure function shared by the controller and the simulator: the
+ * The planner, one pure function shared by the controller and the simulator: the
  * replicas a forecast asks for. desired = ceil(max of the quantile path over [now, now + lead time]
  * ÷ capacity per replica), clamped to min/max (or allowed past max under `Increase`), then slowed on
  * the way down (scale-down delay, then a maximum rate), and never below what the reactive path asks.

@@ -5,8 +5,10 @@
  * asynchronous jobs, and the OpenAPI document of all of it. Errors are Kubernetes Status objects.
  * `foresight serve` and `foresight demo` mount `createReviewApi(deps).router` on their HTTP app.
  */
+
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
 import type { DecisionEntry } from "../actuator/decisionLog.js";
+import { formatScalerKey, parseScalerKey } from "../actuator/scalerKey.js";
 import {
   PREDICTIVE_SCALER_GROUP,
   PREDICTIVE_SCALER_RESOURCE,
@@ -131,7 +133,8 @@ const targetAccess = (): AccessCheck => ({
 });
 
 function backtestAccess(verb: string, subject: unknown): AccessCheck {
-  const ns = typeof subject === "string" && subject.includes("/") ? subject.split("/")[0] : undefined;
+  const ns =
+    typeof subject === "string" && subject.includes("/") ? parseScalerKey(subject).namespace : undefined;
   return {
     verb,
     group: PREDICTIVE_SCALER_GROUP,
@@ -185,7 +188,7 @@ export function createReviewApi(deps: ReviewApiDeps): ReviewApi {
   });
 
   const findScaler = (namespace: string, name: string): PredictiveScaler => {
-    const id = `${namespace}/${name}`;
+    const id = formatScalerKey({ namespace, name });
     const scaler = source.scalers().find((s) => scalerId(s) === id);
     if (!scaler)
       throw new ApiError(

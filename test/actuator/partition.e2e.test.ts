@@ -1,5 +1,5 @@
 /**
- * A stalled leader must not write after a new leader took over (issue 13, item 1). Two replicas
+ * A stalled leader must not write after a new leader took over. Two replicas
  * with production fencing (every write bounded by the leader's term, Events included) and Lease
  * timing 3 s / 2 s / 500 ms; each round holds every request of the current leader for 10 s (a
  * partition: the simulated API serves them when it ends, as a healed network delivers them) while

@@ -1,5 +1,5 @@
 /**
- * HA (issue 7 §4): the leader keeps each new forecast in a ConfigMap beside the scaler, so a replica
+ * HA: the leader keeps each new forecast in a ConfigMap beside the scaler, so a replica
  * taking over acts on it at once — even while its own first forecast run has not finished — instead
  * of waiting as Pending; and deleting the scaler removes the ConfigMap.
  */
