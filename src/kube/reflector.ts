@@ -123,6 +123,8 @@ export class Reflector implements Lister {
   #failingSinceMs: number | undefined;
   #lastError: string | undefined;
   #consecutive = 0;
+  /** Callers of waitForSync, woken on the first sync. */
+  readonly #onSynced: (() => void)[] = [];
   #notServed = false;
   #loop: Promise<void> | undefined;
 
@@ -147,9 +149,18 @@ export class Reflector implements Lister {
 
   /** Resolves once synced (true), or false after `timeoutMs` or on stop. */
   async waitForSync(timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.#synced && Date.now() < deadline && !this.#stop.signal.aborted)
-      await new Promise((r) => setTimeout(r, 25));
+    if (this.#synced || this.#stop.signal.aborted) return this.#synced;
+    await new Promise<void>((resolve) => {
+      const timer = Number.isFinite(timeoutMs) ? setTimeout(done, timeoutMs) : undefined;
+      const signal = this.#stop.signal;
+      function done() {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        resolve();
+      }
+      this.#onSynced.push(done);
+      signal.addEventListener("abort", done, { once: true });
+    });
     return this.#synced;
   }
 
@@ -186,6 +197,7 @@ export class Reflector implements Lister {
           this.#replace(await this.#list(signal));
           if (signal.aborted) return;
           this.#synced = true;
+          for (const wake of this.#onSynced.splice(0)) wake();
           this.#healthy();
         }
         kind = "watch";
@@ -261,12 +273,16 @@ export class Reflector implements Lister {
       { kind, err: this.#lastError, attempt: this.#consecutive, retryInMs: delayMs, synced: this.#synced },
       "informer failed; retrying",
     );
+    // Wait out the delay, or stop: the listener is removed either way (no pile-up while failing).
+    const signal = this.#stop.signal;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, delayMs);
-      this.#stop.signal.addEventListener("abort", () => {
+      const done = () => {
         clearTimeout(timer);
+        signal.removeEventListener("abort", done);
         resolve();
-      });
+      };
+      const timer = setTimeout(done, delayMs);
+      signal.addEventListener("abort", done, { once: true });
     });
   }
 
