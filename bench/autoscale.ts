@@ -14,8 +14,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { frontierSvg } from "../src/cli/backtest.js";
-import type { BacktestReport } from "../src/sim/replay/backtest.js";
-import { renderPlot } from "../src/sim/replay/plot.js";
+import type { BacktestReport } from "../src/replay/backtest.js";
+import { renderPlot } from "../src/replay/plot.js";
 import { BURSTS, DEFAULT_DAYS, SETTINGS, TRACES } from "./autoscaleSetup.js";
 import type { TraceResult } from "./autoscaleTrace.js";
 import { machineLine, recordSection } from "./record.js";

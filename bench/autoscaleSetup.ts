@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { seededRandom } from "../src/forecast/random.js";
 import { readTrace } from "../src/forecast/traces.js";
-import { TraceDemand } from "../src/sim/cluster/demand.js";
+import { TraceDemand } from "../src/replay/cluster/demand.js";
 
 export const TRACES_DIR = "/work/shared/traces/norm";
 /** Real traces: every one of the shared series with at least two weeks. */

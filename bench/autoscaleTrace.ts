@@ -8,8 +8,8 @@
  */
 import { writeFileSync } from "node:fs";
 import { forecastSeries } from "../src/forecast/engine.js";
-import { type BacktestReport, backtestSeries } from "../src/sim/replay/backtest.js";
-import { forecastMemo } from "../src/sim/replay/forecastMemo.js";
+import { type BacktestReport, backtestSeries } from "../src/replay/backtest.js";
+import { forecastMemo } from "../src/replay/forecastMemo.js";
 import {
   FRONTIER_TARGETS,
   LEAD_TIME_MS,

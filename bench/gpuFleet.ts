@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { parse, stringify } from "yaml";
-import { type KubeFacade, startKubeFacade } from "../src/sim/index.js";
+import { type KubeFacade, startKubeFacade } from "../src/demo/kube/index.js";
 import type { TestAdapter } from "../test/harness/adapter.js";
 import { startTestExporter } from "../test/harness/exporter.js";
 import { startPrometheus, type TestPrometheus } from "../test/harness/prometheus.js";

@@ -1,7 +1,7 @@
 import { seededRandom } from "../src/forecast/random.js";
-import { SIM_STEP_MS } from "../src/sim/cluster/demand.js";
-import { policyFactory } from "../src/sim/policies/index.js";
-import { replay, type WorkloadInput } from "../src/sim/replay/simulate.js";
+import { SIM_STEP_MS } from "../src/replay/cluster/demand.js";
+import { policyFactory } from "../src/replay/policies/index.js";
+import { replay, type WorkloadInput } from "../src/replay/simulate.js";
 import { machineLine, recordSection } from "./record.js";
 
 const _ROOT = new URL("../", import.meta.url).pathname;

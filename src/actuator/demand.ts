@@ -4,7 +4,7 @@
  * label selector), summed to the one series the forecaster needs.
  */
 import type { CompiledRule } from "../adapter/naming/types.js";
-import { parseLabelSelector } from "../adapter/selectors.js";
+import { parseLabelSelector } from "../k8s/labelSelector.js";
 import type { LabelSelector, PredictiveScaler } from "./types.js";
 
 export interface ExternalSource {

@@ -7,11 +7,11 @@
  * a container's request defaults to its limit; regular containers and restartable (sidecar) init
  * containers add up; a regular init container runs alone next to the sidecars started before it,
  * so the pod needs max(sum, that peak); the pod `overhead` is added last. Only cpu, memory and
- * nvidia.com/gpu are reserved. Quantity arithmetic is exact (src/adapter/quantity.ts); sums are
+ * nvidia.com/gpu are reserved. Quantity arithmetic is exact (src/k8s/quantity.ts); sums are
  * printed in the canonical form the apiserver stores (BinarySI if the first term was, e.g. "3Gi").
  */
 
-import { type Decimal, formatDecimalSI, formatQuantity, parseQuantity } from "../adapter/quantity.js";
+import { type Decimal, formatDecimalSI, formatQuantity, parseQuantity } from "../k8s/quantity.js";
 import type { PodShape, Toleration } from "./types.js";
 
 /** The resources a reserved pod requests, in this order. */

@@ -1,6 +1,6 @@
 /**
  * The decision half of reconciling one PredictiveScaler, kept apart from Kubernetes I/O so that the
- * controller (reconciler.ts) and `foresight backtest` (src/sim/policies/predictive.ts) decide through
+ * controller (reconciler.ts) and `foresight backtest` (src/replay/policies/predictive.ts) decide through
  * the very same code: from the forecast in the store and the demand history, track live accuracy,
  * judge freshness, work out the reactive side of mode Direct, and call `decide` (guardrails and
  * planner) with the planner's memory, remembering what was put in place for `Hold`.

@@ -8,9 +8,9 @@
  */
 import type { BuiltinExternalMetric } from "../adapter/externalProvider.js";
 import type { ExternalMetricValue } from "../adapter/metricValues.js";
-import type { Selector } from "../adapter/selectors.js";
-import { ApiError, notFound, serviceUnavailable } from "../adapter/status.js";
 import type { Clock } from "../clock.js";
+import type { Selector } from "../k8s/labelSelector.js";
+import { ApiError, notFound, serviceUnavailable } from "../k8s/status.js";
 import { isRecord } from "./cluster.js";
 import { historyStepMs } from "./spec.js";
 import type { PredictiveScaler } from "./types.js";

@@ -11,8 +11,8 @@
  */
 import { validate as validateCron } from "node-cron";
 import { z } from "zod";
-import { parseQuantity, QuantityParseError } from "../adapter/quantity.js";
 import { parseDurationMs } from "../config/duration.js";
+import { parseQuantity, QuantityParseError } from "../k8s/quantity.js";
 import { formatScalerKey, type ScalerKey, scalerKeyOf } from "./scalerKey.js";
 import {
   CAPACITY_BREACH_POLICIES,

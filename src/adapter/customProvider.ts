@@ -5,17 +5,17 @@
  */
 
 import { parseDurationMs } from "../config/duration.js";
-import type { ListerFactory } from "../kube/lister.js";
+import { groupResourceString, type ResourceInfo } from "../k8s/groupResource.js";
+import type { Selector } from "../k8s/labelSelector.js";
+import type { ListerFactory } from "../k8s/lister.js";
+import { formatQuantity } from "../k8s/quantity.js";
+import { ApiError, badRequest, metricNotFoundFor, notFound, serviceUnavailable } from "../k8s/status.js";
 import type { Sample } from "../metrics/source.js";
 import { type Discovery, unknownMetric } from "./discovery.js";
 import type { CustomMetricValue } from "./metricValues.js";
-import type { CompiledRule, ResourceInfo } from "./naming/types.js";
-import { groupResourceString } from "./naming/types.js";
-import { formatQuantity } from "./quantity.js";
+import type { CompiledRule } from "./naming/types.js";
 import { type QueryRunner, queryWindowSeconds } from "./queryRunner.js";
-import type { Selector } from "./selectors.js";
 import type { RuleSeriesName } from "./seriesRegistry.js";
-import { ApiError, badRequest, metricNotFoundFor, notFound, serviceUnavailable } from "./status.js";
 
 export interface CustomMetricRequest {
   readonly resource: ResourceInfo;

@@ -6,12 +6,12 @@
  * served within seconds instead of prometheus-adapter's up-to-10-minutes.
  */
 import type { Clock } from "../clock.js";
+import { serviceUnavailable } from "../k8s/status.js";
 import type { MetricsSource } from "../metrics/source.js";
 import type { Logger } from "../telemetry/logger.js";
 import type { SelfMetrics } from "../telemetry/selfMetrics.js";
 import type { CompiledRule, SeriesMatch } from "./naming/types.js";
 import { type RuleSeries, SeriesRegistry } from "./seriesRegistry.js";
-import { serviceUnavailable } from "./status.js";
 
 export interface DiscoveryOptions {
   readonly rules: readonly CompiledRule[];

@@ -3,7 +3,7 @@
  * the current series registry. Served as plain JSON: the aggregator then uses legacy discovery
  * (`/apis/<group>/<version>`), which is all it needs.
  */
-import { groupResourceString } from "./naming/types.js";
+import { groupResourceString } from "../k8s/groupResource.js";
 import { CUSTOM_GROUP, CUSTOM_VERSIONS, EXTERNAL_GROUP, EXTERNAL_VERSIONS } from "./routes.js";
 import type { SeriesRegistry } from "./seriesRegistry.js";
 

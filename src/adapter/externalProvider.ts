@@ -5,12 +5,12 @@
  * and the message tells the operator why.
  */
 import { parseDurationMs } from "../config/duration.js";
+import type { Selector } from "../k8s/labelSelector.js";
+import { formatQuantity } from "../k8s/quantity.js";
+import { badRequest, notFound } from "../k8s/status.js";
 import type { Discovery } from "./discovery.js";
 import type { ExternalMetricValue } from "./metricValues.js";
-import { formatQuantity } from "./quantity.js";
 import { type QueryRunner, queryWindowSeconds } from "./queryRunner.js";
-import type { Selector } from "./selectors.js";
-import { badRequest, notFound } from "./status.js";
 
 export interface ExternalMetricRequest {
   readonly namespace: string;

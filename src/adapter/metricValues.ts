@@ -3,7 +3,7 @@
  * custom.metrics.k8s.io v1beta1 and v1beta2 differ only in field names (metricName/selector/window
  * vs metric{name,selector}/windowSeconds); external.metrics.k8s.io v1beta1 has its own list kind.
  */
-import type { Selector } from "./selectors.js";
+import type { Selector } from "../k8s/labelSelector.js";
 
 export interface DescribedObject {
   readonly kind: string;

@@ -8,6 +8,8 @@
  * cost about a tenth of the adapter's throughput here (see docs/benchmarks.md).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ResourceCatalog } from "../k8s/groupResource.js";
+import { type ApiError, badRequest, methodNotAllowed, statusBody, toApiError } from "../k8s/status.js";
 import type { Logger } from "../telemetry/logger.js";
 import type { SelfMetrics } from "../telemetry/selfMetrics.js";
 import type { CustomProvider } from "./customProvider.js";
@@ -15,11 +17,9 @@ import type { Discovery } from "./discovery.js";
 import { apiGroupDoc, apiGroupListDoc, apiResourceListDoc } from "./discoveryDocs.js";
 import type { ExternalProvider } from "./externalProvider.js";
 import { customListJson, externalListJson } from "./metricValues.js";
-import type { ResourceCatalog } from "./naming/types.js";
 import { openApiV2Doc } from "./openapi.js";
 import type { QueryCache } from "./queryCache.js";
 import { type Route, routeRequest } from "./routes.js";
-import { type ApiError, badRequest, methodNotAllowed, statusBody, toApiError } from "./status.js";
 
 export interface MetricsApiOptions {
   readonly custom: CustomProvider;

@@ -4,11 +4,12 @@
  * without leaking backend text beyond a short reason. NaN and ±Inf samples are dropped and
  * counted; they are never served as 0.
  */
+
+import { ApiError, internalError, serviceUnavailable } from "../k8s/status.js";
 import { type MetricsSource, MetricsSourceError, type Sample } from "../metrics/source.js";
 import type { Logger } from "../telemetry/logger.js";
 import type { SelfMetrics } from "../telemetry/selfMetrics.js";
 import type { QueryCache } from "./queryCache.js";
-import { ApiError, internalError, serviceUnavailable } from "./status.js";
 
 export interface QueryRunnerOptions {
   readonly source: MetricsSource;

@@ -9,13 +9,14 @@
  * external metric named `status`) are a 404 Status, so no one reads data under attributes that
  * were never granted for it.
  */
+
+import { groupResourceString, type ResourceCatalog } from "../k8s/groupResource.js";
+import { parseLabelSelector, type Selector, SelectorParseError } from "../k8s/labelSelector.js";
+import { type ApiError, badRequest, methodNotAllowed, notFound } from "../k8s/status.js";
 import { type ResourceAttributes, requestAttributes } from "./auth/requestAttributes.js";
 import { canonicalAttributes, sameAttributes } from "./auth/routeAttributes.js";
 import type { CustomMetricRequest } from "./customProvider.js";
 import type { ExternalMetricRequest } from "./externalProvider.js";
-import { groupResourceString, type ResourceCatalog } from "./naming/types.js";
-import { parseLabelSelector, type Selector, SelectorParseError } from "./selectors.js";
-import { type ApiError, badRequest, methodNotAllowed, notFound } from "./status.js";
 
 export const CUSTOM_GROUP = "custom.metrics.k8s.io";
 export const EXTERNAL_GROUP = "external.metrics.k8s.io";

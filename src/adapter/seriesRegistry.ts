@@ -7,8 +7,9 @@
  * resource, e.g. a DCGM rule for `honorLabels: true` and one for `exported_pod`: each is queried and
  * their answers are merged, the earlier rule winning per object.
  */
-import type { CompiledRule, ResourceInfo, SeriesMatch } from "./naming/types.js";
-import { groupResourceString } from "./naming/types.js";
+
+import { groupResourceString, type ResourceInfo } from "../k8s/groupResource.js";
+import type { CompiledRule, SeriesMatch } from "./naming/types.js";
 
 /** A rule and one series name it discovered: where a metric's values are queried from. */
 export interface RuleSeriesName {

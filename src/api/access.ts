@@ -15,9 +15,9 @@ import { createHash } from "node:crypto";
 import { isIP } from "node:net";
 import { AuthenticationV1Api, AuthorizationV1Api, type KubeConfig } from "@kubernetes/client-node";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
-import { TtlCache } from "../adapter/auth/ttlCache.js";
-import { type ApiError, forbidden, serviceUnavailable, statusBody, unauthorized } from "../adapter/status.js";
 import type { Clock } from "../clock.js";
+import { type ApiError, forbidden, serviceUnavailable, statusBody, unauthorized } from "../k8s/status.js";
+import { TtlCache } from "../k8s/ttlCache.js";
 import { RequestSignals } from "../kube/requestSignals.js";
 
 export interface UserInfo {

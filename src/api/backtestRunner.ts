@@ -1,6 +1,6 @@
 /**
  * The default BacktestRunner of the review API: the backtest of `foresight backtest`
- * (src/sim/replay/backtest.ts, the same function and defaults: warmup 7d clamped to half the history,
+ * (src/replay/backtest.ts, the same function and defaults: warmup 7d clamped to half the history,
  * the oracle always run as the cost reference, the reactive frontier at 50–90 %) over a subject's
  * stored demand history instead of a CSV or a Prometheus query. It resolves to the same JSON as
  * `foresight backtest --json`. The predictive policies use the statistical models (the neural one
@@ -11,13 +11,13 @@ import { parseDurationMs } from "../config/duration.js";
 import { defaultModels } from "../forecast/models/registry.js";
 import { negativeDemand } from "../forecast/traces.js";
 import type { Model } from "../forecast/types.js";
-import { TraceDemand } from "../sim/cluster/demand.js";
-import { POLICY_NAMES, policyFactory } from "../sim/policies/index.js";
-import { type BacktestReport, backtestSeries } from "../sim/replay/backtest.js";
+import { type BacktestReport, backtestSeries } from "../replay/backtest.js";
+import { TraceDemand } from "../replay/cluster/demand.js";
+import { POLICY_NAMES, policyFactory } from "../replay/policies/index.js";
 import type { BacktestRunner, DemandPoint, ProgressListener } from "./reviewSource.js";
 import type { BacktestRequest } from "./types.js";
 
-/** The JSON `foresight backtest --json` writes (src/sim/replay/backtest.ts BacktestReport). */
+/** The JSON `foresight backtest --json` writes (src/replay/backtest.ts BacktestReport). */
 export type BacktestResultJson = BacktestReport;
 
 /** Per-subject defaults for what the request leaves out (e.g. a scaler's spec.leadTime). */

@@ -14,6 +14,7 @@ import {
   PREDICTIVE_SCALER_RESOURCE,
   type PredictiveScaler,
 } from "../actuator/types.js";
+import { parseDurationMs } from "../config/duration.js";
 import {
   ApiError,
   badRequest,
@@ -23,8 +24,7 @@ import {
   serviceUnavailable,
   statusBody,
   toApiError,
-} from "../adapter/status.js";
-import { parseDurationMs } from "../config/duration.js";
+} from "../k8s/status.js";
 import { MetricsSourceError } from "../metrics/source.js";
 import { type AccessCheck, type AccessMode, createGuard } from "./access.js";
 import { BacktestJobs, QueueFullError } from "./backtestJobs.js";

@@ -1,6 +1,6 @@
 /**
  * `foresight backtest`: replay a demand trace (a CSV, or a Prometheus query over the recent past)
- * through the simulated cluster under each scaling policy and score them (src/sim/replay/backtest.ts):
+ * through the simulated cluster under each scaling policy and score them (src/replay/backtest.ts):
  * overload, SLO violations and cost, and each policy placed against the reactive frontier (a plain
  * HPA at several targets). The predictive policies run the controller's own code with the
  * controller's candidate models (the neural one where TensorFlow.js loads, unless --no-neural).
@@ -15,18 +15,18 @@ import { prometheusSchema } from "../config/schema.js";
 import { negativeDemand, readTrace } from "../forecast/traces.js";
 import type { Model } from "../forecast/types.js";
 import { PrometheusSource } from "../metrics/prometheusSource.js";
-import { TraceDemand } from "../sim/cluster/demand.js";
-import { ORACLE, POLICY_NAMES, policyFactory } from "../sim/policies/index.js";
 import {
   type BacktestOutcome,
   type BacktestReport,
   backtestSeries,
   FRONTIER_TARGETS,
-} from "../sim/replay/backtest.js";
-import { renderFrontierPlot } from "../sim/replay/frontierPlot.js";
-import { renderPlot } from "../sim/replay/plot.js";
-import type { QueueModel } from "../sim/replay/queueing.js";
-import type { PolicyScores } from "../sim/replay/scores.js";
+} from "../replay/backtest.js";
+import { TraceDemand } from "../replay/cluster/demand.js";
+import { renderFrontierPlot } from "../replay/frontierPlot.js";
+import { renderPlot } from "../replay/plot.js";
+import { ORACLE, POLICY_NAMES, policyFactory } from "../replay/policies/index.js";
+import type { QueueModel } from "../replay/queueing.js";
+import type { PolicyScores } from "../replay/scores.js";
 import { createLogger } from "../telemetry/logger.js";
 import { loadModelSet } from "./models.js";
 

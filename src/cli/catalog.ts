@@ -1,7 +1,8 @@
 /** The resource catalog `serve` and `demo` name rules' resources with. */
+
+import { BUILTIN_RESOURCES, StaticResourceCatalog } from "../k8s/resourceCatalog.js";
 import { discoverResources } from "../kube/apiDiscovery.js";
 import type { KubeConfigChoice } from "../kube/kubeconfig.js";
-import { BUILTIN_RESOURCES, StaticResourceCatalog } from "../kube/resourceCatalog.js";
 import type { Logger } from "../telemetry/logger.js";
 
 /** The built-in resource table, plus whatever the cluster's discovery adds (CRDs), when reachable. */

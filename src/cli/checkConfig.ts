@@ -5,10 +5,10 @@
  */
 import type { Writable } from "node:stream";
 import { Discovery } from "../adapter/discovery.js";
-import { groupResourceString } from "../adapter/naming/types.js";
 import { systemClock } from "../clock.js";
 import { ConfigError } from "../config/errors.js";
-import { BUILTIN_RESOURCES, StaticResourceCatalog } from "../kube/resourceCatalog.js";
+import { groupResourceString } from "../k8s/groupResource.js";
+import { BUILTIN_RESOURCES, StaticResourceCatalog } from "../k8s/resourceCatalog.js";
 import { PrometheusSource } from "../metrics/prometheusSource.js";
 import { silentLogger } from "../telemetry/logger.js";
 import { loadAndCompile } from "./loadRules.js";

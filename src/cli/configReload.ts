@@ -9,8 +9,8 @@ import { readFileSync, watch } from "node:fs";
 import { basename, dirname } from "node:path";
 import type { Counter } from "prom-client";
 import type { Discovery } from "../adapter/discovery.js";
-import type { ResourceCatalog } from "../adapter/naming/types.js";
 import type { Config } from "../config/schema.js";
+import type { ResourceCatalog } from "../k8s/groupResource.js";
 import type { Logger } from "../telemetry/logger.js";
 import { loadAndCompile } from "./loadRules.js";
 

@@ -4,11 +4,12 @@
  * `check-config` also asks for the PromQL check (promqlCheck.ts); `serve` leaves queries to Prometheus.
  */
 import { compileRules } from "../adapter/naming/compileRules.js";
-import type { CompiledRule, ResourceCatalog } from "../adapter/naming/types.js";
+import type { CompiledRule } from "../adapter/naming/types.js";
 import { ConfigError, type ConfigProblem } from "../config/errors.js";
 import { readConfigFile } from "../config/load.js";
 import type { Config } from "../config/schema.js";
-import { BUILTIN_RESOURCES } from "../kube/resourceCatalog.js";
+import type { ResourceCatalog } from "../k8s/groupResource.js";
+import { BUILTIN_RESOURCES } from "../k8s/resourceCatalog.js";
 import { queryProblems } from "./promqlCheck.js";
 
 export interface LoadedConfig {

@@ -7,9 +7,10 @@
  * (`unsupported`) passes, since Prometheus runs it.
  */
 import { NamingError } from "../adapter/naming/errors.js";
-import type { CompiledRule, ResourceInfo } from "../adapter/naming/types.js";
-import { parseLabelSelector } from "../adapter/selectors.js";
+import type { CompiledRule } from "../adapter/naming/types.js";
 import type { Config } from "../config/schema.js";
+import type { ResourceInfo } from "../k8s/groupResource.js";
+import { parseLabelSelector } from "../k8s/labelSelector.js";
 import type { Expr } from "../metrics/promql/index.js";
 import { PromQLError, parsePromQL } from "../metrics/promql/index.js";
 

@@ -6,12 +6,18 @@
  */
 import { validate as validateCron } from "node-cron";
 import { z } from "zod";
-import { compileGoRegex } from "../adapter/naming/goRegex.js";
-import { MEMORY_PER_BODY_BYTE } from "../metrics/memoryBudget.js";
 import { parseDurationMs } from "./duration.js";
+import { compileGoRegex } from "./goRegex.js";
 
 const MiB = 1024 * 1024;
 const BYTE_UNITS: Readonly<Record<string, number>> = { "": 1, Ki: 1024, Mi: MiB, Gi: 1024 * MiB };
+
+/**
+ * Estimated memory per body byte of a Prometheus answer being received and parsed: the body, its
+ * decoded string and the JSON tree (metrics/memoryBudget.ts counts answers with it). Here because
+ * the config checks that `responseMemoryBudget` can hold one answer of `maxResponseBytes`.
+ */
+export const MEMORY_PER_BODY_BYTE = 8;
 
 /** A positive size in bytes: a number, or a string with a Kubernetes binary suffix (`64Mi`, `1Gi`). */
 const byteSize = z.union([z.number(), z.string()]).transform((value, ctx) => {

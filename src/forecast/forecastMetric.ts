@@ -8,11 +8,11 @@
  * [now, now + horizon] answers 503 with the reason; the adapter never makes a value up.
  */
 import type { ExternalMetricValue } from "../adapter/metricValues.js";
-import { formatQuantity } from "../adapter/quantity.js";
-import type { Selector } from "../adapter/selectors.js";
-import { type ApiError, notFound, serviceUnavailable } from "../adapter/status.js";
 import type { Clock } from "../clock.js";
 import { formatDurationMs } from "../config/duration.js";
+import type { Selector } from "../k8s/labelSelector.js";
+import { formatQuantity } from "../k8s/quantity.js";
+import { type ApiError, notFound, serviceUnavailable } from "../k8s/status.js";
 import { type ForecastStore, quantileKey, type StoredForecast } from "./store.js";
 
 export const FORECAST_METRIC = "foresight_forecast";

@@ -4,7 +4,7 @@
  * table. Run once at start; a failure leaves the built-in table in force and says so.
  */
 import { ApisApi, CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
-import type { ResourceInfo } from "../adapter/naming/types.js";
+import type { ResourceInfo } from "../k8s/groupResource.js";
 
 /** Every top-level resource of every group's preferred version (subresources like `pods/log` skipped). */
 export async function discoverResources(kubeConfig: KubeConfig): Promise<ResourceInfo[]> {

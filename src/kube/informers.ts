@@ -5,10 +5,10 @@
  * for longer than `staleAfterMs` (its cache may be out of date).
  */
 import { type KubeConfig, type KubernetesObject, KubernetesObjectApi } from "@kubernetes/client-node";
-import type { ResourceInfo } from "../adapter/naming/types.js";
 import type { Clock } from "../clock.js";
+import type { GroupResource, ResourceInfo } from "../k8s/groupResource.js";
+import type { Lister, ListerFactory } from "../k8s/lister.js";
 import type { Logger } from "../telemetry/logger.js";
-import type { GroupResource, Lister, ListerFactory } from "./lister.js";
 import { type InformerFailure, type InformerHealth, Reflector } from "./reflector.js";
 import { RequestSignals } from "./requestSignals.js";
 

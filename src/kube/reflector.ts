@@ -17,8 +17,8 @@
  */
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Clock } from "../clock.js";
+import type { KubeObject, Lister } from "../k8s/lister.js";
 import type { Logger } from "../telemetry/logger.js";
-import type { KubeObject, Lister } from "./lister.js";
 import { kubeStatusCode } from "./retry.js";
 import { runWatch, WatchLineError, WatchStatusError } from "./watchStream.js";
 

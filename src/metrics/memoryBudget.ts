@@ -5,7 +5,7 @@
  *
  * Accounting. Each call opens a lease; the HTTP client reserves every body chunk in it as the chunk
  * arrives, and the lease is released only after the answer has been parsed, so the body, its string
- * and the JSON tree are all covered. A body byte is counted as MEMORY_PER_BODY_BYTE bytes, the worst
+ * and the JSON tree are all covered. A body byte is counted as MEMORY_PER_BODY_BYTE (config/schema.ts) bytes, the worst
  * shape measured on Node 20 (peak RSS growth of one answer alone, over its body size): a range
  * (matrix) answer 7.9× (Buffer chunks, their concatenation and the decoded string, 1× each; the JSON
  * tree, 2×; the [ms, value] points built from it, 3×), an instant vector 4.9×. Garbage is freed by
@@ -24,9 +24,6 @@
  * Hand-written, not a library: without a wait line this is a counter with a check. Weighted
  * semaphores (async-mutex's `Semaphore`) exist for waiting, which is the part not wanted here.
  */
-
-/** Estimated memory per body byte of an answer being received and parsed (see the header). */
-export const MEMORY_PER_BODY_BYTE = 8;
 
 export class MemoryBudget {
   private used = 0;

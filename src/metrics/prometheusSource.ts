@@ -6,6 +6,7 @@
  * (`maxResponseBytes`) and together (`responseMemoryBudget`, a MemoryBudget held until parsed).
  */
 import type { PrometheusConfig } from "../config/schema.js";
+import { MEMORY_PER_BODY_BYTE } from "../config/schema.js";
 import type { Logger } from "../telemetry/logger.js";
 import { Semaphore } from "./concurrency.js";
 import { ConfigFileError, FileCache } from "./fileCache.js";
@@ -16,7 +17,7 @@ import {
   ResponseBudgetError,
   ResponseTooLargeError,
 } from "./httpClient.js";
-import { MEMORY_PER_BODY_BYTE, MemoryBudget, type MemoryLease } from "./memoryBudget.js";
+import { MemoryBudget, type MemoryLease } from "./memoryBudget.js";
 import { parseEnvelope, parseInstant, parseRange, parseSeries } from "./promResponse.js";
 import {
   type CallOptions,

@@ -8,7 +8,7 @@ import { demandQuery, type ExternalSource, selectorText } from "../../src/actuat
 import { validatePredictiveScalerSpec } from "../../src/actuator/spec.js";
 import type { LabelSelector, PredictiveScaler } from "../../src/actuator/types.js";
 import type { CompiledRule, ExternalQueryArgs } from "../../src/adapter/naming/types.js";
-import { parseLabelSelector } from "../../src/adapter/selectors.js";
+import { parseLabelSelector } from "../../src/k8s/labelSelector.js";
 
 /** `namespace` null: metadata without a namespace. */
 function scaler(demand: unknown, namespace: string | null = "inference"): PredictiveScaler {

@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { quantilePath } from "../../src/actuator/decide.js";
 import { forecastPeak } from "../../src/actuator/planner.js";
-import { SimClock } from "../../src/sim/cluster/simClock.js";
+import { SimClock } from "../../src/replay/cluster/simClock.js";
 import {
   addHpa,
   createScaler,

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { CoreV1Api } from "@kubernetes/client-node";
 import type { RangeSeries } from "../../src/metrics/source.js";
-import type { SimClock } from "../../src/sim/cluster/simClock.js";
+import type { SimClock } from "../../src/replay/cluster/simClock.js";
 import {
   addHpa,
   createSynced,
@@ -92,7 +92,7 @@ describe("readiness gate: less history than history.minimum", () => {
   let rig: Rig;
   let original: unknown;
   before(async () => {
-    const { SimClock } = await import("../../src/sim/cluster/simClock.js");
+    const { SimClock } = await import("../../src/replay/cluster/simClock.js");
     const clock = new SimClock(START + DAY / 4);
     // Scraping began 2d - 30m ago; the scaler needs 2d.
     const source = new LateDemandSource(clock, dailyDemand, clock.now() - 2 * DAY + 30 * 60_000);
@@ -277,7 +277,7 @@ describe("accuracy gate: demand the forecast no longer covers", () => {
   let rig: Rig;
   let switchAt: number;
   before(async () => {
-    const { SimClock } = await import("../../src/sim/cluster/simClock.js");
+    const { SimClock } = await import("../../src/replay/cluster/simClock.js");
     const clock = new SimClock(START + DAY / 4);
     switchAt = clock.now() + STEP;
     const source = new DemandSource(clock, (t) => (t >= switchAt ? 2 : 1) * dailyDemand(t));

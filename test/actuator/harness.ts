@@ -15,6 +15,7 @@ import { configMapSnapshots } from "../../src/actuator/forecastSnapshots.js";
 import { Reconciler } from "../../src/actuator/reconciler.js";
 import { ScalerForecaster } from "../../src/actuator/scalerForecaster.js";
 import { systemClock } from "../../src/clock.js";
+import { type KubeFacade, startKubeFacade } from "../../src/demo/kube/server.js";
 import { forecastSeries } from "../../src/forecast/engine.js";
 import { HoltWintersModel } from "../../src/forecast/models/holtWinters.js";
 import { SeasonalNaiveModel } from "../../src/forecast/models/seasonalNaive.js";
@@ -37,9 +38,8 @@ import type {
   RangeSeries,
 } from "../../src/metrics/source.js";
 import { MetricsSourceError } from "../../src/metrics/source.js";
-import { ClockTimers } from "../../src/sim/clockTimers.js";
-import { SimClock } from "../../src/sim/cluster/simClock.js";
-import { type KubeFacade, startKubeFacade } from "../../src/sim/kube/server.js";
+import { ClockTimers } from "../../src/replay/clockTimers.js";
+import { SimClock } from "../../src/replay/cluster/simClock.js";
 import { createLogger } from "../../src/telemetry/logger.js";
 import { eventually as poll } from "../harness/eventually.js";
 

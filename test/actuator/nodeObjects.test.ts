@@ -15,7 +15,7 @@ import {
   scalerLabelValue,
 } from "../../src/actuator/nodeObjects.js";
 import type { ReservedPodShape } from "../../src/actuator/podShape.js";
-import { type KubeFacade, startKubeFacade } from "../../src/sim/kube/server.js";
+import { type KubeFacade, startKubeFacade } from "../../src/demo/kube/server.js";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;

@@ -14,12 +14,12 @@ import { HoltWintersModel } from "../../src/forecast/models/holtWinters.js";
 import { NaiveModel } from "../../src/forecast/models/naive.js";
 import { SeasonalNaiveModel } from "../../src/forecast/models/seasonalNaive.js";
 import { readTrace } from "../../src/forecast/traces.js";
-import { resampleTrace, SIM_STEP_MS, TraceDemand } from "../../src/sim/cluster/demand.js";
-import { SimClock } from "../../src/sim/cluster/simClock.js";
-import { predictivePolicy, REPLAY_DEMAND_QUERY, replaySpec } from "../../src/sim/policies/predictive.js";
-import type { PolicyContext } from "../../src/sim/policies/types.js";
-import { DemandSource } from "../../src/sim/replay/demandSource.js";
-import { replay } from "../../src/sim/replay/simulate.js";
+import { resampleTrace, SIM_STEP_MS, TraceDemand } from "../../src/replay/cluster/demand.js";
+import { SimClock } from "../../src/replay/cluster/simClock.js";
+import { DemandSource } from "../../src/replay/demandSource.js";
+import { predictivePolicy, REPLAY_DEMAND_QUERY, replaySpec } from "../../src/replay/policies/predictive.js";
+import type { PolicyContext } from "../../src/replay/policies/types.js";
+import { replay } from "../../src/replay/simulate.js";
 import { addHpa, NS, PSC, type Rig, startRig } from "./harness.js";
 
 const TRACE = fileURLToPath(new URL("../../data/traces/servegen_m_small_rate.csv", import.meta.url));

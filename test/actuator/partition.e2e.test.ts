@@ -10,9 +10,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
-import { SimClock } from "../../src/sim/cluster/simClock.js";
-import type { FaultRequest } from "../../src/sim/kube/faults.js";
-import type { KubeFacade } from "../../src/sim/kube/server.js";
+import type { FaultRequest } from "../../src/demo/kube/faults.js";
+import type { KubeFacade } from "../../src/demo/kube/server.js";
+import { SimClock } from "../../src/replay/cluster/simClock.js";
 import {
   addHpa,
   DAY,

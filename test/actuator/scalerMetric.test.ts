@@ -8,8 +8,8 @@ import { describe, it } from "node:test";
 import { forecastBuiltin, STALE_STEPS, scalerMetricValues } from "../../src/actuator/scalerMetric.js";
 import type { BuiltinExternalMetric } from "../../src/adapter/externalProvider.js";
 import type { ExternalMetricValue } from "../../src/adapter/metricValues.js";
-import { parseLabelSelector } from "../../src/adapter/selectors.js";
-import { ApiError, notFound, serviceUnavailable } from "../../src/adapter/status.js";
+import { parseLabelSelector } from "../../src/k8s/labelSelector.js";
+import { ApiError, notFound, serviceUnavailable } from "../../src/k8s/status.js";
 
 const NAME = "foresight_forecast";
 const NOW = Date.UTC(2026, 0, 1, 12);

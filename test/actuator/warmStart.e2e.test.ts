@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { snapshotName } from "../../src/actuator/forecastSnapshots.js";
 import type { ForecastFn } from "../../src/forecast/runner.js";
-import { SimClock } from "../../src/sim/cluster/simClock.js";
+import { SimClock } from "../../src/replay/cluster/simClock.js";
 import {
   addHpa,
   createScaler,

@@ -18,9 +18,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ResourceAttributes } from "../../src/adapter/auth/requestAttributes.js";
 import { requestAttributes } from "../../src/adapter/auth/requestAttributes.js";
-import { groupResourceString } from "../../src/adapter/naming/types.js";
 import { type Route, routeRequest } from "../../src/adapter/routes.js";
-import { StaticResourceCatalog } from "../../src/kube/resourceCatalog.js";
+import { groupResourceString } from "../../src/k8s/groupResource.js";
+import { StaticResourceCatalog } from "../../src/k8s/resourceCatalog.js";
 
 const catalog = new StaticResourceCatalog();
 const CUSTOM = "custom.metrics.k8s.io";

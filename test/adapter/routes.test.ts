@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { customListJson, externalListJson, formatTimestamp } from "../../src/adapter/metricValues.js";
 import { routeRequest } from "../../src/adapter/routes.js";
-import { parseLabelSelector } from "../../src/adapter/selectors.js";
-import { StaticResourceCatalog } from "../../src/kube/resourceCatalog.js";
+import { parseLabelSelector } from "../../src/k8s/labelSelector.js";
+import { StaticResourceCatalog } from "../../src/k8s/resourceCatalog.js";
 
 const catalog = new StaticResourceCatalog();
 const C = "/apis/custom.metrics.k8s.io";

@@ -8,9 +8,9 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { runBacktest } from "../../src/cli/backtest.js";
 import { readTrace } from "../../src/forecast/traces.js";
-import { resampleTrace, TraceDemand } from "../../src/sim/cluster/demand.js";
-import { neededReplicas, oraclePlan } from "../../src/sim/policies/oracle.js";
-import type { PolicyScores } from "../../src/sim/replay/scores.js";
+import { resampleTrace, TraceDemand } from "../../src/replay/cluster/demand.js";
+import { neededReplicas, oraclePlan } from "../../src/replay/policies/oracle.js";
+import type { PolicyScores } from "../../src/replay/scores.js";
 
 const FIXTURE = "test/fixtures/traces/nab_asg_slice.csv";
 const SCORE_KEYS = [

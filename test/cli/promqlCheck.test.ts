@@ -10,7 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { loadAndCompile } from "../../src/cli/loadRules.js";
 import { promqlProblem } from "../../src/cli/promqlCheck.js";
 import { ConfigError } from "../../src/config/errors.js";
-import { BUILTIN_RESOURCES, StaticResourceCatalog } from "../../src/kube/resourceCatalog.js";
+import { BUILTIN_RESOURCES, StaticResourceCatalog } from "../../src/k8s/resourceCatalog.js";
 
 const catalog = new StaticResourceCatalog(BUILTIN_RESOURCES);
 const ROOT = new URL("../../", import.meta.url).pathname;

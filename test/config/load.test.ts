@@ -4,8 +4,9 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
-import type { DiscoveryRule } from "../../src/config/index.js";
-import { ConfigError, configSchema, loadConfigFile, parseConfigText } from "../../src/config/index.js";
+import { ConfigError } from "../../src/config/errors.js";
+import { loadConfigFile, parseConfigText } from "../../src/config/load.js";
+import { configSchema, type DiscoveryRule } from "../../src/config/schema.js";
 
 const fixtures = fileURLToPath(new URL("../fixtures/config/", import.meta.url));
 const examples = fileURLToPath(new URL("../../examples/", import.meta.url));

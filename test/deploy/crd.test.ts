@@ -4,7 +4,7 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
 import { validatePredictiveScaler, validatePredictiveScalerSpec } from "../../src/actuator/spec.js";
-import { type KubeFacade, startKubeFacade } from "../../src/sim/index.js";
+import { type KubeFacade, startKubeFacade } from "../../src/demo/kube/index.js";
 import { type Kubectl, kubectlAvailable, kubectlFor } from "../harness/kubectl.js";
 
 const CRD_FILE = fileURLToPath(

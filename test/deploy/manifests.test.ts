@@ -29,7 +29,7 @@ import {
   PREDICTIVE_SCALER_RESOURCE,
 } from "../../src/actuator/types.js";
 import { parseConfigText } from "../../src/config/load.js";
-import { BUILTIN_RESOURCES } from "../../src/kube/resourceCatalog.js";
+import { BUILTIN_RESOURCES } from "../../src/k8s/resourceCatalog.js";
 import { KUBECTL_BINARY, kubectlAvailable } from "../harness/kubectl.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { apiResourceListDoc } from "../../src/adapter/discoveryDocs.js";
-import { parseLabelSelector } from "../../src/adapter/selectors.js";
 import { SeriesRegistry } from "../../src/adapter/seriesRegistry.js";
-import { ApiError } from "../../src/adapter/status.js";
 import { FORECAST_METRIC, forecastMetricValues, windowMax } from "../../src/forecast/forecastMetric.js";
 import { ForecastStore, type StoredForecast } from "../../src/forecast/store.js";
+import { parseLabelSelector } from "../../src/k8s/labelSelector.js";
+import { ApiError } from "../../src/k8s/status.js";
 
 const STEP_MS = 300_000;
 const T0 = 1_700_000_000_000;

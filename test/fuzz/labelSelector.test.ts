@@ -1,5 +1,5 @@
 /**
- * Fuzzing of parseLabelSelector (src/adapter/selectors.ts) with fast-check: arbitrary text either
+ * Fuzzing of parseLabelSelector (src/k8s/labelSelector.ts) with fast-check: arbitrary text either
  * parses or fails with SelectorParseError, and generated valid selectors survive format → parse →
  * toString → parse with the same matching as a reference model of apimachinery's semantics.
  * On failure fast-check prints the seed and the shrunk counterexample.
@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { parseLabelSelector, type Selector, SelectorParseError } from "../../src/adapter/selectors.js";
+import { parseLabelSelector, type Selector, SelectorParseError } from "../../src/k8s/labelSelector.js";
 
 /** Characters and words the selector lexer cares about, for inputs that get past the first token. */
 const SELECTOR_PIECES = [

@@ -1,5 +1,5 @@
 /**
- * Runs the real `kubectl` against a simulated API server (src/sim/kube) with a generated
+ * Runs the real `kubectl` against a simulated API server (src/demo/kube) with a generated
  * kubeconfig, its own HOME and discovery cache in a temporary directory, so tests never read or
  * write the user's ~/.kube.
  */

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { parse, stringify } from "yaml";
-import { type KubeFacade, startKubeFacade } from "../../src/sim/index.js";
+import { type KubeFacade, startKubeFacade } from "../../src/demo/kube/index.js";
 import { startAdapter, type TestAdapter } from "../harness/adapter.js";
 import { eventually as poll } from "../harness/eventually.js";
 import { startTestExporter, type TestExporter } from "../harness/exporter.js";

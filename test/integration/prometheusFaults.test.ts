@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type KubeFacade, startKubeFacade } from "../../src/sim/index.js";
+import { type KubeFacade, startKubeFacade } from "../../src/demo/kube/index.js";
 import { startAdapter, type TestAdapter } from "../harness/adapter.js";
 import { eventually as poll } from "../harness/eventually.js";
 import { type FakePrometheus, startFakePrometheus } from "../harness/fakePrometheus.js";

@@ -14,10 +14,10 @@ import {
   type DelegatedAuth,
   startDelegatedAuth,
 } from "../../src/adapter/auth/delegatedAuth.js";
-import { statusBody } from "../../src/adapter/status.js";
 import { systemClock } from "../../src/clock.js";
-import { type KubeFacade, startKubeFacade } from "../../src/sim/kube/index.js";
-import { SUBJECT_ACCESS_REVIEW_PATH, TOKEN_REVIEW_PATH } from "../../src/sim/kube/reviews.js";
+import { type KubeFacade, startKubeFacade } from "../../src/demo/kube/index.js";
+import { SUBJECT_ACCESS_REVIEW_PATH, TOKEN_REVIEW_PATH } from "../../src/demo/kube/reviews.js";
+import { statusBody } from "../../src/k8s/status.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
 import { eventually as poll } from "../harness/eventually.js";
 

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { CoreV1Api, type CoreV1Event, KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
+import { type KubeFacade, startKubeFacade } from "../../src/demo/kube/server.js";
 import {
   clientNodeEventSink,
   type EventInput,
@@ -9,7 +10,6 @@ import {
   type EventSink,
   rfc3339Seconds,
 } from "../../src/kube/events.js";
-import { type KubeFacade, startKubeFacade } from "../../src/sim/kube/server.js";
 
 class ManualClock {
   constructor(public ms: number) {}

@@ -3,6 +3,7 @@ import { after, afterEach, before, describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { ApiException, CoordinationV1Api, KubeConfig } from "@kubernetes/client-node";
 import { systemClock } from "../../src/clock.js";
+import { type KubeFacade, startKubeFacade } from "../../src/demo/kube/server.js";
 import {
   clientNodeLeaseStore,
   formatMicroTime,
@@ -10,7 +11,6 @@ import {
   type LeaderElectorOptions,
   type LeaseStore,
 } from "../../src/kube/leaderElection.js";
-import { type KubeFacade, startKubeFacade } from "../../src/sim/kube/server.js";
 
 const NAMESPACE = "default";
 /** Short durations for real timers. The written lease duration rounds up to 1 s. */

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ApiException, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import { type KubeFacade, startKubeFacade } from "../../src/demo/kube/server.js";
 import { isRetryableKubeError, kubeStatusCode, retryAfterMs, retryKube } from "../../src/kube/retry.js";
-import { type KubeFacade, startKubeFacade } from "../../src/sim/kube/server.js";
 
 function apiError(code: number, headers: Record<string, string> = {}): ApiException<unknown> {
   return new ApiException(code, "test", {}, headers);

@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { createServer, type ServerResponse } from "node:http";
 import { describe, it } from "node:test";
-import { prometheusSchema } from "../../src/config/schema.js";
-import { MEMORY_PER_BODY_BYTE, MemoryBudget } from "../../src/metrics/memoryBudget.js";
+import { MEMORY_PER_BODY_BYTE, prometheusSchema } from "../../src/config/schema.js";
+import { MemoryBudget } from "../../src/metrics/memoryBudget.js";
 import { PrometheusSource } from "../../src/metrics/prometheusSource.js";
 import { type InstantResult, MetricsSourceError } from "../../src/metrics/source.js";
 import type { Logger } from "../../src/telemetry/logger.js";

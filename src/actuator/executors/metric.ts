@@ -8,7 +8,7 @@
  * the adapter can tell a live value from a stale one; while the decision is pending it keeps the
  * value in place. Leaving mode Metric drops status.metric: there is nothing else to give back.
  */
-import { formatQuantity } from "../../adapter/quantity.js";
+import { formatQuantity } from "../../k8s/quantity.js";
 import { isoSeconds } from "../conditions.js";
 import { type ExecResult, type Executor, NOTHING, type StatusMetric } from "./types.js";
 

@@ -15,7 +15,8 @@ import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { TLSSocket } from "node:tls";
 import type { Clock } from "../../clock.js";
-import { serviceUnavailable } from "../status.js";
+import { serviceUnavailable } from "../../k8s/status.js";
+import { TtlCache } from "../../k8s/ttlCache.js";
 import { subjectOf, verifyClientCert } from "./clientCert.js";
 import { checkReviewTimeout, DEFAULT_REVIEW_TIMEOUT_MS, withDeadline } from "./deadline.js";
 import {
@@ -24,7 +25,6 @@ import {
   type RequestHeaderConfig,
 } from "./delegatedConfig.js";
 import type { Authentication, DelegatingReviewer, UserInfo } from "./reviewer.js";
-import { TtlCache } from "./ttlCache.js";
 
 export type AuthenticationMethod = "requestheader" | "x509" | "token";
 

@@ -9,13 +9,13 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { Clock } from "../../clock.js";
+import { type ApiError, forbidden, serviceUnavailable, toApiError, unauthorized } from "../../k8s/status.js";
+import { TtlCache } from "../../k8s/ttlCache.js";
 import type { Logger } from "../../telemetry/logger.js";
-import { type ApiError, forbidden, serviceUnavailable, toApiError, unauthorized } from "../status.js";
 import { type Authenticate, DEFAULT_AUTH_CACHE_TTL_MS } from "./authenticator.js";
 import { checkReviewTimeout, DEFAULT_REVIEW_TIMEOUT_MS, withDeadline } from "./deadline.js";
 import { type RequestAttributes, requestAttributes } from "./requestAttributes.js";
 import type { Decision, DelegatingReviewer, UserInfo } from "./reviewer.js";
-import { TtlCache } from "./ttlCache.js";
 
 /** Resolves to the error to answer with, or undefined to let the request through. */
 export type AuthStep = (req: IncomingMessage) => Promise<ApiError | undefined>;

@@ -11,7 +11,7 @@
  * The router (routes.ts) serves a path only when requestAttributes.ts reads these from it, so one
  * piece of data is authorized under one set of attributes whichever spelling asks for it.
  */
-import { groupResourceString } from "../naming/types.js";
+import { groupResourceString } from "../../k8s/groupResource.js";
 import type { Route } from "../routes.js";
 import type { RequestAttributes, ResourceAttributes } from "./requestAttributes.js";
 

@@ -4,20 +4,14 @@
  * that fails to compile disables only itself: it is reported in `errors` and the others serve.
  */
 import type { DiscoveryRule } from "../../config/schema.js";
-import { NAMESPACES_RESOURCE } from "../../kube/resourceCatalog.js";
+import type { ResourceCatalog, ResourceInfo } from "../../k8s/groupResource.js";
+import { NAMESPACES_RESOURCE } from "../../k8s/resourceCatalog.js";
 import type { Labels } from "../../metrics/source.js";
 import { NamingError, type RuleRef } from "./errors.js";
 import { compileNamer, type MetricNamer } from "./metricNamer.js";
 import { MetricsQuery } from "./metricsQuery.js";
 import { ResourceConverter } from "./resourceConverter.js";
-import type {
-  CompiledRule,
-  CustomQueryArgs,
-  ExternalQueryArgs,
-  ResourceCatalog,
-  ResourceInfo,
-  SeriesMatch,
-} from "./types.js";
+import type { CompiledRule, CustomQueryArgs, ExternalQueryArgs, SeriesMatch } from "./types.js";
 
 /** What a rule makes of one discovered series. */
 export type SeriesVerdict =

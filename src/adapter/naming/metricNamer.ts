@@ -6,9 +6,10 @@
  * Unlike prometheus-adapter, a name the metrics API cannot serve (it goes in a URL path segment) is
  * reported instead of being registered and failing every request, e.g. vLLM's `vllm:num_requests_waiting`.
  */
+
+import { compileGoRegex, expandGo, type GoRegex } from "../../config/goRegex.js";
 import type { DiscoveryRule } from "../../config/schema.js";
 import { NamingError, type RuleRef } from "./errors.js";
-import { compileGoRegex, expandGo, type GoRegex } from "./goRegex.js";
 
 /** What a rule makes of a series name. */
 export type NameVerdict =

@@ -9,18 +9,19 @@
  * - Values are quoted as PromQL strings, and regex values escaped, so names are matched literally.
  * - Whatever cannot be translated exactly (gt/lt, no namespace label to scope by) is refused.
  */
-import {
-  escapeRegex,
-  promQuote,
-  type Requirement,
-  requirementToMatcher,
-  UnsupportedSelectorError,
-} from "../selectors.js";
+
+import { groupResourceString, type ResourceInfo } from "../../k8s/groupResource.js";
+import type { Requirement } from "../../k8s/labelSelector.js";
 import { NamingError, type RuleRef } from "./errors.js";
 import { ADAPTER_DELIMITERS, type CompiledTemplate, compileTemplate, TemplateError } from "./goTemplate.js";
 import type { ResourceConverter } from "./resourceConverter.js";
-import type { CustomQueryArgs, ExternalQueryArgs, ResourceInfo } from "./types.js";
-import { groupResourceString } from "./types.js";
+import {
+  escapeRegex,
+  promQuote,
+  requirementToMatcher,
+  UnsupportedSelectorError,
+} from "./selectorMatchers.js";
+import type { CustomQueryArgs, ExternalQueryArgs } from "./types.js";
 
 /** The data a metricsQuery template sees (prometheus-adapter `queryTemplateArgs`). */
 export interface QueryTemplateArgs {

@@ -8,12 +8,12 @@
  * placeholder used twice must capture the same text twice.
  * Labels naming resources the catalog does not know are not resources: undefined, never an error.
  */
+
+import { compileGoRegex, type GoRegex } from "../../config/goRegex.js";
 import type { DiscoveryRule } from "../../config/schema.js";
+import { groupResourceString, type ResourceCatalog, type ResourceInfo } from "../../k8s/groupResource.js";
 import { NamingError, type RuleRef } from "./errors.js";
-import { compileGoRegex, type GoRegex } from "./goRegex.js";
 import { ADAPTER_DELIMITERS, type CompiledTemplate, compileTemplate, TemplateError } from "./goTemplate.js";
-import type { ResourceCatalog, ResourceInfo } from "./types.js";
-import { groupResourceString } from "./types.js";
 
 /** Private-use characters: no config template contains them, and no regex treats them specially. */
 const GROUP_MARK = "\uE000";

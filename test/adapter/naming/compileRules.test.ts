@@ -3,10 +3,10 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { compileRules, type SeriesVerdict } from "../../../src/adapter/naming/compileRules.js";
 import { NamingError } from "../../../src/adapter/naming/errors.js";
-import { groupResourceString, type ResourceInfo } from "../../../src/adapter/naming/types.js";
-import { parseLabelSelector } from "../../../src/adapter/selectors.js";
 import { type DiscoveryRule, discoveryRuleSchema } from "../../../src/config/schema.js";
-import { StaticResourceCatalog } from "../../../src/kube/resourceCatalog.js";
+import { groupResourceString, type ResourceInfo } from "../../../src/k8s/groupResource.js";
+import { parseLabelSelector } from "../../../src/k8s/labelSelector.js";
+import { StaticResourceCatalog } from "../../../src/k8s/resourceCatalog.js";
 
 const catalog = new StaticResourceCatalog();
 const rule = (raw: Record<string, unknown>): DiscoveryRule => discoveryRuleSchema.parse(raw);

@@ -4,7 +4,7 @@ import { readdirSync } from "node:fs";
 import { describe, it } from "node:test";
 import { compileRules } from "../../../src/adapter/naming/compileRules.js";
 import { loadConfigFile } from "../../../src/config/load.js";
-import { StaticResourceCatalog } from "../../../src/kube/resourceCatalog.js";
+import { StaticResourceCatalog } from "../../../src/k8s/resourceCatalog.js";
 
 const DIR = new URL("../../../examples/", import.meta.url);
 const configs = readdirSync(DIR).filter((f) => f.endsWith(".yaml") && !f.startsWith("hpa-"));

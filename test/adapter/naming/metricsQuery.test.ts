@@ -3,10 +3,11 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { compileRules } from "../../../src/adapter/naming/compileRules.js";
 import { NamingError, type NamingErrorCode } from "../../../src/adapter/naming/errors.js";
-import type { CompiledRule, CustomQueryArgs, ResourceInfo } from "../../../src/adapter/naming/types.js";
-import { parseLabelSelector, type Requirement, type Selector } from "../../../src/adapter/selectors.js";
+import type { CompiledRule, CustomQueryArgs } from "../../../src/adapter/naming/types.js";
 import { discoveryRuleSchema } from "../../../src/config/schema.js";
-import { StaticResourceCatalog } from "../../../src/kube/resourceCatalog.js";
+import type { ResourceInfo } from "../../../src/k8s/groupResource.js";
+import { parseLabelSelector, type Requirement, type Selector } from "../../../src/k8s/labelSelector.js";
+import { StaticResourceCatalog } from "../../../src/k8s/resourceCatalog.js";
 
 const catalog = new StaticResourceCatalog();
 const res = (name: string) => catalog.resolve(name) as ResourceInfo;

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { NamingError } from "../../../src/adapter/naming/errors.js";
 import { ResourceConverter } from "../../../src/adapter/naming/resourceConverter.js";
-import { groupResourceString, type ResourceInfo } from "../../../src/adapter/naming/types.js";
-import { StaticResourceCatalog } from "../../../src/kube/resourceCatalog.js";
+import { groupResourceString, type ResourceInfo } from "../../../src/k8s/groupResource.js";
+import { StaticResourceCatalog } from "../../../src/k8s/resourceCatalog.js";
 import { withinDeadline } from "../../harness/deadline.js";
 
 const catalog = new StaticResourceCatalog();

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { KubeConfig } from "@kubernetes/client-node";
+import { type KubeFacade, startKubeFacade } from "../../../src/demo/kube/index.js";
 import { kubePodLister } from "../../../src/metrics/embedded/kubePodLister.js";
 import { podScrapeTargets, sanitizeLabelName } from "../../../src/metrics/embedded/podTargets.js";
-import { type KubeFacade, startKubeFacade } from "../../../src/sim/index.js";
 
 describe("podScrapeTargets", () => {
   const pod = (name: string, annotations: Record<string, string>, extra = {}) => ({
