@@ -10,6 +10,7 @@
  *   serving everything: this is not overload, and is kept for comparison only;
  * - cost: replica-hours (pods allocated, starting ones included), node-hours and GPU-hours.
  */
+import { empiricalQuantile } from "../forecast/stats.js";
 import { type QueueModel, violatesSlo } from "./queueing.js";
 
 export interface PolicyScores {
@@ -126,15 +127,15 @@ export function withCostVsOracle(raw: RawScores, oracleReplicaHours: number | un
   return { ...raw, costVsOracle };
 }
 
-/** The q-quantile of `values` (linear interpolation between order statistics; NaN skipped). */
-export function quantile(values: ArrayLike<number>, q: number): number {
-  const sorted = Float64Array.from(values).filter((v) => Number.isFinite(v));
-  if (sorted.length === 0) throw new RangeError("quantile: no finite values");
-  sorted.sort();
-  const x = q * (sorted.length - 1);
-  const i = Math.floor(x);
-  const j = Math.min(sorted.length - 1, i + 1);
-  return (sorted[i] as number) + ((sorted[j] as number) - (sorted[i] as number)) * (x - i);
+/**
+ * The q-quantile of the finite values of a sample (forecast/stats.ts: linear interpolation between
+ * order statistics). Unlike that kernel it throws on a sample without finite values: a backtest
+ * sized from no demand must fail, not size its pods from NaN.
+ */
+export function sampleQuantile(values: ArrayLike<number>, q: number): number {
+  const value = empiricalQuantile(values, q);
+  if (Number.isNaN(value)) throw new RangeError("quantile: no finite values");
+  return value;
 }
 
 /** The HPA target `--peak-replicas` is stated at: that many replicas carry the p99 of demand at 70 %. */
@@ -148,7 +149,7 @@ export const REFERENCE_UTILIZATION = 0.7;
 export function saturationPerReplica(demand: ArrayLike<number>, peakReplicas: number): number {
   if (!(Number.isInteger(peakReplicas) && peakReplicas >= 1))
     throw new RangeError(`peak replicas ${peakReplicas} must be an integer ≥ 1`);
-  const p99 = quantile(demand, 0.99);
+  const p99 = sampleQuantile(demand, 0.99);
   if (!(p99 > 0)) throw new RangeError("the trace's p99 demand is not positive; nothing to size replicas by");
   return p99 / (peakReplicas * REFERENCE_UTILIZATION);
 }

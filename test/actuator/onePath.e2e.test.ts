@@ -16,9 +16,9 @@ import { SeasonalNaiveModel } from "../../src/forecast/models/seasonalNaive.js";
 import { readTrace } from "../../src/forecast/traces.js";
 import { resampleTrace, SIM_STEP_MS, TraceDemand } from "../../src/replay/cluster/demand.js";
 import { SimClock } from "../../src/replay/cluster/simClock.js";
-import { DemandSource } from "../../src/replay/demandSource.js";
 import { predictivePolicy, REPLAY_DEMAND_QUERY, replaySpec } from "../../src/replay/policies/predictive.js";
 import type { PolicyContext } from "../../src/replay/policies/types.js";
+import { ReplayMetricsSource } from "../../src/replay/replayMetricsSource.js";
 import { replay } from "../../src/replay/simulate.js";
 import { addHpa, NS, PSC, type Rig, startRig } from "./harness.js";
 
@@ -98,7 +98,7 @@ describe("one decision path: foresight backtest and the controller decide alike"
     const spec = replaySpec("floor", context, SPEC_OVERRIDES);
     assert.equal(spec.demand.query, REPLAY_DEMAND_QUERY);
     const clock = new SimClock(startMs);
-    const metrics = new DemandSource({ startMs, stepMs: SIM_STEP_MS, clock });
+    const metrics = new ReplayMetricsSource({ startMs, stepMs: SIM_STEP_MS, clock });
     rig = await startRig({ clock, metrics, models });
     addHpa(rig.facade, 1, 20);
     metrics.extend(demand.subarray(0, 1));

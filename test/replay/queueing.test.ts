@@ -9,7 +9,7 @@ import {
   unloadedP95,
   violatesSlo,
 } from "../../src/replay/queueing.js";
-import { quantile } from "../../src/replay/scores.js";
+import { sampleQuantile } from "../../src/replay/scores.js";
 
 const MODELS: readonly QueueModel[] = ["mmc", "mm1"];
 
@@ -187,14 +187,14 @@ describe("p95Ratio", () => {
     // The queue starts empty; drop the first requests so the sample is in the steady state. Sojourns
     // of neighbours are correlated at this load: 200,000 requests scatter the p95 by ±3 %, 1,000,000
     // by ±1 % (ten seeds).
-    const p95 = quantile(sojourn.subarray(10_000), 0.95);
+    const p95 = sampleQuantile(sojourn.subarray(10_000), 0.95);
     close(p95 / unloadedP95(mu), p95Ratio("mmc", lambda, mu, c), 0.02, "p95 ratio");
     close(waitedFraction, erlangC(c, lambda / mu), 0.02, "share of requests that waited");
   });
 
   it("matches a Monte Carlo of random balancing over 3 replicas at ρ = 0.7 (1,000,000 requests)", () => {
     const sojourn = simulateRandomBalancing(2.1, 1, 3, 1_000_000, 11);
-    const p95 = quantile(sojourn.subarray(10_000), 0.95);
+    const p95 = sampleQuantile(sojourn.subarray(10_000), 0.95);
     close(p95 / unloadedP95(1), p95Ratio("mm1", 2.1, 1, 3), 0.02, "p95 ratio");
   });
 });

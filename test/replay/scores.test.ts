@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
-  quantile,
   ScoreAccumulator,
+  sampleQuantile,
   saturationPerReplica,
   withCostVsOracle,
 } from "../../src/replay/scores.js";
@@ -83,17 +83,17 @@ describe("ScoreAccumulator", () => {
 describe("saturationPerReplica", () => {
   it("is the p99 of demand over the peak replicas at 70 %", () => {
     const values = Array.from({ length: 101 }, (_, i) => 100 - i); // 0..100, unsorted
-    assert.equal(quantile(values, 0.99), 99);
-    assert.equal(quantile([1, 2, 3, 4], 0.5), 2.5);
+    assert.equal(sampleQuantile(values, 0.99), 99);
+    assert.equal(sampleQuantile([1, 2, 3, 4], 0.5), 2.5);
     assert.ok(Math.abs(saturationPerReplica(values, 4) - 99 / (4 * 0.7)) < 1e-12);
-    assert.equal(quantile([Number.NaN, 3], 0.99), 3);
+    assert.equal(sampleQuantile([Number.NaN, 3], 0.99), 3);
   });
 
   it("refuses nonsense", () => {
     assert.throws(() => saturationPerReplica([1, 2], 0), /integer ≥ 1/);
     assert.throws(() => saturationPerReplica([1, 2], 1.5), /integer ≥ 1/);
     assert.throws(() => saturationPerReplica([0, 0], 2), /not positive/);
-    assert.throws(() => quantile([], 0.5), /no finite values/);
+    assert.throws(() => sampleQuantile([], 0.5), /no finite values/);
     assert.throws(
       () => new ScoreAccumulator({ saturationPerReplica: 0, targetUtilization: 0.7 }),
       /must be > 0/,

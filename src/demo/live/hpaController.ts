@@ -16,10 +16,10 @@
  * is given; without it a Resource metric is a metric error saying so.
  */
 import type { Clock } from "../../clock.js";
-import { mergeConditions, syncHpa } from "../../replay/hpa/controller.js";
+import { mergeHpaConditions, syncHpa } from "../../replay/hpa/controller.js";
 import {
-  type ConditionType,
   type HpaCondition,
+  type HpaConditionType,
   type HpaControllerConfig,
   type HpaEvent,
   type HpaState,
@@ -93,7 +93,7 @@ const NOT_SIMULATED: MetricError = {
   error: "resource metrics are not simulated (no metrics.k8s.io); use a Pods, Object or External metric",
 };
 
-function condition(type: ConditionType, reason: string, message: string): HpaCondition {
+function condition(type: HpaConditionType, reason: string, message: string): HpaCondition {
   return { type, status: "False", reason, message };
 }
 
@@ -268,7 +268,7 @@ export class LiveHpaController {
           "FailedUpdateScale",
           `the HPA controller was unable to update the target scale: ${error.message}`,
         );
-        conditions = mergeConditions(conditions, [failed]);
+        conditions = mergeHpaConditions(conditions, [failed]);
         const { lastScaleTimeMs: _notScaled, ...kept } = next;
         next = {
           ...kept,
@@ -318,7 +318,7 @@ export class LiveHpaController {
     updates: HpaCondition[],
     event: HpaEvent,
   ): HpaSyncReport {
-    const conditions = mergeConditions(state.conditions, updates);
+    const conditions = mergeHpaConditions(state.conditions, updates);
     this.#states.set(hpa.metadata.uid, { ...state, conditions });
     const status = isPlainObject(hpa.status) ? hpa.status : {};
     this.#writeStatus(hpa, nowMs, {

@@ -147,7 +147,7 @@ function computeMetric(
 }
 
 /** Merges conditions by type, newest wins (setCondition). */
-export function mergeConditions(
+export function mergeHpaConditions(
   previous: readonly HpaCondition[],
   updates: readonly HpaCondition[],
 ): HpaCondition[] {
@@ -177,7 +177,7 @@ export function syncHpa(input: SyncInput): SyncResult {
   let scaleEvents: ScaleEvents = { up: input.state.scaleUpEvents, down: input.state.scaleDownEvents };
 
   const finish = (desired: number, rescale: boolean, extra: Partial<HpaState> = {}): SyncResult => {
-    const merged = mergeConditions(input.state.conditions, conditions);
+    const merged = mergeHpaConditions(input.state.conditions, conditions);
     return {
       desiredReplicas: desired,
       rescale,

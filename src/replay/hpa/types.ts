@@ -85,10 +85,10 @@ export interface TimestampedScaleEvent {
   outdated: boolean;
 }
 
-export type ConditionType = "AbleToScale" | "ScalingActive" | "ScalingLimited";
+export type HpaConditionType = "AbleToScale" | "ScalingActive" | "ScalingLimited";
 
 export interface HpaCondition {
-  type: ConditionType;
+  type: HpaConditionType;
   status: "True" | "False";
   reason: string;
   message: string;
@@ -117,11 +117,12 @@ export interface ScaleSubresource {
   selector: string;
 }
 
-export type PodPhase = "Pending" | "Running" | "Succeeded" | "Failed";
+/** The phases the HPA tells apart (a pod in phase Unknown is read as Running before it gets here). */
+export type SimPodPhase = "Pending" | "Running" | "Succeeded" | "Failed";
 
 export interface SimPod {
   name: string;
-  phase: PodPhase;
+  phase: SimPodPhase;
   deleted?: boolean;
   /** Ready condition status; undefined means the pod has no Ready condition. */
   ready?: boolean;

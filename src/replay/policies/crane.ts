@@ -10,7 +10,7 @@ import type { MetricSpec } from "../hpa/types.js";
 import { CoarseSeries, DEFAULT_REFIT_MS, Refitter } from "./forecastCadence.js";
 import { HpaDriver } from "./hpaDriver.js";
 import type { PredictiveOptions } from "./phpa.js";
-import type { Decision, Policy, PolicyContext, StepView } from "./types.js";
+import type { Policy, PolicyContext, PolicyDecision, StepView } from "./types.js";
 
 export const CRANE = "crane";
 
@@ -26,7 +26,7 @@ export function cranePolicy(context: PolicyContext, options: PredictiveOptions =
       target: { type: "AverageValue", averageValue: Math.round(context.capacityPerReplica * 1000) },
     },
   };
-  const decide = (view: StepView): Decision => {
+  const decide = (view: StepView): PolicyDecision => {
     const peak = refitter.maxOver(view.nowMs, view.nowMs + context.leadTimeMs);
     const extra =
       peak === undefined

@@ -31,7 +31,7 @@ export {
   predictivePolicy,
 } from "./predictive.js";
 export { REACTIVE, reactivePolicy } from "./reactive.js";
-export type { Decision, Policy, PolicyContext, PolicyFactory, StepView } from "./types.js";
+export type { Policy, PolicyContext, PolicyDecision, PolicyFactory, StepView } from "./types.js";
 
 export const POLICY_NAMES: readonly string[] = [
   REACTIVE,

@@ -7,7 +7,7 @@
 import { HoltWintersModel } from "../../forecast/models/holtWinters.js";
 import { CoarseSeries, DEFAULT_REFIT_MS, Refitter } from "./forecastCadence.js";
 import { HpaDriver } from "./hpaDriver.js";
-import type { Decision, Policy, PolicyContext, StepView } from "./types.js";
+import type { Policy, PolicyContext, PolicyDecision, StepView } from "./types.js";
 
 export const PHPA = "phpa";
 
@@ -21,7 +21,7 @@ export function phpaPolicy(context: PolicyContext, options: PredictiveOptions = 
   const hpa = new HpaDriver(context);
   const history = new CoarseSeries(context.startMs, context.stepMs);
   const refitter = new Refitter(new HoltWintersModel(), refitMs, refitMs + context.leadTimeMs);
-  const decide = (view: StepView, reactive: number): Decision => {
+  const decide = (view: StepView, reactive: number): PolicyDecision => {
     const predicted = refitter.at(view.nowMs + context.leadTimeMs);
     if (predicted === undefined) return { replicas: reactive };
     const wanted = Math.max(reactive, Math.ceil(predicted - 1e-9));

@@ -18,7 +18,7 @@
  */
 
 import type { AccuracySummary } from "../../actuator/accuracy.js";
-import type { Decision as ScalerDecision } from "../../actuator/decide.js";
+import type { Decision } from "../../actuator/decide.js";
 import { bufferReplicas } from "../../actuator/nodeObjects.js";
 import { ScalerDecider } from "../../actuator/scalerDecider.js";
 import { ScalerForecaster, scalerForecastTarget } from "../../actuator/scalerForecaster.js";
@@ -33,10 +33,10 @@ import { ForecastStore } from "../../forecast/store.js";
 import type { Model } from "../../forecast/types.js";
 import { ClockTimers } from "../clockTimers.js";
 import { SimClock } from "../cluster/simClock.js";
-import { DemandSource } from "../demandSource.js";
 import type { MetricSpec } from "../hpa/types.js";
+import { ReplayMetricsSource } from "../replayMetricsSource.js";
 import { HpaDriver } from "./hpaDriver.js";
-import type { Decision, Policy, PolicyContext, StepView } from "./types.js";
+import type { Policy, PolicyContext, PolicyDecision, StepView } from "./types.js";
 
 export const PREDICTIVE_METRIC = "predictive-metric";
 export const PREDICTIVE_FLOOR = "predictive-floor";
@@ -46,7 +46,7 @@ export type PredictiveMode = "metric" | "floor" | "direct";
 
 const MODES: Record<PredictiveMode, ScalerMode> = { metric: "Metric", floor: "Floor", direct: "Direct" };
 
-/** The demand query the replayed scaler's spec names (its DemandSource answers it). */
+/** The demand query the replayed scaler's spec names (its ReplayMetricsSource answers it). */
 export const REPLAY_DEMAND_QUERY = "demand";
 /** `actuator.resyncInterval`'s default: how often the controller reconciles a scaler. */
 export const DEFAULT_RESYNC_MS = 30_000;
@@ -55,7 +55,7 @@ const SCALER_ID = "replay/workload";
 /** One decision of the replayed scaler, as the controller's decision log would show it. */
 export interface ReplayedDecision {
   readonly atMs: number;
-  readonly decision: ScalerDecision;
+  readonly decision: Decision;
   /** Live accuracy as the scaler's status would show it. */
   readonly accuracy: AccuracySummary | undefined;
 }
@@ -125,7 +125,7 @@ export function predictivePolicy(
   const resyncMs = options.resyncMs ?? DEFAULT_RESYNC_MS;
   const clock = new SimClock(context.startMs);
   const timers = new ClockTimers(clock);
-  const source = new DemandSource({ startMs: context.startMs, stepMs: context.stepMs, clock });
+  const source = new ReplayMetricsSource({ startMs: context.startMs, stepMs: context.stepMs, clock });
   const models = options.models ?? (() => defaultModels());
   const candidates = models();
   const forecaster = new ScalerForecaster({
@@ -194,7 +194,7 @@ export function predictivePolicy(
    * One step: forecast runs started before now finish (a run takes a moment of real time), the
    * forecaster's timers fire and their runs finish, then the scaler reconciles when its resync is due.
    */
-  const step = async (view: StepView, due: boolean): Promise<Decision> => {
+  const step = async (view: StepView, due: boolean): Promise<PolicyDecision> => {
     const started = performance.now();
     await forecaster.idle();
     timers.tick();
@@ -204,7 +204,7 @@ export function predictivePolicy(
     return act(view);
   };
 
-  const act = (view: StepView): Decision => {
+  const act = (view: StepView): PolicyDecision => {
     const extra =
       mode === "metric" && served !== undefined
         ? [{ spec: forecastMetric, reading: { items: [Math.round(served * capacity * 1000)] } }]

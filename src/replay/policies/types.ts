@@ -28,7 +28,7 @@ export interface StepView {
   readonly allocated: number;
 }
 
-export interface Decision {
+export interface PolicyDecision {
   readonly replicas: number;
   /** CapacityBuffer replicas (pods' shape) to keep warm on nodes; undefined leaves the buffer as is. */
   readonly bufferReplicas?: number;
@@ -37,7 +37,7 @@ export interface Decision {
 export interface Policy {
   readonly name: string;
   /** May return a promise only on steps where a forecaster refits; the loop awaits only then. */
-  decide(view: StepView): Decision | Promise<Decision>;
+  decide(view: StepView): PolicyDecision | Promise<PolicyDecision>;
   /** Wall-clock milliseconds spent fitting and forecasting (reported apart from simulation time). */
   readonly forecastMs?: number;
 }

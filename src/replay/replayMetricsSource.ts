@@ -12,7 +12,7 @@ import type { InstantResult, Labels, MetricsSource, RangeSeries } from "../metri
 
 const LABELS: Labels = { __name__: "demand" };
 
-export class DemandSource implements MetricsSource {
+export class ReplayMetricsSource implements MetricsSource {
   readonly #startMs: number;
   readonly #stepMs: number;
   readonly #clock: Clock;

@@ -1,16 +1,16 @@
-/** DemandSource: the replay's demand through the MetricsSource port, as rate() would read it, never past the clock. */
+/** ReplayMetricsSource: the replay's demand through the MetricsSource port, as rate() would read it, never past the clock. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { SimClock } from "../../src/replay/cluster/simClock.js";
-import { DemandSource } from "../../src/replay/demandSource.js";
+import { ReplayMetricsSource } from "../../src/replay/replayMetricsSource.js";
 
 const STEP = 15_000;
 const T0 = Date.UTC(2026, 0, 1);
 
-describe("DemandSource", () => {
+describe("ReplayMetricsSource", () => {
   it("answers a sample at t with the mean demand over the interval before t", async () => {
     const clock = new SimClock(T0);
-    const source = new DemandSource({ startMs: T0, stepMs: STEP, clock });
+    const source = new ReplayMetricsSource({ startMs: T0, stepMs: STEP, clock });
     const demand = Float64Array.from({ length: 40 }, (_, i) => i);
     source.extend(demand.subarray(0, 21));
     clock.set(T0 + 20 * STEP);
@@ -29,7 +29,7 @@ describe("DemandSource", () => {
 
   it("has nothing the replay has not reached", async () => {
     const clock = new SimClock(T0);
-    const source = new DemandSource({ startMs: T0, stepMs: STEP, clock });
+    const source = new ReplayMetricsSource({ startMs: T0, stepMs: STEP, clock });
     source.extend(new Float64Array(4).fill(1));
     clock.set(T0 + 10 * STEP);
     const [series] = await source.range("q", new Date(T0), new Date(T0 + 10 * STEP), 15);
