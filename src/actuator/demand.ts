@@ -3,12 +3,17 @@
  * adapter's external rules exactly as an External-metric request for it would be (same rule, same
  * label selector), summed to the one series the forecaster needs.
  */
-import type { CompiledRule } from "../adapter/naming/types.js";
-import { parseLabelSelector } from "../k8s/labelSelector.js";
+import { parseLabelSelector, type Selector } from "../k8s/labelSelector.js";
 import type { LabelSelector, PredictiveScaler } from "./types.js";
 
+/**
+ * One external rule and the series it serves a metric from: of the rule, only how it renders an
+ * External-metric query (the adapter's compiled rules have this face).
+ */
 export interface ExternalSource {
-  readonly rule: CompiledRule;
+  readonly rule: {
+    externalQuery(args: { seriesName: string; namespace: string; selector: Selector }): string;
+  };
   readonly seriesName: string;
 }
 

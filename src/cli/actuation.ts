@@ -11,9 +11,11 @@ import { Controller } from "../actuator/controller.js";
 import { type DecisionLog, FileDecisionLog, MemoryDecisionLog } from "../actuator/decisionLog.js";
 import { demandQuery, type ExternalSources } from "../actuator/demand.js";
 import { configMapSnapshots } from "../actuator/forecastSnapshots.js";
+import { metricScalers } from "../actuator/metricScalers.js";
 import { Reconciler } from "../actuator/reconciler.js";
 import { ScalerForecaster } from "../actuator/scalerForecaster.js";
 import { parseScalerKey } from "../actuator/scalerKey.js";
+import type { MetricScalers } from "../adapter/forecastMetric/scalers.js";
 import { type Clock, systemClock } from "../clock.js";
 import type { ActuatorConfig } from "../config/schema.js";
 import { systemTimers, type Timers } from "../forecast/scheduler.js";
@@ -34,8 +36,10 @@ import { loadModelSet } from "./models.js";
 const API_TIMEOUT_MS = 10_000;
 
 export interface Actuation {
-  /** The scalers as the informer sees them (for foresight_forecast{scaler}). */
+  /** The scalers as the informer sees them (for the review API). */
   scalers(): readonly KubeObject[];
+  /** The scalers in mode Metric, from the same informer (for foresight_forecast{scaler}). */
+  readonly metricScalers: MetricScalers;
   readonly decisions: DecisionLog;
   /** The scalers' forecasts (keys `namespace/name`). */
   readonly store: ForecastStore;
@@ -201,6 +205,7 @@ export async function startActuation(deps: ActuationDeps): Promise<Actuation> {
   let stopped = false;
   return {
     scalers: () => scalers.list(),
+    metricScalers: () => metricScalers(scalers.list()),
     decisions,
     store,
     identity,

@@ -1,13 +1,12 @@
 /**
  * Composition of the forecaster for `foresight serve`: store (warm from its snapshot), history
  * cache, engine and models (TensorFlow.js only when a target may use the neural model, with each
- * target's network kept next to the snapshot), scheduler, self-metrics and the `foresight_forecast`
- * external metric.
+ * target's network kept next to the snapshot), scheduler and self-metrics. The adapter serves the
+ * targets' `foresight_forecast` from the store (src/adapter/forecastMetric).
  */
-import type { BuiltinExternalMetric } from "../adapter/externalProvider.js";
+import type { TargetForecasts } from "../adapter/forecastMetric/targets.js";
 import type { Clock } from "../clock.js";
 import type { ForecastConfig } from "../config/schema.js";
-import { FORECAST_METRIC, forecastMetricValues } from "../forecast/forecastMetric.js";
 import { HistoryCache } from "../forecast/history.js";
 import { type ForecastTarget, runTarget } from "../forecast/runner.js";
 import { ForecastScheduler, systemTimers, TimeoutError, type Timers } from "../forecast/scheduler.js";
@@ -18,10 +17,8 @@ import type { Logger } from "../telemetry/logger.js";
 import type { SelfMetrics } from "../telemetry/selfMetrics.js";
 import { loadModelSet } from "./models.js";
 
-export interface Forecasting {
-  readonly metric: BuiltinExternalMetric;
-  /** The targets' forecasts (keys: target names). */
-  readonly store: ForecastStore;
+/** The targets as `foresight_forecast` serves them, and their forecasts (store keys: target names). */
+export interface Forecasting extends TargetForecasts {
   /** Start the schedules and the first runs (a full run for targets without a usable snapshot). */
   start(): void;
   /** Stop the schedules, wait for runs in flight and the last snapshot write. */
@@ -29,9 +26,9 @@ export interface Forecasting {
 }
 
 /**
- * The forecaster: store (warm from its snapshot), history cache, engine, scheduler, self-metrics
- * and the `foresight_forecast` metric. The engine and its models (TensorFlow.js among them) are
- * loaded only when targets are configured.
+ * The forecaster: store (warm from its snapshot), history cache, engine, scheduler and
+ * self-metrics. The engine and its models (TensorFlow.js among them) are loaded only when targets
+ * are configured.
  */
 export async function startForecasting(deps: {
   config: ForecastConfig;
@@ -130,14 +127,9 @@ export async function startForecasting(deps: {
       }
     },
   });
-  const served = [...targets.values()];
   return {
+    targets: [...targets.values()],
     store,
-    metric: {
-      name: FORECAST_METRIC,
-      listed: () => true,
-      getMetric: (req) => forecastMetricValues({ targets: served, store, clock }, req.labelSelector),
-    },
     start() {
       scheduler.start();
       // A snapshot forecast that still covers the horizon only needs an update; the rest train now.

@@ -13,13 +13,13 @@ import {
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import express, { type Router } from "express";
-import { forecastBuiltin } from "../actuator/scalerMetric.js";
 import { PREDICTIVE_SCALER_GROUP, PREDICTIVE_SCALER_RESOURCE } from "../actuator/types.js";
 import { type DelegatedAuth, startDelegatedAuth } from "../adapter/auth/delegatedAuth.js";
 import { AUTH_OFF_WARNING, type AuthenticationSetting, resolveAuthentication } from "../adapter/auth/mode.js";
 import { CustomProvider } from "../adapter/customProvider.js";
 import { Discovery } from "../adapter/discovery.js";
 import { ExternalProvider } from "../adapter/externalProvider.js";
+import { forecastMetric } from "../adapter/forecastMetric/builtin.js";
 import { createMetricsApi } from "../adapter/metricsApi.js";
 import type { CompiledRule } from "../adapter/naming/types.js";
 import { QueryCache } from "../adapter/queryCache.js";
@@ -27,7 +27,6 @@ import { QueryRunner } from "../adapter/queryRunner.js";
 import { loadServingCert, type ServingCertWatch, watchServingCert } from "../adapter/servingCert.js";
 import { type Clock, systemClock } from "../clock.js";
 import type { Config } from "../config/schema.js";
-import { FORECAST_METRIC } from "../forecast/forecastMetric.js";
 import type { Timers } from "../forecast/scheduler.js";
 import type { ResourceCatalog } from "../k8s/groupResource.js";
 import { InformerFactory, readiness } from "../kube/informers.js";
@@ -162,10 +161,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     ...(forecasting || actuation
       ? {
           builtins: [
-            forecastBuiltin({
-              name: FORECAST_METRIC,
-              ...(forecasting ? { targets: forecasting.metric } : {}),
-              ...(actuation ? { scalers: () => actuation.scalers() } : {}),
+            forecastMetric({
+              ...(forecasting ? { forecasts: forecasting } : {}),
+              ...(actuation ? { scalers: actuation.metricScalers } : {}),
               clock: dataClock,
             }),
           ],

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { stringify } from "yaml";
-import { windowMax } from "../../src/forecast/forecastMetric.js";
+import { windowMax } from "../../src/adapter/forecastMetric/targets.js";
 import type { StoredForecast } from "../../src/forecast/store.js";
 import { milliValue } from "../../src/k8s/quantity.js";
 import { startAdapter, type TestAdapter } from "../harness/adapter.js";

@@ -1,31 +1,36 @@
 /**
- * The external metric `foresight_forecast{target, quantile, horizon}`: for each forecast target and
- * each of its quantiles, the max of that quantile's path over [now, now + horizon], so a plain HPA
- * scales for the peak it expects within the horizon. Targets are cluster-wide: the namespace of the
- * request path is accepted and ignored.
+ * `foresight_forecast{target, quantile, horizon}` for the config file's forecast targets, read from
+ * the ForecastStore the forecaster fills: for each target and each of its quantiles, the max of that
+ * quantile's path over [now, now + horizon], so a plain HPA scales for the peak it expects within the
+ * horizon. Targets are cluster-wide: the namespace of the request path is accepted and ignored.
  *
  * A target that is not ready, failed before its first forecast, or whose forecast no longer covers
  * [now, now + horizon] answers 503 with the reason; the adapter never makes a value up.
  */
-import type { ExternalMetricValue } from "../adapter/metricValues.js";
-import type { Clock } from "../clock.js";
-import { formatDurationMs } from "../config/duration.js";
-import type { Selector } from "../k8s/labelSelector.js";
-import { formatQuantity } from "../k8s/quantity.js";
-import { type ApiError, notFound, serviceUnavailable } from "../k8s/status.js";
-import { type ForecastStore, quantileKey, type StoredForecast } from "./store.js";
+import type { Clock } from "../../clock.js";
+import { formatDurationMs } from "../../config/duration.js";
+import { type ForecastStore, quantileKey, type StoredForecast } from "../../forecast/store.js";
+import type { Selector } from "../../k8s/labelSelector.js";
+import { formatQuantity } from "../../k8s/quantity.js";
+import { type ApiError, notFound, serviceUnavailable } from "../../k8s/status.js";
+import type { BuiltinExternalMetric } from "../externalProvider.js";
+import type { ExternalMetricValue } from "../metricValues.js";
+import { FORECAST_METRIC } from "./name.js";
 
-export const FORECAST_METRIC = "foresight_forecast";
-
+/** A config-file forecast target as the metric serves it. */
 export interface ServedTarget {
   readonly name: string;
   readonly horizonMs: number;
   readonly quantiles: readonly number[];
 }
 
-export interface ForecastMetricOptions {
+/** The config-file targets and the store their forecasts are in. */
+export interface TargetForecasts {
   readonly targets: readonly ServedTarget[];
   readonly store: ForecastStore;
+}
+
+export interface TargetMetricOptions extends TargetForecasts {
   readonly clock: Clock;
 }
 
@@ -63,10 +68,7 @@ export function windowMax(
 }
 
 /** Answer one `foresight_forecast` request: one item per matching (target, quantile, horizon). */
-export function forecastMetricValues(
-  options: ForecastMetricOptions,
-  selector: Selector,
-): ExternalMetricValue[] {
+export function targetMetricValues(options: TargetMetricOptions, selector: Selector): ExternalMetricValue[] {
   const now = options.clock.now();
   const matched: { target: ServedTarget; quantile: number; labels: Record<string, string> }[] = [];
   for (const target of options.targets) {
@@ -131,4 +133,13 @@ function labelText(labels: Record<string, string>): string {
   return Object.entries(labels)
     .map(([k, v]) => `${k}=${v}`)
     .join(",");
+}
+
+/** The target half of `foresight_forecast` as a built-in external metric. */
+export function targetMetric(options: TargetMetricOptions): BuiltinExternalMetric {
+  return {
+    name: FORECAST_METRIC,
+    listed: () => true,
+    getMetric: (req) => targetMetricValues(options, req.labelSelector),
+  };
 }

@@ -1,11 +1,17 @@
+/**
+ * foresight_forecast{target, quantile, horizon} for config-file targets, from the ForecastStore: the
+ * window max over [now, now + horizon], 404 naming what is served, 503 with the reason.
+ */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { apiResourceListDoc } from "../../src/adapter/discoveryDocs.js";
-import { SeriesRegistry } from "../../src/adapter/seriesRegistry.js";
-import { FORECAST_METRIC, forecastMetricValues, windowMax } from "../../src/forecast/forecastMetric.js";
-import { ForecastStore, type StoredForecast } from "../../src/forecast/store.js";
-import { parseLabelSelector } from "../../src/k8s/labelSelector.js";
-import { ApiError } from "../../src/k8s/status.js";
+import { apiResourceListDoc } from "../../../src/adapter/discoveryDocs.js";
+import { forecastMetric } from "../../../src/adapter/forecastMetric/builtin.js";
+import { FORECAST_METRIC } from "../../../src/adapter/forecastMetric/name.js";
+import { targetMetricValues, windowMax } from "../../../src/adapter/forecastMetric/targets.js";
+import { SeriesRegistry } from "../../../src/adapter/seriesRegistry.js";
+import { ForecastStore, type StoredForecast } from "../../../src/forecast/store.js";
+import { parseLabelSelector } from "../../../src/k8s/labelSelector.js";
+import { ApiError } from "../../../src/k8s/status.js";
 
 const STEP_MS = 300_000;
 const T0 = 1_700_000_000_000;
@@ -69,7 +75,7 @@ describe("foresight_forecast values", () => {
     const { store, opts } = setup(T0 + 5_000);
     store.recordForecast("web", forecast(30, 100), T0);
     store.recordForecast("batch", forecast(30, 7), T0);
-    const items = forecastMetricValues(opts, parseLabelSelector("target=web"));
+    const items = targetMetricValues(opts, parseLabelSelector("target=web"));
     assert.deepEqual(
       items.map((i) => [i.metricName, i.metricLabels, i.value]),
       [
@@ -77,17 +83,17 @@ describe("foresight_forecast values", () => {
         [FORECAST_METRIC, { target: "web", quantile: "0.9", horizon: "1h" }, "122"],
       ],
     );
-    const one = forecastMetricValues(opts, parseLabelSelector("target=batch,quantile=0.9"));
+    const one = targetMetricValues(opts, parseLabelSelector("target=batch,quantile=0.9"));
     assert.deepEqual(
       one.map((i) => [i.metricLabels, i.value]),
       [[{ target: "batch", quantile: "0.9", horizon: "30m" }, "23"]],
     );
-    assert.equal(forecastMetricValues(opts, parseLabelSelector("quantile=0.9")).length, 2);
+    assert.equal(targetMetricValues(opts, parseLabelSelector("quantile=0.9")).length, 2);
   });
 
   it("404 naming what is served when nothing matches", () => {
     const { opts } = setup(T0);
-    const err = status(() => forecastMetricValues(opts, parseLabelSelector("target=web,quantile=0.99")));
+    const err = status(() => targetMetricValues(opts, parseLabelSelector("target=web,quantile=0.99")));
     assert.equal(err.code, 404);
     assert.match(
       err.message,
@@ -98,7 +104,7 @@ describe("foresight_forecast values", () => {
   it("503 with the reason when not ready, never a value", () => {
     const { store, opts } = setup(T0);
     store.recordNotReady("web", "not ready: needs 2 days of history, needs 1h more history", 3600, T0);
-    const err = status(() => forecastMetricValues(opts, parseLabelSelector("target=web,quantile=0.9")));
+    const err = status(() => targetMetricValues(opts, parseLabelSelector("target=web,quantile=0.9")));
     assert.equal(err.code, 503);
     assert.match(err.message, /target web: not ready: needs 2 days of history, needs 1h more history/);
   });
@@ -106,12 +112,12 @@ describe("foresight_forecast values", () => {
   it("503 before the first run and when stale (with the last error)", () => {
     const { store, opts } = setup(T0 + 10 * STEP_MS);
     assert.match(
-      status(() => forecastMetricValues(opts, parseLabelSelector("target=web"))).message,
+      status(() => targetMetricValues(opts, parseLabelSelector("target=web"))).message,
       /no forecast yet/,
     );
     store.recordForecast("web", forecast(15), T0);
     store.recordError("web", "Prometheus unavailable", T0 + 60_000);
-    const err = status(() => forecastMetricValues(opts, parseLabelSelector("target=web")));
+    const err = status(() => targetMetricValues(opts, parseLabelSelector("target=web")));
     assert.equal(err.code, 503);
     assert.match(err.message, /forecast is stale .*last run failed: Prometheus unavailable/);
   });
@@ -126,5 +132,23 @@ describe("foresight_forecast values", () => {
       doc.resources.map((r) => [r.name, r.kind]),
       [[FORECAST_METRIC, "ExternalMetricValueList"]],
     );
+  });
+
+  it("is what the built-in answers when forecast targets are configured", async () => {
+    const { store, opts } = setup(T0 + 5_000);
+    store.recordForecast("web", forecast(30, 100), T0);
+    const builtin = forecastMetric({ forecasts: { targets, store }, clock: opts.clock });
+    assert.equal(builtin.name, FORECAST_METRIC);
+    assert.equal(builtin.listed(), true);
+    const items = await builtin.getMetric({
+      namespace: "default",
+      metricName: FORECAST_METRIC,
+      labelSelector: parseLabelSelector("target=web,quantile=0.5"),
+    });
+    assert.deepEqual(
+      items.map((i) => i.value),
+      ["112"],
+    );
+    assert.equal(forecastMetric({ clock: opts.clock }).listed(), false);
   });
 });

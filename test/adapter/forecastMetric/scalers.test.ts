@@ -2,14 +2,19 @@
  * foresight_forecast{scaler} served from PredictiveScaler status: freshness (three history steps),
  * namespace, mode and selector filtering, and the built-in that combines it with config-file
  * forecast targets (404 from targets swallowed only when a scaler matched; problems → 503).
+ * Scalers are written as an informer holds them and read the way `serve` reads them, through the
+ * actuator's metricScalers, so the staleness window of each scaler's history step is covered too.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { forecastBuiltin, STALE_STEPS, scalerMetricValues } from "../../src/actuator/scalerMetric.js";
-import type { BuiltinExternalMetric } from "../../src/adapter/externalProvider.js";
-import type { ExternalMetricValue } from "../../src/adapter/metricValues.js";
-import { parseLabelSelector } from "../../src/k8s/labelSelector.js";
-import { ApiError, notFound, serviceUnavailable } from "../../src/k8s/status.js";
+import { metricScalers, STALE_STEPS } from "../../../src/actuator/metricScalers.js";
+import type { BuiltinExternalMetric } from "../../../src/adapter/externalProvider.js";
+import { forecastBuiltin } from "../../../src/adapter/forecastMetric/builtin.js";
+import { scalerMetricValues as servedFrom } from "../../../src/adapter/forecastMetric/scalers.js";
+import type { ExternalMetricValue } from "../../../src/adapter/metricValues.js";
+import type { Selector } from "../../../src/k8s/labelSelector.js";
+import { parseLabelSelector } from "../../../src/k8s/labelSelector.js";
+import { ApiError, notFound, serviceUnavailable } from "../../../src/k8s/status.js";
 
 const NAME = "foresight_forecast";
 const NOW = Date.UTC(2026, 0, 1, 12);
@@ -42,6 +47,15 @@ function psc(f: Fixture): unknown {
 
 const fresh = (name: string, value: string, ageMs = MIN, extra: Partial<Fixture> = {}) =>
   psc({ name, metric: { value, replicas: Number(value) / 50, updateTime: iso(NOW - ageMs) }, ...extra });
+
+/** The scaler half as `serve` wires it: the informer's objects through metricScalers. */
+const scalerMetricValues = (
+  objects: readonly unknown[],
+  metricName: string,
+  namespace: string,
+  selector: Selector,
+  nowMs: number,
+) => servedFrom(metricScalers(objects), metricName, namespace, selector, nowMs);
 
 describe("scalerMetricValues", () => {
   it("serves status.metric of each Metric scaler in the namespace", () => {
@@ -185,13 +199,13 @@ const req = (selector: string, namespace = "shop") => ({
 
 describe("forecastBuiltin", () => {
   it("is listed when it has scalers or targets", () => {
-    assert.equal(forecastBuiltin({ name: NAME, clock }).listed(), false);
-    assert.equal(forecastBuiltin({ name: NAME, clock, scalers: () => [] }).listed(), true);
-    assert.equal(forecastBuiltin({ name: NAME, clock, targets: targetsByLabel() }).listed(), true);
+    assert.equal(forecastBuiltin({ clock }).listed(), false);
+    assert.equal(forecastBuiltin({ clock, scalers: () => metricScalers([]) }).listed(), true);
+    assert.equal(forecastBuiltin({ clock, targets: targetsByLabel() }).listed(), true);
   });
 
   it("scalers only: serves matches, 404 naming the selector when none match", async () => {
-    const b = forecastBuiltin({ name: NAME, clock, scalers: () => [fresh("web", "600")] });
+    const b = forecastBuiltin({ clock, scalers: () => metricScalers([fresh("web", "600")]) });
     const items = await b.getMetric(req("scaler=web"));
     assert.deepEqual(
       items.map((i) => [i.metricLabels.scaler, i.value]),
@@ -211,9 +225,8 @@ describe("forecastBuiltin", () => {
   it("uses the clock for freshness: a status gone stale is a 503 naming the scaler", async () => {
     let now = NOW;
     const b = forecastBuiltin({
-      name: NAME,
       clock: { now: () => now },
-      scalers: () => [fresh("web", "600")],
+      scalers: () => metricScalers([fresh("web", "600")]),
     });
     assert.equal((await b.getMetric(req("scaler=web"))).length, 1);
     now = NOW + 20 * MIN;
@@ -225,10 +238,9 @@ describe("forecastBuiltin", () => {
   it("any matched scaler with a problem makes the whole answer a 503, before targets are asked", async () => {
     const targets = targetsByLabel();
     const b = forecastBuiltin({
-      name: NAME,
       clock,
       targets,
-      scalers: () => [fresh("web", "600"), psc({ name: "new" })],
+      scalers: () => metricScalers([fresh("web", "600"), psc({ name: "new" })]),
     });
     const err = await rejection(Promise.resolve(b.getMetric(req(""))));
     assert.equal(err.code, 503);
@@ -240,7 +252,7 @@ describe("forecastBuiltin", () => {
 
   it("swallows a 404 from targets only when a scaler matched", async () => {
     const targets = targetsByLabel();
-    const b = forecastBuiltin({ name: NAME, clock, targets, scalers: () => [fresh("web", "600")] });
+    const b = forecastBuiltin({ clock, targets, scalers: () => metricScalers([fresh("web", "600")]) });
     // A scaler selector: targets say 404, the scaler answers.
     const scalerItems = await b.getMetric(req("scaler=web"));
     assert.deepEqual(
@@ -266,14 +278,14 @@ describe("forecastBuiltin", () => {
     const targets = fakeTargets(() => {
       throw serviceUnavailable("forecast store not loaded");
     });
-    const b = forecastBuiltin({ name: NAME, clock, targets, scalers: () => [fresh("web", "600")] });
+    const b = forecastBuiltin({ clock, targets, scalers: () => metricScalers([fresh("web", "600")]) });
     const err = await rejection(Promise.resolve(b.getMetric(req("scaler=web"))));
     assert.equal(err.code, 503);
     assert.match(err.message, /forecast store not loaded/);
   });
 
   it("targets only: passes their answers and errors through", async () => {
-    const b = forecastBuiltin({ name: NAME, clock, targets: targetsByLabel() });
+    const b = forecastBuiltin({ clock, targets: targetsByLabel() });
     assert.deepEqual(await b.getMetric(req("target=checkout")), [targetItem]);
     const err = await rejection(Promise.resolve(b.getMetric(req("scaler=web"))));
     assert.equal(err.code, 404);
