@@ -14,7 +14,8 @@ import { PREDICTIVE_SCALER_API_VERSION, PREDICTIVE_SCALER_KIND } from "./types.j
 
 export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
 export const MANAGED_BY = "foresight";
-export const SCALER_LABEL = "foresight.dev/scaler";
+/** The Kubernetes label naming the scaler that owns a reservation object (not the metric label `scaler`). */
+export const SCALER_OBJECT_LABEL = "foresight.dev/scaler";
 /** Selector label of placeholder pods. */
 export const PLACEHOLDER_LABEL = "foresight.dev/placeholder";
 export const PAUSE_IMAGE = "registry.k8s.io/pause:3.10";
@@ -93,7 +94,7 @@ export function placeholderName(scaler: string): string {
 
 /** Labels on every object built for `scaler`. */
 export function scalerLabels(scaler: string): Record<string, string> {
-  return { [MANAGED_BY_LABEL]: MANAGED_BY, [SCALER_LABEL]: scalerLabelValue(scaler) };
+  return { [MANAGED_BY_LABEL]: MANAGED_BY, [SCALER_OBJECT_LABEL]: scalerLabelValue(scaler) };
 }
 
 /** Labels of the reserved pods: the scaler's, plus the placeholder selector label. */

@@ -30,7 +30,7 @@ import {
   placeholderPriorityClassObject,
   podTemplateObject,
   provisioningRequestObject,
-  SCALER_LABEL,
+  SCALER_OBJECT_LABEL,
   scalerLabelValue,
 } from "../nodeObjects.js";
 import { type ReservedPodShape, reservedPodShape } from "../podShape.js";
@@ -60,7 +60,7 @@ function ref(part: Part, namespace: string, name: string): ObjectRef {
 }
 
 function selector(scaler: string): string {
-  return `${SCALER_LABEL}=${scalerLabelValue(scaler)}`;
+  return `${SCALER_OBJECT_LABEL}=${scalerLabelValue(scaler)}`;
 }
 
 async function owned(cluster: ActuatorCluster, part: Part, namespace: string, scaler: string) {
@@ -141,7 +141,7 @@ function requestCount(object: KubeObject): number {
 
 /** Whether `have` is the object `object` would be: this scaler's label, and its owner when it names one. */
 function ours(have: KubeObject, object: KubeObject): boolean {
-  const label = (o: KubeObject) => o.metadata.labels?.[SCALER_LABEL];
+  const label = (o: KubeObject) => o.metadata.labels?.[SCALER_OBJECT_LABEL];
   const owner = (o: KubeObject) => (o.metadata.ownerReferences as { uid?: string }[] | undefined)?.[0]?.uid;
   return (
     label(object) !== undefined &&
@@ -170,7 +170,7 @@ async function createOwned(cluster: ActuatorCluster, object: KubeObject): Promis
     if (!have) throw err;
     if (!ours(have, object))
       throw new Error(
-        `${kind} ${metadata.namespace}/${metadata.name} already exists and is not this scaler's (no label ${SCALER_LABEL}=${object.metadata.labels?.[SCALER_LABEL]} or another owner); delete or rename it`,
+        `${kind} ${metadata.namespace}/${metadata.name} already exists and is not this scaler's (no label ${SCALER_OBJECT_LABEL}=${object.metadata.labels?.[SCALER_OBJECT_LABEL]} or another owner); delete or rename it`,
       );
     return have;
   }
