@@ -1,13 +1,15 @@
 /**
  * `predictive-metric`, `predictive-floor`, `predictive-direct`: a PredictiveScaler in mode Metric,
- * Floor or Direct, replayed through the controller's own code. The scaler's spec is the CRD's
- * defaults (validated by the CRD's schema, src/actuator/spec.ts) with the replay's workload filled
- * in; its forecasts come from the production forecaster (ScalerForecaster: the model registry,
- * selection, calibration, a full retrain on the spec's schedule and an update after every step, on
- * simulated time) reading demand through the MetricsSource port; every decision is the controller's
- * (ScalerDecider: readiness, stale data, accuracy gate, Hold/Release, planner, scale-down delay and
- * rate, node reservations), made at the controller's resync interval. Only the last hop differs from
- * the controller: what it writes to Kubernetes is applied to the simulated cluster instead.
+ * Floor or Direct, replayed through the controller's own code. The scaler is a PredictiveScaler
+ * with the CRD's defaults and the replay's workload filled in, validated and parsed by the
+ * controller's one parser (`parseScaler`, src/actuator/spec.ts) into the ScalerSpec the controller
+ * computes with. Its forecasts come from the production forecaster (ScalerForecaster: the model
+ * registry, selection, calibration, a full retrain on the spec's schedule and an update after every
+ * step, on simulated time) reading demand through the MetricsSource port; every decision is the
+ * controller's (ScalerDecider: readiness, stale data, accuracy gate, Hold/Release, planner,
+ * scale-down delay and rate, node reservations), made at the controller's resync interval. Only the
+ * last hop differs from the controller: what it writes to Kubernetes is applied to the simulated
+ * cluster instead.
  * - metric: the HPA gets the External metric foresight_forecast (AverageValue = capacity per
  *   replica) with the value the scaler's status would serve; the HPA takes the max of its metrics.
  * - floor: the HPA's minReplicas is raised to the forecast's replicas (restored when released).
@@ -22,8 +24,13 @@ import type { Decision } from "../../actuator/decide.js";
 import { bufferReplicas } from "../../actuator/nodeObjects.js";
 import { ScalerDecider } from "../../actuator/scalerDecider.js";
 import { ScalerForecaster, scalerForecastTarget } from "../../actuator/scalerForecaster.js";
-import { quantityValue, validatePredictiveScalerSpec } from "../../actuator/spec.js";
-import type { PredictiveScalerSpec, ScalerMode } from "../../actuator/types.js";
+import { formatFieldErrors, type ParsedScaler, parseScaler } from "../../actuator/spec.js";
+import {
+  PREDICTIVE_SCALER_API_VERSION,
+  PREDICTIVE_SCALER_KIND,
+  type PredictiveScalerSpec,
+  type ScalerMode,
+} from "../../actuator/types.js";
 import { formatDurationMs } from "../../config/duration.js";
 import { forecastSeries } from "../../forecast/engine.js";
 import { defaultModels } from "../../forecast/models/registry.js";
@@ -50,7 +57,8 @@ const MODES: Record<PredictiveMode, ScalerMode> = { metric: "Metric", floor: "Fl
 export const REPLAY_DEMAND_QUERY = "demand";
 /** `actuator.resyncInterval`'s default: how often the controller reconciles a scaler. */
 export const DEFAULT_RESYNC_MS = 30_000;
-const SCALER_ID = "replay/workload";
+/** The replayed scaler's name: its id (namespace/name) names its forecast target. */
+const REPLAY_SCALER = { namespace: "replay", name: "workload" };
 
 /** One decision of the replayed scaler, as the controller's decision log would show it. */
 export interface ReplayedDecision {
@@ -78,14 +86,18 @@ export interface PredictivePolicyOptions {
   readonly onDecision?: (decision: ReplayedDecision) => void;
 }
 
-/** The spec the replay's scaler runs: the CRD's defaults, the workload's numbers, then the overrides. */
-export function replaySpec(
+/**
+ * The PredictiveScaler the replay runs, as the controller reads one: the CRD's defaults, the
+ * workload's numbers, then the overrides, validated and parsed by the actuator's one parser
+ * (`parseScaler`), so the replay computes with the same ScalerSpec and scaler id the controller would.
+ */
+export function replayScaler(
   mode: PredictiveMode,
   context: PolicyContext,
   overrides: Readonly<Record<string, unknown>> = {},
   sizingUtilization?: number,
-): PredictiveScalerSpec {
-  const raw: Record<string, unknown> = {
+): ParsedScaler {
+  const spec: Record<string, unknown> = {
     targetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "workload" },
     demand: { query: REPLAY_DEMAND_QUERY },
     capacityPerReplica:
@@ -107,12 +119,27 @@ export function replaySpec(
       : {}),
     ...overrides,
   };
-  const checked = validatePredictiveScalerSpec(raw);
-  if (!checked.ok)
+  const parsed = parseScaler({
+    apiVersion: PREDICTIVE_SCALER_API_VERSION,
+    kind: PREDICTIVE_SCALER_KIND,
+    metadata: REPLAY_SCALER,
+    spec,
+  });
+  if (!parsed.ok)
     throw new RangeError(
-      `the replay's PredictiveScaler spec is invalid: ${checked.errors.map((e) => `${e.field}: ${e.message}`).join("; ")}`,
+      `the replay's PredictiveScaler spec is invalid: ${formatFieldErrors(parsed.errors)}`,
     );
-  return checked.value;
+  return parsed.value;
+}
+
+/** The replay scaler's spec as written (validated and defaulted): what a user would apply. */
+export function replaySpec(
+  mode: PredictiveMode,
+  context: PolicyContext,
+  overrides: Readonly<Record<string, unknown>> = {},
+  sizingUtilization?: number,
+): PredictiveScalerSpec {
+  return replayScaler(mode, context, overrides, sizingUtilization).scaler.spec;
 }
 
 export function predictivePolicy(
@@ -120,8 +147,8 @@ export function predictivePolicy(
   context: PolicyContext,
   options: PredictivePolicyOptions = {},
 ): Policy {
-  const spec = replaySpec(mode, context, options.spec, options.sizingUtilization);
-  const capacity = quantityValue(spec.capacityPerReplica);
+  const { id, spec } = replayScaler(mode, context, options.spec, options.sizingUtilization);
+  const capacity = spec.capacityPerReplica;
   const resyncMs = options.resyncMs ?? DEFAULT_RESYNC_MS;
   const clock = new SimClock(context.startMs);
   const timers = new ClockTimers(clock);
@@ -138,7 +165,7 @@ export function predictivePolicy(
     models: () => candidates,
     timeoutMs: 3_600_000,
   });
-  const target = scalerForecastTarget(SCALER_ID, spec, REPLAY_DEMAND_QUERY);
+  const target = scalerForecastTarget(id, spec, REPLAY_DEMAND_QUERY);
   const decider = new ScalerDecider();
   let spentMs = 0;
 
@@ -170,7 +197,7 @@ export function predictivePolicy(
     const { decision, demandNow, accuracy } = decider.decide({
       spec,
       nowMs: view.nowMs,
-      forecast: forecaster.state(SCALER_ID),
+      forecast: forecaster.state(id),
       history,
     });
     options.onDecision?.({ atMs: view.nowMs, decision, accuracy });
