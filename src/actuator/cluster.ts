@@ -15,7 +15,8 @@ export interface ObjectRef {
   readonly name: string;
 }
 
-export interface ObjectMeta {
+/** The metadata of a ClusterObject (the lister's read-only view is k8s/lister.ts's ObjectMeta). */
+export interface ClusterObjectMeta {
   name: string;
   namespace?: string;
   uid?: string;
@@ -29,11 +30,15 @@ export interface ObjectMeta {
   [key: string]: unknown;
 }
 
-/** Any Kubernetes object, loosely typed: executors read the fields they need defensively. */
-export interface KubeObject {
+/**
+ * Any Kubernetes object as the actuator reads and writes it, whole and loosely typed: executors
+ * read the fields they need defensively (the serving path's listers hold k8s/lister.ts's KubeObject,
+ * metadata only).
+ */
+export interface ClusterObject {
   apiVersion: string;
   kind: string;
-  metadata: ObjectMeta;
+  metadata: ClusterObjectMeta;
   spec?: Record<string, unknown>;
   status?: Record<string, unknown>;
   [key: string]: unknown;
@@ -57,19 +62,23 @@ export interface RequestOptions {
 
 export interface ActuatorCluster {
   /** The object, or undefined when it does not exist. */
-  get(ref: ObjectRef, options?: RequestOptions): Promise<KubeObject | undefined>;
+  get(ref: ObjectRef, options?: RequestOptions): Promise<ClusterObject | undefined>;
   list(
     apiVersion: string,
     kind: string,
     namespace: string,
     labelSelector?: string,
     options?: RequestOptions,
-  ): Promise<KubeObject[]>;
-  create(object: KubeObject, options?: RequestOptions): Promise<KubeObject>;
+  ): Promise<ClusterObject[]>;
+  create(object: ClusterObject, options?: RequestOptions): Promise<ClusterObject>;
   /** JSON merge patch; put metadata.resourceVersion in the patch for optimistic concurrency (409). */
-  patch(ref: ObjectRef, patch: Record<string, unknown>, options?: RequestOptions): Promise<KubeObject>;
+  patch(ref: ObjectRef, patch: Record<string, unknown>, options?: RequestOptions): Promise<ClusterObject>;
   /** Merge patch of the status subresource. */
-  patchStatus(ref: ObjectRef, patch: Record<string, unknown>, options?: RequestOptions): Promise<KubeObject>;
+  patchStatus(
+    ref: ObjectRef,
+    patch: Record<string, unknown>,
+    options?: RequestOptions,
+  ): Promise<ClusterObject>;
   /** Deletes; a missing object is fine. */
   delete(ref: ObjectRef, options?: RequestOptions): Promise<void>;
   getScale(ref: ObjectRef, options?: RequestOptions): Promise<ScaleView | undefined>;
@@ -82,7 +91,7 @@ export interface ActuatorCluster {
   ): Promise<void>;
 }
 
-export function refOf(object: KubeObject): ObjectRef {
+export function refOf(object: ClusterObject): ObjectRef {
   return {
     apiVersion: object.apiVersion,
     kind: object.kind,

@@ -6,16 +6,16 @@
  * forgets in-memory state, so the next leader starts from what is in the cluster.
  */
 import type { Logger } from "../telemetry/logger.js";
-import type { KubeObject } from "./cluster.js";
+import type { ClusterObject } from "./cluster.js";
 import type { Reconciler } from "./reconciler.js";
 import type { ScalerForecaster } from "./scalerForecaster.js";
 import { formatScalerKey, scalerKeyOf } from "./scalerKey.js";
 
 /** The scalers as an informer sees them. */
 export interface ScalerWatch {
-  list(): readonly KubeObject[];
+  list(): readonly ClusterObject[];
   /** Called on add/update/delete. */
-  onChange(listener: (object: KubeObject, type: "add" | "update" | "delete") => void): void;
+  onChange(listener: (object: ClusterObject, type: "add" | "update" | "delete") => void): void;
   start(): Promise<void>;
   stop(): Promise<void>;
   hasSynced(): boolean;
@@ -32,7 +32,7 @@ export interface ControllerOptions {
   readonly tickMs?: number;
 }
 
-const keyOf = (o: KubeObject) => formatScalerKey(scalerKeyOf(o.metadata));
+const keyOf = (o: ClusterObject) => formatScalerKey(scalerKeyOf(o.metadata));
 
 export class Controller {
   readonly #opts: ControllerOptions;

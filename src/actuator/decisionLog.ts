@@ -48,7 +48,7 @@ export interface DecisionPage {
   readonly total: number;
 }
 
-export interface ListOptions {
+export interface DecisionPageOptions {
   /** Default 50; larger than 500 reads as 500. */
   readonly limit?: number;
   /** The `next` of a previous page. */
@@ -58,7 +58,7 @@ export interface ListOptions {
 export interface DecisionLog {
   append(entry: DecisionEntry): void;
   /** Newest first. */
-  list(scaler: string, options?: ListOptions): DecisionPage;
+  list(scaler: string, options?: DecisionPageOptions): DecisionPage;
   scalers(): string[];
   /** Drop a scaler's entries (when the scaler is deleted, after a grace period decided by the caller). */
   forget(scaler: string): void;
@@ -196,7 +196,7 @@ export class MemoryDecisionLog implements DecisionLog {
    * the retained entries older than it. A cursor older than everything the ring still holds (the
    * client fell behind) gives the oldest remaining entries rather than an error.
    */
-  list(scaler: string, options: ListOptions = {}): DecisionPage {
+  list(scaler: string, options: DecisionPageOptions = {}): DecisionPage {
     const limit = pageLimit(options.limit);
     const ring = this.#rings.get(scaler);
     const total = ring?.size ?? 0;

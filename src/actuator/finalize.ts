@@ -8,7 +8,7 @@
  */
 import type { Clock } from "../clock.js";
 import type { Retry } from "./carryOut.js";
-import type { ActuatorCluster, KubeObject, ObjectRef } from "./cluster.js";
+import type { ActuatorCluster, ClusterObject, ObjectRef } from "./cluster.js";
 import type { DecisionLog } from "./decisionLog.js";
 import { pendingWrites } from "./executors/pendingWrite.js";
 import type { ExecResult, Executor } from "./executors/types.js";
@@ -31,7 +31,7 @@ export interface FinalizeDeps {
 /** Releases, reports and removes the finalizer; false when the object carries no finalizer of ours. */
 export async function finalize(
   deps: FinalizeDeps,
-  object: KubeObject,
+  object: ClusterObject,
   key: ScalerKey,
   id: string,
   ref: ObjectRef,
@@ -87,7 +87,7 @@ export async function finalize(
 /** Adds the finalizer, read fresh (a retry reads again), unless the scaler is already being deleted. */
 export async function addFinalizer(
   deps: { readonly cluster: ActuatorCluster; readonly retry: Retry },
-  object: KubeObject,
+  object: ClusterObject,
   ref: ObjectRef,
 ): Promise<void> {
   const { cluster, retry } = deps;

@@ -5,19 +5,18 @@
  * acts on it at once instead of waiting (Pending), as long as it still covers the lead time.
  */
 import type { StoredForecast } from "../forecast/store.js";
-import type { ActuatorCluster, KubeObject, ObjectRef } from "./cluster.js";
+import type { ActuatorCluster, ClusterObject, ObjectRef } from "./cluster.js";
 import { isRecord } from "./cluster.js";
+import { MANAGED_BY, MANAGED_BY_LABEL, SCALER_OBJECT_LABEL } from "./nodeObjects.js";
+import type { ScalerKey } from "./scalerKey.js";
 import { PREDICTIVE_SCALER_API_VERSION, PREDICTIVE_SCALER_KIND } from "./types.js";
 
-export interface ForecastSnapshots {
-  load(scaler: ScalerKey): Promise<StoredForecast | undefined>;
-  save(scaler: ScalerKey, forecast: StoredForecast): Promise<void>;
-}
+/** A scaler whose snapshot is read or written: its key and, when known, its uid (the owner). */
+export type SnapshotOwner = ScalerKey & { readonly uid?: string };
 
-export interface ScalerKey {
-  readonly namespace: string;
-  readonly name: string;
-  readonly uid?: string;
+export interface ForecastSnapshots {
+  load(scaler: SnapshotOwner): Promise<StoredForecast | undefined>;
+  save(scaler: SnapshotOwner, forecast: StoredForecast): Promise<void>;
 }
 
 const KEY = "forecast.json";
@@ -31,7 +30,7 @@ export function snapshotName(scaler: string): string {
   return `${name.slice(0, 54).replace(/[-.]+$/, "")}-${h.toString(16).padStart(8, "0")}`;
 }
 
-function ref(scaler: ScalerKey): ObjectRef {
+function ref(scaler: SnapshotOwner): ObjectRef {
   return {
     apiVersion: "v1",
     kind: "ConfigMap",
@@ -73,13 +72,13 @@ export function configMapSnapshots(cluster: ActuatorCluster): ForecastSnapshots 
         await cluster.patch(r, { data });
         return;
       }
-      const object: KubeObject = {
+      const object: ClusterObject = {
         apiVersion: "v1",
         kind: "ConfigMap",
         metadata: {
           name: r.name,
           namespace: scaler.namespace,
-          labels: { "app.kubernetes.io/managed-by": "foresight", "foresight.dev/scaler": scaler.name },
+          labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [SCALER_OBJECT_LABEL]: scaler.name },
           ...(scaler.uid !== undefined
             ? {
                 ownerReferences: [

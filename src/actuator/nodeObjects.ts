@@ -49,7 +49,8 @@ export interface OwnerReference {
   blockOwnerDeletion: boolean;
 }
 
-export interface ObjectMeta {
+/** The metadata of a manifest this file builds: always labelled, owned by the scaler when its uid is known. */
+export interface ManifestMeta {
   name: string;
   namespace?: string;
   labels: Record<string, string>;
@@ -60,7 +61,7 @@ export interface ObjectMeta {
 export interface Manifest {
   apiVersion: string;
   kind: string;
-  metadata: ObjectMeta;
+  metadata: ManifestMeta;
   [field: string]: unknown;
 }
 
@@ -102,7 +103,7 @@ export function placeholderPodLabels(scaler: string): Record<string, string> {
   return { ...scalerLabels(scaler), [PLACEHOLDER_LABEL]: scalerLabelValue(scaler) };
 }
 
-function metadata(ref: ScalerRef, name: string): ObjectMeta {
+function metadata(ref: ScalerRef, name: string): ManifestMeta {
   if (ref.namespace === "") throw new Error("namespace: must not be empty");
   if (ref.scaler === "") throw new Error("scaler: must not be empty");
   return {

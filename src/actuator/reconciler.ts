@@ -11,7 +11,7 @@ import type { History } from "../forecast/history.js";
 import type { Logger } from "../telemetry/logger.js";
 import { errorText } from "./apiErrors.js";
 import { carryOut, type Retry } from "./carryOut.js";
-import type { ActuatorCluster, KubeObject, ObjectRef } from "./cluster.js";
+import type { ActuatorCluster, ClusterObject, ObjectRef } from "./cluster.js";
 import { isoSeconds, mergeConditions } from "./conditions.js";
 import type { DecisionLog } from "./decisionLog.js";
 import { executorRegistry } from "./executors/registry.js";
@@ -78,7 +78,7 @@ export class Reconciler {
     this.#memory.clear();
   }
 
-  async reconcile(object: KubeObject): Promise<void> {
+  async reconcile(object: ClusterObject): Promise<void> {
     const key = scalerKeyOf(object.metadata);
     const id = formatScalerKey(key);
     const ref: ObjectRef = {
@@ -112,7 +112,7 @@ export class Reconciler {
     await this.#deps.forecaster.remove(id);
   }
 
-  async #reconcileValid(object: KubeObject, parsed: ParsedScaler, ref: ObjectRef): Promise<void> {
+  async #reconcileValid(object: ClusterObject, parsed: ParsedScaler, ref: ObjectRef): Promise<void> {
     const { clock, forecaster, cluster, retry } = this.#deps;
     const { scaler, spec, id, key } = parsed;
     const now = clock.now();
@@ -225,7 +225,7 @@ export class Reconciler {
   /** Ready=False for a reason found before deciding; the rest of the status stays as written. */
   async #notReady(
     ref: ObjectRef,
-    object: KubeObject,
+    object: ClusterObject,
     previous: PredictiveScalerStatus | undefined,
     reason: string,
     message: string,
@@ -248,7 +248,7 @@ export class Reconciler {
    */
   async #writeStatus(
     ref: ObjectRef,
-    object: KubeObject,
+    object: ClusterObject,
     before: Record<string, unknown>,
     status: Record<string, unknown>,
   ): Promise<void> {

@@ -5,7 +5,7 @@
  * recommendation an entry (not applied).
  */
 import type { Clock } from "../clock.js";
-import type { ActuatorCluster, KubeObject } from "./cluster.js";
+import type { ActuatorCluster, ClusterObject } from "./cluster.js";
 import type { Decision } from "./decide.js";
 import type { DecisionLog } from "./decisionLog.js";
 import type { ExecutedAction } from "./executors/types.js";
@@ -33,7 +33,7 @@ export interface ReportDeps {
 export async function reportDecision(
   deps: ReportDeps,
   scaler: PredictiveScaler,
-  object: KubeObject,
+  object: ClusterObject,
   id: string,
   decision: Decision,
   actions: readonly ExecutedAction[],

@@ -6,7 +6,7 @@
  */
 import { hostname } from "node:os";
 import type { KubeConfig } from "@kubernetes/client-node";
-import type { KubeObject } from "../actuator/cluster.js";
+import type { ClusterObject } from "../actuator/cluster.js";
 import { Controller } from "../actuator/controller.js";
 import { type DecisionLog, FileDecisionLog, MemoryDecisionLog } from "../actuator/decisionLog.js";
 import { demandQuery, type ExternalSources } from "../actuator/demand.js";
@@ -37,7 +37,7 @@ const API_TIMEOUT_MS = 10_000;
 
 export interface Actuation {
   /** The scalers as the informer sees them (for the review API). */
-  scalers(): readonly KubeObject[];
+  scalers(): readonly ClusterObject[];
   /** The scalers in mode Metric, from the same informer (for foresight_forecast{scaler}). */
   readonly metricScalers: MetricScalers;
   readonly decisions: DecisionLog;

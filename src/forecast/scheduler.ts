@@ -11,12 +11,8 @@
  * fake in tests (no waiting for the wall clock).
  */
 import cron from "node-cron";
-import type { Clock } from "../clock.js";
+import type { Clock, Stoppable } from "../clock.js";
 import type { RunKind } from "./store.js";
-
-export interface Stoppable {
-  stop(): void;
-}
 
 export interface Timers {
   /** Call `fn` on each match of `expression`, after a random delay of up to `maxRandomDelayMs`. */

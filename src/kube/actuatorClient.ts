@@ -15,9 +15,9 @@ import {
 } from "@kubernetes/client-node";
 import {
   type ActuatorCluster,
+  type ClusterObject,
   FIELD_MANAGER,
   isRecord,
-  type KubeObject,
   type ObjectRef,
   type RequestOptions,
   type ScaleView,
@@ -73,7 +73,7 @@ export class ClientNodeActuatorCluster implements ActuatorCluster {
     this.#custom = this.#signals.makeApiClient(kubeConfig, CustomObjectsApi);
   }
 
-  get(ref: ObjectRef, options?: RequestOptions): Promise<KubeObject | undefined> {
+  get(ref: ObjectRef, options?: RequestOptions): Promise<ClusterObject | undefined> {
     return this.#signals.run(options?.signal, () => this.#get(ref));
   }
 
@@ -83,19 +83,23 @@ export class ClientNodeActuatorCluster implements ActuatorCluster {
     namespace: string,
     labelSelector?: string,
     options?: RequestOptions,
-  ): Promise<KubeObject[]> {
+  ): Promise<ClusterObject[]> {
     return this.#signals.run(options?.signal, () => this.#list(apiVersion, kind, namespace, labelSelector));
   }
 
-  create(object: KubeObject, options?: RequestOptions): Promise<KubeObject> {
+  create(object: ClusterObject, options?: RequestOptions): Promise<ClusterObject> {
     return this.#signals.run(options?.signal, () => this.#create(object));
   }
 
-  patch(ref: ObjectRef, patch: Record<string, unknown>, options?: RequestOptions): Promise<KubeObject> {
+  patch(ref: ObjectRef, patch: Record<string, unknown>, options?: RequestOptions): Promise<ClusterObject> {
     return this.#signals.run(options?.signal, () => this.#patch(ref, patch));
   }
 
-  patchStatus(ref: ObjectRef, patch: Record<string, unknown>, options?: RequestOptions): Promise<KubeObject> {
+  patchStatus(
+    ref: ObjectRef,
+    patch: Record<string, unknown>,
+    options?: RequestOptions,
+  ): Promise<ClusterObject> {
     return this.#signals.run(options?.signal, () => this.#patchStatus(ref, patch));
   }
 
@@ -116,9 +120,9 @@ export class ClientNodeActuatorCluster implements ActuatorCluster {
     return this.#signals.run(options?.signal, () => this.#setScale(ref, replicas, resourceVersion));
   }
 
-  async #get(ref: ObjectRef): Promise<KubeObject | undefined> {
+  async #get(ref: ObjectRef): Promise<ClusterObject | undefined> {
     try {
-      return (await this.#objects.read(header(ref) as never)) as unknown as KubeObject;
+      return (await this.#objects.read(header(ref) as never)) as unknown as ClusterObject;
     } catch (err) {
       if (statusCode(err) === 404) return undefined;
       throw err;
@@ -137,19 +141,19 @@ export class ClientNodeActuatorCluster implements ActuatorCluster {
       labelSelector,
     );
     // Lists leave apiVersion and kind off their items.
-    return list.items.map((item) => ({ ...item, apiVersion, kind }) as unknown as KubeObject);
+    return list.items.map((item) => ({ ...item, apiVersion, kind }) as unknown as ClusterObject);
   }
 
-  async #create(object: KubeObject): Promise<KubeObject> {
+  async #create(object: ClusterObject): Promise<ClusterObject> {
     return (await this.#objects.create(
       object as unknown as KubernetesObject,
       undefined,
       undefined,
       FIELD_MANAGER,
-    )) as unknown as KubeObject;
+    )) as unknown as ClusterObject;
   }
 
-  async #patch(ref: ObjectRef, patch: Record<string, unknown>): Promise<KubeObject> {
+  async #patch(ref: ObjectRef, patch: Record<string, unknown>): Promise<ClusterObject> {
     const meta = isRecord(patch.metadata) ? patch.metadata : {};
     const body = {
       ...patch,
@@ -164,10 +168,10 @@ export class ClientNodeActuatorCluster implements ActuatorCluster {
       FIELD_MANAGER,
       undefined,
       PatchStrategy.MergePatch,
-    )) as unknown as KubeObject;
+    )) as unknown as ClusterObject;
   }
 
-  async #patchStatus(ref: ObjectRef, patch: Record<string, unknown>): Promise<KubeObject> {
+  async #patchStatus(ref: ObjectRef, patch: Record<string, unknown>): Promise<ClusterObject> {
     const { group, version } = splitApiVersion(ref.apiVersion);
     const plural = await this.#objects.plural(ref.apiVersion, ref.kind);
     return (await this.#custom.patchNamespacedCustomObjectStatus(
@@ -181,7 +185,7 @@ export class ClientNodeActuatorCluster implements ActuatorCluster {
         fieldManager: FIELD_MANAGER,
       },
       mergePatch(),
-    )) as KubeObject;
+    )) as ClusterObject;
   }
 
   async #delete(ref: ObjectRef): Promise<void> {

@@ -23,7 +23,7 @@ export interface InformerFactoryOptions {
   readonly onFailure?: (resource: string, kind: InformerFailure) => void;
 }
 
-export interface Readiness {
+export interface InformerReadiness {
   readonly ready: boolean;
   /** One line per informer that is not ready, e.g. "pods: not synced: HTTP 503 …". */
   readonly problems: readonly string[];
@@ -37,7 +37,7 @@ const STALE_AFTER_MS = 60_000;
  * resource the API server does not serve (LIST 404, e.g. a rule for a CRD not installed) is no
  * reason to take the whole adapter out of its Service: its requests answer 503 on their own.
  */
-export function readiness(healths: readonly InformerHealth[], nowMs: number): Readiness {
+export function readiness(healths: readonly InformerHealth[], nowMs: number): InformerReadiness {
   const problems: string[] = [];
   for (const h of healths) {
     if (h.notServed) continue;

@@ -154,7 +154,8 @@ export interface ElectionLogger {
   debug(obj: object, msg?: string): void;
 }
 
-export interface Timers {
+/** The one-shot timers the elector waits with (the global setTimeout/clearTimeout, or a test's). */
+export interface TimeoutTimers {
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }
@@ -173,7 +174,7 @@ export interface LeaderElectorOptions {
   readonly retryPeriodMs?: number;
   readonly clock: Clock;
   /** Default the global setTimeout/clearTimeout. */
-  readonly timers?: Timers;
+  readonly timers?: TimeoutTimers;
   /** For the jitter of acquisition attempts (client-go JitterFactor 1.2); default Math.random. */
   readonly random?: () => number;
   onStartedLeading(): void;
@@ -191,7 +192,7 @@ export interface StopOptions {
 /** client-go's JitterFactor: acquisition waits retryPeriod * (1 + random * 1.2). */
 const JITTER_FACTOR = 1.2;
 
-const globalTimers: Timers = {
+const globalTimers: TimeoutTimers = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
@@ -225,7 +226,7 @@ export class LeaderElector implements LeaderTerm {
   private readonly renewDeadlineMs: number;
   private readonly retryPeriodMs: number;
   private readonly clock: Clock;
-  private readonly timers: Timers;
+  private readonly timers: TimeoutTimers;
   private readonly random: () => number;
   private readonly options: LeaderElectorOptions;
   private readonly logger: ElectionLogger | undefined;

@@ -38,7 +38,8 @@ export interface InformerHealth {
   readonly notServed: boolean;
 }
 
-export interface ListResult {
+/** The body of a LIST: the objects and the resourceVersion to watch from. */
+export interface ListResponse {
   readonly items: readonly unknown[];
   readonly metadata?: { readonly resourceVersion?: string };
 }
@@ -50,7 +51,7 @@ export interface ReflectorOptions {
   readonly path: string;
   readonly kubeConfig: KubeConfig;
   /** The LIST; `signal` cancels it (on stop, or past `listTimeoutMs`). */
-  readonly list: (signal: AbortSignal) => Promise<ListResult>;
+  readonly list: (signal: AbortSignal) => Promise<ListResponse>;
   readonly logger: Logger;
   readonly clock: Clock;
   readonly onFailure?: (kind: InformerFailure) => void;
@@ -237,7 +238,7 @@ export class Reflector implements Lister {
     }
   }
 
-  async #list(stop: AbortSignal): Promise<ListResult> {
+  async #list(stop: AbortSignal): Promise<ListResponse> {
     const ms = this.#opts.listTimeoutMs ?? 60_000;
     const timeout = AbortSignal.timeout(ms);
     try {
@@ -312,7 +313,7 @@ export class Reflector implements Lister {
   }
 
   /** A LIST's items replace the cache; listeners hear what was added, changed and removed. */
-  #replace(list: ListResult): void {
+  #replace(list: ListResponse): void {
     if (!isRecord(list) || !Array.isArray(list.items))
       throw new BadEventError("the LIST answer has no items array");
     const next = new Map<string, Map<string, KubeObject>>();

@@ -3,7 +3,7 @@
  * refused), for the controller and for serving foresight_forecast from status.
  */
 import { type KubeConfig, type KubernetesObject, KubernetesObjectApi } from "@kubernetes/client-node";
-import type { KubeObject } from "../actuator/cluster.js";
+import type { ClusterObject } from "../actuator/cluster.js";
 import type { ScalerWatch } from "../actuator/controller.js";
 import {
   PREDICTIVE_SCALER_API_VERSION,
@@ -44,7 +44,7 @@ export function predictiveScalerWatch(
       ...o,
       apiVersion: PREDICTIVE_SCALER_API_VERSION,
       kind: PREDICTIVE_SCALER_KIND,
-    }) as unknown as KubeObject;
+    }) as unknown as ClusterObject;
   return {
     list: () => reflector.list().map(typed),
     onChange: (listener) => reflector.onChange((o, type) => listener(typed(o), type)),

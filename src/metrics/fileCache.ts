@@ -12,7 +12,7 @@ export class ConfigFileError extends Error {
 }
 
 /** Reads a file named by config option `what`; failures say which option and path. */
-export async function readConfigFile(path: string, what: string): Promise<string> {
+export async function readConfiguredFile(path: string, what: string): Promise<string> {
   try {
     return await readFile(path, "utf8");
   } catch (err) {
@@ -50,7 +50,7 @@ export class FileCache {
       throw configFileError(this.path, this.what, err);
     }
     if (signature !== this.signature || this.content === undefined) {
-      this.content = (await readConfigFile(this.path, this.what)).trim();
+      this.content = (await readConfiguredFile(this.path, this.what)).trim();
       this.signature = signature;
     }
     return this.content;

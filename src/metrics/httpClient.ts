@@ -9,7 +9,7 @@
  */
 import http from "node:http";
 import https from "node:https";
-import { readConfigFile } from "./fileCache.js";
+import { readConfiguredFile } from "./fileCache.js";
 
 export interface HttpTlsOptions {
   readonly caFile?: string;
@@ -128,7 +128,7 @@ async function createAgent(secure: boolean, options: HttpClientOptions): Promise
 }
 
 function readTlsFile(path: string | undefined, what: string): Promise<string | undefined> {
-  return path === undefined ? Promise.resolve(undefined) : readConfigFile(path, what);
+  return path === undefined ? Promise.resolve(undefined) : readConfiguredFile(path, what);
 }
 
 function send(agent: http.Agent, req: HttpRequest, maxBytes: number): Promise<HttpResponse> {

@@ -8,8 +8,8 @@
  * of one schedule give the same result.
  */
 import { createTask } from "node-cron";
-import type { Clock } from "../clock.js";
-import { nextAligned, type Stoppable, type Timers } from "../forecast/scheduler.js";
+import type { Clock, Stoppable } from "../clock.js";
+import { nextAligned, type Timers } from "../forecast/scheduler.js";
 
 interface Interval {
   readonly intervalMs: number;

@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { parse as parseYaml } from "yaml";
-import type { KubeObject } from "../../src/actuator/cluster.js";
+import type { ClusterObject } from "../../src/actuator/cluster.js";
 import { Controller } from "../../src/actuator/controller.js";
 import { MemoryDecisionLog } from "../../src/actuator/decisionLog.js";
 import { configMapSnapshots } from "../../src/actuator/forecastSnapshots.js";
@@ -107,7 +107,7 @@ export interface Rig {
   /** After a DELETE: reconcile until the finalizer has run and the scaler is gone from the store. */
   gone(name: string): Promise<void>;
   /** Wait until the controller's informer sees the scaler in this state. */
-  seen(name: string, check?: (o: KubeObject) => boolean): Promise<KubeObject>;
+  seen(name: string, check?: (o: ClusterObject) => boolean): Promise<ClusterObject>;
   close(): Promise<void>;
 }
 

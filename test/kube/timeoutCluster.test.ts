@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { ActuatorCluster, KubeObject } from "../../src/actuator/cluster.js";
+import type { ActuatorCluster, ClusterObject } from "../../src/actuator/cluster.js";
 import { NotLeaderError } from "../../src/kube/leaderTerm.js";
 import { isRetryableKubeError, retryKube } from "../../src/kube/retry.js";
 import { KubeTimeoutError, withTimeout } from "../../src/kube/timeoutCluster.js";
 
-const hpa: KubeObject = {
+const hpa: ClusterObject = {
   apiVersion: "autoscaling/v2",
   kind: "HorizontalPodAutoscaler",
   metadata: { name: "web" },
@@ -66,7 +66,7 @@ describe("withTimeout with a leader term (fenced writes)", () => {
         return hpa;
       },
       patch: (_ref: unknown, _patch: unknown, options?: { signal?: AbortSignal }) =>
-        new Promise<KubeObject>((_resolve, reject) => {
+        new Promise<ClusterObject>((_resolve, reject) => {
           seen.push("patch");
           options?.signal?.addEventListener("abort", () => {
             seen.push("patch cancelled");

@@ -11,7 +11,7 @@
  * same: the retry then finds the change already in place, and reports it (FloorAttempts) so that it
  * is recorded once rather than not at all.
  */
-import type { ActuatorCluster, KubeObject } from "../cluster.js";
+import type { ActuatorCluster, ClusterObject } from "../cluster.js";
 import { isRecord, refOf } from "../cluster.js";
 import type { TargetRef } from "../types.js";
 import { hpaNames, hpasFor } from "./hpas.js";
@@ -22,17 +22,17 @@ export const USER_MIN_ANNOTATION = "foresight.dev/user-min-replicas";
 export const FLOOR_ANNOTATION = "foresight.dev/floor";
 export const SCALER_ANNOTATION = "foresight.dev/scaler";
 
-function spec(hpa: KubeObject): Record<string, unknown> {
+function spec(hpa: ClusterObject): Record<string, unknown> {
   return isRecord(hpa.spec) ? hpa.spec : {};
 }
 
 /** The HPA's minReplicas (default 1). */
-function minOf(hpa: KubeObject): number {
+function minOf(hpa: ClusterObject): number {
   const v = spec(hpa).minReplicas;
   return typeof v === "number" ? v : 1;
 }
 
-function intAnnotation(hpa: KubeObject, key: string): number | undefined {
+function intAnnotation(hpa: ClusterObject, key: string): number | undefined {
   const text = hpa.metadata.annotations?.[key];
   if (text === undefined || !/^\d+$/.test(text)) return undefined;
   return Number(text);
@@ -74,7 +74,7 @@ async function applyFloor(
       },
     };
   }
-  const hpa = hpas[0] as KubeObject;
+  const hpa = hpas[0] as ClusterObject;
   const owner = hpa.metadata.annotations?.[SCALER_ANNOTATION];
   if (owner !== undefined && owner !== scaler) {
     return {

@@ -1,5 +1,5 @@
 /** The HorizontalPodAutoscalers that scale a workload, found the way the HPA controller binds them. */
-import type { ActuatorCluster, KubeObject } from "../cluster.js";
+import type { ActuatorCluster, ClusterObject } from "../cluster.js";
 import { isRecord } from "../cluster.js";
 import type { TargetRef } from "../types.js";
 
@@ -16,7 +16,7 @@ export async function hpasFor(
   cluster: ActuatorCluster,
   namespace: string,
   target: TargetRef,
-): Promise<KubeObject[]> {
+): Promise<ClusterObject[]> {
   const hpas = await cluster.list(HPA_API_VERSION, "HorizontalPodAutoscaler", namespace);
   return hpas.filter((hpa) => {
     const ref = isRecord(hpa.spec) && isRecord(hpa.spec.scaleTargetRef) ? hpa.spec.scaleTargetRef : {};
@@ -25,6 +25,6 @@ export async function hpasFor(
   });
 }
 
-export function hpaNames(hpas: readonly KubeObject[]): string {
+export function hpaNames(hpas: readonly ClusterObject[]): string {
   return hpas.map((h) => h.metadata.name).join(", ");
 }

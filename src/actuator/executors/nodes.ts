@@ -17,7 +17,7 @@
  * of that name takes it as its own when it carries this scaler's label (and owner), and an older
  * ProvisioningRequest left by a lost delete is removed on the next pass.
  */
-import type { ActuatorCluster, KubeObject, ObjectRef } from "../cluster.js";
+import type { ActuatorCluster, ClusterObject, ObjectRef } from "../cluster.js";
 import { isRecord } from "../cluster.js";
 import {
   bufferReplicas,
@@ -67,7 +67,7 @@ async function owned(cluster: ActuatorCluster, part: Part, namespace: string, sc
   return cluster.list(KINDS[part].apiVersion, KINDS[part].kind, namespace, selector(scaler));
 }
 
-function replicasOf(object: KubeObject | undefined): number {
+function replicasOf(object: ClusterObject | undefined): number {
   const spec = object && isRecord(object.spec) ? object.spec : {};
   return typeof spec.replicas === "number" ? spec.replicas : 0;
 }
@@ -130,7 +130,7 @@ async function removeNodes(
   return { actions: [...attempts.done] };
 }
 
-function requestCount(object: KubeObject): number {
+function requestCount(object: ClusterObject): number {
   const spec = isRecord(object.spec) ? object.spec : {};
   const sets = Array.isArray(spec.podSets) ? spec.podSets : [];
   return sets.reduce(
@@ -140,9 +140,10 @@ function requestCount(object: KubeObject): number {
 }
 
 /** Whether `have` is the object `object` would be: this scaler's label, and its owner when it names one. */
-function ours(have: KubeObject, object: KubeObject): boolean {
-  const label = (o: KubeObject) => o.metadata.labels?.[SCALER_OBJECT_LABEL];
-  const owner = (o: KubeObject) => (o.metadata.ownerReferences as { uid?: string }[] | undefined)?.[0]?.uid;
+function ours(have: ClusterObject, object: ClusterObject): boolean {
+  const label = (o: ClusterObject) => o.metadata.labels?.[SCALER_OBJECT_LABEL];
+  const owner = (o: ClusterObject) =>
+    (o.metadata.ownerReferences as { uid?: string }[] | undefined)?.[0]?.uid;
   return (
     label(object) !== undefined &&
     label(have) === label(object) &&
@@ -154,7 +155,10 @@ function ours(have: KubeObject, object: KubeObject): boolean {
  * Creates `object`; undefined when created. When one of that name exists already (409: e.g. an
  * earlier create whose answer was lost) it is returned if it is ours, and refused otherwise.
  */
-async function createOwned(cluster: ActuatorCluster, object: KubeObject): Promise<KubeObject | undefined> {
+async function createOwned(
+  cluster: ActuatorCluster,
+  object: ClusterObject,
+): Promise<ClusterObject | undefined> {
   try {
     await cluster.create(object);
     return undefined;
@@ -183,9 +187,9 @@ async function createOwned(cluster: ActuatorCluster, object: KubeObject): Promis
 async function ensure(
   cluster: ActuatorCluster,
   part: Part,
-  object: KubeObject,
-  existing: KubeObject | undefined,
-  changed: (have: KubeObject) => Record<string, unknown> | undefined,
+  object: ClusterObject,
+  existing: ClusterObject | undefined,
+  changed: (have: ClusterObject) => Record<string, unknown> | undefined,
   attempts: PendingWrites,
   action?: ExecutedAction,
 ): Promise<void> {
@@ -284,14 +288,14 @@ async function applyNodes(context: ApplyContext, forecastPods: number | undefine
         name: PLACEHOLDER_PRIORITY_CLASS,
       };
       if (!(await cluster.get(pc)))
-        await createIgnoringExists(cluster, placeholderPriorityClassObject() as KubeObject);
+        await createIgnoringExists(cluster, placeholderPriorityClassObject() as ClusterObject);
     }
     const desired = placeholderDeploymentObject({
       ...base,
       shape,
       replicas: want,
       priorityClassName,
-    }) as KubeObject;
+    }) as ClusterObject;
     const existing = await cluster.get(ref("placeholder", namespace, objectName));
     const from = replicasOf(existing);
     const set: ExecutedAction | undefined =
@@ -322,7 +326,7 @@ async function applyNodes(context: ApplyContext, forecastPods: number | undefine
     return { actions: [...actions] };
   }
 
-  const template = podTemplateObject({ ...base, shape }) as KubeObject;
+  const template = podTemplateObject({ ...base, shape }) as ClusterObject;
   const existingTemplate = await cluster.get(ref("template", namespace, objectName));
   await ensure(
     cluster,
@@ -341,7 +345,7 @@ async function applyNodes(context: ApplyContext, forecastPods: number | undefine
       ...base,
       podTemplateName: objectName,
       replicas: want,
-    }) as KubeObject;
+    }) as ClusterObject;
     const existing = await cluster.get(ref("buffer", namespace, objectName));
     const from = replicasOf(existing);
     const set: ExecutedAction | undefined =
@@ -369,7 +373,7 @@ async function applyNodes(context: ApplyContext, forecastPods: number | undefine
   // ProvisioningRequest: a new request only when the forecast steps up past what is requested.
   const requests = await owned(cluster, "request", namespace, name);
   const requested = Math.max(0, ...requests.map(requestCount));
-  const newest = requests.reduce<KubeObject | undefined>(
+  const newest = requests.reduce<ClusterObject | undefined>(
     (a, r) => (a && sequenceOf(a.metadata.name) >= sequenceOf(r.metadata.name) ? a : r),
     undefined,
   );
@@ -380,7 +384,7 @@ async function applyNodes(context: ApplyContext, forecastPods: number | undefine
       podTemplateName: objectName,
       count: want,
       sequence,
-    }) as KubeObject;
+    }) as ClusterObject;
     const create: ExecutedAction = {
       type: "CreateProvisioningRequest",
       from: requested,
@@ -411,7 +415,7 @@ async function applyNodes(context: ApplyContext, forecastPods: number | undefine
   return { actions: [...actions] };
 }
 
-async function createIgnoringExists(cluster: ActuatorCluster, object: KubeObject): Promise<void> {
+async function createIgnoringExists(cluster: ActuatorCluster, object: ClusterObject): Promise<void> {
   try {
     await cluster.create(object);
   } catch (err) {

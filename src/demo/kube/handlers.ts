@@ -10,14 +10,14 @@ import type { ObjectInput, StoredObject } from "./objects.js";
 import { isPlainObject } from "./objects.js";
 import { PATCH_TYPES, type PatchType } from "./patch.js";
 import type { ResourceType, Verb } from "./resourceTypes.js";
-import type { Route } from "./routes.js";
+import type { ApiServerRoute } from "./routes.js";
 import { objectForScale, scaleOf } from "./scale.js";
 import { badRequest, methodNotAllowed, unsupportedMediaType } from "./status.js";
 import { type ListResult, type ObjectStore, patchedObject, type WatchOptions } from "./store.js";
 import { prepareApiCreate, prepareApiUpdate } from "./strategy.js";
 import { type TableRequest, toTable } from "./table.js";
 
-export type ResourceRoute = Extract<Route, { to: "resource" }>;
+export type ResourceRoute = Extract<ApiServerRoute, { to: "resource" }>;
 
 export interface ApiRequest {
   readonly method: string;

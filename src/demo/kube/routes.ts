@@ -5,7 +5,7 @@
  */
 import type { ResourceRegistry, ResourceType } from "./resourceTypes.js";
 
-export type Route =
+export type ApiServerRoute =
   | { readonly to: "apiVersions" }
   | { readonly to: "groupList" }
   | { readonly to: "group"; readonly group: string }
@@ -30,7 +30,7 @@ const NAMESPACE_SUBRESOURCES = new Set(["status", "finalize"]);
 
 const HEALTH = /^\/(healthz|readyz|livez)(\/.*)?$/;
 
-export function route(registry: ResourceRegistry, pathname: string): Route {
+export function route(registry: ResourceRegistry, pathname: string): ApiServerRoute {
   const path = pathname.length > 1 ? pathname.replace(/\/+$/, "") : pathname;
   if (path === "/version") return { to: "version" };
   const health = HEALTH.exec(path);

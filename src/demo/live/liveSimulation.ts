@@ -14,13 +14,13 @@ import { podObject } from "../kube/objectBuilders.js";
 import type { StoredObject } from "../kube/objects.js";
 import { isPlainObject } from "../kube/objects.js";
 import {
-  capacityOf,
   type NodeGroupInfo,
   nodeInput,
   type PodState,
   podInput,
   podName,
   podState,
+  resourceQuantities,
   samePodState,
 } from "./mirror.js";
 
@@ -45,7 +45,7 @@ export interface LiveSimulationOptions {
   readonly selectorFor?: (deployment: string) => Readonly<Record<string, string>>;
 }
 
-export interface RunOptions {
+export interface LiveRunOptions {
   /** Simulated ms per real ms: 1 real time, 60 one minute per second. Default 1. */
   readonly speed?: number;
   /** Abort to stop; `run` then resolves. */
@@ -124,7 +124,7 @@ export class LiveSimulation {
           name,
           replicas: desired,
           selector: selectorFor(name),
-          requests: capacityOf(this.#cluster.deploymentRequests(name)),
+          requests: resourceQuantities(this.#cluster.deploymentRequests(name)),
         });
       // An existing object's spec.replicas counts as a client's wish and is applied on the first sync.
       return {
@@ -166,7 +166,7 @@ export class LiveSimulation {
    * keeps the pace without drift whatever the timer jitter. Timers are unref'd: whoever serves the
    * store keeps the process alive.
    */
-  run(options: RunOptions = {}): Promise<void> {
+  run(options: LiveRunOptions = {}): Promise<void> {
     const speed = options.speed ?? 1;
     if (!(speed > 0 && Number.isFinite(speed))) {
       throw new RangeError(`LiveSimulation.run: speed ${speed} must be a positive number (1 = real time)`);
@@ -240,7 +240,7 @@ export class LiveSimulation {
       name: d.name,
       replicas: d.specReplicas,
       selector: d.labels,
-      requests: capacityOf(this.#cluster.deploymentRequests(d.name)),
+      requests: resourceQuantities(this.#cluster.deploymentRequests(d.name)),
     });
   }
 

@@ -58,7 +58,7 @@ function binaryQuantity(bytes: number): string {
 }
 
 /** Resources as Kubernetes quantities: a node's capacity (= allocatable here), or a pod's requests. */
-export function capacityOf(resources: Resources): Record<string, string> {
+export function resourceQuantities(resources: Resources): Record<string, string> {
   const cpu =
     resources.cpuMilli % 1000 === 0
       ? String(resources.cpuMilli / 1000)
@@ -83,6 +83,6 @@ export function nodeInput(node: NodeView, group: NodeGroupInfo | undefined): Nod
   return {
     name: node.name,
     labels: { ...group?.labels, [NODE_GROUP_LABEL]: node.group },
-    ...(group ? { capacity: capacityOf(group.allocatable) } : {}),
+    ...(group ? { capacity: resourceQuantities(group.allocatable) } : {}),
   };
 }

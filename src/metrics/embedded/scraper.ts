@@ -17,7 +17,7 @@
  * simulator's ClockTimers satisfies it, so simulated time drives scraping), and `fetch` can be
  * replaced.
  */
-import type { Clock } from "../../clock.js";
+import type { Clock, Stoppable } from "../../clock.js";
 import type { Labels } from "../source.js";
 import { parseExposition } from "./exposition.js";
 import { type DiscoveredPod, type PodLister, type PodTargetOptions, podScrapeTargets } from "./podTargets.js";
@@ -31,11 +31,7 @@ import {
 } from "./targets.js";
 import { type AppendStatus, seriesKey } from "./tsdb.js";
 
-export interface Stoppable {
-  stop(): void;
-}
-
-/** Repeating timers; `ClockTimers` from src/sim and `systemIntervalTimers` implement it. */
+/** Repeating timers; `ClockTimers` (src/replay/clockTimers.ts) and `systemIntervalTimers` implement it. */
 export interface IntervalTimers {
   every(intervalMs: number, fn: () => void): Stoppable;
 }
