@@ -27,7 +27,6 @@ export const TRACES = [...REAL_TRACES, BURSTS];
 
 export const PEAK_REPLICAS = 40;
 export const LEAD_TIME_MS = 5 * 60_000;
-export const WARMUP_MS = 7 * 86_400_000;
 /** Traces are cut to this many days (7 of warmup, then two weeks scored) to bound the run. */
 export const DEFAULT_DAYS = 21;
 /** The reactive frontier: the HPA alone at these targets (the 50–90 %, and 30–40 % for policies that buy more). */

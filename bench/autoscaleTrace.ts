@@ -1,15 +1,18 @@
 /**
- * One trace of `bench:autoscale`, run in its own process so traces run side by side on the machine's
- * cores: every setting (lead 5m; lead 5m with 8-minute nodes), every policy and the reactive frontier,
- * the predictive policies sharing one forecast of the trace across policies and settings. Writes
- * its reports, and the two days the plot shows (where the reactive HPA is overloaded most), as JSON.
+ * One trace of `bench:autoscale`, run in its own process so traces run side by side on the
+ * machine's cores, through the replay `foresight backtest` runs (src/replay/replayBacktest.ts,
+ * its defaults for the rest, such as the 7-day warmup): every setting (lead 5m; lead 5m with
+ * 8-minute nodes), every policy and the reactive frontier, the predictive policies sharing one
+ * forecast of the trace across policies and settings. Writes its reports, and the two days the
+ * plot shows (where the reactive HPA is overloaded most), as JSON.
  *
  * `node --import tsx bench/autoscaleTrace.ts <trace> <days> <out.json>`
  */
 import { writeFileSync } from "node:fs";
 import { forecastSeries } from "../src/forecast/engine.js";
-import { type BacktestReport, backtestSeries } from "../src/replay/backtest.js";
+import type { BacktestReport } from "../src/replay/backtest.js";
 import { forecastMemo } from "../src/replay/forecastMemo.js";
+import { replayBacktest } from "../src/replay/replayBacktest.js";
 import {
   FRONTIER_TARGETS,
   LEAD_TIME_MS,
@@ -73,16 +76,18 @@ async function main(): Promise<void> {
   const memo = forecastMemo(forecastSeries);
   const settings: TraceResult["settings"][number][] = [];
   for (const setting of SETTINGS) {
-    const outcome = await backtestSeries(
-      { label: trace, demand },
+    const outcome = await replayBacktest(
       {
         peakReplicas: PEAK_REPLICAS,
         leadTimeMs: LEAD_TIME_MS,
         nodeLeadTimeMs: setting.nodeLeadTimeMs,
         policies: POLICIES,
         frontierTargets: FRONTIER_TARGETS,
-        policyOptions: { predictive: { forecast: memo.forecast } },
         recordReady: true,
+      },
+      {
+        demand: () => ({ label: trace, demand }),
+        forecast: memo.forecast,
         onProgress: (p) => {
           if (p.steps === p.totalSteps)
             process.stderr.write(`${trace} (${setting.name}) ${p.run}: done (${p.runsDone + 1}/${p.runs})\n`);

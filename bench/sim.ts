@@ -1,10 +1,15 @@
+/**
+ * `npm run bench:sim`: how fast the simulator replays. It times the replay loop itself
+ * (src/replay/simulate.ts `replay`, which replayBacktest runs once per policy): one workload over
+ * 14 days under `reactive`, `phpa` and `crane`, and fleets of 250–1,000 workloads over 6 hours on
+ * one cluster, which a one-series backtest cannot express. Writes its table into docs/benchmarks.md.
+ */
 import { seededRandom } from "../src/forecast/random.js";
 import { SIM_STEP_MS } from "../src/replay/cluster/demand.js";
 import { policyFactory } from "../src/replay/policies/index.js";
 import { replay, type WorkloadInput } from "../src/replay/simulate.js";
 import { machineLine, recordSection } from "./record.js";
 
-const _ROOT = new URL("../", import.meta.url).pathname;
 const DAY_STEPS = 86_400_000 / SIM_STEP_MS;
 const LONG_STEPS = 14 * DAY_STEPS;
 const MANY_STEPS = DAY_STEPS / 4;

@@ -1,57 +1,59 @@
 /**
  * `foresight backtest`: replay a demand trace (a CSV, or a Prometheus query over the recent past)
- * through the simulated cluster under each scaling policy and score them (src/replay/backtest.ts):
- * overload, SLO violations and cost, and each policy placed against the reactive frontier (a plain
- * HPA at several targets). The predictive policies run the controller's own code with the
- * controller's candidate models (the neural one where TensorFlow.js loads, unless --no-neural).
- * A progress bar on a terminal, a line per run otherwise.
+ * through the simulated cluster under each scaling policy and score them: overload, SLO violations
+ * and cost, and each policy placed against the reactive frontier (a plain HPA at several targets).
+ * The replay is src/replay/replayBacktest.ts, the one the review API and the benchmark run too;
+ * this file parses the flags into its request, reads the demand, loads the controller's candidate
+ * models for the predictive policies (the neural one where TensorFlow.js loads, unless
+ * --no-neural), and prints: a progress bar on a terminal, a line per run otherwise, then the table,
+ * the JSON and the pictures.
  */
 
 import { writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import cliProgress from "cli-progress";
-import { parseDurationMs } from "../config/duration.js";
 import { prometheusSchema } from "../config/schema.js";
 import { negativeDemand, readTrace } from "../forecast/traces.js";
 import type { Model } from "../forecast/types.js";
 import { PrometheusSource } from "../metrics/prometheusSource.js";
-import {
-  type BacktestOutcome,
-  type BacktestReport,
-  backtestSeries,
-  FRONTIER_TARGETS,
-} from "../replay/backtest.js";
+import type { BacktestReport, NamedDemand, ReplayProgress } from "../replay/backtest.js";
 import { TraceDemand } from "../replay/cluster/demand.js";
 import { renderFrontierPlot } from "../replay/frontierPlot.js";
 import { renderPlot } from "../replay/plot.js";
-import { ORACLE, POLICY_NAMES, policyFactory } from "../replay/policies/index.js";
+import { ORACLE, POLICY_NAMES } from "../replay/policies/index.js";
 import type { QueueModel } from "../replay/queueing.js";
+import {
+  parseReplayDuration,
+  REPLAY_DEFAULTS,
+  type ReplayBacktestRequest,
+  replayBacktest,
+} from "../replay/replayBacktest.js";
 import type { PolicyScores } from "../replay/scores.js";
 import { createLogger } from "../telemetry/logger.js";
 import { loadModelSet } from "./models.js";
 
-export interface BacktestOptions {
+export interface BacktestCommandOptions {
   /** CSV trace (`timestamp_unix_seconds,value`); or give prometheusUrl + query. */
   readonly trace?: string;
   readonly prometheusUrl?: string;
   readonly query?: string;
-  /** How far back the Prometheus query reaches (default 14d). */
+  /** How far back the Prometheus query reaches. Left out, this and every setting below: REPLAY_DEFAULTS. */
   readonly since?: string;
   readonly peakReplicas: number | string;
   readonly leadTime: string;
   readonly nodeLeadTime?: string;
-  /** Default 7d; clamped to half the trace when the trace is shorter than twice that. */
+  /** Clamped to half the trace when the trace is shorter than twice that. */
   readonly warmup?: string;
-  /** Comma-separated names or a list (default: all). */
+  /** Comma-separated names or a list. */
   readonly policies?: string | readonly string[];
-  /** HPA utilization target in percent (default 70). */
+  /** HPA utilization target in percent. */
   readonly target?: number | string;
-  /** The reactive frontier's targets in percent, comma-separated (default 50,60,70,80,90; "none" for none). */
+  /** The reactive frontier's targets in percent, comma-separated ("none" for none). */
   readonly targets?: string;
-  /** The latency SLO: the p95 allowed as a multiple of the unloaded p95 (default 2). */
+  /** The latency SLO: the p95 allowed as a multiple of the unloaded p95. */
   readonly slo?: number | string;
   readonly queueModel?: string;
-  /** Replica-sized pods a node holds (default 4). */
+  /** Replica-sized pods a node holds. */
   readonly podsPerNode?: number | string;
   /** Include the neural model where TensorFlow.js loads (default true). */
   readonly neural?: boolean;
@@ -71,62 +73,58 @@ export interface BacktestOutput {
   readonly isTTY?: boolean;
 }
 
-export type BacktestResult = BacktestReport;
-
 const DAY_MS = 86_400_000;
 /** Prometheus refuses more than 11,000 points per range query. */
 const PROM_CHUNK_POINTS = 10_000;
 const PROM_STEP_SECONDS = 60;
 
-function duration(text: string | undefined, flag: string, fallback?: number): number {
-  if (text === undefined) {
-    if (fallback !== undefined) return fallback;
-    throw new RangeError(`${flag} is required (a duration such as 5m or 90s)`);
-  }
-  const ms = parseDurationMs(text);
-  if (ms === undefined || ms < 0)
-    throw new RangeError(`${flag} "${text}" is not a duration; use e.g. 5m, 90s, 7d`);
-  return ms;
+function requiredDuration(text: string | undefined, flag: string): number {
+  if (text === undefined) throw new RangeError(`${flag} is required (a duration such as 5m or 90s)`);
+  return parseReplayDuration(text, flag);
 }
 
-function positiveNumber(value: number | string | undefined, flag: string, fallback: number): number {
-  if (value === undefined) return fallback;
+function optionalDuration(text: string | undefined, flag: string): number | undefined {
+  return text === undefined ? undefined : parseReplayDuration(text, flag);
+}
+
+function positiveNumber(value: number | string, flag: string): number {
   const n = Number(value);
   if (!(Number.isFinite(n) && n > 0)) throw new RangeError(`${flag} "${value}" must be a positive number`);
   return n;
 }
 
-function percent(value: number | string | undefined, flag: string, fallback: number): number {
-  const p = positiveNumber(value, flag, fallback);
+function percent(value: number | string, flag: string): number {
+  const p = positiveNumber(value, flag);
   if (p > 100) throw new RangeError(`${flag} ${value} must be at most 100 (percent)`);
   return p / 100;
 }
 
-function policyList(policies: BacktestOptions["policies"]): string[] {
-  const names = (typeof policies === "string" ? policies.split(",") : (policies ?? POLICY_NAMES))
+function policyList(policies: BacktestCommandOptions["policies"]): string[] | undefined {
+  if (policies === undefined) return undefined;
+  const names = (typeof policies === "string" ? policies.split(",") : policies)
     .map((p) => p.trim())
     .filter((p) => p !== "");
   if (names.length === 0) throw new RangeError(`--policies is empty; choose from ${POLICY_NAMES.join(", ")}`);
-  for (const name of names) policyFactory(name); // fail early on unknown names
-  return [...new Set(names)];
+  return names;
 }
 
-function frontierTargets(text: string | undefined): number[] {
-  if (text === undefined) return [...FRONTIER_TARGETS];
+function frontierTargets(text: string | undefined): number[] | undefined {
+  if (text === undefined) return undefined;
   if (text.trim() === "none") return [];
-  return text.split(",").map((part) => percent(part.trim(), "--targets", 70));
+  return text.split(",").map((part) => percent(part.trim(), "--targets"));
 }
 
 function sloMultiple(value: number | string | undefined): number {
+  if (value === undefined) return REPLAY_DEFAULTS.slo.multiple;
   const text = typeof value === "string" ? value.trim().replace(/x$/i, "") : value;
-  const m = positiveNumber(text, "--slo", 2);
+  const m = positiveNumber(text, "--slo");
   if (!(m > 1))
     throw new RangeError(`--slo ${value} must be more than 1 (the p95 allowed ÷ the unloaded p95)`);
   return m;
 }
 
 function queueModel(value: string | undefined): QueueModel {
-  if (value === undefined) return "mmc";
+  if (value === undefined) return REPLAY_DEFAULTS.slo.model;
   if (value !== "mmc" && value !== "mm1")
     throw new RangeError(
       `--queue-model "${value}": use mmc (one balancer, M/M/c) or mm1 (random balancing, M/M/1 per replica)`,
@@ -134,11 +132,43 @@ function queueModel(value: string | undefined): QueueModel {
   return value;
 }
 
-async function queryDemand(options: BacktestOptions): Promise<{ label: string; demand: TraceDemand }> {
+/** The flags as the replay's request; what they leave out, replayBacktest fills in. */
+function replayRequest(options: BacktestCommandOptions): ReplayBacktestRequest {
+  const leadTimeMs = requiredDuration(options.leadTime, "--lead-time");
+  const nodeLeadTimeMs = optionalDuration(options.nodeLeadTime, "--node-lead-time");
+  const warmupMs = optionalDuration(options.warmup, "--warmup");
+  const peak = Number(options.peakReplicas);
+  if (!(Number.isInteger(peak) && peak >= 1))
+    throw new RangeError(
+      `--peak-replicas "${options.peakReplicas}" must be an integer ≥ 1 (replicas at the p99 of demand)`,
+    );
+  const targetUtilization = options.target === undefined ? undefined : percent(options.target, "--target");
+  const podsPerNode =
+    options.podsPerNode === undefined
+      ? undefined
+      : Math.round(positiveNumber(options.podsPerNode, "--pods-per-node"));
+  const policies = policyList(options.policies);
+  const targets = frontierTargets(options.targets);
+  const slo = { model: queueModel(options.queueModel), multiple: sloMultiple(options.slo) };
+  return {
+    peakReplicas: peak,
+    leadTimeMs,
+    nodeLeadTimeMs,
+    warmupMs,
+    targetUtilization,
+    podsPerNode,
+    policies,
+    frontierTargets: targets,
+    slo,
+    recordReady: options.plot !== undefined,
+  };
+}
+
+async function queryDemand(options: BacktestCommandOptions): Promise<NamedDemand> {
   const { prometheusUrl: url, query } = options;
   if (url === undefined || query === undefined)
     throw new RangeError("give --trace <csv>, or --prometheus-url with --query (and optionally --since)");
-  const since = duration(options.since, "--since", 14 * DAY_MS);
+  const since = parseReplayDuration(options.since ?? REPLAY_DEFAULTS.since, "--since");
   const source = new PrometheusSource({ config: prometheusSchema.parse({ url }) });
   const endMs = options.nowMs ?? Date.now();
   const points: [number, number][] = [];
@@ -154,7 +184,7 @@ async function queryDemand(options: BacktestOptions): Promise<{ label: string; d
   }
   if (points.length < 2)
     throw new RangeError(
-      `--query returned fewer than 2 points over the last ${options.since ?? "14d"}; check the query`,
+      `--query returned fewer than 2 points over the last ${options.since ?? REPLAY_DEFAULTS.since}; check the query`,
     );
   const negative = negativeDemand(points);
   if (negative !== undefined) throw new RangeError(`--query: ${negative}; check the query`);
@@ -210,7 +240,7 @@ export function reportTable(report: BacktestReport): string {
   return `${[line(header), ...rows.map(line)].join("\n")}\n${notes}`;
 }
 
-async function candidateModels(options: BacktestOptions, out: BacktestOutput): Promise<() => Model[]> {
+async function candidateModels(options: BacktestCommandOptions, out: BacktestOutput): Promise<() => Model[]> {
   if (options.models) return options.models;
   const neural = options.neural !== false;
   const log = createLogger({ level: "warn" });
@@ -229,27 +259,11 @@ async function candidateModels(options: BacktestOptions, out: BacktestOutput): P
   return () => models;
 }
 
-export async function runBacktest(options: BacktestOptions, out: BacktestOutput): Promise<BacktestResult> {
-  const leadTimeMs = duration(options.leadTime, "--lead-time");
-  const nodeLeadTimeMs = duration(options.nodeLeadTime, "--node-lead-time", 0);
-  const warmupMs = duration(options.warmup, "--warmup", 7 * DAY_MS);
-  const peak = Number(options.peakReplicas);
-  if (!(Number.isInteger(peak) && peak >= 1))
-    throw new RangeError(
-      `--peak-replicas "${options.peakReplicas}" must be an integer ≥ 1 (replicas at the p99 of demand)`,
-    );
-  const target = percent(options.target, "--target", 70);
-  const podsPerNode = Math.round(positiveNumber(options.podsPerNode, "--pods-per-node", 4));
-  const names = policyList(options.policies);
-  const targets = frontierTargets(options.targets);
-  const slo = { model: queueModel(options.queueModel), multiple: sloMultiple(options.slo) };
-  // The demand first: a bad trace fails before the models load.
-  const trace =
-    options.trace !== undefined
-      ? { label: options.trace, demand: TraceDemand.fromTrace(readTrace(options.trace)) }
-      : await queryDemand(options);
-  const predictive = names.some((n) => n.startsWith("predictive-"));
-  const models = predictive ? await candidateModels(options, out) : undefined;
+/** A progress bar on a terminal (or when asked), else a line as each run starts. */
+function progressReporter(
+  options: BacktestCommandOptions,
+  out: BacktestOutput,
+): { update(progress: ReplayProgress): void; stop(): void } {
   const useBar = options.progress ?? out.isTTY === true;
   const bar = useBar
     ? new cliProgress.SingleBar(
@@ -263,36 +277,41 @@ export async function runBacktest(options: BacktestOptions, out: BacktestOutput)
     : undefined;
   let lastRun = "";
   let started = false;
-  const outcome: BacktestOutcome = await backtestSeries(trace, {
-    peakReplicas: peak,
-    leadTimeMs,
-    nodeLeadTimeMs,
-    warmupMs,
-    targetUtilization: target,
-    podsPerNode,
-    policies: names,
-    frontierTargets: targets,
-    slo,
-    ...(models ? { policyOptions: { predictive: { models } } } : {}),
-    recordReady: options.plot !== undefined,
-    onProgress: (p) => {
-      const fraction = (p.runsDone + p.steps / p.totalSteps) / p.runs;
+  return {
+    update(p) {
       if (bar) {
         if (!started) {
           bar.start(1000, 0, { run: p.run, done: p.runsDone, runs: p.runs });
           started = true;
         }
-        bar.update(Math.round(fraction * 1000), { run: p.run, done: p.runsDone, runs: p.runs });
+        bar.update(Math.round(p.fraction * 1000), { run: p.run, done: p.runsDone, runs: p.runs });
       } else if (p.run !== lastRun) {
         out.write(`  run ${p.runsDone + 1}/${p.runs}: ${p.run}\n`);
       }
       lastRun = p.run;
     },
+    stop: () => bar?.stop(),
+  };
+}
+
+export async function runBacktest(
+  options: BacktestCommandOptions,
+  out: BacktestOutput,
+): Promise<BacktestReport> {
+  const request = replayRequest(options);
+  const progress = progressReporter(options, out);
+  const outcome = await replayBacktest(request, {
+    demand: () =>
+      options.trace !== undefined
+        ? { label: options.trace, demand: TraceDemand.fromTrace(readTrace(options.trace)) }
+        : queryDemand(options),
+    models: () => candidateModels(options, out),
+    onProgress: (p) => progress.update(p),
   });
-  bar?.stop();
+  progress.stop();
   const report = outcome.report;
   out.write(
-    `backtest ${report.trace}: ${report.steps} steps of ${report.stepSeconds} s; a replica serves ${report.saturationPerReplica.toPrecision(6)} at saturation (${report.capacityPerReplica.toPrecision(6)} at the ${Math.round(target * 100)}% target); scoring ${report.scoredSteps} steps after ${(report.warmupMs / DAY_MS).toFixed(2)} days of warmup${report.warmupClampedFromMs !== undefined ? ` (clamped from ${(report.warmupClampedFromMs / DAY_MS).toFixed(2)} days to leave half the trace to score)` : ""}; SLO: p95 ≤ ${report.slo.multiple}× the unloaded p95 (${report.slo.model === "mmc" ? "M/M/c: one balancer" : "M/M/1 per replica: random balancing"})\n`,
+    `backtest ${report.trace}: ${report.steps} steps of ${report.stepSeconds} s; a replica serves ${report.saturationPerReplica.toPrecision(6)} at saturation (${report.capacityPerReplica.toPrecision(6)} at the ${Math.round(report.targetUtilization * 100)}% target); scoring ${report.scoredSteps} steps after ${(report.warmupMs / DAY_MS).toFixed(2)} days of warmup${report.warmupClampedFromMs !== undefined ? ` (clamped from ${(report.warmupClampedFromMs / DAY_MS).toFixed(2)} days to leave half the trace to score)` : ""}; SLO: p95 ≤ ${report.slo.multiple}× the unloaded p95 (${report.slo.model === "mmc" ? "M/M/c: one balancer" : "M/M/1 per replica: random balancing"})\n`,
   );
   for (const [name, t] of Object.entries(report.timing))
     out.write(
@@ -311,7 +330,7 @@ export async function runBacktest(options: BacktestOptions, out: BacktestOutput)
       stepMs: report.stepSeconds * 1000,
       demand: outcome.demand,
       capacityPerReplica: report.saturationPerReplica,
-      series: names
+      series: Object.keys(report.policies)
         .filter((n) => outcome.ready.has(n))
         .map((name) => ({ name, ready: outcome.ready.get(name) as Int32Array })),
       fromStep: warmupSteps,

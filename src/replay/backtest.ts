@@ -1,20 +1,17 @@
 /**
- * The one backtest of a demand series, used by `foresight backtest`, the review API's what-if
- * backtests and the benchmarks: resample to 15 s steps, size the pod from the peak replicas, replay
- * every policy through the simulated cluster (the oracle always, as the cost reference), and place
- * each policy against the reactive frontier: a reactive HPA run at several targets, the cost versus
- * overload (and versus SLO violations) that any reactive user can reach by changing one number.
- * The predictive policies of one series share their forecasts (forecastMemo.ts): they forecast the
- * same demand at the same times, so the series is forecast once whatever the number of policies.
+ * The backtest engine behind replayBacktest (replayBacktest.ts, the one replay every caller goes
+ * through): resample a demand series to 15 s steps, size the pod from the peak replicas, clamp the
+ * warmup to half the series, replay every policy through the simulated cluster (the oracle always,
+ * as the cost reference), and place each policy against the reactive frontier: a reactive HPA run
+ * at several targets, the cost versus overload (and versus SLO violations) that any reactive user
+ * can reach by changing one number. Its settings come complete (replayBacktest fills in the
+ * defaults and checks them), so nothing here falls back to a default of its own.
  */
-import { forecastSeries } from "../forecast/engine.js";
 import { resampleTrace, SIM_STEP_MS, type TraceDemand } from "./cluster/demand.js";
-import { forecastMemo } from "./forecastMemo.js";
 import { type FrontierPlacement, frontierCurve, placeOnFrontier } from "./frontier.js";
 import { ORACLE, type PolicyOptions, policyFactory, REACTIVE } from "./policies/index.js";
 import { reactivePolicy } from "./policies/reactive.js";
 import {
-  DEFAULT_SLO,
   type LatencySlo,
   type PolicyScores,
   type RawScores,
@@ -23,35 +20,36 @@ import {
 } from "./scores.js";
 import { replay } from "./simulate.js";
 
-const DAY_MS = 86_400_000;
+/** A demand series and what the report calls it (the CSV's path, the query, `history of <subject>`). */
+export interface NamedDemand {
+  readonly label: string;
+  readonly demand: TraceDemand;
+}
 
-/** The reactive HPA targets of the frontier by default (fractions of saturation). */
-export const FRONTIER_TARGETS: readonly number[] = [0.5, 0.6, 0.7, 0.8, 0.9];
-
+/** Everything one backtest runs with, defaults filled in (replayBacktest.ts). */
 export interface BacktestSettings {
   /** Replicas that carry the p99 of demand at 70 % utilization: sizes the pod. */
   readonly peakReplicas: number;
   readonly leadTimeMs: number;
   /** Node provisioning delay (0: nodes always available). */
-  readonly nodeLeadTimeMs?: number;
-  /** Default 7 days, clamped to half the series. */
-  readonly warmupMs?: number;
-  /** The HPA's target of every policy but the frontier's reactive runs (default 0.7). */
-  readonly targetUtilization?: number;
-  readonly podsPerNode?: number;
-  readonly gpusPerReplica?: number;
+  readonly nodeLeadTimeMs: number;
+  /** Clamped to half the series. */
+  readonly warmupMs: number;
+  /** The HPA's target of every policy but the frontier's reactive runs (fraction of saturation). */
+  readonly targetUtilization: number;
+  readonly podsPerNode: number;
+  /** Names checked by policyFactory, without duplicates. */
   readonly policies: readonly string[];
-  /** Reactive targets of the frontier; empty for none (default FRONTIER_TARGETS). */
-  readonly frontierTargets?: readonly number[];
-  readonly slo?: LatencySlo;
-  /** Options of the named policies (the predictive ones get a forecast memo when they have none). */
-  readonly policyOptions?: PolicyOptions;
+  /** Reactive targets of the frontier (fractions in (0, 1]); empty for none. */
+  readonly frontierTargets: readonly number[];
+  readonly slo: LatencySlo;
+  readonly policyOptions: PolicyOptions;
   /** Keep ready replicas per step, per run, for plots. */
-  readonly recordReady?: boolean;
-  readonly onProgress?: (progress: BacktestProgress) => void;
+  readonly recordReady: boolean;
+  readonly onProgress?: (progress: ReplayProgress) => void;
 }
 
-export interface BacktestProgress {
+export interface ReplayProgress {
   /** The run in progress (`reactive@50%` for the frontier's). */
   readonly run: string;
   /** Runs finished, and in all. */
@@ -60,6 +58,8 @@ export interface BacktestProgress {
   /** Steps of this run done, and in all. */
   readonly steps: number;
   readonly totalSteps: number;
+  /** Share of the whole backtest done: (runsDone + steps ÷ totalSteps) ÷ runs. */
+  readonly fraction: number;
 }
 
 export interface FrontierRun {
@@ -114,31 +114,20 @@ export interface BacktestOutcome {
 export const frontierLabel = (target: number): string => `${REACTIVE}@${Math.round(target * 100)}%`;
 
 export async function backtestSeries(
-  trace: { readonly label: string; readonly demand: TraceDemand },
+  trace: NamedDemand,
   settings: BacktestSettings,
 ): Promise<BacktestOutcome> {
   const series = resampleTrace(trace.demand, SIM_STEP_MS);
   const mu = saturationPerReplica(series, settings.peakReplicas);
-  const target = settings.targetUtilization ?? 0.7;
-  if (!(target > 0 && target <= 1)) throw new RangeError(`target utilization ${target} must be in (0, 1]`);
+  const target = settings.targetUtilization;
   const totalMs = series.length * SIM_STEP_MS;
-  const requested = settings.warmupMs ?? 7 * DAY_MS;
+  const requested = settings.warmupMs;
   const warmupMs = requested > totalMs / 2 ? Math.floor(totalMs / 2 / SIM_STEP_MS) * SIM_STEP_MS : requested;
   const warmupSteps = Math.round(warmupMs / SIM_STEP_MS);
-  const slo = settings.slo ?? DEFAULT_SLO;
-  const frontierTargets = [...new Set(settings.frontierTargets ?? FRONTIER_TARGETS)].sort((a, b) => a - b);
-  for (const t of frontierTargets)
-    if (!(t > 0 && t <= 1)) throw new RangeError(`frontier target ${t} must be in (0, 1]`);
-  const names = [...new Set(settings.policies)];
-  // Unknown names fail before any work.
-  for (const name of names) policyFactory(name);
-  const options: PolicyOptions = {
-    ...settings.policyOptions,
-    predictive: {
-      forecast: forecastMemo(forecastSeries).forecast,
-      ...settings.policyOptions?.predictive,
-    },
-  };
+  const slo = settings.slo;
+  const frontierTargets = [...new Set(settings.frontierTargets)].sort((a, b) => a - b);
+  const names = settings.policies;
+  const options = settings.policyOptions;
 
   const runs: { label: string; factory: Parameters<typeof replay>[1]; target: number }[] = [
     { label: ORACLE, factory: policyFactory(ORACLE), target },
@@ -159,13 +148,12 @@ export async function backtestSeries(
         startMs: trace.demand.startMs,
         stepMs: SIM_STEP_MS,
         leadTimeMs: settings.leadTimeMs,
-        nodeLeadTimeMs: settings.nodeLeadTimeMs ?? 0,
+        nodeLeadTimeMs: settings.nodeLeadTimeMs,
         targetUtilization: run.target,
         warmupSteps,
-        ...(settings.podsPerNode !== undefined ? { podsPerNode: settings.podsPerNode } : {}),
-        ...(settings.gpusPerReplica !== undefined ? { gpusPerReplica: settings.gpusPerReplica } : {}),
+        podsPerNode: settings.podsPerNode,
         slo,
-        recordReady: settings.recordReady === true,
+        recordReady: settings.recordReady,
         ...(settings.onProgress
           ? {
               onProgress: (done: number, total: number) =>
@@ -175,6 +163,7 @@ export async function backtestSeries(
                   runs: runs.length,
                   steps: done,
                   totalSteps: total,
+                  fraction: (k + done / total) / runs.length,
                 }),
             }
           : {}),
@@ -232,7 +221,7 @@ export async function backtestSeries(
     capacityPerReplica: mu * target,
     targetUtilization: target,
     leadTimeMs: settings.leadTimeMs,
-    nodeLeadTimeMs: settings.nodeLeadTimeMs ?? 0,
+    nodeLeadTimeMs: settings.nodeLeadTimeMs,
     warmupMs,
     ...(warmupMs !== requested ? { warmupClampedFromMs: requested } : {}),
     steps: series.length,

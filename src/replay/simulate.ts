@@ -17,6 +17,10 @@ import type { Policy, PolicyContext, PolicyFactory, StepView } from "./policies/
 import { type CostCounters, type LatencySlo, type RawScores, ScoreAccumulator } from "./scores.js";
 
 const GIB = 1024 ** 3;
+/** The HPA's target as a fraction of saturation when none is given (a common HPA target). */
+export const DEFAULT_TARGET_UTILIZATION = 0.7;
+/** Pods of one replica's shape a node holds when not given. */
+export const DEFAULT_PODS_PER_NODE = 4;
 const SETTLE_MS = 1;
 /** Steps between progress reports (a day at 15 s steps is 5,760). */
 const PROGRESS_EVERY = 2_000;
@@ -98,8 +102,8 @@ export async function replay(
   if (workloads.length === 0) throw new RangeError("replay: no workloads given");
   const { startMs, stepMs, leadTimeMs } = options;
   const nodeLead = options.nodeLeadTimeMs ?? 0;
-  const target = options.targetUtilization ?? 0.7;
-  const podsPerNode = options.podsPerNode ?? 4;
+  const target = options.targetUtilization ?? DEFAULT_TARGET_UTILIZATION;
+  const podsPerNode = options.podsPerNode ?? DEFAULT_PODS_PER_NODE;
   const minReplicas = options.minReplicas ?? 1;
   if (!(stepMs > 0 && leadTimeMs >= 0 && nodeLead >= 0))
     throw new RangeError("replay: step must be > 0 and lead times ≥ 0");
