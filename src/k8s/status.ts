@@ -5,13 +5,20 @@
  */
 import type { Selector } from "./labelSelector.js";
 
+/** apimachinery's StatusReasons used here (the adapter's edge and the simulated API server). */
 export type StatusReason =
   | "NotFound"
+  | "AlreadyExists"
+  | "Conflict"
+  | "Invalid"
   | "BadRequest"
   | "Unauthorized"
   | "Forbidden"
   | "MethodNotAllowed"
   | "NotAcceptable"
+  | "UnsupportedMediaType"
+  | "RequestEntityTooLarge"
+  | "Expired"
   | "InternalError"
   | "ServiceUnavailable"
   | "Timeout";
@@ -27,6 +34,7 @@ export interface StatusDetails {
   readonly name?: string;
   readonly group?: string;
   readonly kind?: string;
+  readonly uid?: string;
   readonly causes?: readonly StatusCause[];
   readonly retryAfterSeconds?: number;
 }

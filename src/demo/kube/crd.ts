@@ -10,7 +10,7 @@ import type { JsonObject, StoredObject } from "./objects.js";
 import { isPlainObject } from "./objects.js";
 import { at, column, DEFAULT_COLUMNS, humanDuration, NAME, type PrintColumn } from "./printColumns.js";
 import type { ResourceType } from "./resourceTypes.js";
-import type { StatusCause } from "./status.js";
+import type { FieldCause } from "./status.js";
 import { ALL_VERBS, valueAt } from "./typeHelpers.js";
 
 export const CRD_GROUP = "apiextensions.k8s.io";
@@ -42,8 +42,8 @@ function servedVersion(crd: unknown): Record<string, unknown> | undefined {
 }
 
 /** `ValidateCustomResourceDefinition`, reduced to what decides how the type is served. */
-export function validateCrd(crd: StoredObject, old?: StoredObject): StatusCause[] {
-  const causes: StatusCause[] = [];
+export function validateCrd(crd: StoredObject, old?: StoredObject): FieldCause[] {
+  const causes: FieldCause[] = [];
   const required = (field: string): void => {
     causes.push({ reason: "FieldValueRequired", message: "Required value", field });
   };

@@ -6,14 +6,14 @@
 import { isDeepStrictEqual } from "node:util";
 import type { StoredObject } from "./objects.js";
 import { isPlainObject } from "./objects.js";
-import type { StatusCause } from "./status.js";
+import type { FieldCause } from "./status.js";
 import { nonNegativeInteger, valueAt } from "./typeHelpers.js";
 
-function required(path: string): StatusCause {
+function required(path: string): FieldCause {
   return { reason: "FieldValueRequired", message: "Required value", field: path };
 }
 
-function invalidValue(path: string, value: unknown, why: string): StatusCause {
+function invalidValue(path: string, value: unknown, why: string): FieldCause {
   return {
     reason: "FieldValueInvalid",
     message: `Invalid value: ${JSON.stringify(value)}: ${why}`,
@@ -21,7 +21,7 @@ function invalidValue(path: string, value: unknown, why: string): StatusCause {
   };
 }
 
-function unsupported(path: string, value: unknown, allowed: readonly string[]): StatusCause {
+function unsupported(path: string, value: unknown, allowed: readonly string[]): FieldCause {
   return {
     reason: "FieldValueNotSupported",
     message: `Unsupported value: ${JSON.stringify(value)}: supported values: ${allowed.map((a) => `"${a}"`).join(", ")}`,
@@ -29,13 +29,13 @@ function unsupported(path: string, value: unknown, allowed: readonly string[]): 
   };
 }
 
-function nonEmptyString(obj: unknown, path: string): StatusCause[] {
+function nonEmptyString(obj: unknown, path: string): FieldCause[] {
   const v = valueAt(obj, path);
   return typeof v === "string" && v !== "" ? [] : [required(path)];
 }
 
 /** Set and an integer within [min, max]. */
-function intIn(obj: unknown, path: string, min: number, max: number, optional = true): StatusCause[] {
+function intIn(obj: unknown, path: string, min: number, max: number, optional = true): FieldCause[] {
   const v = valueAt(obj, path);
   if (v === undefined) return optional ? [] : [required(path)];
   if (!Number.isInteger(v) || (v as number) < min || (v as number) > max) {
@@ -48,7 +48,7 @@ function intIn(obj: unknown, path: string, min: number, max: number, optional = 
   return [];
 }
 
-function oneOf(obj: unknown, path: string, allowed: readonly string[], optional = true): StatusCause[] {
+function oneOf(obj: unknown, path: string, allowed: readonly string[], optional = true): FieldCause[] {
   const v = valueAt(obj, path);
   if (v === undefined) return optional ? [] : [required(path)];
   return allowed.includes(v as string) ? [] : [unsupported(path, v, allowed)];
@@ -63,7 +63,7 @@ const METRIC_KEYS: Readonly<Record<string, string>> = {
   External: "external",
 };
 
-function hpaRules(obj: unknown, path: string): StatusCause[] {
+function hpaRules(obj: unknown, path: string): FieldCause[] {
   if (valueAt(obj, path) === undefined) return [];
   const causes = intIn(obj, `${path}.stabilizationWindowSeconds`, 0, 3600);
   causes.push(...oneOf(obj, `${path}.selectPolicy`, ["Max", "Min", "Disabled"]));
@@ -83,7 +83,7 @@ function hpaRules(obj: unknown, path: string): StatusCause[] {
 }
 
 /** autoscaling/v2 HorizontalPodAutoscaler (`ValidateHorizontalPodAutoscaler`). */
-export function validateHpa(obj: StoredObject): StatusCause[] {
+export function validateHpa(obj: StoredObject): FieldCause[] {
   const causes = [
     ...nonEmptyString(obj, "spec.scaleTargetRef.kind"),
     ...nonEmptyString(obj, "spec.scaleTargetRef.name"),
@@ -125,7 +125,7 @@ export function validateHpa(obj: StoredObject): StatusCause[] {
 }
 
 /** coordination.k8s.io/v1 Lease: the spec is optional; durations and counts are not negative. */
-export function validateLease(obj: StoredObject): StatusCause[] {
+export function validateLease(obj: StoredObject): FieldCause[] {
   return [
     ...intIn(obj, "spec.leaseDurationSeconds", 1, Number.MAX_SAFE_INTEGER),
     ...nonNegativeInteger(obj, "spec.leaseTransitions"),
@@ -133,7 +133,7 @@ export function validateLease(obj: StoredObject): StatusCause[] {
 }
 
 /** core/v1 Event: the object it is about, and a reason. */
-export function validateCoreEvent(obj: StoredObject): StatusCause[] {
+export function validateCoreEvent(obj: StoredObject): FieldCause[] {
   return [
     ...nonEmptyString(obj, "involvedObject.kind"),
     ...nonEmptyString(obj, "involvedObject.name"),
@@ -142,7 +142,7 @@ export function validateCoreEvent(obj: StoredObject): StatusCause[] {
 }
 
 /** events.k8s.io/v1 Event (`ValidateEventCreate` for the v1 API). */
-export function validateEvent(obj: StoredObject): StatusCause[] {
+export function validateEvent(obj: StoredObject): FieldCause[] {
   const causes = [
     ...nonEmptyString(obj, "eventTime"),
     ...nonEmptyString(obj, "reportingController"),
@@ -165,8 +165,8 @@ export function validateEvent(obj: StoredObject): StatusCause[] {
 const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
 
 /** v1 ConfigMap: keys are config keys, and a key is not in both data and binaryData. */
-export function validateConfigMap(obj: StoredObject): StatusCause[] {
-  const causes: StatusCause[] = [];
+export function validateConfigMap(obj: StoredObject): FieldCause[] {
+  const causes: FieldCause[] = [];
   const data = isPlainObject(obj.data) ? obj.data : {};
   const binary = isPlainObject(obj.binaryData) ? obj.binaryData : {};
   for (const [where, map] of [
@@ -192,13 +192,13 @@ export function validateConfigMap(obj: StoredObject): StatusCause[] {
 }
 
 /** v1 PodTemplate: a template with at least one container. */
-export function validatePodTemplate(obj: StoredObject): StatusCause[] {
+export function validatePodTemplate(obj: StoredObject): FieldCause[] {
   const containers = valueAt(obj, "template.spec.containers");
   return Array.isArray(containers) && containers.length > 0 ? [] : [required("template.spec.containers")];
 }
 
 /** scheduling.k8s.io/v1 PriorityClass: user classes are at most 1e9; `system-` names are reserved. */
-export function validatePriorityClass(obj: StoredObject, old?: StoredObject): StatusCause[] {
+export function validatePriorityClass(obj: StoredObject, old?: StoredObject): FieldCause[] {
   const causes = intIn(obj, "value", -2147483648, 1_000_000_000, false).map((c) =>
     c.reason === "FieldValueInvalid"
       ? {
@@ -222,10 +222,10 @@ export function validatePriorityClass(obj: StoredObject, old?: StoredObject): St
 }
 
 /** autoscaling.x-k8s.io/v1beta1 CapacityBuffer: exactly one of podTemplateRef / scalableRef. */
-export function validateCapacityBuffer(obj: StoredObject): StatusCause[] {
+export function validateCapacityBuffer(obj: StoredObject): FieldCause[] {
   const template = valueAt(obj, "spec.podTemplateRef");
   const scalable = valueAt(obj, "spec.scalableRef");
-  const causes: StatusCause[] = [];
+  const causes: FieldCause[] = [];
   if ((template === undefined) === (scalable === undefined)) {
     causes.push(invalidValue("spec", "", "exactly one of podTemplateRef or scalableRef must be set"));
   }
@@ -241,7 +241,7 @@ export function validateCapacityBuffer(obj: StoredObject): StatusCause[] {
 }
 
 /** autoscaling.x-k8s.io/v1 ProvisioningRequest: the spec is immutable; 1–32 pod sets, count ≥ 1. */
-export function validateProvisioningRequest(obj: StoredObject, old?: StoredObject): StatusCause[] {
+export function validateProvisioningRequest(obj: StoredObject, old?: StoredObject): FieldCause[] {
   const causes = nonEmptyString(obj, "spec.provisioningClassName");
   const podSets = valueAt(obj, "spec.podSets");
   if (!Array.isArray(podSets) || podSets.length < 1 || podSets.length > 32) {

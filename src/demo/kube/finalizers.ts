@@ -9,7 +9,7 @@
  * Pure functions over plain objects; the store does the writing and the watch events.
  */
 import type { StoredObject } from "./objects.js";
-import type { StatusCause } from "./status.js";
+import type { FieldCause } from "./status.js";
 
 /** metadata.finalizers as a list of strings (absent or malformed → empty). */
 export function finalizersOf(obj: StoredObject): string[] {
@@ -47,7 +47,7 @@ export function keepDeletionFields(next: StoredObject, existing: StoredObject): 
 }
 
 /** The 422 cause for finalizers added to a terminating object, or none. */
-export function newFinalizerProblems(next: StoredObject, existing: StoredObject): StatusCause[] {
+export function newFinalizerProblems(next: StoredObject, existing: StoredObject): FieldCause[] {
   if (!isTerminating(existing)) return [];
   const before = new Set(finalizersOf(existing));
   const added = [...new Set(finalizersOf(next).filter((f) => !before.has(f)))].sort();

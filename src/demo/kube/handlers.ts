@@ -12,7 +12,7 @@ import { PATCH_TYPES, type PatchType } from "./patch.js";
 import type { ResourceType, Verb } from "./resourceTypes.js";
 import type { ApiServerRoute } from "./routes.js";
 import { objectForScale, scaleOf } from "./scale.js";
-import { badRequest, methodNotAllowed, unsupportedMediaType } from "./status.js";
+import { kubeBadRequest, kubeMethodNotAllowed, unsupportedMediaType } from "./status.js";
 import { type ListResult, type ObjectStore, patchedObject, type WatchOptions } from "./store.js";
 import { prepareApiCreate, prepareApiUpdate } from "./strategy.js";
 import { type TableRequest, toTable } from "./table.js";
@@ -55,7 +55,7 @@ function parseBool(value: string | null): boolean {
 function dryRunOf(query: URLSearchParams): boolean {
   const values = query.getAll("dryRun");
   for (const v of values) {
-    if (v !== "All") throw badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
+    if (v !== "All") throw kubeBadRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
   }
   return values.length > 0;
 }
@@ -81,13 +81,13 @@ async function parseBody(request: ApiRequest, accepted: readonly string[]): Prom
     return type === "application/yaml" ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    throw badRequest(`the request body could not be decoded as ${type}: ${why}`);
+    throw kubeBadRequest(`the request body could not be decoded as ${type}: ${why}`);
   }
 }
 
 async function objectBody(request: ApiRequest): Promise<ObjectInput> {
   const body = await parseBody(request, BODY_TYPES);
-  if (!isPlainObject(body)) throw badRequest("the request body must be a JSON object");
+  if (!isPlainObject(body)) throw kubeBadRequest("the request body must be a JSON object");
   return body as ObjectInput;
 }
 
@@ -113,7 +113,7 @@ function verbOf(request: ApiRequest): Verb {
     default:
       break;
   }
-  throw methodNotAllowed();
+  throw kubeMethodNotAllowed();
 }
 
 function watchRequest(
@@ -129,7 +129,7 @@ function watchRequest(
   if (timeoutText !== null && timeoutText !== "") {
     timeoutSeconds = Number(timeoutText);
     if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 0) {
-      throw badRequest(`timeoutSeconds must be a whole number of seconds, got "${timeoutText}"`);
+      throw kubeBadRequest(`timeoutSeconds must be a whole number of seconds, got "${timeoutText}"`);
     }
     if (timeoutSeconds === 0) timeoutSeconds = undefined;
   }
@@ -155,7 +155,7 @@ export async function handleResource(store: ObjectStore, request: ApiRequest): P
   const { route, query } = request;
   const type = route.type;
   const verb = verbOf(request);
-  if (!type.verbs.includes(verb)) throw methodNotAllowed();
+  if (!type.verbs.includes(verb)) throw kubeMethodNotAllowed();
   const dryRun = dryRunOf(query);
   const namespace = route.namespace;
   const name = route.name as string;
@@ -193,7 +193,7 @@ export async function handleResource(store: ObjectStore, request: ApiRequest): P
       const body = await objectBody(request);
       const bodyName = body.metadata?.name;
       if (bodyName !== name) {
-        throw badRequest(
+        throw kubeBadRequest(
           `the name of the object (${bodyName ?? ""}) does not match the name on the URL (${name})`,
         );
       }
@@ -247,7 +247,7 @@ async function handleScale(
 ): Promise<ApiResponse> {
   const { type, namespace } = request.route;
   const name = request.route.name as string;
-  if (verb !== "get" && verb !== "update" && verb !== "patch") throw methodNotAllowed();
+  if (verb !== "get" && verb !== "update" && verb !== "patch") throw kubeMethodNotAllowed();
   const existing = store.get(type, name, namespace);
   if (verb === "get") return document(200, scaleOf(type, existing));
   let scale: unknown;
@@ -286,7 +286,7 @@ async function deleteOptions(
   const raw = await request.readBody();
   if (raw.length === 0) return { dryRun: false };
   const body = await parseBody({ ...request, readBody: async () => raw }, BODY_TYPES);
-  if (!isPlainObject(body)) throw badRequest("DeleteOptions must be a JSON object");
+  if (!isPlainObject(body)) throw kubeBadRequest("DeleteOptions must be a JSON object");
   const dryRun = Array.isArray(body.dryRun) && body.dryRun.includes("All");
   const pre = isPlainObject(body.preconditions) ? body.preconditions : undefined;
   if (!pre) return { dryRun };

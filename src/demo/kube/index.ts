@@ -55,7 +55,7 @@ export {
 } from "./reviews.js";
 export { objectForScale, scaleOf } from "./scale.js";
 export { type KubeFacade, type KubeFacadeOptions, startKubeFacade } from "./server.js";
-export { KubeApiError, type Status, type StatusReason } from "./status.js";
+export { KubeApiError } from "./status.js";
 export {
   DEFAULT_NAMESPACES,
   type DeleteOptions,

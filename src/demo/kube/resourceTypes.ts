@@ -15,7 +15,7 @@ import {
   type PrintColumn,
   SERVICE_COLUMNS,
 } from "./printColumns.js";
-import type { StatusCause } from "./status.js";
+import type { FieldCause } from "./status.js";
 import { ALL_VERBS, fieldLabels, labelSelectorString, nonNegativeInteger, section } from "./typeHelpers.js";
 
 export type Verb = "get" | "list" | "watch" | "create" | "update" | "patch" | "delete" | "deletecollection";
@@ -53,7 +53,7 @@ export interface ResourceType {
    * Semantic validation beyond names, run on every create and update after defaulting (`old` is
    * the stored object on update). Problems become a 422 Invalid.
    */
-  readonly validate?: (obj: StoredObject, old?: StoredObject) => StatusCause[];
+  readonly validate?: (obj: StoredObject, old?: StoredObject) => FieldCause[];
   /** `kubectl get` columns (server-side Table); default Name and Created At. */
   readonly printColumns?: readonly PrintColumn[];
 }

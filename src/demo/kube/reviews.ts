@@ -8,7 +8,7 @@
  * With nothing configured every token is unknown and every access is denied with a reason saying
  * so, so a test that forgets the table fails loudly instead of passing for the wrong reason.
  */
-import { badRequest } from "./status.js";
+import { kubeBadRequest as badRequest } from "./status.js";
 
 export const TOKEN_REVIEW_PATH = "/apis/authentication.k8s.io/v1/tokenreviews";
 export const SUBJECT_ACCESS_REVIEW_PATH = "/apis/authorization.k8s.io/v1/subjectaccessreviews";

@@ -7,13 +7,13 @@
 import type { ObjectInput, StoredObject } from "./objects.js";
 import { isPlainObject } from "./objects.js";
 import type { ResourceType, ScaleMapping } from "./resourceTypes.js";
-import { badRequest, invalid, notFound } from "./status.js";
+import { invalid, kubeBadRequest, objectNotFound } from "./status.js";
 import { setValueAt, valueAt } from "./typeHelpers.js";
 
 export const SCALE_GROUP_VERSION = { group: "autoscaling", version: "v1", kind: "Scale" } as const;
 
 export function scaleMappingOf(type: ResourceType): ScaleMapping {
-  if (!type.scale) throw notFound(type, "scale");
+  if (!type.scale) throw objectNotFound(type, "scale");
   return type.scale;
 }
 
@@ -47,16 +47,16 @@ export function scaleOf(type: ResourceType, obj: StoredObject): StoredObject {
  */
 export function objectForScale(type: ResourceType, existing: StoredObject, scale: unknown): ObjectInput {
   const mapping = scaleMappingOf(type);
-  if (!isPlainObject(scale)) throw badRequest("the request body must be an autoscaling/v1 Scale object");
+  if (!isPlainObject(scale)) throw kubeBadRequest("the request body must be an autoscaling/v1 Scale object");
   if (scale.kind !== undefined && scale.kind !== "" && scale.kind !== "Scale") {
-    throw badRequest(
+    throw kubeBadRequest(
       `the kind in the object (${String(scale.kind)}) does not match the scale subresource, which holds Scale`,
     );
   }
   const meta = isPlainObject(scale.metadata) ? scale.metadata : {};
   const name = existing.metadata.name;
   if (meta.name !== undefined && meta.name !== name) {
-    throw badRequest(
+    throw kubeBadRequest(
       `the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`,
     );
   }

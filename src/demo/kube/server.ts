@@ -40,12 +40,12 @@ import {
 } from "./reviews.js";
 import { route } from "./routes.js";
 import {
-  badRequest,
+  kubeBadRequest as badRequest,
   entityTooLarge,
-  internalError,
+  kubeInternalError as internalError,
   KubeApiError,
-  methodNotAllowed,
-  notAcceptable,
+  kubeMethodNotAllowed as methodNotAllowed,
+  kubeNotAcceptable as notAcceptable,
   unknownPath,
 } from "./status.js";
 import { ObjectStore, type ObjectStoreOptions } from "./store.js";

@@ -1,61 +1,36 @@
 /**
- * Kubernetes `Status` failures as the simulated API server returns them. Messages, reasons and
- * `details` follow apimachinery's `k8s.io/apimachinery/pkg/api/errors` constructors, because clients
- * (kubectl, client-go, @kubernetes/client-node) print and branch on them.
+ * Kubernetes `Status` failures as the simulated API server returns them. The vocabulary (reasons,
+ * details, causes, the Status body and ApiError) is the k8s floor's (src/k8s/status.ts); this file
+ * adds what only a full API server answers: failures about stored objects (NotFound of a named
+ * object, AlreadyExists, Conflict, Invalid with field causes, Expired) and about requests the
+ * adapter never sees. Messages, reasons and `details` follow apimachinery's
+ * `k8s.io/apimachinery/pkg/api/errors` constructors, because clients (kubectl, client-go,
+ * @kubernetes/client-node) print and branch on them.
+ *
+ * Builders whose reason the k8s floor also builds for the adapter's edge are named for what the
+ * simulator's differ in (a KubeApiError, a fixed message): kubeBadRequest, kubeMethodNotAllowed,
+ * kubeNotAcceptable, kubeInternalError, and objectNotFound for a named object.
  */
+import {
+  ApiError,
+  type StatusBody,
+  type StatusCause,
+  type StatusDetails,
+  type StatusReason,
+  statusBody,
+} from "../../k8s/status.js";
 
-export type StatusReason =
-  | "NotFound"
-  | "AlreadyExists"
-  | "Conflict"
-  | "Invalid"
-  | "BadRequest"
-  | "MethodNotAllowed"
-  | "NotAcceptable"
-  | "UnsupportedMediaType"
-  | "RequestEntityTooLarge"
-  | "Expired"
-  | "InternalError";
+/** A StatusCause that names its field, as the simulator's validators report every problem. */
+export type FieldCause = Required<StatusCause>;
 
-export interface StatusCause {
-  readonly reason: string;
-  readonly message: string;
-  readonly field: string;
-}
-
-export interface StatusDetails {
-  readonly name?: string;
-  readonly group?: string;
-  readonly kind?: string;
-  readonly uid?: string;
-  readonly causes?: readonly StatusCause[];
-}
-
-/** metav1.Status for a failure. */
-export interface Status {
-  readonly kind: "Status";
-  readonly apiVersion: "v1";
-  readonly metadata: Record<string, never>;
-  readonly status: "Failure" | "Success";
-  readonly message?: string;
-  readonly reason?: StatusReason;
-  readonly details?: StatusDetails;
-  readonly code: number;
-}
-
-/** A failure that the HTTP edge turns into a Status response; the store throws it too. */
-export class KubeApiError extends Error {
-  readonly status: Status;
-  constructor(status: Status) {
-    super(status.message ?? status.reason ?? `HTTP ${status.code}`);
-    this.name = "KubeApiError";
-    this.status = status;
-  }
-  get code(): number {
-    return this.status.code;
-  }
-  get reason(): StatusReason | undefined {
-    return this.status.reason;
+/**
+ * A failure of the simulated API server: the HTTP edge writes it as its Status body (`status`), a
+ * watch stream sends it as an ERROR event, the store throws it too.
+ */
+export class KubeApiError extends ApiError {
+  /** The metav1.Status body, keys in Go's field order. */
+  get status(): StatusBody {
+    return statusBody(this);
   }
 }
 
@@ -70,16 +45,7 @@ function qualified(gr: QualifiedResource): string {
 }
 
 function failure(code: number, reason: StatusReason, message: string, details?: StatusDetails): KubeApiError {
-  return new KubeApiError({
-    kind: "Status",
-    apiVersion: "v1",
-    metadata: {},
-    status: "Failure",
-    message,
-    reason,
-    ...(details ? { details } : {}),
-    code,
-  });
+  return new KubeApiError(code, reason, message, details ? { details } : undefined);
 }
 
 function resourceDetails(gr: QualifiedResource, name: string): StatusDetails {
@@ -87,7 +53,8 @@ function resourceDetails(gr: QualifiedResource, name: string): StatusDetails {
   return { name, ...(gr.group ? { group: gr.group } : {}), kind: gr.resource };
 }
 
-export function notFound(gr: QualifiedResource, name: string): KubeApiError {
+/** 404 for a named object of a resource. */
+export function objectNotFound(gr: QualifiedResource, name: string): KubeApiError {
   return failure(404, "NotFound", `${qualified(gr)} "${name}" not found`, resourceDetails(gr, name));
 }
 
@@ -121,7 +88,7 @@ export const STALE_OBJECT_MESSAGE =
 export function invalid(
   groupKind: { group: string; kind: string },
   name: string,
-  causes: readonly StatusCause[],
+  causes: readonly FieldCause[],
 ): KubeApiError {
   const qualifiedKind = groupKind.group ? `${groupKind.kind}.${groupKind.group}` : groupKind.kind;
   const summary = causes.map((c) => `${c.field}: ${c.message}`);
@@ -134,15 +101,15 @@ export function invalid(
   });
 }
 
-export function badRequest(message: string): KubeApiError {
+export function kubeBadRequest(message: string): KubeApiError {
   return failure(400, "BadRequest", message);
 }
 
-export function methodNotAllowed(): KubeApiError {
+export function kubeMethodNotAllowed(): KubeApiError {
   return failure(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
 }
 
-export function notAcceptable(): KubeApiError {
+export function kubeNotAcceptable(): KubeApiError {
   return failure(
     406,
     "NotAcceptable",
@@ -167,7 +134,8 @@ export function expired(requested: string, oldestKept: string): KubeApiError {
   return failure(410, "Expired", `too old resource version: ${requested} (${oldestKept})`);
 }
 
-export function internalError(cause: unknown): KubeApiError {
+/** 500 for anything thrown that is not a KubeApiError (no causes in details, unlike the adapter's). */
+export function kubeInternalError(cause: unknown): KubeApiError {
   const text = cause instanceof Error ? cause.message : String(cause);
   return failure(500, "InternalError", `Internal error occurred: ${text}`);
 }

@@ -39,11 +39,11 @@ import {
 } from "./resourceTypes.js";
 import {
   alreadyExists,
-  badRequest,
   conflict,
   expired,
   invalid,
-  notFound,
+  kubeBadRequest,
+  objectNotFound,
   STALE_OBJECT_MESSAGE,
 } from "./status.js";
 import { NAME_REQUIRED, nameProblems } from "./validation.js";
@@ -171,7 +171,7 @@ export class ObjectStore {
   get(ref: ResourceRef, name: string, namespace?: string): StoredObject {
     const type = this.registry.resolve(ref);
     const found = this.find(type, name, namespace);
-    if (!found) throw notFound(type, name);
+    if (!found) throw objectNotFound(type, name);
     return found;
   }
 
@@ -204,7 +204,7 @@ export class ObjectStore {
     const meta = obj.metadata;
     if (type.namespaced) this.#requireNamespace(meta.namespace as string);
     if (meta.resourceVersion) {
-      throw badRequest("resourceVersion should not be set on objects to be created");
+      throw kubeBadRequest("resourceVersion should not be set on objects to be created");
     }
     if (!meta.name) {
       if (!meta.generateName) throw invalid(type, "", [NAME_REQUIRED]);
@@ -255,7 +255,7 @@ export class ObjectStore {
     const bucket = this.#bucket(type);
     const key = objectKey(meta.namespace, meta.name);
     const existing = bucket.get(key);
-    if (!existing) throw notFound(type, meta.name);
+    if (!existing) throw objectNotFound(type, meta.name);
     if (meta.uid && meta.uid !== existing.metadata.uid) {
       throw conflict(
         type,
@@ -326,7 +326,7 @@ export class ObjectStore {
     const bucket = this.#bucket(type);
     const key = objectKey(this.#scope(type, namespace), name);
     const existing = bucket.get(key);
-    if (!existing) throw notFound(type, name);
+    if (!existing) throw objectNotFound(type, name);
     const pre = options.preconditions;
     if (pre?.uid && pre.uid !== existing.metadata.uid) {
       throw conflict(
@@ -372,7 +372,7 @@ export class ObjectStore {
     if (rv === "" || rv === "0") {
       backlog = this.list(type, options).items.map((object) => ({ type: "ADDED", object }));
     } else {
-      if (!/^[0-9]+$/.test(rv)) throw badRequest(`invalid resourceVersion "${rv}": must be an integer`);
+      if (!/^[0-9]+$/.test(rv)) throw kubeBadRequest(`invalid resourceVersion "${rv}": must be an integer`);
       const changes = this.#log(type).since(Number(rv));
       if (!changes) throw expired(rv, String(this.#log(type).floor()));
       backlog = changes.flatMap((change) => {
@@ -459,34 +459,37 @@ export class ObjectStore {
   #scope(type: ResourceType, namespace: string | undefined): string | undefined {
     if (!type.namespaced) return undefined;
     if (!namespace) {
-      throw badRequest(`${type.resource} are namespaced: give a namespace (argument or metadata.namespace)`);
+      throw kubeBadRequest(
+        `${type.resource} are namespaced: give a namespace (argument or metadata.namespace)`,
+      );
     }
     return namespace;
   }
 
   /** A detached copy of `input` with apiVersion/kind checked and filled, namespace settled. */
   #normalize(type: ResourceType, input: ObjectInput, namespace: string | undefined): StoredObject {
-    if (!isPlainObject(input)) throw badRequest(`the request body must be a JSON object (a ${type.kind})`);
+    if (!isPlainObject(input))
+      throw kubeBadRequest(`the request body must be a JSON object (a ${type.kind})`);
     const obj = structuredClone(input) as StoredObject;
     const apiVersion = apiVersionOf(type);
     if (obj.kind !== undefined && obj.kind !== "" && obj.kind !== type.kind) {
-      throw badRequest(
+      throw kubeBadRequest(
         `the kind in the object (${obj.kind}) does not match ${type.resource}, which holds ${type.kind}`,
       );
     }
     if (obj.apiVersion !== undefined && obj.apiVersion !== "" && obj.apiVersion !== apiVersion) {
-      throw badRequest(
+      throw kubeBadRequest(
         `the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersion})`,
       );
     }
     obj.apiVersion = apiVersion;
     obj.kind = type.kind;
     if (obj.metadata === undefined) obj.metadata = {} as StoredObject["metadata"];
-    if (!isPlainObject(obj.metadata)) throw badRequest("metadata must be a JSON object");
+    if (!isPlainObject(obj.metadata)) throw kubeBadRequest("metadata must be a JSON object");
     const meta = obj.metadata;
     if (type.namespaced) {
       if (namespace && meta.namespace && meta.namespace !== namespace) {
-        throw badRequest(
+        throw kubeBadRequest(
           "the namespace of the provided object does not match the namespace sent on the request",
         );
       }
@@ -536,7 +539,8 @@ export class ObjectStore {
 
   #requireNamespace(namespace: string): void {
     const namespaces = this.registry.resolve({ group: "", resource: "namespaces" });
-    if (!this.#bucket(namespaces).has(objectKey(undefined, namespace))) throw notFound(namespaces, namespace);
+    if (!this.#bucket(namespaces).has(objectKey(undefined, namespace)))
+      throw objectNotFound(namespaces, namespace);
   }
 
   #generateName(type: ResourceType, prefix: string, namespace: string | undefined): string {
@@ -567,19 +571,19 @@ export class ObjectStore {
     try {
       labels = parseLabelSelector(options.labelSelector ?? "");
     } catch (error) {
-      if (error instanceof SelectorParseError) throw badRequest(error.message);
+      if (error instanceof SelectorParseError) throw kubeBadRequest(error.message);
       throw error;
     }
     try {
       fields = parseFieldSelector(options.fieldSelector);
     } catch (error) {
-      if (error instanceof FieldSelectorParseError) throw badRequest(error.message);
+      if (error instanceof FieldSelectorParseError) throw kubeBadRequest(error.message);
       throw error;
     }
     for (const r of fields.requirements) {
       const known = r.field === "metadata.name" || (type.namespaced && r.field === "metadata.namespace");
       if (!known && !(r.field in type.fieldLabels)) {
-        throw badRequest(`field label not supported: ${r.field}`);
+        throw kubeBadRequest(`field label not supported: ${r.field}`);
       }
     }
     const namespace = type.namespaced ? options.namespace : undefined;
@@ -633,11 +637,11 @@ export function patchedObject(
     throw error;
   }
   if (!isPlainObject(result) || !isPlainObject(result.metadata)) {
-    throw badRequest("the patch must leave a JSON object with metadata");
+    throw kubeBadRequest("the patch must leave a JSON object with metadata");
   }
   const patchedName = result.metadata.name;
   if (patchedName !== current.metadata.name) {
-    throw badRequest(
+    throw kubeBadRequest(
       `the name of the object (${String(patchedName)}) does not match the name on the URL (${current.metadata.name})`,
     );
   }

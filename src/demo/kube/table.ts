@@ -6,7 +6,7 @@
 import type { StoredObject } from "./objects.js";
 import { DEFAULT_COLUMNS } from "./printColumns.js";
 import type { ResourceType } from "./resourceTypes.js";
-import { badRequest } from "./status.js";
+import { kubeBadRequest } from "./status.js";
 
 export interface TableRequest {
   readonly version: "v1" | "v1beta1";
@@ -34,7 +34,7 @@ export function tableRequested(accept: string | undefined, query: URLSearchParam
     if (version !== "v1" && version !== "v1beta1") continue;
     const include = query.get("includeObject") ?? "Metadata";
     if (include !== "None" && include !== "Metadata" && include !== "Object") {
-      throw badRequest(
+      throw kubeBadRequest(
         `includeObject: Unsupported value: "${include}": supported values: "None", "Metadata", "Object"`,
       );
     }

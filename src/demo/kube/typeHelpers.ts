@@ -6,7 +6,7 @@ import type { StoredObject } from "./objects.js";
 import { isPlainObject } from "./objects.js";
 import { at as valueAt } from "./printColumns.js";
 import type { Verb } from "./resourceTypes.js";
-import type { StatusCause } from "./status.js";
+import type { FieldCause } from "./status.js";
 
 /** The dotted path reader used by field labels: missing or non-scalar values read as "". */
 export function field(obj: StoredObject, path: string): string {
@@ -85,7 +85,7 @@ export function setValueAt(obj: Record<string, unknown>, path: string, value: un
 export { valueAt };
 
 /** A 422 cause for `path` when it is set and not a whole number ≥ 0. */
-export function nonNegativeInteger(obj: unknown, path: string): StatusCause[] {
+export function nonNegativeInteger(obj: unknown, path: string): FieldCause[] {
   const v = valueAt(obj, path);
   if (v === undefined || (Number.isInteger(v) && (v as number) >= 0)) return [];
   return [

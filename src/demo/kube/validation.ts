@@ -4,7 +4,7 @@
  * everything else a real apiserver validates is accepted as is.
  */
 import type { NameFormat } from "./resourceTypes.js";
-import type { StatusCause } from "./status.js";
+import type { FieldCause } from "./status.js";
 
 const DNS1123_LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
 const DNS1123_SUBDOMAIN = `${DNS1123_LABEL}(\\.${DNS1123_LABEL})*`;
@@ -32,9 +32,9 @@ const RULES: Readonly<Record<NameFormat, { pattern: RegExp; source: string; max:
 };
 
 /** Causes for an invalid `metadata.name`, empty when the name is valid for `format`. */
-export function nameProblems(name: string, format: NameFormat): StatusCause[] {
+export function nameProblems(name: string, format: NameFormat): FieldCause[] {
   const rule = RULES[format];
-  const causes: StatusCause[] = [];
+  const causes: FieldCause[] = [];
   if (name.length > rule.max) {
     causes.push({
       reason: "FieldValueInvalid",
@@ -52,7 +52,7 @@ export function nameProblems(name: string, format: NameFormat): StatusCause[] {
   return causes;
 }
 
-export const NAME_REQUIRED: StatusCause = {
+export const NAME_REQUIRED: FieldCause = {
   reason: "FieldValueRequired",
   message: "Required value: name or generateName is required",
   field: "metadata.name",
