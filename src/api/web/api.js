@@ -3,10 +3,11 @@
  * so the page works wherever the process mounts it.
  */
 
-export class ApiError extends Error {
+/** A failed request of the review API, as the page reports it (the server answers Status objects). */
+export class ReviewRequestError extends Error {
   constructor(url, status, detail) {
     super(`${url}: ${status ? `HTTP ${status}` : "unreachable"}${detail ? `: ${detail}` : ""}`);
-    this.name = "ApiError";
+    this.name = "ReviewRequestError";
     this.url = url;
     this.status = status;
   }
@@ -54,7 +55,7 @@ export class ServerClock {
 
 export const serverClock = new ServerClock();
 
-/** GET a JSON document; an ApiError names the URL, the status and the server's message. */
+/** GET a JSON document; an ReviewRequestError names the URL, the status and the server's message. */
 export async function getJson(url, signal) {
   let res;
   const headers = { accept: "application/json" };
@@ -64,7 +65,7 @@ export async function getJson(url, signal) {
     res = await fetch(url, { headers, signal });
   } catch (err) {
     if (err?.name === "AbortError") throw err;
-    throw new ApiError(url, 0, err?.message ?? String(err));
+    throw new ReviewRequestError(url, 0, err?.message ?? String(err));
   }
   serverClock.observe(res.headers.get("foresight-now"));
   if (!res.ok) {
@@ -75,7 +76,7 @@ export async function getJson(url, signal) {
     } catch {
       // not JSON: keep the status text
     }
-    throw new ApiError(url, res.status, detail);
+    throw new ReviewRequestError(url, res.status, detail);
   }
   return res.json();
 }
