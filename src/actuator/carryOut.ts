@@ -9,8 +9,9 @@
 import { errorText } from "./apiErrors.js";
 import type { ConditionInput } from "./conditions.js";
 import type { Decision } from "./decide.js";
+import type { ExecutedAction } from "./executors/executedAction.js";
 import { pendingWrites } from "./executors/pendingWrite.js";
-import type { ApplyContext, ExecResult, ExecutedAction, Executor, StatusMetric } from "./executors/types.js";
+import type { ApplyContext, ExecResult, Executor, StatusMetric } from "./executors/types.js";
 
 /** Runs a Kubernetes call again on conflicts, 5xx and timeouts (src/kube/retry.ts). */
 export type Retry = <T>(fn: (attempt: number) => Promise<T>) => Promise<T>;

@@ -8,7 +8,7 @@ import type { Clock } from "../clock.js";
 import type { ActuatorCluster, ClusterObject } from "./cluster.js";
 import type { Decision } from "./decide.js";
 import type { DecisionLog } from "./decisionLog.js";
-import type { ExecutedAction } from "./executors/types.js";
+import type { ExecutedAction } from "./executors/executedAction.js";
 import type { Condition, PredictiveScaler, PredictiveScalerStatus } from "./types.js";
 import { PREDICTIVE_SCALER_API_VERSION, PREDICTIVE_SCALER_KIND } from "./types.js";
 

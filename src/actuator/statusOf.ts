@@ -9,7 +9,7 @@ import type { AccuracySummary } from "./accuracy.js";
 import type { CarriedOut } from "./carryOut.js";
 import { type ConditionInput, isoSeconds } from "./conditions.js";
 import type { Decision } from "./decide.js";
-import type { ExecutedAction } from "./executors/types.js";
+import type { ExecutedAction } from "./executors/executedAction.js";
 import type { ScalerSpec } from "./spec.js";
 import type { Condition, PredictiveScalerStatus } from "./types.js";
 

@@ -8,9 +8,10 @@
  */
 import type { ActuatorCluster } from "../cluster.js";
 import type { TargetRef } from "../types.js";
+import type { ExecutedAction } from "./executedAction.js";
 import { hpaNames, hpasFor } from "./hpas.js";
 import { landed, type PendingWrite, write } from "./pendingWrite.js";
-import { type ExecResult, type ExecutedAction, type Executor, NOTHING } from "./types.js";
+import { type ExecResult, type Executor, NOTHING } from "./types.js";
 
 export function directExecutor(): Executor {
   return {

@@ -14,9 +14,10 @@
 import type { ActuatorCluster, ClusterObject } from "../cluster.js";
 import { isRecord, refOf } from "../cluster.js";
 import type { TargetRef } from "../types.js";
+import type { ExecutedAction } from "./executedAction.js";
 import { hpaNames, hpasFor } from "./hpas.js";
 import { landed, type PendingWrite, write } from "./pendingWrite.js";
-import { type ExecResult, type ExecutedAction, type Executor, NOTHING } from "./types.js";
+import { type ExecResult, type Executor, NOTHING } from "./types.js";
 
 export const USER_MIN_ANNOTATION = "foresight.dev/user-min-replicas";
 export const FLOOR_ANNOTATION = "foresight.dev/floor";

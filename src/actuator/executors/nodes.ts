@@ -35,8 +35,9 @@ import {
 } from "../nodeObjects.js";
 import { type ReservedPodShape, reservedPodShape } from "../podShape.js";
 import type { NodeMode } from "../types.js";
+import type { ExecutedAction } from "./executedAction.js";
 import { landed, made, type PendingWrites, write } from "./pendingWrite.js";
-import type { ApplyContext, ExecResult, ExecutedAction, Executor } from "./types.js";
+import type { ApplyContext, ExecResult, Executor } from "./types.js";
 
 const KINDS = {
   template: { apiVersion: "v1", kind: "PodTemplate" },

@@ -7,7 +7,7 @@
  * Executors making several writes in one call also keep the changes answered before a later write
  * failed (`done`), which the retry reports too.
  */
-import type { ExecutedAction } from "./types.js";
+import type { ExecutedAction } from "./executedAction.js";
 
 export interface PendingWrite {
   /** The change of the write under way (or whose answer was lost); undefined once answered. */

@@ -12,16 +12,8 @@ import type { Decision } from "../decide.js";
 import type { ScalerKey } from "../scalerKey.js";
 import type { ScalerSpec } from "../spec.js";
 import type { PredictiveScalerStatus, TargetRef } from "../types.js";
+import type { ExecutedAction } from "./executedAction.js";
 import type { PendingWrites } from "./pendingWrite.js";
-
-export interface ExecutedAction {
-  /** e.g. SetFloor, RestoreFloor, Scale, ServeMetric, SetCapacityBuffer, RemoveCapacityBuffer. */
-  readonly type: string;
-  readonly from?: number;
-  readonly to?: number;
-  /** What changed, for the Event and the decision log ("HPA web minReplicas 2 → 6"). */
-  readonly message: string;
-}
 
 /** status.metric: what the adapter serves as foresight_forecast{scaler} (mode Metric). */
 export type StatusMetric = NonNullable<PredictiveScalerStatus["metric"]>;
