@@ -9,7 +9,7 @@
 import type { JsonObject, StoredObject } from "./objects.js";
 import { isPlainObject } from "./objects.js";
 import { at, column, DEFAULT_COLUMNS, humanDuration, NAME, type PrintColumn } from "./printColumns.js";
-import type { ResourceType } from "./resourceTypes.js";
+import type { ResourceType } from "./resourceTypeShape.js";
 import type { FieldCause } from "./status.js";
 import { ALL_VERBS, valueAt } from "./typeHelpers.js";
 

@@ -5,7 +5,8 @@
  * plain `application/json`, and client-go / kubectl fall back to these documents on that content type.
  */
 import { createHash } from "node:crypto";
-import type { ResourceRegistry, ResourceType } from "./resourceTypes.js";
+import type { ResourceType } from "./resourceTypeShape.js";
+import type { ResourceRegistry } from "./resourceTypes.js";
 import { apiVersionOf } from "./resourceTypes.js";
 
 export interface APIResource {

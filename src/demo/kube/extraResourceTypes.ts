@@ -27,7 +27,7 @@ import {
   validateProvisioningRequest,
 } from "./extraValidation.js";
 import { isPlainObject } from "./objects.js";
-import type { ResourceType } from "./resourceTypes.js";
+import type { ResourceType } from "./resourceTypeShape.js";
 import { ALL_VERBS, field, fieldLabels, section } from "./typeHelpers.js";
 
 /** autoscaling/v2 `GenerateHPAScaleUpRules` / `GenerateHPAScaleDownRules`: fill what is missing. */

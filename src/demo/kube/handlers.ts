@@ -9,7 +9,7 @@ import { finalizersOf } from "./finalizers.js";
 import type { ObjectInput, StoredObject } from "./objects.js";
 import { isPlainObject } from "./objects.js";
 import { PATCH_TYPES, type PatchType } from "./patch.js";
-import type { ResourceType, Verb } from "./resourceTypes.js";
+import type { ResourceType, Verb } from "./resourceTypeShape.js";
 import type { ApiServerRoute } from "./routes.js";
 import { objectForScale, scaleOf } from "./scale.js";
 import { kubeBadRequest, kubeMethodNotAllowed, unsupportedMediaType } from "./status.js";

@@ -35,15 +35,12 @@ export type {
   WatchEventType,
 } from "./objects.js";
 export { JSON_PATCH, MERGE_PATCH, type PatchType, STRATEGIC_MERGE_PATCH } from "./patch.js";
+export type { NameFormat, ResourceType, ScaleMapping, Verb } from "./resourceTypeShape.js";
 export {
   BUILTIN_RESOURCE_TYPES,
   CORE_RESOURCE_TYPES,
-  type NameFormat,
   type ResourceRef,
   ResourceRegistry,
-  type ResourceType,
-  type ScaleMapping,
-  type Verb,
 } from "./resourceTypes.js";
 export {
   type AccessDecision,

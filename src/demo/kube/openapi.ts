@@ -7,7 +7,8 @@
  * `kubectl apply` computes its patches from its compiled-in types. `/openapi/v2` is not served.
  */
 import { createHash } from "node:crypto";
-import type { ResourceRegistry, ResourceType } from "./resourceTypes.js";
+import type { ResourceType } from "./resourceTypeShape.js";
+import type { ResourceRegistry } from "./resourceTypes.js";
 
 /** "api/v1" or "apis/<group>/<version>": the keys of the v3 root document. */
 function gvPath(group: string, version: string): string {

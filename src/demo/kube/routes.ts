@@ -3,7 +3,9 @@
  * becomes a discovery document request or a resource request naming type, namespace, name and
  * subresource. Verbs and query parameters are the handler's business.
  */
-import type { ResourceRegistry, ResourceType } from "./resourceTypes.js";
+
+import type { ResourceType } from "./resourceTypeShape.js";
+import type { ResourceRegistry } from "./resourceTypes.js";
 
 export type ApiServerRoute =
   | { readonly to: "apiVersions" }

@@ -6,7 +6,7 @@
  */
 import type { ObjectInput, StoredObject } from "./objects.js";
 import { isPlainObject } from "./objects.js";
-import type { ResourceType, ScaleMapping } from "./resourceTypes.js";
+import type { ResourceType, ScaleMapping } from "./resourceTypeShape.js";
 import { invalid, kubeBadRequest, objectNotFound } from "./status.js";
 import { setValueAt, valueAt } from "./typeHelpers.js";
 

@@ -30,13 +30,8 @@ import {
 import type { ObjectInput, StoredObject, WatchEvent } from "./objects.js";
 import { isPlainObject } from "./objects.js";
 import { applyPatch, MERGE_PATCH, PatchError, type PatchType } from "./patch.js";
-import {
-  apiVersionOf,
-  type ResourceRef,
-  ResourceRegistry,
-  type ResourceType,
-  typeKey,
-} from "./resourceTypes.js";
+import type { ResourceType } from "./resourceTypeShape.js";
+import { apiVersionOf, type ResourceRef, ResourceRegistry, typeKey } from "./resourceTypes.js";
 import {
   alreadyExists,
   conflict,

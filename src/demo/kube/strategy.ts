@@ -6,7 +6,7 @@
  * - update/patch of `/status` changes only status.
  */
 import type { ObjectInput, StoredObject } from "./objects.js";
-import type { ResourceType } from "./resourceTypes.js";
+import type { ResourceType } from "./resourceTypeShape.js";
 
 export function prepareApiCreate(type: ResourceType, obj: ObjectInput): ObjectInput {
   if (!type.initialStatus) return obj;

@@ -5,7 +5,7 @@
  */
 import type { StoredObject } from "./objects.js";
 import { DEFAULT_COLUMNS } from "./printColumns.js";
-import type { ResourceType } from "./resourceTypes.js";
+import type { ResourceType } from "./resourceTypeShape.js";
 import { kubeBadRequest } from "./status.js";
 
 export interface TableRequest {

@@ -5,7 +5,7 @@
 import type { StoredObject } from "./objects.js";
 import { isPlainObject } from "./objects.js";
 import { at as valueAt } from "./printColumns.js";
-import type { Verb } from "./resourceTypes.js";
+import type { Verb } from "./resourceTypeShape.js";
 import type { FieldCause } from "./status.js";
 
 /** The dotted path reader used by field labels: missing or non-scalar values read as "". */

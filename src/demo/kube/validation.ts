@@ -3,7 +3,7 @@
  * `IsDNS1123Label`, `IsDNS1035Label`). Per-type rules are each type's `validate` (extraValidation.ts);
  * everything else a real apiserver validates is accepted as is.
  */
-import type { NameFormat } from "./resourceTypes.js";
+import type { NameFormat } from "./resourceTypeShape.js";
 import type { FieldCause } from "./status.js";
 
 const DNS1123_LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";

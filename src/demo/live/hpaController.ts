@@ -33,7 +33,7 @@ import {
 import type { StoredObject } from "../kube/objects.js";
 import { isPlainObject } from "../kube/objects.js";
 import { JSON_PATCH } from "../kube/patch.js";
-import type { ResourceType } from "../kube/resourceTypes.js";
+import type { ResourceType } from "../kube/resourceTypeShape.js";
 import { scaleOf } from "../kube/scale.js";
 import { KubeApiError } from "../kube/status.js";
 import type { ObjectStore } from "../kube/store.js";

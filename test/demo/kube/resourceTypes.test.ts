@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { ResourceType } from "../../../src/demo/kube/resourceTypeShape.js";
 import {
   BUILTIN_RESOURCE_TYPES,
   CORE_RESOURCE_TYPES,
   ResourceRegistry,
-  type ResourceType,
 } from "../../../src/demo/kube/resourceTypes.js";
 
 describe("ResourceRegistry", () => {
