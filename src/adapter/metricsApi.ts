@@ -16,10 +16,11 @@ import type { CustomProvider } from "./customProvider.js";
 import type { Discovery } from "./discovery.js";
 import { apiGroupDoc, apiGroupListDoc, apiResourceListDoc } from "./discoveryDocs.js";
 import type { ExternalProvider } from "./externalProvider.js";
+import type { Route } from "./metricsRoute.js";
 import { customListJson, externalListJson } from "./metricValues.js";
 import { openApiV2Doc } from "./openapi.js";
 import type { QueryCache } from "./queryCache.js";
-import { type Route, routeRequest } from "./routes.js";
+import { routeRequest } from "./routes.js";
 
 export interface MetricsApiOptions {
   readonly custom: CustomProvider;

@@ -15,20 +15,12 @@ import { parseLabelSelector, type Selector, SelectorParseError } from "../k8s/la
 import { type ApiError, badRequest, methodNotAllowed, notFound } from "../k8s/status.js";
 import { type ResourceAttributes, requestAttributes } from "./auth/requestAttributes.js";
 import { canonicalAttributes, sameAttributes } from "./auth/routeAttributes.js";
-import type { CustomMetricRequest } from "./customProvider.js";
-import type { ExternalMetricRequest } from "./externalProvider.js";
+import type { Route } from "./metricsRoute.js";
 
 export const CUSTOM_GROUP = "custom.metrics.k8s.io";
 export const EXTERNAL_GROUP = "external.metrics.k8s.io";
 export const CUSTOM_VERSIONS = ["v1beta2", "v1beta1"] as const;
 export const EXTERNAL_VERSIONS = ["v1beta1"] as const;
-
-export type Route =
-  | { readonly type: "groupList" }
-  | { readonly type: "group"; readonly group: string }
-  | { readonly type: "resourceList"; readonly group: string; readonly version: string }
-  | ({ readonly type: "custom"; readonly version: "v1beta1" | "v1beta2" } & CustomMetricRequest)
-  | ({ readonly type: "external" } & ExternalMetricRequest);
 
 export type RouteResult =
   | { readonly ok: true; readonly route: Route }

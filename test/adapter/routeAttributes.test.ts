@@ -18,7 +18,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ResourceAttributes } from "../../src/adapter/auth/requestAttributes.js";
 import { requestAttributes } from "../../src/adapter/auth/requestAttributes.js";
-import { type Route, routeRequest } from "../../src/adapter/routes.js";
+import type { Route } from "../../src/adapter/metricsRoute.js";
+import { routeRequest } from "../../src/adapter/routes.js";
 import { groupResourceString } from "../../src/k8s/groupResource.js";
 import { StaticResourceCatalog } from "../../src/k8s/resourceCatalog.js";
 

@@ -12,7 +12,7 @@
  * piece of data is authorized under one set of attributes whichever spelling asks for it.
  */
 import { groupResourceString } from "../../k8s/groupResource.js";
-import type { Route } from "../routes.js";
+import type { Route } from "../metricsRoute.js";
 import type { RequestAttributes, ResourceAttributes } from "./requestAttributes.js";
 
 const CUSTOM_GROUP = "custom.metrics.k8s.io";
