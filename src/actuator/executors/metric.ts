@@ -1,6 +1,6 @@
 /**
  * Mode `Metric`: nothing in the cluster is written but the scaler's own status. The value every
- * adapter replica then serves as foresight_forecast{scaler} (src/actuator/scalerMetric.ts) is the
+ * adapter replica then serves as foresight_forecast{scaler} (src/adapter/forecastMetric/scalers.ts) is the
  * replicas the forecast plans for × capacityPerReplica, so the user's HPA with
  * `AverageValue: capacityPerReplica` asks for exactly those replicas and takes the larger of that and
  * its reactive metric. In fallback with Release the value is 0: the reactive metric alone decides.
