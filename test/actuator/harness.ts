@@ -15,7 +15,6 @@ import { configMapSnapshots } from "../../src/actuator/forecastSnapshots.js";
 import { Reconciler } from "../../src/actuator/reconciler.js";
 import { ScalerForecaster } from "../../src/actuator/scalerForecaster.js";
 import { systemClock } from "../../src/clock.js";
-import { type KubeFacade, startKubeFacade } from "../../src/demo/kube/server.js";
 import { forecastSeries } from "../../src/forecast/engine.js";
 import { HoltWintersModel } from "../../src/forecast/models/holtWinters.js";
 import { SeasonalNaiveModel } from "../../src/forecast/models/seasonalNaive.js";
@@ -42,6 +41,7 @@ import { ClockTimers } from "../../src/replay/clockTimers.js";
 import { SimClock } from "../../src/replay/cluster/simClock.js";
 import { createLogger } from "../../src/telemetry/logger.js";
 import { eventually as poll } from "../harness/eventually.js";
+import { type KubeFacade, startKubeFacade } from "../harness/kubeFacade.js";
 
 export const NS = "shop";
 export const DAY = 86_400_000;

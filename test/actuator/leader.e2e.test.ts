@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { CustomObjectsApi } from "@kubernetes/client-node";
 import type { DecisionEntry } from "../../src/actuator/decisionLog.js";
-import type { KubeFacade } from "../../src/demo/kube/server.js";
 import { SimClock } from "../../src/replay/cluster/simClock.js";
+import type { KubeFacade } from "../harness/kubeFacade.js";
 import {
   addHpa,
   DAY,

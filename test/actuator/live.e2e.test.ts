@@ -9,10 +9,10 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { startKubeFacade } from "../../src/demo/kube/server.js";
 import { LiveSimulation } from "../../src/demo/live/liveSimulation.js";
 import { type NodeGroupSpec, SimCluster } from "../../src/replay/cluster/index.js";
 import { SimClock } from "../../src/replay/cluster/simClock.js";
+import { startKubeFacade } from "../harness/kubeFacade.js";
 import {
   createScaler,
   DAY,

@@ -10,9 +10,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
-import type { FaultRequest } from "../../src/demo/kube/faults.js";
-import type { KubeFacade } from "../../src/demo/kube/server.js";
 import { SimClock } from "../../src/replay/cluster/simClock.js";
+import type { KubeFacade } from "../harness/kubeFacade.js";
+import type { FaultRequest } from "../harness/kubeFaults.js";
 import {
   addHpa,
   DAY,

@@ -13,8 +13,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { capacityBufferObject } from "../../src/actuator/nodeObjects.js";
-import type { HoldRule, RuleHandle } from "../../src/demo/kube/faults.js";
-import { CLIENT_CLOSED_REQUEST } from "../../src/demo/kube/faults.js";
+import { CLIENT_CLOSED_REQUEST } from "../../src/demo/kube/interceptor.js";
+import type { HoldRule, RuleHandle } from "../harness/kubeFaults.js";
 import {
   createScaler,
   deleteScaler,

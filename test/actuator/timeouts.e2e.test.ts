@@ -9,8 +9,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { CoreV1Api } from "@kubernetes/client-node";
-import type { HoldPoint } from "../../src/demo/kube/faults.js";
-import { CLIENT_CLOSED_REQUEST } from "../../src/demo/kube/faults.js";
+import type { HoldPoint } from "../../src/demo/kube/interceptor.js";
+import { CLIENT_CLOSED_REQUEST } from "../../src/demo/kube/interceptor.js";
 import {
   createSynced,
   deleteScaler,

@@ -11,9 +11,9 @@ import { parseLabelSelector } from "../../src/k8s/labelSelector.js";
 import type { KubeObject, Lister, ListerFactory } from "../../src/k8s/lister.js";
 import { StaticResourceCatalog } from "../../src/k8s/resourceCatalog.js";
 import { ApiError } from "../../src/k8s/status.js";
-import { FakeSource } from "../../src/metrics/fakeSource.js";
 import type { Sample } from "../../src/metrics/source.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
+import { FakeSource } from "../doubles/fakeSource.js";
 
 const CONFIG = `
 rules:

@@ -21,9 +21,9 @@ import { QueryRunner } from "../../src/adapter/queryRunner.js";
 import { parseConfigText } from "../../src/config/load.js";
 import type { KubeObject, Lister, ListerFactory } from "../../src/k8s/lister.js";
 import { StaticResourceCatalog } from "../../src/k8s/resourceCatalog.js";
-import { FakeSource } from "../../src/metrics/fakeSource.js";
 import type { CallOptions, InstantResult } from "../../src/metrics/source.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
+import { FakeSource } from "../doubles/fakeSource.js";
 
 const CONFIG = `
 rules:

@@ -33,6 +33,45 @@ export function openMetricsGauge(
   return lines.join("\n");
 }
 
+/**
+ * OpenMetrics text of any series (`__name__` names each; untyped families; timestamps in seconds),
+ * ending in `# EOF`. Samples of one series must be ascending.
+ */
+export function openMetricsSeries(
+  series: readonly {
+    readonly labels: Readonly<Record<string, string>>;
+    readonly samples: ReadonlyArray<readonly [number, number]>;
+  }[],
+): string {
+  const byName = new Map<string, (typeof series)[number][]>();
+  for (const s of series) {
+    const name = s.labels.__name__;
+    if (name === undefined) throw new Error(`series ${JSON.stringify(s.labels)} has no __name__`);
+    byName.set(name, [...(byName.get(name) ?? []), s]);
+  }
+  const lines: string[] = [];
+  for (const [name, list] of byName) {
+    lines.push(`# TYPE ${name} unknown`);
+    for (const s of list) {
+      const labels = Object.entries(s.labels)
+        .filter(([k]) => k !== "__name__")
+        .map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, (c) => (c === "\n" ? "\\n" : `\\${c}`))}"`)
+        .join(",");
+      const id = labels ? `${name}{${labels}}` : name;
+      for (const [t, v] of s.samples) lines.push(`${id} ${formatValue(v)} ${(t / 1000).toFixed(3)}`);
+    }
+  }
+  lines.push("# EOF", "");
+  return lines.join("\n");
+}
+
+function formatValue(v: number): string {
+  if (Number.isNaN(v)) return "NaN";
+  if (v === Number.POSITIVE_INFINITY) return "+Inf";
+  if (v === Number.NEGATIVE_INFINITY) return "-Inf";
+  return String(v);
+}
+
 /** Stop `prom`, write `openMetrics` as blocks into its data dir, start it again (same port). */
 export async function backfill(
   prom: TestPrometheus,

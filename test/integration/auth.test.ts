@@ -12,11 +12,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { stringify } from "yaml";
-import { type KubeFacade, startKubeFacade } from "../../src/demo/kube/index.js";
 import { makeCa, makeClientCert, makeServingCert, type Pem, servedSerial } from "../adapter/auth/certs.js";
 import { httpsGet, startAdapter, type TestAdapter } from "../harness/adapter.js";
 import { eventually } from "../harness/eventually.js";
 import { type FakePrometheus, startFakePrometheus } from "../harness/fakePrometheus.js";
+import { type KubeFacade, startKubeFacade } from "../harness/kubeFacade.js";
 
 interface Answer {
   status: number;

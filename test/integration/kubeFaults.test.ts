@@ -13,13 +13,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { FaultRequest, RuleHandle } from "../../src/demo/kube/faults.js";
-import { type KubeFacade, startKubeFacade } from "../../src/demo/kube/server.js";
 import { installCrd } from "../actuator/harness.js";
 import { startAdapter, type TestAdapter } from "../harness/adapter.js";
 import { eventually as poll } from "../harness/eventually.js";
 import { type FakePrometheus, startFakePrometheus } from "../harness/fakePrometheus.js";
 import { gpuAndQueueConfig } from "../harness/gpuRules.js";
+import { type KubeFacade, startKubeFacade } from "../harness/kubeFacade.js";
+import type { FaultRequest, RuleHandle } from "../harness/kubeFaults.js";
 
 const C2 = "/apis/custom.metrics.k8s.io/v1beta2";
 const WILDCARD = `${C2}/namespaces/ml/pods/%2A/gpu_load?labelSelector=app%3Dweb`;

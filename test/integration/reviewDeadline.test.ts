@@ -1,25 +1,25 @@
 /**
- * Delegated auth as `serve` assembles it (startDelegatedAuth: client-node reviews against the
- * simulated Kubernetes API) when the API server holds TokenReview or SubjectAccessReview answers
- * back: past the review deadline (here 150 ms) every waiting request is answered
- * 503 ServiceUnavailable as a Kubernetes Status, and the next request, once the API server answers,
- * is reviewed anew (nothing was cached).
+ * Delegated auth as `serve` assembles it (startDelegatedAuth over the cached client-node reviewer,
+ * against the simulated Kubernetes API) when the API server holds TokenReview or
+ * SubjectAccessReview answers back: past the client's review deadline (here 150 ms) every waiting
+ * request is answered 503 ServiceUnavailable as a Kubernetes Status and the held review is
+ * cancelled, and the next request, once the API server answers, is reviewed anew (nothing was
+ * cached).
  */
 import assert from "node:assert/strict";
 import type { IncomingMessage } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { KubeConfig } from "@kubernetes/client-node";
-import {
-  clientNodeConfigMapReader,
-  type DelegatedAuth,
-  startDelegatedAuth,
-} from "../../src/adapter/auth/delegatedAuth.js";
+import { type DelegatedAuth, startDelegatedAuth } from "../../src/adapter/auth/delegatedAuth.js";
 import { systemClock } from "../../src/clock.js";
-import { type KubeFacade, startKubeFacade } from "../../src/demo/kube/index.js";
 import { SUBJECT_ACCESS_REVIEW_PATH, TOKEN_REVIEW_PATH } from "../../src/demo/kube/reviews.js";
 import { statusBody } from "../../src/k8s/status.js";
+import { cachedAccessReviewer } from "../../src/kube/accessReviewCache.js";
+import { clientNodeAccessReviewer } from "../../src/kube/accessReviewClient.js";
+import { clientNodeConfigMapReader } from "../../src/kube/authConfigMapReader.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
 import { eventually as poll } from "../harness/eventually.js";
+import { type KubeFacade, startKubeFacade } from "../harness/kubeFacade.js";
 
 const PATH = "/apis/external.metrics.k8s.io/v1beta1/namespaces/llm/queue_depth";
 
@@ -47,11 +47,12 @@ describe("review deadline against an API server that does not answer", { timeout
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(kube.kubeconfig());
     auth = await startDelegatedAuth({
-      kubeConfig,
+      reviewer: cachedAccessReviewer(clientNodeAccessReviewer(kubeConfig, { timeoutMs: 150 }), {
+        clock: systemClock,
+      }),
+      readConfigMap: async () => undefined,
       logger: silentLogger(),
       clock: systemClock,
-      readConfigMap: async () => undefined,
-      reviewTimeoutMs: 150,
     });
   });
   after(async () => {
@@ -111,10 +112,10 @@ describe("the auth ConfigMap read against an API server that does not answer", {
       kubeConfig.loadFromString(kube.kubeconfig());
       const started = Date.now();
       const auth = await startDelegatedAuth({
-        kubeConfig,
+        reviewer: clientNodeAccessReviewer(kubeConfig),
+        readConfigMap: clientNodeConfigMapReader(kubeConfig, 300),
         logger: silentLogger(),
         clock: systemClock,
-        readConfigMap: clientNodeConfigMapReader(kubeConfig, 300),
       });
       auth.stop();
       assert.ok(Date.now() - started < 5000, `started after ${Date.now() - started} ms`);

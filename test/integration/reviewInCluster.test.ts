@@ -12,9 +12,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { stringify } from "yaml";
-import { type KubeFacade, startKubeFacade } from "../../src/demo/kube/index.js";
 import { httpsGet, startAdapter, type TestAdapter } from "../harness/adapter.js";
 import { chromiumMissing, launchChromium } from "../harness/chromium.js";
+import { type KubeFacade, startKubeFacade } from "../harness/kubeFacade.js";
 
 interface Answer {
   readonly status: number;

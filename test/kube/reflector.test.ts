@@ -9,11 +9,11 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { KubeConfig, type KubernetesObject, KubernetesObjectApi } from "@kubernetes/client-node";
 import { systemClock } from "../../src/clock.js";
-import type { FaultRequest } from "../../src/demo/kube/faults.js";
-import { type KubeFacade, startKubeFacade } from "../../src/demo/kube/server.js";
 import { type InformerFailure, Reflector, type ReflectorOptions } from "../../src/kube/reflector.js";
 import { createLogger } from "../../src/telemetry/logger.js";
 import { eventually } from "../harness/eventually.js";
+import { type KubeFacade, startKubeFacade } from "../harness/kubeFacade.js";
+import type { FaultRequest } from "../harness/kubeFaults.js";
 
 const PODS = "/api/v1/pods";
 const isWatch = (r: FaultRequest) => r.query.get("watch") === "true";

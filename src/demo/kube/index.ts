@@ -5,18 +5,17 @@
 
 export { CRD_GROUP, CRD_RESOURCE, customResourceType } from "./crd.js";
 export { EXTRA_RESOURCE_TYPES } from "./extraResourceTypes.js";
-export {
-  type BeforeRequestRule,
-  FaultInjector,
-  type FaultInjectorOptions,
-  type FaultRequest,
-  type FaultRule,
-  type RequestMatch,
-  type RequestQuery,
-  type RequestRecord,
-  type RuleHandle,
-} from "./faults.js";
 export { finalizersOf, isTerminating } from "./finalizers.js";
+export {
+  CLIENT_CLOSED_REQUEST,
+  type HoldAnswer,
+  type HoldPoint,
+  type InjectedResponse,
+  type InterceptedRequest,
+  type RawAnswer,
+  type RequestInterceptor,
+  type RequestRecord,
+} from "./interceptor.js";
 export { type KubeconfigOptions, kubeconfigYaml } from "./kubeconfig.js";
 export {
   type DeploymentSpecInput,
@@ -45,10 +44,11 @@ export {
 export {
   type AccessDecision,
   type AccessReviewSpec,
-  AccessReviews,
-  type AccessReviewsOptions,
-  type AccessRule,
+  NO_REVIEW_AUTHORITY,
+  type ReviewAuthority,
   type SimUser,
+  SUBJECT_ACCESS_REVIEW_PATH,
+  TOKEN_REVIEW_PATH,
 } from "./reviews.js";
 export { objectForScale, scaleOf } from "./scale.js";
 export { type KubeFacade, type KubeFacadeOptions, startKubeFacade } from "./server.js";

@@ -4,15 +4,18 @@
  * work against it in tests and in the demo.
  *
  * THIS IS A SIMULATOR, NOT A REAL API SERVER. It does no authentication or authorization (any
- * credentials are accepted, none are needed; TokenReview and SubjectAccessReview are answered from
- * a table the test sets, see reviews.ts), runs no admission (apart from the namespace-exists
- * check), validates little beyond object names, has no garbage collector and no graceful deletion
- * (metadata.finalizers are honoured: see finalizers.ts), no server-side apply, no protobuf, no
- * aggregated discovery, no OpenAPI schemas (a minimal /openapi/v3 only, see openapi.ts), and
- * ignores list paging (`limit`/`continue` return everything). See docs/simulator.md.
+ * credentials are accepted, none are needed; TokenReview and SubjectAccessReview are answered by
+ * the `reviews` authority given, by default one that knows no token and allows nothing, see
+ * reviews.ts), runs no admission (apart from the namespace-exists check), validates little beyond
+ * object names, has no garbage collector and no graceful deletion (metadata.finalizers are
+ * honoured: see finalizers.ts), no server-side apply, no protobuf, no aggregated discovery, no
+ * OpenAPI schemas (a minimal /openapi/v3 only, see openapi.ts), and ignores list paging
+ * (`limit`/`continue` return everything). See docs/simulator.md.
  *
- * `facade.faults` is a test-only hook (faults.ts): injected failures, code run before chosen
- * requests, answers held back (before or after the request is served), and a log of served requests.
+ * `interceptor` is a hook for tests (interceptor.ts), none by default: answers of its own instead
+ * of serving chosen requests, code run before them, answers held back (before or after the request
+ * is served), and a record of every request served. test/harness/kubeFacade.ts starts a facade
+ * with the harness's FaultInjector plugged in (`facade.faults`).
  *
  * Plain node:http routing rather than express: the routes are a parse over the resource registry
  * (routes.ts), watches need the raw response stream, and one handler serves both http and https.
@@ -28,13 +31,15 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { loadServingCert } from "../../adapter/servingCert.js";
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from "./discovery.js";
-import { CLIENT_CLOSED_REQUEST, FaultInjector, type FaultRequest } from "./faults.js";
 import { handleResource } from "./handlers.js";
+import { CLIENT_CLOSED_REQUEST, type InterceptedRequest, type RequestInterceptor } from "./interceptor.js";
 import { kubeconfigYaml } from "./kubeconfig.js";
 import { openApiV3GroupVersion, openApiV3Root } from "./openapi.js";
 import {
-  AccessReviews,
-  type AccessReviewsOptions,
+  answerSubjectAccessReview,
+  answerTokenReview,
+  NO_REVIEW_AUTHORITY,
+  type ReviewAuthority,
   SUBJECT_ACCESS_REVIEW_PATH,
   TOKEN_REVIEW_PATH,
 } from "./reviews.js";
@@ -68,8 +73,10 @@ export interface KubeFacadeOptions {
   readonly defaultWatchTimeoutSeconds?: number;
   /** Largest request body accepted. Default 3 MiB, as the apiserver. */
   readonly maxBodyBytes?: number;
-  /** Answers of TokenReview and SubjectAccessReview (reviews.ts); default: nothing known, all denied. */
-  readonly reviews?: AccessReviewsOptions;
+  /** Answers TokenReviews and SubjectAccessReviews (reviews.ts); default: no token known, all denied. */
+  readonly reviews?: ReviewAuthority;
+  /** A hook into the request path for tests (interceptor.ts); default none. */
+  readonly interceptor?: RequestInterceptor;
 }
 
 export interface KubeFacade {
@@ -77,13 +84,9 @@ export interface KubeFacade {
   readonly url: string;
   readonly port: number;
   readonly store: ObjectStore;
-  /** TEST-ONLY: inject failures, run code before requests, hold answers, read the log of served requests. */
-  readonly faults: FaultInjector;
-  /** The TokenReview/SubjectAccessReview table (simulated, no RBAC) and the reviews received. */
-  readonly reviews: AccessReviews;
   /**
    * The kubeconfig YAML for this server; also written to `path` (mode 0600) when given. `token`
-   * tells this client's requests apart in fault rules (no credential is checked).
+   * tells this client's requests apart (to an interceptor, to the reviews); no credential is checked.
    */
   kubeconfig(path?: string, options?: { readonly token?: string }): string;
   /** Ends open watches and pending held answers (unanswered), and stops the server. */
@@ -111,7 +114,7 @@ function sendJson(
   res.end(text);
 }
 
-/** How the handler answers a request: once a held answer may go (see faults.ts `hold`). */
+/** How the handler answers a request: once a held answer may go (see interceptor.ts `takeHold`). */
 interface Reply {
   /** Writes a JSON answer, after the hold if any; nothing is written when the client is gone. */
   json(status: number, body: unknown, headers?: Readonly<Record<string, string>>): Promise<void>;
@@ -152,8 +155,8 @@ export async function startKubeFacade(options: KubeFacadeOptions = {}): Promise<
   const openWatches = new Set<() => void>();
   /** Held answers still waiting; each ends its wait at once (unanswered). */
   const pendingHolds = new Set<() => void>();
-  const faults = new FaultInjector();
-  const reviews = new AccessReviews(options.reviews);
+  const interceptor: RequestInterceptor = options.interceptor ?? {};
+  const reviews = options.reviews ?? NO_REVIEW_AUTHORITY;
   let address = "";
 
   /**
@@ -178,9 +181,14 @@ export async function startKubeFacade(options: KubeFacadeOptions = {}): Promise<
       pendingHolds.add(gone);
     });
 
-  const handle = async (req: IncomingMessage, res: ServerResponse, request: FaultRequest, reply: Reply) => {
+  const handle = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    request: InterceptedRequest,
+    reply: Reply,
+  ) => {
     const { method, path, query } = request;
-    const raw = faults.takeRaw(request);
+    const raw = interceptor.takeRaw?.(request);
     if (raw) {
       req.resume();
       if (!(await reply.ready())) return;
@@ -188,12 +196,12 @@ export async function startKubeFacade(options: KubeFacadeOptions = {}): Promise<
       res.end(raw.body);
       return;
     }
-    const injected = faults.takeFault(request);
+    const injected = interceptor.takeFault?.(request);
     if (injected) {
       req.resume(); // the body is not read: drain it so the connection stays usable
       return reply.json(injected.status, injected.body, injected.headers);
     }
-    faults.runBefore(request, store);
+    interceptor.runBefore?.(request, store);
     if (path === TOKEN_REVIEW_PATH || path === SUBJECT_ACCESS_REVIEW_PATH) {
       if (method !== "POST") throw methodNotAllowed();
       const text = (await readBody(req, maxBodyBytes)()).toString("utf8");
@@ -204,7 +212,9 @@ export async function startKubeFacade(options: KubeFacadeOptions = {}): Promise<
         throw badRequest("the review body is not valid JSON");
       }
       const answer =
-        path === TOKEN_REVIEW_PATH ? reviews.tokenReview(body) : reviews.subjectAccessReview(body);
+        path === TOKEN_REVIEW_PATH
+          ? answerTokenReview(reviews, body)
+          : answerSubjectAccessReview(reviews, body);
       return reply.json(201, answer);
     }
     const target = route(store.registry, path);
@@ -267,10 +277,10 @@ export async function startKubeFacade(options: KubeFacadeOptions = {}): Promise<
     } catch {
       const failure = badRequest(`malformed request URL: ${req.url ?? ""}`);
       sendJson(res, failure.code, failure.status);
-      faults.record({ method: req.method ?? "GET", path: req.url ?? "", status: failure.code });
+      interceptor.record?.({ method: req.method ?? "GET", path: req.url ?? "", status: failure.code });
       return;
     }
-    const request: FaultRequest = {
+    const request: InterceptedRequest = {
       method: req.method ?? "GET",
       path: url.pathname,
       query: url.searchParams,
@@ -279,8 +289,12 @@ export async function startKubeFacade(options: KubeFacadeOptions = {}): Promise<
     // The status of the answer, written or not (a held answer whose client went away).
     let answered: number | undefined;
     const record = () =>
-      faults.record({ method: request.method, path: request.path, status: answered ?? res.statusCode });
-    const hold = faults.takeHold(request);
+      interceptor.record?.({
+        method: request.method,
+        path: request.path,
+        status: answered ?? res.statusCode,
+      });
+    const hold = interceptor.takeHold?.(request);
     let afterHold: Promise<boolean> | undefined; // waited out once, however often asked
     const reply: Reply = {
       ready: () => {
@@ -333,8 +347,6 @@ export async function startKubeFacade(options: KubeFacadeOptions = {}): Promise<
     url,
     port,
     store,
-    faults,
-    reviews,
     kubeconfig(path?: string, options: { readonly token?: string } = {}): string {
       const yaml = kubeconfigYaml({ server: url, ...options });
       if (path !== undefined) writeFileSync(path, yaml, { mode: 0o600 });

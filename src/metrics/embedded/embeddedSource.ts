@@ -1,13 +1,16 @@
 /**
  * The embedded metrics store as a MetricsSource: PromQL evaluated by src/metrics/promql
  * over the in-memory TSDB, with the port's contract — query errors (parse, unsupported construct,
- * bad step) are `MetricsSourceError("query")` naming what is wrong, as Prometheus' 400s are.
+ * bad step, no selector for series) are `MetricsSourceError("query")` naming what is wrong, as
+ * Prometheus' 400s are; a call whose signal is already aborted is `MetricsSourceError("timeout")`
+ * (evaluation is synchronous: once started, it finishes).
  * It is the default source when no Prometheus URL is configured, and what the demo runs on.
  */
 import type { Clock } from "../../clock.js";
 import { evaluateInstant, evaluateRange, PromQLError, parsePromQL } from "../promql/index.js";
 import type { LabelMatcher } from "../promql/storage.js";
 import {
+  type CallOptions,
   type InstantResult,
   type Labels,
   type MetricsSource,
@@ -15,6 +18,12 @@ import {
   type RangeSeries,
 } from "../source.js";
 import type { EmbeddedTSDB } from "./tsdb.js";
+
+function checkSignal(options: CallOptions | undefined): void {
+  const signal = options?.signal;
+  if (signal?.aborted)
+    throw new MetricsSourceError("timeout", "aborted by the caller", { cause: signal.reason });
+}
 
 function queryError(err: unknown): never {
   if (err instanceof PromQLError) throw new MetricsSourceError("query", err.message, { cause: err });
@@ -30,7 +39,8 @@ export class EmbeddedSource implements MetricsSource {
     this.#clock = options.clock;
   }
 
-  async instant(query: string, at?: Date): Promise<InstantResult> {
+  async instant(query: string, at?: Date, options?: CallOptions): Promise<InstantResult> {
+    checkSignal(options);
     try {
       return evaluateInstant(this.#tsdb, query, at?.getTime() ?? this.#clock.now());
     } catch (err) {
@@ -38,7 +48,14 @@ export class EmbeddedSource implements MetricsSource {
     }
   }
 
-  async range(query: string, start: Date, end: Date, stepSeconds: number): Promise<RangeSeries[]> {
+  async range(
+    query: string,
+    start: Date,
+    end: Date,
+    stepSeconds: number,
+    options?: CallOptions,
+  ): Promise<RangeSeries[]> {
+    checkSignal(options);
     try {
       return evaluateRange(this.#tsdb, query, start.getTime(), end.getTime(), stepSeconds);
     } catch (err) {
@@ -46,7 +63,9 @@ export class EmbeddedSource implements MetricsSource {
     }
   }
 
-  async series(match: readonly string[], start: Date, end: Date): Promise<Labels[]> {
+  async series(match: readonly string[], start: Date, end: Date, options?: CallOptions): Promise<Labels[]> {
+    checkSignal(options);
+    if (match.length === 0) throw new MetricsSourceError("query", "no match[] parameter provided");
     const sets: LabelMatcher[][] = [];
     for (const selector of match) {
       let expr: ReturnType<typeof parsePromQL>;

@@ -5,6 +5,5 @@
 export type { Expr } from "./ast.js";
 export { PromQLError, type PromQLErrorKind, type PromQLPosition } from "./errors.js";
 export { type EvaluateOptions, evaluateInstant, evaluateRange, LOOKBACK_DELTA_MS } from "./evaluate.js";
-export { type MemorySeries, memoryQueryable } from "./memoryQueryable.js";
 export { parsePromQL } from "./parse.js";
 export type { LabelMatcher, MatchType, SelectedSeries, SeriesQueryable } from "./storage.js";

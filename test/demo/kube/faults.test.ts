@@ -9,8 +9,8 @@ import {
   PatchStrategy,
   setHeaderOptions,
 } from "@kubernetes/client-node";
-import { FaultInjector, type FaultRequest } from "../../../src/demo/kube/faults.js";
-import { type KubeFacade, startKubeFacade } from "../../../src/demo/kube/server.js";
+import { type KubeFacade, startKubeFacade } from "../../harness/kubeFacade.js";
+import { FaultInjector, type FaultRequest } from "../../harness/kubeFaults.js";
 
 const NS = "faults";
 const HPA = "horizontalpodautoscalers.autoscaling";

@@ -6,9 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
-import { CLIENT_CLOSED_REQUEST, FaultInjector, type FaultRequest } from "../../../src/demo/kube/faults.js";
-import { type KubeFacade, startKubeFacade } from "../../../src/demo/kube/server.js";
 import { eventually } from "../../harness/eventually.js";
+import { type KubeFacade, startKubeFacade } from "../../harness/kubeFacade.js";
+import { CLIENT_CLOSED_REQUEST, FaultInjector, type FaultRequest } from "../../harness/kubeFaults.js";
 
 const NS = "holds";
 const CM_PATH = `/api/v1/namespaces/${NS}/configmaps/settings`;

@@ -11,9 +11,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { evaluateInstant, evaluateRange } from "../../../src/metrics/promql/evaluate.js";
-import { type MemorySeries, memoryQueryable } from "../../../src/metrics/promql/memoryQueryable.js";
 import type { SeriesQueryable } from "../../../src/metrics/promql/storage.js";
 import type { Labels } from "../../../src/metrics/source.js";
+import { type MemorySeries, memoryQueryable } from "../../doubles/memoryQueryable.js";
 import { backfill } from "../../harness/backfill.js";
 import { startPrometheus, type TestPrometheus } from "../../harness/prometheus.js";
 

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { PromQLError } from "../../../src/metrics/promql/errors.js";
 import { evaluateInstant, evaluateRange } from "../../../src/metrics/promql/evaluate.js";
-import { memoryQueryable } from "../../../src/metrics/promql/memoryQueryable.js";
 import type { InstantResult, Labels } from "../../../src/metrics/source.js";
+import { memoryQueryable } from "../../doubles/memoryQueryable.js";
 
 const S = 1000;
 const M = 60 * S;

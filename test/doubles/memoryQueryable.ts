@@ -1,10 +1,12 @@
 /**
- * A SeriesQueryable over a fixed list of series held in arrays: for tests and for callers that
- * already have samples in memory. The embedded store has its own ring-buffer implementation.
+ * A SeriesQueryable over a fixed list of series held in arrays, for tests of the PromQL evaluator
+ * (src/metrics/promql) and for the in-memory MetricsSource (memorySource.ts). The embedded store
+ * has its own ring-buffer implementation (src/metrics/embedded/tsdb.ts).
  */
-import type { Labels } from "../source.js";
-import { matchesAll } from "./labels.js";
-import type { LabelMatcher, SelectedSeries, SeriesQueryable } from "./storage.js";
+
+import { compileMatchers, matchesAll } from "../../src/metrics/embedded/matchers.js";
+import type { LabelMatcher, SelectedSeries, SeriesQueryable } from "../../src/metrics/promql/storage.js";
+import type { Labels } from "../../src/metrics/source.js";
 
 export interface MemorySeries {
   readonly labels: Labels;
@@ -28,7 +30,7 @@ export function memoryQueryable(series: readonly MemorySeries[]): SeriesQueryabl
     select(matchers: readonly LabelMatcher[], startMs: number, endMs: number): SelectedSeries[] {
       const out: SelectedSeries[] = [];
       for (const s of sorted) {
-        if (!matchesAll(matchers, s.labels)) continue;
+        if (!matchesAll(compileMatchers(matchers), s.labels)) continue;
         const from = s.timestamps.findIndex((t) => t >= startMs);
         if (from < 0) continue;
         let to = from;

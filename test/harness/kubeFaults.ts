@@ -1,18 +1,33 @@
 /**
- * Fault injection for the simulated Kubernetes API: a TEST-ONLY hook (no real API server has it)
- * that makes chosen requests fail with a Kubernetes Status (500, 503, 429 with Retry-After, 409,
- * ...) without touching the store, runs a test's code just before a request is served normally
- * (e.g. to change the object under a client so its write gets a real 409), holds chosen answers
- * back (a slow server, a write that lands while its answer is lost to the client's timeout, or a
- * partition: one client's requests, told apart by their token, held until it heals), answers with
- * raw bodies no API server sends (bad watch lines, a watch that closes at once), and keeps a bounded log of served requests so tests can count writes. One injector per facade
- * (`facade.faults`).
+ * Fault injection for the simulated Kubernetes API, plugged into its interception hook
+ * (src/demo/kube/interceptor.ts; no real API server has one): it makes chosen requests fail with a
+ * Kubernetes Status (500, 503, 429 with Retry-After, 409, ...) without touching the store, runs a
+ * test's code just before a request is served normally (e.g. to change the object under a client so
+ * its write gets a real 409), holds chosen answers back (a slow server, a write that lands while
+ * its answer is lost to the client's timeout, or a partition: one client's requests, told apart by
+ * their token, held until it heals), answers with raw bodies no API server sends (bad watch lines,
+ * a watch that closes at once), and keeps a bounded log of served requests so tests can count
+ * writes. One injector per facade (`facade.faults` of test/harness/kubeFacade.ts).
  *
  * Hand-written: it has to sit inside the simulator's own request path, which no library offers.
- * Pure bookkeeping; the server (server.ts) asks it what to do and does the HTTP.
+ * Pure bookkeeping; the server (src/demo/kube/server.ts) asks it what to do and does the HTTP.
  */
-import type { IncomingHttpHeaders } from "node:http";
-import type { ObjectStore } from "./store.js";
+import {
+  CLIENT_CLOSED_REQUEST,
+  type HoldAnswer,
+  type HoldPoint,
+  type InjectedResponse,
+  type InterceptedRequest,
+  type RawAnswer,
+  type RequestInterceptor,
+  type RequestRecord,
+} from "../../src/demo/kube/interceptor.js";
+import type { ObjectStore } from "../../src/demo/kube/store.js";
+
+export { CLIENT_CLOSED_REQUEST, type HoldAnswer, type HoldPoint, type InjectedResponse, type RequestRecord };
+
+/** A request as rules see it. */
+export type FaultRequest = InterceptedRequest;
 
 /** Which requests a rule applies to; every given condition must hold. */
 export interface RequestMatch {
@@ -27,14 +42,6 @@ export interface RequestMatch {
    * kubeconfig can carry its own token, see kubeconfig.ts). Default: any.
    */
   readonly match?: (request: FaultRequest) => boolean;
-}
-
-/** A request as rules see it. */
-export interface FaultRequest {
-  readonly method: string;
-  readonly path: string;
-  readonly query: URLSearchParams;
-  readonly headers: IncomingHttpHeaders;
 }
 
 export interface FaultRule extends RequestMatch {
@@ -55,7 +62,7 @@ export interface FaultRule extends RequestMatch {
  * body), watch lines no API server sends (a plain list, `{"type":"ADDED"}`), a body cut short. The
  * store is untouched.
  */
-export interface RawRule extends RequestMatch {
+export interface RawRule extends RequestMatch, RawAnswer {
   /** HTTP status, 100-599. */
   readonly status: number;
   /** The body, sent as is (watch events are newline-separated JSON). */
@@ -68,9 +75,6 @@ export interface BeforeRequestRule extends RequestMatch {
   /** Runs just before the matching request is served normally (after any "before" hold). */
   readonly run: (store: ObjectStore, request: FaultRequest) => void;
 }
-
-/** When a held request's answer waits: before it is served, or after (its write is in the store). */
-export type HoldPoint = "before" | "after";
 
 export interface HoldRule extends RequestMatch {
   /**
@@ -87,18 +91,6 @@ export interface HoldRule extends RequestMatch {
   readonly when: HoldPoint;
 }
 
-/** A hold the server carries out. */
-export interface HoldAnswer {
-  readonly ms: number;
-  readonly when: HoldPoint;
-}
-
-/**
- * Status logged for a request whose client went away while it was held before being served (it is
- * then not served at all): 499, nginx's "client closed request"; no Kubernetes answer has it.
- */
-export const CLIENT_CLOSED_REQUEST = 499;
-
 export interface RuleHandle {
   /** How many requests the rule has acted on so far. */
   readonly hits: number;
@@ -106,24 +98,10 @@ export interface RuleHandle {
   remove(): void;
 }
 
-/** One served request: what was asked and the status it got. */
-export interface RequestRecord {
-  readonly method: string;
-  readonly path: string;
-  readonly status: number;
-}
-
 export interface RequestQuery {
   readonly method?: string | readonly string[];
   readonly path?: RegExp | string;
   readonly status?: number;
-}
-
-/** What the server sends for an injected fault. */
-export interface InjectedResponse {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: Record<string, unknown>;
 }
 
 export interface FaultInjectorOptions {
@@ -184,7 +162,7 @@ function checkTimes(times: number | undefined, what: string): number {
   return n;
 }
 
-export class FaultInjector {
+export class FaultInjector implements RequestInterceptor {
   readonly #faults: ActiveRule<FaultRule>[] = [];
   readonly #raws: ActiveRule<RawRule>[] = [];
   readonly #befores: ActiveRule<BeforeRequestRule>[] = [];
@@ -269,7 +247,7 @@ export class FaultInjector {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // For the server
+  // RequestInterceptor: what the server asks
 
   /** The injected answer for `request`, when a fault rule takes it (counting a hit). */
   takeFault(request: FaultRequest): InjectedResponse | undefined {

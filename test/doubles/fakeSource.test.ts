@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { FakeSource } from "../../src/metrics/fakeSource.js";
 import { MetricsSourceError, type MetricsSourceErrorKind, type Sample } from "../../src/metrics/source.js";
+import { FakeSource } from "./fakeSource.js";
 
 const sample = (pod: string, value: number): Sample => ({ labels: { pod }, value, timestamp: 1_000 });
 const t = (ms: number) => new Date(ms);

@@ -3,6 +3,10 @@
  * (pkg/client/fake): canned results and errors keyed by the exact query string (or series
  * selector), every call recorded, and times outside a declared window refused, so a test
  * notices when the code under test asks for the wrong query or the wrong time.
+ *
+ * A stub, not a PromQL engine: it answers what it was told for the exact text asked, so it is not
+ * held to the MetricsSource contract (test/contracts/metricsSource.contract.ts). The in-memory
+ * source that is, evaluating PromQL over series in arrays, is memorySource.ts.
  */
 import {
   type CallOptions,
@@ -13,7 +17,7 @@ import {
   type MetricsSourceErrorKind,
   type RangeSeries,
   type Sample,
-} from "./source.js";
+} from "../../src/metrics/source.js";
 
 export type FakeCall =
   | { readonly method: "instant"; readonly query: string; readonly at: Date | undefined }
