@@ -178,7 +178,7 @@ export const NOW_HEADER = "Foresight-Now";
 
 export function createReviewApi(deps: ReviewApiDeps): ReviewApi {
   const { source } = deps;
-  const guard = createGuard(deps.access, source.clock);
+  const guard = createGuard(deps.access);
   const jobs = new BacktestJobs({
     runner: deps.runner,
     clock: source.clock,

@@ -3,23 +3,24 @@
  * scalers and their forecasts from the actuator, the config targets from the forecaster, demand
  * history through the metrics source, what-if backtests on the replay, and access control — in a
  * cluster (a service-account token is mounted) every request is checked with TokenReview and
- * SubjectAccessReview and is served on the HTTPS port only, so bearer tokens never cross the pod
- * network in clear; outside one the API is open but only on a loopback address (both ports), and
- * otherwise not served at all.
+ * SubjectAccessReview (through the reviewer `serve` shares with the metrics APIs, one answer cache
+ * for both) and is served on the HTTPS port only, so bearer tokens never cross the pod network in
+ * clear; outside one the API is open but only on a loopback address (both ports), and otherwise
+ * not served at all.
  */
 import type { Router } from "express";
 import { demandQuery, type ExternalSources } from "../actuator/demand.js";
 import { formatScalerKey, scalerKeyOf } from "../actuator/scalerKey.js";
 import { historyStepMs, validatePredictiveScaler } from "../actuator/spec.js";
 import type { PredictiveScaler } from "../actuator/types.js";
-import { clientNodeAccessReviewer, isLoopback } from "../api/access.js";
+import { isLoopback } from "../api/access.js";
 import { replayBacktestRunner } from "../api/backtestRunner.js";
 import { configTargetViews, reviewSourceOf, type SubjectRef, sourceHistory } from "../api/reviewSource.js";
 import { createReviewApi, type ReviewApi } from "../api/router.js";
 import { webAssetsRouter } from "../api/webAssets.js";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config/schema.js";
-import type { KubeConfigChoice } from "../kube/kubeconfig.js";
+import type { AccessReviewer } from "../k8s/accessReview.js";
 import type { MetricsSource } from "../metrics/source.js";
 import type { Logger } from "../telemetry/logger.js";
 import type { Actuation } from "./actuation.js";
@@ -43,7 +44,11 @@ export interface ReviewDeps {
   readonly logger: Logger;
   readonly version: string;
   readonly bindAddress: string;
-  readonly kube: KubeConfigChoice | undefined;
+  /**
+   * TokenReviews and SubjectAccessReviews in a cluster: the cached client `serve` shares with the
+   * metrics APIs; undefined without a Kubernetes connection.
+   */
+  readonly reviewer: AccessReviewer | undefined;
   readonly actuation: Actuation | undefined;
   readonly forecasting: Forecasting | undefined;
   readonly externalSources?: ExternalSources;
@@ -62,7 +67,7 @@ export function startReview(deps: ReviewDeps): Review | undefined {
     );
     return undefined;
   }
-  if (inCluster && !deps.kube) {
+  if (inCluster && !deps.reviewer) {
     logger.warn("review API and page off: in a cluster they need the Kubernetes API to check tokens");
     return undefined;
   }
@@ -91,7 +96,7 @@ export function startReview(deps: ReviewDeps): Review | undefined {
   });
   const subjectOf = (id: string): SubjectRef =>
     id.includes("/") ? { kind: "PredictiveScaler", id } : { kind: "ForecastTarget", id };
-  const clusterMode = inCluster && deps.kube !== undefined;
+  const reviewer = inCluster ? deps.reviewer : undefined;
   const api: ReviewApi = createReviewApi({
     source: reviewSourceOf({
       scalers,
@@ -109,23 +114,20 @@ export function startReview(deps: ReviewDeps): Review | undefined {
         return leadTime ? { leadTime } : {};
       },
     }),
-    access:
-      clusterMode && deps.kube
-        ? { mode: "cluster", reviewer: clientNodeAccessReviewer(deps.kube.kubeConfig) }
-        : { mode: "local", bindAddress: deps.bindAddress },
+    access: reviewer ? { mode: "cluster", reviewer } : { mode: "local", bindAddress: deps.bindAddress },
     version: deps.version,
     onError: (err, context) =>
       logger.warn({ err: err instanceof Error ? err.message : String(err), context }, "review API"),
   });
   logger.info(
     { inCluster },
-    clusterMode
+    reviewer
       ? "review API on /api/v1 and the page on / of the secure (HTTPS) port, bearer tokens checked with TokenReview and SubjectAccessReview"
       : "review API on /api/v1 and the page on / of both ports, without authentication (loopback only)",
   );
   return {
     routers: [api.router, webAssetsRouter()],
-    onPlainHttp: !clusterMode,
+    onPlainHttp: reviewer === undefined,
     close: () => api.close(),
   };
 }

@@ -29,6 +29,9 @@ import { type Clock, systemClock } from "../clock.js";
 import type { Config } from "../config/schema.js";
 import type { Timers } from "../forecast/scheduler.js";
 import type { ResourceCatalog } from "../k8s/groupResource.js";
+import { cachedAccessReviewer } from "../kube/accessReviewCache.js";
+import { clientNodeAccessReviewer } from "../kube/accessReviewClient.js";
+import { clientNodeConfigMapReader } from "../kube/authConfigMapReader.js";
 import { InformerFactory, readiness } from "../kube/informers.js";
 import type { KubeConfigChoice } from "../kube/kubeconfig.js";
 import { PrometheusSource } from "../metrics/prometheusSource.js";
@@ -170,9 +173,19 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
         }
       : {}),
   });
+  // One TokenReview/SubjectAccessReview client behind one answer cache, for the metrics APIs and the
+  // review API alike: a token reviewed for one is not reviewed again for the other within 10 s.
+  const reviewer = kube
+    ? cachedAccessReviewer(clientNodeAccessReviewer(kube.kubeConfig), { clock: systemClock })
+    : undefined;
   let delegatedAuth: DelegatedAuth | undefined;
-  if (authDecision.on && kube) {
-    delegatedAuth = await startDelegatedAuth({ kubeConfig: kube.kubeConfig, logger, clock: systemClock });
+  if (authDecision.on && kube && reviewer) {
+    delegatedAuth = await startDelegatedAuth({
+      reviewer,
+      readConfigMap: clientNodeConfigMapReader(kube.kubeConfig),
+      logger,
+      clock: systemClock,
+    });
     logger.info({ why: authDecision.why }, "metrics APIs: delegated authentication and authorization on");
   } else {
     logger.warn(
@@ -207,7 +220,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     logger,
     version: options.version,
     bindAddress: options.bindAddress,
-    kube,
+    reviewer,
     actuation,
     forecasting,
     externalSources: (name) => discovery.registry.externalSources(name),

@@ -1,28 +1,24 @@
 /**
  * Access to the review API: in cluster mode, bearer tokens go through TokenReview and permissions
- * through SubjectAccessReview (a fake port here, counting calls to show the 10 s caches), with
- * 401/403/503 Status answers; the client-node implementation of the port against a small HTTP
- * handler that answers TokenReview and SubjectAccessReview POSTs like kube-apiserver; local mode's
- * loopback rules.
+ * through SubjectAccessReview (a fake port here, counting calls, behind the answer cache `serve`
+ * gives it, to show the 10 s caches), with 401/403/503 Status answers; the client-node reviewer
+ * against the simulated API end to end; local mode's loopback rules. The client itself is tested in
+ * test/kube/accessReviewClient.test.ts, the cache in test/kube/accessReviewCache.test.ts.
  */
 import assert from "node:assert/strict";
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { networkInterfaces } from "node:os";
 import { after, before, describe, it } from "node:test";
 import { KubeConfig } from "@kubernetes/client-node";
 import express from "express";
-import type { AccessMode } from "../../src/api/access.js";
-import {
-  type AccessCheck,
-  type AccessReviewer,
-  assertLocalBind,
-  clientNodeAccessReviewer,
-  isLoopback,
-  type UserInfo,
-} from "../../src/api/access.js";
+import { type AccessCheck, type AccessMode, assertLocalBind, isLoopback } from "../../src/api/access.js";
 import type { ReviewSource } from "../../src/api/reviewSource.js";
 import { createReviewApi, type ReviewApi } from "../../src/api/router.js";
+import type { AccessAttributes, AccessReviewer, UserInfo } from "../../src/k8s/accessReview.js";
+import { cachedAccessReviewer } from "../../src/kube/accessReviewCache.js";
+import { clientNodeAccessReviewer } from "../../src/kube/accessReviewClient.js";
+import { type KubeFacade, startKubeFacade } from "../harness/kubeFacade.js";
 
 const NOW = Date.parse("2025-06-02T08:00:00Z");
 
@@ -86,7 +82,9 @@ function fakeReviewer(): AccessReviewer & {
         ? { authenticated: true as const, user }
         : { authenticated: false as const, error: "token expired" };
     },
-    async authorize(user: UserInfo, check: AccessCheck) {
+    async authorize(user: UserInfo, attributes: AccessAttributes) {
+      assert.equal(attributes.kind, "resource");
+      const check = attributes.attributes as AccessCheck;
       reviewer.accessReviews.push(check);
       const resource = `${check.resource}${check.subresource ? `/${check.subresource}` : ""}`;
       const key = `${user.username} ${check.verb} ${resource} ${check.namespace ?? "*"}`;
@@ -101,7 +99,7 @@ describe("review API access: cluster mode", () => {
   const reviewer = fakeReviewer();
   let server: Awaited<ReturnType<typeof serve>>;
   before(async () => {
-    const access: AccessMode = { mode: "cluster", reviewer };
+    const access: AccessMode = { mode: "cluster", reviewer: cachedAccessReviewer(reviewer, { clock }) };
     server = await serve(
       createReviewApi({ source: source(clock), runner: { run: async () => ({}) }, access }),
     );
@@ -170,9 +168,9 @@ describe("review API access: cluster mode", () => {
     for (let i = 0; i < 3; i++) assert.equal((await get("/api/v1/scalers", "alice-token")).status, 200);
     assert.equal(reviewer.tokenReviews - tokens0, 1);
     assert.equal(reviewer.accessReviews.length - access0, 1);
-    clock.t += 9_999;
+    clock.t += 10_000;
     assert.equal((await get("/api/v1/scalers", "alice-token")).status, 200);
-    assert.equal(reviewer.tokenReviews - tokens0, 1, "still cached");
+    assert.equal(reviewer.tokenReviews - tokens0, 1, "still cached at 10 s");
     clock.t += 1;
     assert.equal((await get("/api/v1/scalers", "alice-token")).status, 200);
     assert.equal(reviewer.tokenReviews - tokens0, 2, "expired after 10 s");
@@ -200,136 +198,25 @@ describe("review API access: cluster mode", () => {
   });
 });
 
-interface Recorded {
-  path: string;
-  authorization: string | undefined;
-  body: { kind: string; spec: Record<string, unknown> };
-}
-
-/** Answers TokenReview and SubjectAccessReview POSTs as kube-apiserver would. */
-async function startReviewServer(): Promise<{ url: string; requests: Recorded[]; close(): Promise<void> }> {
-  const requests: Recorded[] = [];
-  const read = async (req: IncomingMessage) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
-  };
-  const server = createServer(async (req, res) => {
-    const body = await read(req);
-    requests.push({ path: req.url ?? "", authorization: req.headers.authorization, body });
-    res.setHeader("content-type", "application/json");
-    if (req.method === "POST" && req.url?.startsWith("/apis/authentication.k8s.io/v1/tokenreviews")) {
-      const ok = body.spec.token === "good";
-      res.end(
-        JSON.stringify({
-          ...body,
-          status: ok
-            ? {
-                authenticated: true,
-                user: {
-                  username: "system:serviceaccount:ops:viewer",
-                  uid: "u-1",
-                  groups: ["system:serviceaccounts"],
-                  extra: { scope: ["a"] },
-                },
-              }
-            : { authenticated: false, error: "invalid bearer token" },
-        }),
-      );
-      return;
-    }
-    if (req.method === "POST" && req.url?.startsWith("/apis/authorization.k8s.io/v1/subjectaccessreviews")) {
-      const attrs = body.spec.resourceAttributes as { verb: string; namespace?: string };
-      const allowed = attrs.verb === "get" && attrs.namespace === "llm";
-      res.end(
-        JSON.stringify({
-          ...body,
-          status: allowed ? { allowed: true } : { allowed: false, reason: "RBAC: no rule" },
-        }),
-      );
-      return;
-    }
-    res.statusCode = 404;
-    res.end(
-      JSON.stringify({ kind: "Status", apiVersion: "v1", status: "Failure", code: 404, reason: "NotFound" }),
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    requests,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-describe("review API access: client-node reviews", () => {
-  let kube: Awaited<ReturnType<typeof startReviewServer>>;
+describe("review API access: the client-node reviewer against the simulated API", () => {
+  let kube: KubeFacade;
   let kc: KubeConfig;
   before(async () => {
-    kube = await startReviewServer();
-    kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: "c", server: kube.url, skipTLSVerify: true }],
-      users: [{ name: "adapter", token: "adapter-sa-token" }],
-      contexts: [{ name: "ctx", cluster: "c", user: "adapter" }],
-      currentContext: "ctx",
+    kube = await startKubeFacade({
+      reviews: {
+        tokens: {
+          good: { username: "system:serviceaccount:ops:viewer", groups: ["system:serviceaccounts"] },
+        },
+        rule: (spec) =>
+          spec.resourceAttributes?.verb === "get" && spec.resourceAttributes.namespace === "llm"
+            ? { allowed: true }
+            : { allowed: false, reason: "RBAC: no rule" },
+      },
     });
+    kc = new KubeConfig();
+    kc.loadFromString(kube.kubeconfig());
   });
   after(() => kube.close());
-
-  it("sends a TokenReview and reads the user", async () => {
-    const reviewer = clientNodeAccessReviewer(kc);
-    const yes = await reviewer.authenticate("good");
-    assert.deepEqual(yes, {
-      authenticated: true,
-      user: {
-        username: "system:serviceaccount:ops:viewer",
-        uid: "u-1",
-        groups: ["system:serviceaccounts"],
-        extra: { scope: ["a"] },
-      },
-    });
-    const no = await reviewer.authenticate("bad");
-    assert.deepEqual(no, { authenticated: false, error: "invalid bearer token" });
-    const sent = kube.requests.at(-1);
-    assert.equal(sent?.authorization, "Bearer adapter-sa-token", "the adapter's own credentials");
-    assert.equal(sent?.body.kind, "TokenReview");
-    assert.deepEqual(sent?.body.spec, { token: "bad" });
-  });
-
-  it("sends a SubjectAccessReview with the user and the resource attributes", async () => {
-    const reviewer = clientNodeAccessReviewer(kc);
-    const user = { username: "jo", uid: "7", groups: ["g1"], extra: { scope: ["x"] } };
-    const allowed = await reviewer.authorize(user, {
-      verb: "get",
-      group: "foresight.dev",
-      resource: "predictivescalers",
-      namespace: "llm",
-      name: "vllm",
-    });
-    assert.deepEqual(allowed, { allowed: true });
-    const sent = kube.requests.at(-1);
-    assert.equal(sent?.body.kind, "SubjectAccessReview");
-    assert.deepEqual(sent?.body.spec, {
-      user: "jo",
-      uid: "7",
-      groups: ["g1"],
-      extra: { scope: ["x"] },
-      resourceAttributes: {
-        verb: "get",
-        group: "foresight.dev",
-        resource: "predictivescalers",
-        namespace: "llm",
-        name: "vllm",
-      },
-    });
-    const denied = await reviewer.authorize(user, {
-      verb: "list",
-      group: "foresight.dev",
-      resource: "predictivescalers",
-    });
-    assert.deepEqual(denied, { allowed: false, reason: "RBAC: no rule" });
-  });
 
   it("guards the API end to end through client-node", async () => {
     const server = await serve(
@@ -342,12 +229,17 @@ describe("review API access: client-node reviews", () => {
     try {
       const auth = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
       assert.equal((await fetch(`${server.url}/api/v1/scalers/llm/vllm`, auth("good"))).status, 200);
-      assert.equal(
-        (await fetch(`${server.url}/api/v1/scalers`, auth("good"))).status,
-        403,
-        "list is not granted",
-      );
+      const denied = await fetch(`${server.url}/api/v1/scalers`, auth("good"));
+      assert.equal(denied.status, 403, "list is not granted");
+      assert.match(((await denied.json()) as { message: string }).message, /: RBAC: no rule$/);
       assert.equal((await fetch(`${server.url}/api/v1/scalers/llm/vllm`, auth("bad"))).status, 401);
+      assert.deepEqual(kube.reviews.accessReviews.at(0)?.resourceAttributes, {
+        verb: "get",
+        group: "foresight.dev",
+        resource: "predictivescalers",
+        namespace: "llm",
+        name: "vllm",
+      });
     } finally {
       await server.close();
     }
@@ -371,6 +263,10 @@ describe("review API access: client-node reviews", () => {
     try {
       const res = await fetch(`${server.url}/api/v1/scalers`, { headers: { authorization: "Bearer x" } });
       assert.equal(res.status, 503);
+      assert.match(
+        ((await res.json()) as { message: string }).message,
+        /^cannot check the bearer token: TokenReview failed: /,
+      );
     } finally {
       await server.close();
     }

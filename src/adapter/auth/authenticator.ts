@@ -7,24 +7,22 @@
  *    names them) are trusted. On every other connection they are deleted before anything reads
  *    them, so a client cannot claim an identity by sending them.
  * 2. A client certificate verifying against client-ca-file → user CN, groups O.
- * 3. A bearer token → TokenReview, answers cached 10 s (keyed by a digest: the cache holds no token),
- *    concurrent reviews of one token shared, each given up after its deadline (deadline.ts) as 503.
+ * 3. A bearer token → TokenReview through the reviewer port (in `serve`, the one cached client the
+ *    review API shares, src/kube/accessReviewCache.ts); a review that cannot be made, or gets no
+ *    answer within the client's deadline, is a 503.
  * 4. Otherwise no user (the caller answers 401; anonymous requests are not allowed).
  */
-import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { TLSSocket } from "node:tls";
 import type { Clock } from "../../clock.js";
+import type { AccessReviewer, Authentication, UserInfo } from "../../k8s/accessReview.js";
 import { serviceUnavailable } from "../../k8s/status.js";
-import { TtlCache } from "../../k8s/ttlCache.js";
 import { subjectOf, verifyClientCert } from "./clientCert.js";
-import { checkReviewTimeout, DEFAULT_REVIEW_TIMEOUT_MS, withDeadline } from "./deadline.js";
 import {
   DEFAULT_IDENTITY_HEADERS,
   type DelegatedAuthConfig,
   type RequestHeaderConfig,
 } from "./delegatedConfig.js";
-import type { Authentication, DelegatingReviewer, UserInfo } from "./reviewer.js";
 
 export type AuthenticationMethod = "requestheader" | "x509" | "token";
 
@@ -37,15 +35,10 @@ export type Authenticate = (req: IncomingMessage) => Promise<AuthnResult>;
 export interface AuthenticatorOptions {
   /** The ConfigMap's settings as last read. */
   readonly config: () => DelegatedAuthConfig;
-  readonly reviewer: DelegatingReviewer;
+  readonly reviewer: AccessReviewer;
+  /** Time of the certificates' validity checks. */
   readonly clock: Clock;
-  /** Default 10 s. */
-  readonly cacheTtlMs?: number;
-  /** How long a TokenReview may take before the request is answered 503; default 10 s. */
-  readonly reviewTimeoutMs?: number;
 }
-
-export const DEFAULT_AUTH_CACHE_TTL_MS = 10_000;
 
 function peerCertificate(req: IncomingMessage) {
   const socket = req.socket as Partial<TLSSocket>;
@@ -113,12 +106,6 @@ function userFromHeaders(req: IncomingMessage, rh: RequestHeaderConfig): UserInf
 }
 
 export function createAuthenticator(options: AuthenticatorOptions): Authenticate {
-  const tokens = new TtlCache<Authentication>(
-    options.cacheTtlMs ?? DEFAULT_AUTH_CACHE_TTL_MS,
-    1000,
-    options.clock,
-  );
-  const timeoutMs = checkReviewTimeout(options.reviewTimeoutMs ?? DEFAULT_REVIEW_TIMEOUT_MS);
   return async (req) => {
     const config = options.config();
     const rh = config.requestHeader;
@@ -150,10 +137,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticate
     const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "");
     if (match) {
       const token = match[1] as string;
-      const key = createHash("sha256").update(token).digest("base64url");
       let review: Authentication;
       try {
-        review = await tokens.load(key, () => withDeadline(options.reviewer.reviewToken(token), timeoutMs));
+        review = await options.reviewer.authenticate(token);
       } catch (err) {
         throw serviceUnavailable(
           `cannot check the bearer token: TokenReview failed: ${(err as Error).message}`,

@@ -1,21 +1,19 @@
 /**
  * The auth step in front of the metrics APIs' routing: authentication (authenticator.ts), then
  * delegated authorization with a SubjectAccessReview of the request's attributes
- * (requestAttributes.ts), allow and deny answers each cached 10 s, concurrent identical reviews
- * shared. Members of `system:masters` are not reviewed (AlwaysAllowGroups) and the health paths need
+ * (requestAttributes.ts) through the reviewer port (in `serve`, the one cached client the review API
+ * shares: answers kept 10 s, concurrent identical reviews shared, src/kube/accessReviewCache.ts).
+ * Members of `system:masters` are not reviewed (AlwaysAllowGroups) and the health paths need
  * neither (reference metrics-api-and-hpa.md §3.2). Failures are Kubernetes Status errors: 401
  * without a user, 403 with the reviewer's reason, 503 when a review cannot be made or gets no
- * answer within its deadline (deadline.ts; default 10 s).
+ * answer within the client's deadline (default 10 s).
  */
 import type { IncomingMessage } from "node:http";
-import type { Clock } from "../../clock.js";
+import type { AccessReviewer, Authorization, UserInfo } from "../../k8s/accessReview.js";
 import { type ApiError, forbidden, serviceUnavailable, toApiError, unauthorized } from "../../k8s/status.js";
-import { TtlCache } from "../../k8s/ttlCache.js";
 import type { Logger } from "../../telemetry/logger.js";
-import { type Authenticate, DEFAULT_AUTH_CACHE_TTL_MS } from "./authenticator.js";
-import { checkReviewTimeout, DEFAULT_REVIEW_TIMEOUT_MS, withDeadline } from "./deadline.js";
+import type { Authenticate } from "./authenticator.js";
 import { type RequestAttributes, requestAttributes } from "./requestAttributes.js";
-import type { Decision, DelegatingReviewer, UserInfo } from "./reviewer.js";
 
 /** Resolves to the error to answer with, or undefined to let the request through. */
 export type AuthStep = (req: IncomingMessage) => Promise<ApiError | undefined>;
@@ -25,13 +23,8 @@ export const ALWAYS_ALLOW_PATHS: readonly string[] = ["/healthz", "/livez", "/re
 
 export interface AuthGuardOptions {
   readonly authenticate: Authenticate;
-  readonly reviewer: DelegatingReviewer;
-  readonly clock: Clock;
+  readonly reviewer: AccessReviewer;
   readonly logger: Logger;
-  /** Default 10 s. */
-  readonly cacheTtlMs?: number;
-  /** How long a SubjectAccessReview may take before the request is answered 503; default 10 s. */
-  readonly reviewTimeoutMs?: number;
 }
 
 function isHealthPath(pathname: string): boolean {
@@ -50,12 +43,6 @@ export function forbiddenMessage(user: UserInfo, request: RequestAttributes, rea
 }
 
 export function createAuthGuard(options: AuthGuardOptions): AuthStep {
-  const decisions = new TtlCache<Decision>(
-    options.cacheTtlMs ?? DEFAULT_AUTH_CACHE_TTL_MS,
-    5000,
-    options.clock,
-  );
-  const timeoutMs = checkReviewTimeout(options.reviewTimeoutMs ?? DEFAULT_REVIEW_TIMEOUT_MS);
   return async (req) => {
     let url: URL;
     try {
@@ -75,12 +62,9 @@ export function createAuthGuard(options: AuthGuardOptions): AuthStep {
     const user = authn.user;
     if (user.groups?.some((g) => ALWAYS_ALLOW_GROUPS.includes(g))) return undefined;
     const request = requestAttributes(req.method ?? "GET", url.pathname, url.searchParams);
-    const key = JSON.stringify([user.username, user.uid, user.groups, user.extra, request]);
-    let decision: Decision;
+    let authorization: Authorization;
     try {
-      decision = await decisions.load(key, () =>
-        withDeadline(options.reviewer.reviewAccess(user, request), timeoutMs),
-      );
+      authorization = await options.reviewer.authorize(user, request);
     } catch (err) {
       options.logger.warn({ err: (err as Error).message }, "SubjectAccessReview failed");
       return serviceUnavailable(
@@ -88,6 +72,8 @@ export function createAuthGuard(options: AuthGuardOptions): AuthStep {
         err,
       );
     }
-    return decision.allowed ? undefined : forbidden(forbiddenMessage(user, request, decision.reason));
+    return authorization.allowed
+      ? undefined
+      : forbidden(forbiddenMessage(user, request, authorization.reason));
   };
 }

@@ -17,25 +17,12 @@
  * `/finalize` are the namespace's subresources, and `/watch/` and `/proxy/` after the version are verbs.
  * GET is `get`, or `list` when the request names no object; other methods map as in Go.
  */
+import type { AccessAttributes } from "../../k8s/accessReview.js";
 
-export interface ResourceAttributes {
-  readonly verb: string;
-  readonly group: string;
-  readonly version: string;
-  readonly resource: string;
-  readonly subresource?: string;
-  readonly namespace?: string;
-  readonly name?: string;
-}
+export type { NonResourceAttributes, ResourceAttributes } from "../../k8s/accessReview.js";
 
-export interface NonResourceAttributes {
-  readonly path: string;
-  readonly verb: string;
-}
-
-export type RequestAttributes =
-  | { readonly kind: "resource"; readonly attributes: ResourceAttributes }
-  | { readonly kind: "nonResource"; readonly attributes: NonResourceAttributes };
+/** What the SubjectAccessReview of a request asks about (requestAttributes reads it from the request). */
+export type RequestAttributes = AccessAttributes;
 
 /** Subresources of a namespace object, which must not be read as `namespaces/{ns}/{resource}`. */
 const NAMESPACE_SUBRESOURCES = new Set(["status", "finalize"]);

@@ -1,6 +1,7 @@
 /**
  * The authenticator and guard on fake requests (the peer certificate given directly; the TLS
- * handshake is in test/integration/auth.test.ts).
+ * handshake is in test/integration/auth.test.ts), over a fake reviewer port; behind the one answer
+ * cache `serve` gives them, reviews are made once per 10 s.
  */
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
@@ -10,7 +11,8 @@ import { createAuthenticator } from "../../../src/adapter/auth/authenticator.js"
 import { parseDelegatedAuthConfig } from "../../../src/adapter/auth/delegatedConfig.js";
 import { createAuthGuard } from "../../../src/adapter/auth/guard.js";
 import type { RequestAttributes } from "../../../src/adapter/auth/requestAttributes.js";
-import type { DelegatingReviewer, UserInfo } from "../../../src/adapter/auth/reviewer.js";
+import type { AccessReviewer, UserInfo } from "../../../src/k8s/accessReview.js";
+import { cachedAccessReviewer } from "../../../src/kube/accessReviewCache.js";
 import { silentLogger } from "../../../src/telemetry/logger.js";
 import { makeCa, makeClientCert, type Pem } from "./certs.js";
 
@@ -34,17 +36,17 @@ function fakeRequest(
   } as unknown as IncomingMessage & { headers: Record<string, unknown> };
 }
 
-class FakeReviewer implements DelegatingReviewer {
+class FakeReviewer implements AccessReviewer {
   tokenCalls = 0;
   accessCalls: { user: UserInfo; attributes: RequestAttributes }[] = [];
   allow = true;
-  async reviewToken(token: string) {
+  async authenticate(token: string) {
     this.tokenCalls++;
     return token === "good"
       ? { authenticated: true as const, user: { username: "alice", groups: ["devs"] } }
       : { authenticated: false as const, error: "unknown token" };
   }
-  async reviewAccess(user: UserInfo, attributes: RequestAttributes) {
+  async authorize(user: UserInfo, attributes: RequestAttributes) {
     this.accessCalls.push({ user, attributes });
     return this.allow ? { allowed: true } : { allowed: false, reason: "no RBAC rule" };
   }
@@ -84,7 +86,7 @@ describe("delegated authentication and authorization", () => {
     const reviewer = new FakeReviewer();
     const clock = { now: () => now };
     const authenticate = createAuthenticator({ config: () => config, reviewer, clock });
-    const guard = createAuthGuard({ authenticate, reviewer, clock, logger: silentLogger() });
+    const guard = createAuthGuard({ authenticate, reviewer, logger: silentLogger() });
     return { reviewer, authenticate, guard, clock };
   };
   const identity = {
@@ -146,38 +148,50 @@ describe("delegated authentication and authorization", () => {
     assert.equal(reviewer.accessCalls.length, 0);
   });
 
-  it("reviews bearer tokens and caches the answers for 10 s", async () => {
+  it("reviews bearer tokens, then the request's attributes; the guard itself keeps no answer", async () => {
+    const { guard, reviewer } = setup();
+    const path = "/apis/external.metrics.k8s.io/v1beta1/namespaces/llm/queue";
+    assert.equal(await guard(fakeRequest(path, { authorization: "Bearer good" })), undefined);
+    assert.equal(await guard(fakeRequest(path, { authorization: "Bearer good" })), undefined);
+    assert.equal(reviewer.tokenCalls, 2);
+    assert.equal(reviewer.accessCalls.length, 2);
+    assert.deepEqual(reviewer.accessCalls[0], {
+      user: { username: "alice", groups: ["devs"] },
+      attributes: {
+        kind: "resource",
+        attributes: {
+          verb: "list",
+          group: "external.metrics.k8s.io",
+          version: "v1beta1",
+          resource: "queue",
+          namespace: "llm",
+        },
+      },
+    });
+    const refused = await guard(fakeRequest(path, { authorization: "Bearer bad" }));
+    assert.equal(refused?.code, 401);
+    assert.match(refused?.message ?? "", /unknown token/);
+  });
+
+  it("behind the answer cache, reviews a token and a permission once per 10 s", async () => {
     let now = Date.now();
-    const reviewer = new FakeReviewer();
+    const fake = new FakeReviewer();
     const clock = { now: () => now };
+    const reviewer = cachedAccessReviewer(fake, { clock });
     const clockGuard = createAuthGuard({
       authenticate: createAuthenticator({ config: () => ({ clientCas: [] }), reviewer, clock }),
       reviewer,
-      clock,
       logger: silentLogger(),
     });
     const path = "/apis/external.metrics.k8s.io/v1beta1/namespaces/llm/queue";
     assert.equal(await clockGuard(fakeRequest(path, { authorization: "Bearer good" })), undefined);
     assert.equal(await clockGuard(fakeRequest(path, { authorization: "Bearer good" })), undefined);
-    assert.equal(reviewer.tokenCalls, 1);
-    assert.equal(reviewer.accessCalls.length, 1);
-    assert.deepEqual(reviewer.accessCalls[0]?.attributes, {
-      kind: "resource",
-      attributes: {
-        verb: "list",
-        group: "external.metrics.k8s.io",
-        version: "v1beta1",
-        resource: "queue",
-        namespace: "llm",
-      },
-    });
+    assert.equal(fake.tokenCalls, 1);
+    assert.equal(fake.accessCalls.length, 1);
     now += 10_001;
     assert.equal(await clockGuard(fakeRequest(path, { authorization: "Bearer good" })), undefined);
-    assert.equal(reviewer.tokenCalls, 2);
-    assert.equal(reviewer.accessCalls.length, 2);
-    const refused = await clockGuard(fakeRequest(path, { authorization: "Bearer bad" }));
-    assert.equal(refused?.code, 401);
-    assert.match(refused?.message ?? "", /unknown token/);
+    assert.equal(fake.tokenCalls, 2);
+    assert.equal(fake.accessCalls.length, 2);
   });
 
   it("answers a denied review with 403 Forbidden and the reason", async () => {
@@ -204,14 +218,13 @@ describe("delegated authentication and authorization", () => {
 
   it("answers 503 when the TokenReview cannot be made", async () => {
     const reviewer = new FakeReviewer();
-    reviewer.reviewToken = async () => {
+    reviewer.authenticate = async () => {
       throw new Error("connect ECONNREFUSED");
     };
     const clock = { now: () => Date.now() };
     const guard = createAuthGuard({
       authenticate: createAuthenticator({ config: () => ({ clientCas: [] }), reviewer, clock }),
       reviewer,
-      clock,
       logger: silentLogger(),
     });
     const error = await guard(fakeRequest("/apis", { authorization: "Bearer good" }));
