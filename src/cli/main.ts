@@ -6,6 +6,7 @@
 import { Command, InvalidArgumentError } from "commander";
 import { AUTHENTICATION_SETTINGS, type AuthenticationSetting } from "../adapter/auth/mode.js";
 import { loadKubeConfig } from "../kube/kubeconfig.js";
+import { REPLAY_DEFAULTS } from "../replay/replayBacktest.js";
 import { createLogger } from "../telemetry/logger.js";
 import { runBacktest } from "./backtest.js";
 import { runBenchForecast } from "./benchForecast.js";
@@ -16,6 +17,11 @@ import { loadAndCompile } from "./loadRules.js";
 import { installProcessGuards } from "./processGuards.js";
 import { serve } from "./serve.js";
 import { packageVersion } from "./version.js";
+
+/** A fraction as the percent the backtest's flags take (0.7 → 70). */
+function percent(fraction: number): number {
+  return Math.round(fraction * 100);
+}
 
 function port(value: string): number {
   const n = Number(value);
@@ -192,25 +198,48 @@ export function buildProgram(): Command {
     .option("--trace <csv>", "demand trace (timestamp_unix_seconds,value)")
     .option("--prometheus-url <url>", "replay a Prometheus query instead of a CSV")
     .option("--query <promql>", "with --prometheus-url: the demand query (one series)")
-    .option("--since <duration>", "with --prometheus-url: how much history", "14d")
+    .option("--since <duration>", "with --prometheus-url: how much history", REPLAY_DEFAULTS.since)
     .requiredOption(
       "--peak-replicas <n>",
       "replicas that carry the trace's p99 demand at 70% utilization (sizes the pod)",
       Number,
     )
     .requiredOption("--lead-time <duration>", "pod start-up plus warm-up")
-    .option("--node-lead-time <duration>", "node provisioning delay (default: nodes always available)", "0s")
-    .option("--warmup <duration>", "not scored at the start", "7d")
+    .option(
+      "--node-lead-time <duration>",
+      "node provisioning delay (default: nodes always available)",
+      REPLAY_DEFAULTS.nodeLeadTime,
+    )
+    .option("--warmup <duration>", "not scored at the start", REPLAY_DEFAULTS.warmup)
     .option(
       "--policies <list>",
       "comma-separated: reactive, oracle, phpa, crane, predictive-metric, predictive-floor, predictive-direct",
+      // The CLI's default leaves the predictive policies out: they train models (minutes per week
+      // of trace); REPLAY_DEFAULTS.policies (every policy) is what callers in code get.
       "reactive,oracle,phpa,crane",
     )
-    .option("--target <percent>", "HPA utilization target", Number, 70)
-    .option("--targets <list>", "the reactive frontier: HPA targets in percent, or none", "50,60,70,80,90")
-    .option("--slo <multiple>", "latency SLO: p95 at most this many times the unloaded p95", "2")
-    .option("--queue-model <model>", "mmc (one balancer, M/M/c) or mm1 (random balancing)", "mmc")
-    .option("--pods-per-node <n>", "pods that fit on one node", Number, 4)
+    .option(
+      "--target <percent>",
+      "HPA utilization target",
+      Number,
+      percent(REPLAY_DEFAULTS.targetUtilization),
+    )
+    .option(
+      "--targets <list>",
+      "the reactive frontier: HPA targets in percent, or none",
+      REPLAY_DEFAULTS.frontierTargets.map(percent).join(","),
+    )
+    .option(
+      "--slo <multiple>",
+      "latency SLO: p95 at most this many times the unloaded p95",
+      String(REPLAY_DEFAULTS.slo.multiple),
+    )
+    .option(
+      "--queue-model <model>",
+      "mmc (one balancer, M/M/c) or mm1 (random balancing)",
+      REPLAY_DEFAULTS.slo.model,
+    )
+    .option("--pods-per-node <n>", "pods that fit on one node", Number, REPLAY_DEFAULTS.podsPerNode)
     .option("--no-neural", "leave the TensorFlow.js model out of the predictive policies (faster)")
     .option("--json <file>", "write the results JSON")
     .option("--plot <file.svg>", "plot demand against ready capacity per policy")
