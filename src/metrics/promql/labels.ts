@@ -1,9 +1,8 @@
 /**
- * Label-set helpers for the evaluator: identity keys, Prometheus' label-set ordering, the
- * matching signature of `on`/`ignoring`, and label matchers (used by the in-memory queryable).
+ * Label-set helpers for the evaluator: identity keys, Prometheus' label-set ordering and the
+ * matching signature of `on`/`ignoring`. Label matchers are applied by src/metrics/embedded/matchers.ts.
  */
 import type { Labels } from "../source.js";
-import type { LabelMatcher } from "./storage.js";
 
 export const METRIC_NAME = "__name__";
 
@@ -61,30 +60,4 @@ export function withoutLabels(labels: Labels, names: readonly string[]): Record<
 export function matchingSignature(labels: Labels, on: boolean, names: readonly string[]): string {
   if (on) return JSON.stringify(names.map((n) => labels[n] ?? ""));
   return labelsKey(withoutLabels(labels, [...names, METRIC_NAME]));
-}
-
-/** Whether `labels` satisfies every matcher (a missing label has the empty value). Regexes are anchored. */
-export function matchesAll(matchers: readonly LabelMatcher[], labels: Labels): boolean {
-  for (const m of matchers) {
-    const v = labels[m.name] ?? "";
-    switch (m.type) {
-      case "=":
-        if (v !== m.value) return false;
-        break;
-      case "!=":
-        if (v === m.value) return false;
-        break;
-      case "=~":
-        if (!anchored(m.value).test(v)) return false;
-        break;
-      case "!~":
-        if (anchored(m.value).test(v)) return false;
-        break;
-    }
-  }
-  return true;
-}
-
-function anchored(re: string): RegExp {
-  return new RegExp(`^(?:${re})$`);
 }
