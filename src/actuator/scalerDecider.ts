@@ -11,15 +11,14 @@ import type { TargetState } from "../forecast/store.js";
 import { type AccuracySummary, AccuracyTracker } from "./accuracy.js";
 import { type Decision, decide, quantilePath } from "./decide.js";
 import { initialPlannerState, type PlannerState } from "./planner.js";
-import { asScalerSpec, type ScalerSpec } from "./spec.js";
-import type { PredictiveScalerSpec } from "./types.js";
+import type { ScalerSpec } from "./spec.js";
 
 /** Finished steps of accuracy kept by default: two hours at the default 5-minute step. */
 export const ACCURACY_WINDOW_STEPS = 24;
 
 export interface DecideStepInput {
   /** Parsed (the controller), or as written (the backtest): parsed once per spec object then. */
-  readonly spec: ScalerSpec | PredictiveScalerSpec;
+  readonly spec: ScalerSpec;
   readonly nowMs: number;
   /** The scaler's forecast state in the store (undefined before the first run finished). */
   readonly forecast: TargetState | undefined;
@@ -48,8 +47,6 @@ export class ScalerDecider {
   #lastNodePods: number | undefined;
   /** Newest demand sample seen, kept across failed reads (a blip must not look like no data at all). */
   #lastDataMs: number | undefined;
-  /** The spec last given as written, and its parse. */
-  #written: { readonly spec: PredictiveScalerSpec; readonly parsed: ScalerSpec } | undefined;
 
   constructor(accuracyWindow = ACCURACY_WINDOW_STEPS) {
     this.accuracy = new AccuracyTracker(accuracyWindow);
@@ -61,8 +58,7 @@ export class ScalerDecider {
   }
 
   decide(input: DecideStepInput): StepDecision {
-    const { nowMs } = input;
-    const spec = this.#parsed(input.spec);
+    const { nowMs, spec } = input;
     const stepMs = spec.history.stepMs;
     const capacity = spec.capacityPerReplica;
     const steps: readonly Point[] = input.history?.steps ?? [];
@@ -111,11 +107,5 @@ export class ScalerDecider {
       this.#lastForecastReplicas = decision.forecastReplicas;
     if (decision.nodePods !== undefined || !decision.usable) this.#lastNodePods = decision.nodePods;
     return { decision, accuracy, demandNow };
-  }
-
-  #parsed(spec: ScalerSpec | PredictiveScalerSpec): ScalerSpec {
-    if ("written" in spec) return spec;
-    if (this.#written?.spec !== spec) this.#written = { spec, parsed: asScalerSpec(spec) };
-    return this.#written.parsed;
   }
 }

@@ -12,8 +12,7 @@ import type { ForecastStore, StoredForecast, TargetState } from "../forecast/sto
 import type { Model } from "../forecast/types.js";
 import type { MetricsSource } from "../metrics/source.js";
 import { planningSteps } from "./scalerDecider.js";
-import { asScalerSpec, type ScalerSpec } from "./spec.js";
-import type { PredictiveScalerSpec } from "./types.js";
+import type { ScalerSpec } from "./spec.js";
 
 export interface ScalerForecastTarget extends ForecastTarget {
   readonly schedule: string;
@@ -30,12 +29,7 @@ export const UPDATE_DELAY_MS = 30_000;
  * quantile (the median is forecast beside it), accuracy over the planning window, a full retrain on
  * the spec's schedule and an update just after every step ends.
  */
-export function scalerForecastTarget(
-  id: string,
-  written: ScalerSpec | PredictiveScalerSpec,
-  query: string,
-): ScalerForecastTarget {
-  const spec = asScalerSpec(written);
+export function scalerForecastTarget(id: string, spec: ScalerSpec, query: string): ScalerForecastTarget {
   const stepMs = spec.history.stepMs;
   return {
     name: id,

@@ -396,11 +396,6 @@ export function scalerSpec(spec: PredictiveScalerSpec): ScalerSpec {
   };
 }
 
-/** The spec parsed, when given as written (the backtest passes it so); a parsed one as it is. */
-export function asScalerSpec(spec: ScalerSpec | PredictiveScalerSpec): ScalerSpec {
-  return "written" in spec ? spec : scalerSpec(spec);
-}
-
 /** A PredictiveScaler validated, defaulted and parsed: what the reconciler acts on. */
 export interface ParsedScaler {
   readonly key: ScalerKey;

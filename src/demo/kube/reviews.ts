@@ -9,7 +9,7 @@
  * client that relies on reviews fails loudly instead of passing for the wrong reason. The test
  * harness's table of tokens and rules (test/harness/kubeReviews.ts) is one authority.
  */
-import { kubeBadRequest as badRequest } from "./status.js";
+import { kubeBadRequest } from "./status.js";
 
 export const TOKEN_REVIEW_PATH = "/apis/authentication.k8s.io/v1/tokenreviews";
 export const SUBJECT_ACCESS_REVIEW_PATH = "/apis/authorization.k8s.io/v1/subjectaccessreviews";
@@ -58,7 +58,7 @@ export const NO_REVIEW_AUTHORITY: ReviewAuthority = {
 export function answerTokenReview(authority: ReviewAuthority, body: unknown): Record<string, unknown> {
   const spec = specOf(body, "TokenReview");
   const token = spec.token;
-  if (typeof token !== "string" || token === "") throw badRequest("TokenReview spec.token is required");
+  if (typeof token !== "string" || token === "") throw kubeBadRequest("TokenReview spec.token is required");
   const user = authority.authenticate(token);
   return {
     apiVersion: "authentication.k8s.io/v1",
@@ -86,11 +86,11 @@ export function answerSubjectAccessReview(
 ): Record<string, unknown> {
   const spec = specOf(body, "SubjectAccessReview") as AccessReviewSpec;
   if (!spec.resourceAttributes === !spec.nonResourceAttributes)
-    throw badRequest(
+    throw kubeBadRequest(
       "SubjectAccessReview spec: exactly one of resourceAttributes and nonResourceAttributes is required",
     );
   if (!spec.user && !(spec.groups && spec.groups.length > 0))
-    throw badRequest("SubjectAccessReview spec: at least one of user or groups must be specified");
+    throw kubeBadRequest("SubjectAccessReview spec: at least one of user or groups must be specified");
   const decision = authority.authorize(spec);
   return {
     apiVersion: "authorization.k8s.io/v1",
@@ -108,6 +108,6 @@ export function answerSubjectAccessReview(
 function specOf(body: unknown, kind: string): Record<string, unknown> {
   const spec = (body as { spec?: unknown } | null)?.spec;
   if (typeof spec !== "object" || spec === null || Array.isArray(spec))
-    throw badRequest(`${kind} body must be an object with a spec`);
+    throw kubeBadRequest(`${kind} body must be an object with a spec`);
   return spec as Record<string, unknown>;
 }

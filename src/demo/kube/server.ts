@@ -45,12 +45,12 @@ import {
 } from "./reviews.js";
 import { route } from "./routes.js";
 import {
-  kubeBadRequest as badRequest,
   entityTooLarge,
-  kubeInternalError as internalError,
   KubeApiError,
-  kubeMethodNotAllowed as methodNotAllowed,
-  kubeNotAcceptable as notAcceptable,
+  kubeBadRequest,
+  kubeInternalError,
+  kubeMethodNotAllowed,
+  kubeNotAcceptable,
   unknownPath,
 } from "./status.js";
 import { ObjectStore, type ObjectStoreOptions } from "./store.js";
@@ -203,13 +203,13 @@ export async function startKubeFacade(options: KubeFacadeOptions = {}): Promise<
     }
     interceptor.runBefore?.(request, store);
     if (path === TOKEN_REVIEW_PATH || path === SUBJECT_ACCESS_REVIEW_PATH) {
-      if (method !== "POST") throw methodNotAllowed();
+      if (method !== "POST") throw kubeMethodNotAllowed();
       const text = (await readBody(req, maxBodyBytes)()).toString("utf8");
       let body: unknown;
       try {
         body = JSON.parse(text);
       } catch {
-        throw badRequest("the review body is not valid JSON");
+        throw kubeBadRequest("the review body is not valid JSON");
       }
       const answer =
         path === TOKEN_REVIEW_PATH
@@ -219,8 +219,8 @@ export async function startKubeFacade(options: KubeFacadeOptions = {}): Promise<
     }
     const target = route(store.registry, path);
     if (target.to === "notFound") throw unknownPath();
-    if (!acceptsJson(req.headers.accept)) throw notAcceptable();
-    if (target.to !== "resource" && method !== "GET") throw methodNotAllowed();
+    if (!acceptsJson(req.headers.accept)) throw kubeNotAcceptable();
+    if (target.to !== "resource" && method !== "GET") throw kubeMethodNotAllowed();
     switch (target.to) {
       case "version":
         return reply.json(200, versionInfo());
@@ -275,7 +275,7 @@ export async function startKubeFacade(options: KubeFacadeOptions = {}): Promise<
     try {
       url = new URL(req.url ?? "/", "http://simulator");
     } catch {
-      const failure = badRequest(`malformed request URL: ${req.url ?? ""}`);
+      const failure = kubeBadRequest(`malformed request URL: ${req.url ?? ""}`);
       sendJson(res, failure.code, failure.status);
       interceptor.record?.({ method: req.method ?? "GET", path: req.url ?? "", status: failure.code });
       return;
@@ -314,7 +314,7 @@ export async function startKubeFacade(options: KubeFacadeOptions = {}): Promise<
       await handle(req, res, request, reply);
     };
     serve().then(record, (error: unknown) => {
-      const failure = error instanceof KubeApiError ? error : internalError(error);
+      const failure = error instanceof KubeApiError ? error : kubeInternalError(error);
       if (res.headersSent) {
         res.destroy();
         record();
