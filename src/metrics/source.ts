@@ -66,3 +66,10 @@ export class MetricsSourceError extends Error {
     super(message, options);
   }
 }
+
+/** Fails a call whose caller has already given up (an aborted `options.signal`), as every source must. */
+export function throwIfAborted(options: CallOptions | undefined): void {
+  const signal = options?.signal;
+  if (signal?.aborted)
+    throw new MetricsSourceError("timeout", "aborted by the caller", { cause: signal.reason });
+}

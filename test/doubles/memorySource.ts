@@ -24,6 +24,7 @@ import {
   type MetricsSource,
   MetricsSourceError,
   type RangeSeries,
+  throwIfAborted,
 } from "../../src/metrics/source.js";
 import { type MemorySeries, memoryQueryable } from "./memoryQueryable.js";
 
@@ -74,7 +75,7 @@ export class MemorySource implements MetricsSource {
   }
 
   async instant(query: string, at?: Date, options?: CallOptions): Promise<InstantResult> {
-    checkSignal(options);
+    throwIfAborted(options);
     return evaluated(() => evaluateInstant(this.#queryable, query, at?.getTime() ?? this.#now()));
   }
 
@@ -85,14 +86,14 @@ export class MemorySource implements MetricsSource {
     stepSeconds: number,
     options?: CallOptions,
   ): Promise<RangeSeries[]> {
-    checkSignal(options);
+    throwIfAborted(options);
     return evaluated(() =>
       evaluateRange(this.#queryable, query, start.getTime(), end.getTime(), stepSeconds),
     );
   }
 
   async series(match: readonly string[], start: Date, end: Date, options?: CallOptions): Promise<Labels[]> {
-    checkSignal(options);
+    throwIfAborted(options);
     if (match.length === 0) throw new MetricsSourceError("query", "no match[] parameter provided");
     const sets = match.map((selector) => compileMatchers(selectorMatchers(selector)));
     const from = start.getTime();
@@ -106,12 +107,6 @@ export class MemorySource implements MetricsSource {
       found.set(labelsKey(s.labels), s.labels);
     }
     return [...found.values()].sort(compareLabels);
-  }
-}
-
-function checkSignal(options: CallOptions | undefined): void {
-  if (options?.signal?.aborted) {
-    throw new MetricsSourceError("timeout", "aborted by the caller", { cause: options.signal.reason });
   }
 }
 

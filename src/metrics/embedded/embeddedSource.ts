@@ -16,14 +16,9 @@ import {
   type MetricsSource,
   MetricsSourceError,
   type RangeSeries,
+  throwIfAborted,
 } from "../source.js";
 import type { EmbeddedTSDB } from "./tsdb.js";
-
-function checkSignal(options: CallOptions | undefined): void {
-  const signal = options?.signal;
-  if (signal?.aborted)
-    throw new MetricsSourceError("timeout", "aborted by the caller", { cause: signal.reason });
-}
 
 function queryError(err: unknown): never {
   if (err instanceof PromQLError) throw new MetricsSourceError("query", err.message, { cause: err });
@@ -40,7 +35,7 @@ export class EmbeddedSource implements MetricsSource {
   }
 
   async instant(query: string, at?: Date, options?: CallOptions): Promise<InstantResult> {
-    checkSignal(options);
+    throwIfAborted(options);
     try {
       return evaluateInstant(this.#tsdb, query, at?.getTime() ?? this.#clock.now());
     } catch (err) {
@@ -55,7 +50,7 @@ export class EmbeddedSource implements MetricsSource {
     stepSeconds: number,
     options?: CallOptions,
   ): Promise<RangeSeries[]> {
-    checkSignal(options);
+    throwIfAborted(options);
     try {
       return evaluateRange(this.#tsdb, query, start.getTime(), end.getTime(), stepSeconds);
     } catch (err) {
@@ -64,7 +59,7 @@ export class EmbeddedSource implements MetricsSource {
   }
 
   async series(match: readonly string[], start: Date, end: Date, options?: CallOptions): Promise<Labels[]> {
-    checkSignal(options);
+    throwIfAborted(options);
     if (match.length === 0) throw new MetricsSourceError("query", "no match[] parameter provided");
     const sets: LabelMatcher[][] = [];
     for (const selector of match) {
