@@ -12,11 +12,13 @@
  * Like Kubernetes: the recommendations and scale events (stabilization, policies) live in memory,
  * seeded from status after a restart; a metric that cannot be fetched makes the HPA hold its replicas
  * with ScalingActive False; metrics are not fetched when the replicas are outside [min, max] (the
- * early exits). Resource metrics (metrics.k8s.io) are not simulated unless a `resourceMetrics` port
- * is given; without it a Resource metric is a metric error saying so.
+ * early exits), nor, and no pods listed, when the scale's selector is empty or does not parse
+ * (InvalidSelector). Resource and ContainerResource metrics (metrics.k8s.io) are read through a
+ * `resourceMetrics` port when one is given; without it such a metric is a metric error saying so.
  */
 import type { Clock } from "../../clock.js";
 import { mergeHpaConditions, syncHpa } from "../../replay/hpa/controller.js";
+import { checkScaleSelector } from "../../replay/hpa/selector.js";
 import {
   type HpaCondition,
   type HpaConditionType,
@@ -53,11 +55,16 @@ import {
 
 const HPAS = "horizontalpodautoscalers.autoscaling";
 
-/** metrics.k8s.io for one resource: per-pod usage (milli) of the pods matching `podSelector`. */
+/**
+ * metrics.k8s.io for one resource: per-pod usage (milli) of the pods matching `podSelector`; with
+ * `container` (a ContainerResource metric) the usage of that container in each pod, a pod without it
+ * left out, as the controller's metrics client does.
+ */
 export type ResourceMetricsPort = (
   namespace: string,
   resource: string,
   podSelector: string,
+  container?: string,
 ) => Promise<PodMetricsReading | MetricError>;
 
 export interface LiveHpaControllerOptions {
@@ -229,13 +236,15 @@ export class LiveHpaController {
       );
     }
 
-    const pods = this.#podsOf(namespace, scale.selector);
+    const validSelector = checkScaleSelector(scale.selector).ok;
+    const pods = validSelector ? this.#podsOf(namespace, scale.selector) : [];
     const current = scale.specReplicas;
     const min = view.spec.minReplicas ?? 1;
     const early = (current === 0 && min !== 0) || current > view.spec.maxReplicas || current < min;
-    const readings: MetricReading[] = early
-      ? []
-      : await Promise.all(view.sources.map((s) => this.#read(namespace, s, scale.selector)));
+    const readings: MetricReading[] =
+      early || !validSelector
+        ? []
+        : await Promise.all(view.sources.map((s) => this.#read(namespace, s, scale.selector)));
 
     const result = syncHpa({
       nowMs,
@@ -358,7 +367,6 @@ export class LiveHpaController {
   }
 
   #podsOf(namespace: string, selector: string): SimPod[] {
-    if (selector === "") return [];
     return this.#store.list("pods", { namespace, labelSelector: selector }).items.map(simPodOf);
   }
 
@@ -368,6 +376,10 @@ export class LiveHpaController {
         case "Resource":
           return this.#resourceMetrics
             ? await this.#resourceMetrics(namespace, source.resource, podSelector)
+            : NOT_SIMULATED;
+        case "ContainerResource":
+          return this.#resourceMetrics
+            ? await this.#resourceMetrics(namespace, source.resource, podSelector, source.container)
             : NOT_SIMULATED;
         case "Pods":
           return await this.#metrics.podsMetric(

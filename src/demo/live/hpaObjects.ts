@@ -1,8 +1,10 @@
 /**
  * Pure mappings between the stored Kubernetes objects and the HPA emulation's types: an
  * autoscaling/v2 HorizontalPodAutoscaler to an `HpaSpec` plus what to fetch for each metric, a Pod to
- * a `SimPod`, and a sync's result back to the HPA's `status` (currentMetrics, conditions with their
- * lastTransitionTime kept while the status does not change, as apimachinery's SetCondition does).
+ * a `SimPod` (its containers and init containers with their requests, so the emulation counts the
+ * sidecars as the controller does), and a sync's result back to the HPA's `status` (currentMetrics,
+ * conditions with their lastTransitionTime kept while the status does not change, as apimachinery's
+ * SetCondition does).
  * Quantities become milli-units with `milliValue`, as the controller's MilliValue().
  */
 import { formatDecimalSI, milliValue } from "../../k8s/quantity.js";
@@ -14,6 +16,7 @@ import type {
   MetricProposal,
   MetricSpec,
   MetricTarget,
+  SimContainer,
   SimPod,
 } from "../../replay/hpa/types.js";
 import type { StoredObject } from "../kube/objects.js";
@@ -35,6 +38,7 @@ interface MetricId {
 /** What to ask the metrics APIs for one entry of spec.metrics. */
 export type MetricSource =
   | { readonly type: "Resource"; readonly resource: string }
+  | { readonly type: "ContainerResource"; readonly resource: string; readonly container: string }
   | ({ readonly type: "Pods" } & MetricId)
   | ({
       readonly type: "Object";
@@ -108,6 +112,16 @@ function metricOf(m: Json, at: string): { spec: MetricSpec; source: MetricSource
         source: { type: "Resource", resource: name },
       };
     }
+    case "ContainerResource": {
+      const r = rec(m.containerResource);
+      const name = str(r.name, `${at}.containerResource.name`);
+      const container = str(r.container, `${at}.containerResource.container`);
+      const target = targetOf(r.target, `${at}.containerResource.target`);
+      return {
+        spec: { type: "ContainerResource", containerResource: { name, container, target } },
+        source: { type: "ContainerResource", resource: name, container },
+      };
+    }
     case "Pods":
     case "External": {
       const key = m.type === "Pods" ? "pods" : "external";
@@ -141,7 +155,7 @@ function metricOf(m: Json, at: string): { spec: MetricSpec; source: MetricSource
     }
     default:
       throw new HpaObjectError(
-        `${at}.type ${JSON.stringify(m.type)} is not supported by the simulated HPA controller (Resource, Pods, Object, External)`,
+        `${at}.type ${JSON.stringify(m.type)} is not supported by the simulated HPA controller (Resource, ContainerResource, Pods, Object, External)`,
       );
   }
 }
@@ -204,24 +218,33 @@ function timeMs(value: unknown): number | undefined {
   return Number.isFinite(ms) ? ms : undefined;
 }
 
-/** Summed container requests per resource (milli); a resource some container lacks is left out. */
-function podRequests(spec: Json): Record<string, number> | undefined {
-  const containers = Array.isArray(spec.containers) ? spec.containers.map(rec) : [];
-  if (containers.length === 0) return undefined;
-  const names = new Set<string>();
-  for (const c of containers) for (const k of Object.keys(rec(rec(c.resources).requests))) names.add(k);
+/** Requests (milli) of one container; a quantity that does not parse is left out, as if not set. */
+function containerRequests(c: Json): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const name of names) {
-    let total = 0;
-    let complete = true;
-    for (const c of containers) {
-      const q = rec(rec(c.resources).requests)[name];
-      if (q === undefined) complete = false;
-      else total += quantityMilli(q, `container ${String(c.name)} requests.${name}`);
+  for (const [name, q] of Object.entries(rec(rec(c.resources).requests))) {
+    try {
+      out[name] = quantityMilli(q, `container ${String(c.name)} requests.${name}`);
+    } catch {
+      // an unreadable request counts as missing; the HPA then names the container and the pod
     }
-    if (complete) out[name] = total;
   }
-  return Object.keys(out).length > 0 ? out : undefined;
+  return out;
+}
+
+/** spec.containers, then spec.initContainers (flagged, with their restartPolicy). */
+function podContainers(spec: Json): SimContainer[] {
+  const list = (value: unknown): Json[] => (Array.isArray(value) ? value.map(rec) : []);
+  const containers = list(spec.containers).map((c) => ({
+    name: String(c.name ?? ""),
+    requests: containerRequests(c),
+  }));
+  const inits = list(spec.initContainers).map((c) => ({
+    name: String(c.name ?? ""),
+    requests: containerRequests(c),
+    init: true,
+    ...(typeof c.restartPolicy === "string" ? { restartPolicy: c.restartPolicy } : {}),
+  }));
+  return [...containers, ...inits];
 }
 
 /** A Pod object as the HPA's pod lister sees it. */
@@ -232,12 +255,6 @@ export function simPodOf(pod: StoredObject): SimPod {
   const ready = conditions.find((c) => c.type === "Ready");
   const start = timeMs(status.startTime);
   const transition = ready ? timeMs(ready.lastTransitionTime) : undefined;
-  let requests: Record<string, number> | undefined;
-  try {
-    requests = podRequests(rec(pod.spec));
-  } catch {
-    requests = undefined; // an unreadable request counts as missing; the HPA then says which pod
-  }
   return {
     name: pod.metadata.name,
     phase: phase as SimPod["phase"],
@@ -245,7 +262,7 @@ export function simPodOf(pod: StoredObject): SimPod {
     ...(ready ? { ready: ready.status === "True" } : {}),
     ...(start !== undefined ? { startTimeMs: start } : {}),
     ...(transition !== undefined ? { readyTransitionTimeMs: transition } : {}),
-    ...(requests ? { requests } : {}),
+    containers: podContainers(rec(pod.spec)),
   };
 }
 
@@ -268,18 +285,24 @@ export function metricStatusOf(
   if (current === undefined) return { type: "" };
   const value = (target: MetricTarget): Json =>
     target.type === "Value" ? { value: quantityText(current) } : { averageValue: quantityText(current) };
-  const selector = source.type !== "Resource" ? source.selectorJson : undefined;
+  const selector =
+    source.type !== "Resource" && source.type !== "ContainerResource" ? source.selectorJson : undefined;
+  const resourceCurrent = (target: MetricTarget): Json =>
+    target.type === "Utilization" ? { averageUtilization: current } : { averageValue: quantityText(current) };
   const metric = (name: string): Json => (selector ? { name, selector } : { name });
   switch (spec.type) {
     case "Resource":
       return {
         type: "Resource",
-        resource: {
-          name: spec.resource.name,
-          current:
-            spec.resource.target.type === "Utilization"
-              ? { averageUtilization: current }
-              : { averageValue: quantityText(current) },
+        resource: { name: spec.resource.name, current: resourceCurrent(spec.resource.target) },
+      };
+    case "ContainerResource":
+      return {
+        type: "ContainerResource",
+        containerResource: {
+          name: spec.containerResource.name,
+          container: spec.containerResource.container,
+          current: resourceCurrent(spec.containerResource.target),
         },
       };
     case "Pods":

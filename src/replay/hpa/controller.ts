@@ -3,18 +3,19 @@
  * /scale, pods, metric readings), following metrics-api-and-hpa.md §4 and kube-controller-manager's
  * pkg/controller/podautoscaler. Hand-written: no library emulates the HPA controller.
  *
- * Emulated: min/max early exits (§4.2); several metrics combined by max with invalid-metric handling
- * and holding desiredReplicas on error (§4.3); Resource (Utilization, AverageValue), Pods
- * (AverageValue), Object and External (Value, AverageValue) formulas, pod grouping with missing and
- * unready pods and the CPU readiness rules (§4.4); legacy normalization (§4.5) and behavior
+ * Emulated: min/max early exits (§4.2); the scale selector check (empty or unparsable: InvalidSelector);
+ * several metrics combined by max with invalid-metric handling and holding desiredReplicas on error
+ * (§4.3); Resource and ContainerResource (Utilization, AverageValue), Pods (AverageValue), Object and
+ * External (Value, AverageValue) formulas, requests from containers and sidecars, pod grouping with
+ * missing and unready pods and the CPU readiness rules (§4.4); legacy normalization (§4.5) and behavior
  * normalization with stabilization windows, policies, selectPolicy and scale-event memory (§4.6);
  * per-direction tolerances (HPAConfigurableTolerance); conditions and events with Kubernetes' reasons.
  *
- * Not emulated: AmbiguousSelector (pods claimed by two HPAs), selector parsing (the caller passes the
- * matching pods; only an empty selector is rejected), ContainerResource metrics, metric label
- * selectors, failures of the /scale GET/update (FailedGetScale, FailedUpdateScale), scale-to-zero
- * (HPAScaleToZero gate) beyond what the formulas give, and the HPA status write-back itself. The
- * caller fetches readings (metrics API errors arrive as `{ error }`) and applies the returned scale.
+ * Not emulated: AmbiguousSelector (pods claimed by two HPAs; the caller passes the pods the selector
+ * matches), metric label selectors, pod-level requests, failures of the /scale GET/update
+ * (FailedGetScale, FailedUpdateScale), scale-to-zero (HPAScaleToZero gate) beyond what the formulas
+ * give, and the HPA status write-back itself. The caller fetches readings (metrics API errors arrive
+ * as `{ error }`) and applies the returned scale.
  */
 import {
   normalizeLegacy,
@@ -33,6 +34,7 @@ import {
   utilizationReplicas,
   valueReplicas,
 } from "./replicaCalculator.js";
+import { checkScaleSelector } from "./selector.js";
 import {
   DEFAULT_HPA_CONTROLLER_CONFIG,
   type HpaCondition,
@@ -56,6 +58,10 @@ function metricName(spec: MetricSpec): string {
   switch (spec.type) {
     case "Resource":
       return `${spec.resource.name} resource${spec.resource.target.type === "Utilization" ? " utilization (percentage of request)" : ""}`;
+    case "ContainerResource":
+      return spec.containerResource.target.type === "Utilization"
+        ? `${spec.containerResource.name} container resource utilization (percentage of request)`
+        : `${spec.containerResource.name} resource`;
     case "Pods":
       return `pods metric ${spec.pods.metricName}`;
     case "Object":
@@ -67,6 +73,7 @@ function metricName(spec: MetricSpec): string {
 
 const FAILURE_REASON: Record<MetricSpec["type"], string> = {
   Resource: "FailedGetResourceMetric",
+  ContainerResource: "FailedGetContainerResourceMetric",
   Pods: "FailedGetPodsMetric",
   Object: "FailedGetObjectMetric",
   External: "FailedGetExternalMetric",
@@ -102,26 +109,28 @@ function computeMetric(
   const current = input.scale.specReplicas;
   const what = metricName(spec);
   switch (spec.type) {
-    case "Resource": {
+    case "Resource":
+    case "ContainerResource": {
+      const { name, target, container } =
+        spec.type === "Resource" ? { ...spec.resource, container: "" } : spec.containerResource;
       const { values, r } = podValues(reading, what);
       const cpu: CpuSampleTiming | undefined =
-        spec.resource.name === "cpu"
+        name === "cpu"
           ? {
               nowMs: input.nowMs,
               timestampMs: r.timestampMs ?? input.nowMs,
               windowMs: r.windowMs ?? DEFAULT_METRIC_WINDOW_MS,
             }
           : undefined;
-      const target = spec.resource.target;
       if (target.type === "Utilization") {
         const args = [values, input.pods, current, target.averageUtilization, tol, cpu, config] as const;
-        return utilizationReplicas(spec.resource.name, ...args);
+        return utilizationReplicas(name, ...args, container);
       }
       if (target.type === "AverageValue") {
         return plainMetricReplicas(values, input.pods, current, target.averageValue, tol, cpu, config);
       }
       throw new ReplicaCalcError(
-        "invalid resource metric source: neither a utilization target nor a value target was set",
+        "invalid resource metric source: neither an average utilization target nor an average value (usage) target was set",
       );
     }
     case "Pods": {
@@ -137,7 +146,8 @@ function computeMetric(
       const value = singleValue(reading, what);
       if (target.type === "Value") return valueReplicas(value, target.value, current, input.pods, tol);
       if (target.type === "AverageValue") {
-        return averageValueReplicas(value, target.averageValue, input.scale.statusReplicas, tol);
+        const saturate = spec.type === "External";
+        return averageValueReplicas(value, target.averageValue, input.scale.statusReplicas, tol, saturate);
       }
       throw new ReplicaCalcError(
         `invalid ${spec.type.toLowerCase()} metric source: neither a value target nor an average value target was set`,
@@ -294,15 +304,11 @@ function computeReplicasForMetrics(
   tol: Tolerances,
 ): MetricsOutcome {
   const out: MetricsOutcome = { replicas: 0, metric: "", proposals: [], conditions: [], events: [] };
-  if (input.scale.selector === "") {
-    out.events.push({ type: "Warning", reason: "SelectorRequired", message: "selector is required" });
-    out.conditions.push({
-      type: "ScalingActive",
-      status: "False",
-      reason: "InvalidSelector",
-      message: "the HPA target's scale is missing a selector",
-    });
-    return { ...out, replicas: -1, error: "selector is required" };
+  const selector = checkScaleSelector(input.scale.selector);
+  if (!selector.ok) {
+    out.events.push(selector.event);
+    out.conditions.push(selector.condition);
+    return { ...out, replicas: -1, error: selector.error };
   }
   const specs = input.spec.metrics?.length ? input.spec.metrics : DEFAULT_METRICS;
   let invalid = 0;

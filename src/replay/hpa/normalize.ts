@@ -251,7 +251,11 @@ export function normalizeWithBehavior(
   return { desired, recommendations: nextRecs, conditions };
 }
 
-/** storeScaleEvent: reuse a slot older than the longest policy period of that direction, else append. */
+/**
+ * storeScaleEvent: mark events older than the longest policy period of that direction outdated,
+ * put the new event in the last outdated slot (the controller's loop keeps the last one it sees),
+ * else append.
+ */
 export function recordScaleEvent(
   nowMs: number,
   events: ScaleEvents,
@@ -270,7 +274,7 @@ export function recordScaleEvent(
     timeMs: nowMs,
     outdated: false,
   };
-  const slot = list.findIndex((e) => e.outdated);
+  const slot = list.findLastIndex((e) => e.outdated);
   if (slot >= 0) list[slot] = event;
   else list.push(event);
   return up ? { up: list, down: events.down } : { up: events.up, down: list };

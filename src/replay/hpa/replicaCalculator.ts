@@ -2,9 +2,21 @@
  * Per-metric replica proposals, after kube-controller-manager's replica_calculator.go
  * (metrics-api-and-hpa.md §4.4 and §4.4.1). Hand-written: no library emulates the HPA.
  * Milli-values are JS numbers used as integers (exact below 2^53, far above any simulated load);
- * Go's int64 division is Math.trunc, float64 ratios are JS doubles, as in the Go code.
+ * Go's int64 division is Math.trunc, float64 ratios are JS doubles, as in the Go code. Where the
+ * controller saturates a proposal at MaxInt32 (Object and External Value, External AverageValue),
+ * so does this; requests come from the pod's containers and restartable init containers, or from one
+ * named container for ContainerResource metrics (calculateRequests without pod-level requests).
  */
+import { podRequest } from "./podRequests.js";
 import type { HpaControllerConfig, SimPod } from "./types.js";
+
+/** math.MaxInt32: the largest replica count the controller proposes. */
+export const MAX_INT32 = 2_147_483_647;
+
+/** int32(math.Ceil(x)) where the controller first clamps x > MaxInt32 to MaxInt32. */
+function ceilSaturated(x: number): number {
+  return x > MAX_INT32 ? MAX_INT32 : Math.ceil(x);
+}
 
 /** A metric that could not produce a proposal; the message says what was missing. */
 export class ReplicaCalcError extends Error {
@@ -112,8 +124,10 @@ function proposeWithPodGroups(
     if (isWithinTolerance(ratio, tol)) return currentReplicas;
     return Math.ceil(ratio * groups.readyPodCount);
   }
-  // Missing pods: at target on scale-down, idle on scale-up (dampens both directions).
-  for (const pod of groups.missing) counted.set(pod, ratio < 1 ? missingAtTarget(pod) : 0);
+  // Missing pods: at target on scale-down, idle on scale-up (dampens both directions); at a ratio
+  // of exactly 1 they are left out, so the ratio stays 1 and the count is kept.
+  if (ratio < 1) for (const pod of groups.missing) counted.set(pod, missingAtTarget(pod));
+  else if (ratio > 1) for (const pod of groups.missing) counted.set(pod, 0);
   if (scaleUpWithUnready) for (const pod of groups.unready) counted.set(pod, 0);
   const newRatio = ratioOf(counted);
   const flipped = (ratio < 1 && newRatio > 1) || (ratio > 1 && newRatio < 1);
@@ -160,7 +174,10 @@ export function plainMetricReplicas(
   return { replicas, current: avg };
 }
 
-/** Resource Utilization: util% = trunc(100·Σusage / Σrequest) over pods that have a request. */
+/**
+ * Resource and ContainerResource Utilization: util% = trunc(100·Σusage / Σrequest) over the pods
+ * with metrics; requests are the pod's (`container` "") or the one container's.
+ */
 export function utilizationReplicas(
   resource: string,
   values: ReadonlyMap<string, number>,
@@ -170,20 +187,17 @@ export function utilizationReplicas(
   tol: Tolerances,
   cpu: CpuSampleTiming | undefined,
   config: HpaControllerConfig,
+  container = "",
 ): Proposal {
   if (values.size === 0) throw new ReplicaCalcError("no metrics returned from resource metrics API");
-  const requests = new Map<string, number>();
-  for (const pod of pods) {
-    const request = pod.requests?.[resource];
-    if (request === undefined) {
-      throw new ReplicaCalcError(
-        `missing request for ${resource} in pod ${pod.name}; set resources.requests`,
-      );
-    }
-    requests.set(pod.name, request);
-  }
   const groups = groupPods(pods, values, cpu, config);
   const counted = requireCounted(values, pods, groups);
+  const requests = new Map<string, number>();
+  for (const pod of pods) {
+    const request = podRequest(pod, resource, container);
+    if (typeof request === "string") throw new ReplicaCalcError(request);
+    requests.set(pod.name, request);
+  }
   const utilization = (m: ReadonlyMap<string, number>): number => {
     let usage = 0;
     let requested = 0;
@@ -229,19 +243,27 @@ export function valueReplicas(
   const ratio = valueMilli / targetMilli;
   if (currentReplicas === 0) return { replicas: Math.ceil(ratio), current: valueMilli };
   if (isWithinTolerance(ratio, tol)) return { replicas: currentReplicas, current: valueMilli };
-  return { replicas: Math.ceil(ratio * readyPodCount(pods)), current: valueMilli };
+  return { replicas: ceilSaturated(ratio * readyPodCount(pods)), current: valueMilli };
 }
 
-/** Object AverageValue and External AverageValue: based on scale.status.replicas. */
+/**
+ * Object AverageValue and External AverageValue: based on scale.status.replicas. `saturate` is the
+ * External path's clamp at MaxInt32 (GetExternalPerPodMetricReplicas); the Object path has none.
+ */
 export function averageValueReplicas(
   valueMilli: number,
   targetAverageMilli: number,
   statusReplicas: number,
   tol: Tolerances,
+  saturate = false,
 ): Proposal {
   const ratio = valueMilli / (targetAverageMilli * statusReplicas);
+  const proposed = valueMilli / targetAverageMilli;
   const replicas = isWithinTolerance(ratio, tol)
     ? statusReplicas
-    : Math.ceil(valueMilli / targetAverageMilli);
-  return { replicas, current: Math.ceil(valueMilli / statusReplicas) };
+    : saturate
+      ? ceilSaturated(proposed)
+      : Math.ceil(proposed);
+  // getPerPodUsage: no replicas means no per-pod usage (not a division by zero).
+  return { replicas, current: statusReplicas === 0 ? 0 : Math.ceil(valueMilli / statusReplicas) };
 }

@@ -34,6 +34,10 @@ export type MetricTarget =
 
 export type MetricSpec =
   | { type: "Resource"; resource: { name: string; target: MetricTarget } }
+  | {
+      type: "ContainerResource";
+      containerResource: { name: string; container: string; target: MetricTarget };
+    }
   | { type: "Pods"; pods: { metricName: string; target: MetricTarget } }
   | { type: "Object"; object: { metricName: string; target: MetricTarget } }
   | { type: "External"; external: { metricName: string; target: MetricTarget } };
@@ -113,12 +117,26 @@ export function initialHpaState(): HpaState {
 export interface ScaleSubresource {
   specReplicas: number;
   statusReplicas: number;
-  /** scale.status.selector; empty means InvalidSelector. */
+  /** scale.status.selector; empty or unparsable means ScalingActive False, reason InvalidSelector. */
   selector: string;
 }
 
 /** The phases the HPA tells apart (a pod in phase Unknown is read as Running before it gets here). */
 export type SimPodPhase = "Pending" | "Running" | "Succeeded" | "Failed";
+
+/**
+ * A container of a pod's spec as the replica calculator reads it: its name and requests (milli-units).
+ * Init containers count toward the pod's requests only when restartable (`restartPolicy: Always`,
+ * the sidecars), as the controller's calculatePodRequestsFromContainers counts them.
+ */
+export interface SimContainer {
+  name: string;
+  requests?: Record<string, number>;
+  /** Listed under spec.initContainers. */
+  init?: boolean;
+  /** The container's own restartPolicy; "Always" makes an init container a sidecar. */
+  restartPolicy?: string;
+}
 
 export interface SimPod {
   name: string;
@@ -128,13 +146,21 @@ export interface SimPod {
   ready?: boolean;
   startTimeMs?: number;
   readyTransitionTimeMs?: number;
-  /** Summed requests per resource (milli-units), e.g. { cpu: 500 }. */
+  /**
+   * The pod's containers (spec.containers, then spec.initContainers). When present, requests are
+   * computed from them; ContainerResource metrics need them.
+   */
+  containers?: readonly SimContainer[];
+  /** Summed requests per resource (milli-units), e.g. { cpu: 500 }, for a pod given without `containers`. */
   requests?: Record<string, number>;
 }
 
 export type MetricError = { error: string };
 
-/** Per-pod values (milli) of a Pods or Resource metric, as the metrics API returned them. */
+/**
+ * Per-pod values (milli) of a Pods, Resource or ContainerResource metric, as the metrics API returned
+ * them (for ContainerResource, the named container's usage in each pod).
+ */
 export interface PodMetricsReading {
   values: Record<string, number>;
   /** Sample timestamp and window (used only for CPU readiness); window defaults to 60 s. */

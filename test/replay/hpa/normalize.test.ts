@@ -121,4 +121,37 @@ describe("recordScaleEvent", () => {
     const down = recordScaleEvent(NOW, { up: [], down: [recent] }, b, 7, 4);
     assert.equal(down.down.length, 2);
   });
+
+  // horizontal_test.go TestStoreScaleEvents, "replace one entry, use policies with different periods":
+  // scale-up rules Pods 10/60 s and Percent 100/30 s, so the longest period is 60 s. Of the stored
+  // events 8 (−29 s) and 6 (−59 s) are recent; 7 and 9 (both −61 s) are outdated. The controller's
+  // loop remembers the LAST outdated index, so 9 is replaced by the new change of 5 and 7 stays,
+  // marked outdated: [8, 6, 7 (outdated), 5]. Within 60 s that leaves 8 + 6 + 5 = 19 added.
+  it("replaces the last outdated event, as the controller's loop does", () => {
+    const b = rules({
+      scaleUp: {
+        policies: [
+          { type: "Pods", value: 10, periodSeconds: 60 },
+          { type: "Percent", value: 100, periodSeconds: 30 },
+        ],
+      },
+    });
+    const at = (replicaChange: number, ago: number) => ({
+      replicaChange,
+      timeMs: NOW - ago * 1000,
+      outdated: false,
+    });
+    const previous = [at(8, 29), at(6, 59), at(7, 61), at(9, 61)];
+    const next = recordScaleEvent(NOW, { up: previous, down: [] }, b, 10, 15);
+    assert.deepEqual(
+      next.up.map((e) => [e.replicaChange, e.outdated]),
+      [
+        [8, false],
+        [6, false],
+        [7, true],
+        [5, false],
+      ],
+    );
+    assert.equal(next.up[3]?.timeMs, NOW);
+  });
 });
