@@ -14,17 +14,31 @@ import type { Logger } from "../telemetry/logger.js";
 import type { SelfMetrics } from "../telemetry/selfMetrics.js";
 import type { CustomProvider } from "./customProvider.js";
 import type { Discovery } from "./discovery.js";
-import { apiGroupDoc, apiGroupListDoc, apiResourceListDoc } from "./discoveryDocs.js";
+import {
+  apiGroupDoc,
+  apiGroupListDoc,
+  apiResourceListDoc,
+  resourceMetricsResourceListDoc,
+} from "./discoveryDocs.js";
 import type { ExternalProvider } from "./externalProvider.js";
-import type { Route } from "./metricsRoute.js";
+import type { Route, ServedApis } from "./metricsRoute.js";
 import { customListJson, externalListJson } from "./metricValues.js";
 import { openApiV2Doc } from "./openapi.js";
 import type { QueryCache } from "./queryCache.js";
-import { routeRequest } from "./routes.js";
+import type { ResourceMetricsProvider } from "./resourceMetrics/provider.js";
+import {
+  nodeMetricsJson,
+  nodeMetricsListJson,
+  podMetricsJson,
+  podMetricsListJson,
+} from "./resourceMetrics/values.js";
+import { RESOURCE_METRICS_GROUP, routeRequest } from "./routes.js";
 
 export interface MetricsApiOptions {
   readonly custom: CustomProvider;
   readonly external: ExternalProvider;
+  /** metrics.k8s.io from `resourceRules`; omit when the config has none (the group is then a 404). */
+  readonly resource?: ResourceMetricsProvider;
   readonly discovery: Discovery;
   readonly catalog: ResourceCatalog;
   readonly logger: Logger;
@@ -43,7 +57,7 @@ export interface MetricsApiOptions {
   readonly auth?: (req: IncomingMessage) => Promise<ApiError | undefined>;
 }
 
-type ApiLabel = "custom" | "external" | "discovery" | "openapi" | "other";
+type ApiLabel = "custom" | "external" | "resource" | "discovery" | "openapi" | "other";
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -78,6 +92,9 @@ function writeStatus(
 }
 
 function createRouting(options: MetricsApiOptions): RequestHandler {
+  const served: ServedApis = options.resource
+    ? { resourceMetrics: { nodes: options.resource.servesNodes } }
+    : {};
   return (req, res) => {
     const started = process.hrtime.bigint();
     let api: ApiLabel = "other";
@@ -112,28 +129,33 @@ function createRouting(options: MetricsApiOptions): RequestHandler {
       done(200, JSON.stringify(openApiV2Doc(options.version)));
       return;
     }
-    const routed = routeRequest(url.pathname, url.searchParams, options.catalog);
+    const routed = routeRequest(url.pathname, url.searchParams, options.catalog, served);
     if (!routed.ok) {
       fail(routed.error);
       return;
     }
     const route = routed.route;
-    api = route.type === "custom" || route.type === "external" ? route.type : "discovery";
+    api =
+      route.type === "custom" || route.type === "external" || route.type === "resource"
+        ? route.type
+        : "discovery";
     const answer =
       options.answers && api !== "discovery"
-        ? options.answers.get(`${url.pathname}?${url.searchParams}`, () => handle(route, options))
-        : handle(route, options);
+        ? options.answers.get(`${url.pathname}?${url.searchParams}`, () => handle(route, options, served))
+        : handle(route, options, served);
     answer.then((body) => done(200, body), fail);
   };
 }
 
-async function handle(route: Route, options: MetricsApiOptions): Promise<string> {
+async function handle(route: Route, options: MetricsApiOptions, served: ServedApis): Promise<string> {
   switch (route.type) {
     case "groupList":
-      return JSON.stringify(apiGroupListDoc());
+      return JSON.stringify(apiGroupListDoc(served));
     case "group":
       return JSON.stringify(apiGroupDoc(route.group));
     case "resourceList":
+      if (route.group === RESOURCE_METRICS_GROUP)
+        return JSON.stringify(resourceMetricsResourceListDoc(served.resourceMetrics?.nodes ?? false));
       return JSON.stringify(
         apiResourceListDoc(
           route.group,
@@ -146,5 +168,25 @@ async function handle(route: Route, options: MetricsApiOptions): Promise<string>
       return JSON.stringify(customListJson(route.version, await options.custom.getMetric(route)));
     case "external":
       return JSON.stringify(externalListJson(await options.external.getMetric(route)));
+    case "resource":
+      return JSON.stringify(await resourceAnswer(route, options));
   }
+}
+
+/** A metrics.k8s.io answer: one object for a get, a list otherwise. */
+async function resourceAnswer(
+  route: Route & { type: "resource" },
+  options: MetricsApiOptions,
+): Promise<object> {
+  const provider = options.resource;
+  if (!provider) throw new Error("metrics.k8s.io routed without a resource metrics provider");
+  const now = Date.now();
+  if (route.resource === "nodes") {
+    return route.name !== undefined
+      ? nodeMetricsJson(await provider.getNode(route.name), now)
+      : nodeMetricsListJson(await provider.listNodes(route), now);
+  }
+  return route.name !== undefined && route.namespace !== undefined
+    ? podMetricsJson(await provider.getPod(route.namespace, route.name), now)
+    : podMetricsListJson(await provider.listPods(route), now);
 }

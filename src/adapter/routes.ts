@@ -15,21 +15,35 @@ import { parseLabelSelector, type Selector, SelectorParseError } from "../k8s/la
 import { type ApiError, badRequest, methodNotAllowed, notFound } from "../k8s/status.js";
 import { type ResourceAttributes, requestAttributes } from "./auth/requestAttributes.js";
 import { canonicalAttributes, sameAttributes } from "./auth/routeAttributes.js";
-import type { Route } from "./metricsRoute.js";
+import type { Route, ServedApis } from "./metricsRoute.js";
+import { parseFieldSelector } from "./resourceMetrics/fieldSelector.js";
+import { nodesNotServed } from "./resourceMetrics/provider.js";
+import { METRICS_GROUP, METRICS_VERSION } from "./resourceMetrics/values.js";
 
 export const CUSTOM_GROUP = "custom.metrics.k8s.io";
 export const EXTERNAL_GROUP = "external.metrics.k8s.io";
 export const CUSTOM_VERSIONS = ["v1beta2", "v1beta1"] as const;
 export const EXTERNAL_VERSIONS = ["v1beta1"] as const;
+export const RESOURCE_METRICS_GROUP = METRICS_GROUP;
+export const RESOURCE_METRICS_VERSIONS = [METRICS_VERSION] as const;
 
 export type RouteResult =
   | { readonly ok: true; readonly route: Route }
   | { readonly ok: false; readonly error: ApiError };
 
-/** Route `path` (already without the query string) with its query parameters. */
-export function routeRequest(path: string, query: URLSearchParams, catalog: ResourceCatalog): RouteResult {
+/**
+ * Route `path` (already without the query string) with its query parameters. metrics.k8s.io is
+ * routed only when `served` says this server has it (from `resourceRules`); otherwise it is a 404
+ * like any group not served here.
+ */
+export function routeRequest(
+  path: string,
+  query: URLSearchParams,
+  catalog: ResourceCatalog,
+  served: ServedApis = {},
+): RouteResult {
   try {
-    const routed = route(path, query, catalog);
+    const routed = route(path, query, catalog, served);
     checkCanonical(path, query, routed);
     return { ok: true, route: routed };
   } catch (err) {
@@ -64,13 +78,19 @@ function isApiError(err: unknown): err is ApiError {
   return err instanceof Error && typeof (err as ApiError).code === "number" && "reason" in err;
 }
 
-function route(path: string, query: URLSearchParams, catalog: ResourceCatalog): Route {
+function route(path: string, query: URLSearchParams, catalog: ResourceCatalog, served: ServedApis): Route {
   const parts = splitPath(path);
   if (parts[0] !== "apis") throw notFound(`the server could not find the requested resource (path ${path})`);
   if (parts.length === 1) return { type: "groupList" };
   const group = parts[1] as string;
   const versions: readonly string[] | undefined =
-    group === CUSTOM_GROUP ? CUSTOM_VERSIONS : group === EXTERNAL_GROUP ? EXTERNAL_VERSIONS : undefined;
+    group === CUSTOM_GROUP
+      ? CUSTOM_VERSIONS
+      : group === EXTERNAL_GROUP
+        ? EXTERNAL_VERSIONS
+        : group === RESOURCE_METRICS_GROUP && served.resourceMetrics
+          ? RESOURCE_METRICS_VERSIONS
+          : undefined;
   if (!versions)
     throw notFound(`the server could not find the requested resource: group ${group} is not served here`);
   if (parts.length === 2) return { type: "group", group };
@@ -84,9 +104,46 @@ function route(path: string, query: URLSearchParams, catalog: ResourceCatalog): 
   const rest = parts.slice(3);
   // custom-metrics-apiserver has no watch: its list handler answers MethodNotSupported.
   if (queryFlag(query, "watch")) throw methodNotAllowed("watch is not supported by the metrics APIs");
+  if (group === RESOURCE_METRICS_GROUP)
+    return resourceRoute(rest, query, served.resourceMetrics?.nodes ?? false);
   return group === CUSTOM_GROUP
     ? customRoute(version as "v1beta1" | "v1beta2", rest, query, catalog)
     : externalRoute(rest, query);
+}
+
+/**
+ * metrics.k8s.io/v1beta1, as metrics-server registers it: `nodes[/{name}]`, `pods` (every
+ * namespace), `namespaces/{ns}/pods[/{name}]`; a list takes `labelSelector` and `fieldSelector`.
+ */
+function resourceRoute(rest: string[], query: URLSearchParams, nodes: boolean): Route {
+  const selectors = (fields: readonly string[]) => ({
+    labelSelector: selectorParam(query, "labelSelector"),
+    fieldSelector: parseFieldSelector(query.get("fieldSelector"), fields),
+  });
+  const podFields = ["metadata.name", "metadata.namespace"];
+  if (rest[0] === "nodes" && rest.length <= 2) {
+    if (!nodes) throw nodesNotServed();
+    return {
+      type: "resource",
+      resource: "nodes",
+      ...(rest[1] !== undefined ? { name: rest[1] } : {}),
+      ...selectors(["metadata.name"]),
+    };
+  }
+  if (rest[0] === "pods" && rest.length === 1)
+    return { type: "resource", resource: "pods", ...selectors(podFields) };
+  if (rest[0] === "namespaces" && rest[2] === "pods" && (rest.length === 3 || rest.length === 4)) {
+    return {
+      type: "resource",
+      resource: "pods",
+      namespace: rest[1] as string,
+      ...(rest[3] !== undefined ? { name: rest[3] } : {}),
+      ...selectors(podFields),
+    };
+  }
+  throw notFound(
+    `the server could not find the requested resource: ${METRICS_GROUP}/${METRICS_VERSION} serves nodes[/{name}], pods and namespaces/{namespace}/pods[/{name}]`,
+  );
 }
 
 function customRoute(

@@ -24,6 +24,8 @@ import { createMetricsApi } from "../adapter/metricsApi.js";
 import type { CompiledRule } from "../adapter/naming/types.js";
 import { QueryCache } from "../adapter/queryCache.js";
 import { QueryRunner } from "../adapter/queryRunner.js";
+import { ResourceMetricsProvider } from "../adapter/resourceMetrics/provider.js";
+import { compileResourceRules } from "../adapter/resourceMetrics/resourceRules.js";
 import { loadServingCert, type ServingCertWatch, watchServingCert } from "../adapter/servingCert.js";
 import { type Clock, systemClock } from "../clock.js";
 import type { Config } from "../config/schema.js";
@@ -146,6 +148,26 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     onLookup: (result) => metrics.cacheLookups.inc({ result }),
   });
   const runner = new QueryRunner({ source, cache, logger, metrics });
+  // metrics.k8s.io from `resourceRules` (a broken section stops the start, with every problem).
+  const resourceRules = compileResourceRules(config.resourceRules, options.catalog);
+  const resource = resourceRules
+    ? new ResourceMetricsProvider({
+        rules: resourceRules,
+        runner,
+        ...(informers ? { listers: informers } : {}),
+      })
+    : undefined;
+  if (resourceRules) {
+    // Watch pods (and nodes) from the start, so the first `kubectl top` finds the caches synced.
+    informers?.listerFor(resourceRules.pods);
+    if (resourceRules.servesNodes) informers?.listerFor(resourceRules.nodes);
+    logger.info(
+      { nodes: resourceRules.servesNodes },
+      resourceRules.servesNodes
+        ? "serving metrics.k8s.io (pods and nodes) from resourceRules"
+        : "serving metrics.k8s.io pods from resourceRules; node metrics are not served (no nodeQuery)",
+    );
+  }
   const forecasting =
     config.forecast.targets.length > 0
       ? await startForecasting({
@@ -196,6 +218,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const app = createMetricsApi({
     custom: new CustomProvider({ discovery, runner, ...(informers ? { listers: informers } : {}) }),
     external,
+    ...(resource ? { resource } : {}),
     discovery,
     catalog: options.catalog,
     logger,

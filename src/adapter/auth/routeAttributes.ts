@@ -6,7 +6,10 @@
  * - an object's metric `[namespaces/{ns}/]{group-resource}/{name|*}/{metric}` → get
  *   `{group-resource}/{metric}` named `{name}` (in `{ns}`);
  * - a namespace's metric `namespaces/{ns}/metrics/{metric}` → get `metrics` named `{metric}` in `{ns}`;
- * - an external metric `namespaces/{ns}/{metric}` → list `{metric}` in `{ns}`.
+ * - an external metric `namespaces/{ns}/{metric}` → list `{metric}` in `{ns}`;
+ * - resource metrics (metrics.k8s.io, as metrics-server serves them): `nodes/{name}` → get `nodes`
+ *   named `{name}`, `nodes` → list `nodes`, `[namespaces/{ns}/]pods[/{name}]` → get or list `pods`
+ *   (in `{ns}`); a list's `fieldSelector=metadata.name=x` names `x`, as kube-apiserver reads it.
  *
  * The router (routes.ts) serves a path only when requestAttributes.ts reads these from it, so one
  * piece of data is authorized under one set of attributes whichever spelling asks for it.
@@ -17,6 +20,13 @@ import type { RequestAttributes, ResourceAttributes } from "./requestAttributes.
 
 const CUSTOM_GROUP = "custom.metrics.k8s.io";
 const EXTERNAL_GROUP = "external.metrics.k8s.io";
+const RESOURCE_METRICS_GROUP = "metrics.k8s.io";
+
+/** The name a list's field selector gives its authorization (kube-apiserver: a valid path segment). */
+function listedName(name: string | undefined): string | undefined {
+  if (name === undefined || name === "" || name === "." || name === "..") return undefined;
+  return name.includes("/") || name.includes("%") ? undefined : name;
+}
 
 /** The canonical attributes of a metric route; undefined for discovery routes (non-resource). */
 export function canonicalAttributes(route: Route): ResourceAttributes | undefined {
@@ -49,6 +59,17 @@ export function canonicalAttributes(route: Route): ResourceAttributes | undefine
         ...(route.namespace !== undefined ? { namespace: route.namespace } : {}),
         name: route.name,
       };
+    case "resource": {
+      const name = route.name ?? listedName(route.fieldSelector.name);
+      return {
+        verb: route.name !== undefined ? "get" : "list",
+        group: RESOURCE_METRICS_GROUP,
+        version: "v1beta1",
+        resource: route.resource,
+        ...(route.namespace !== undefined ? { namespace: route.namespace } : {}),
+        ...(name !== undefined ? { name } : {}),
+      };
+    }
     default:
       return undefined;
   }
