@@ -397,3 +397,195 @@ describe("httpMetricsClient", () => {
     }
   });
 });
+
+/** Three pods whose app container requests 200m, with a plain init container and a sidecar, 100m each. */
+function sidecarSetup(metrics: Doc[]) {
+  const clock = new SimClock(T0);
+  const store = new ObjectStore({ now: () => new Date(clock.now()) });
+  store.addNamespace(NS);
+  store.addDeployment({ namespace: NS, name: "web", replicas: 3, selector: { app: "web" } });
+  store.patch("deployments.apps", "web", NS, { status: { replicas: 3 } });
+  const cpu = (milli: number) => ({ resources: { requests: { cpu: `${milli}m` } } });
+  for (let i = 0; i < 3; i++) {
+    const pod = store.addPod({ namespace: NS, name: `web-${i}`, labels: { app: "web" }, nodeName: "n1" });
+    store.patch("pods", pod.metadata.name, NS, {
+      spec: {
+        containers: [{ name: "app", image: "sim", ...cpu(200) }],
+        initContainers: [
+          { name: "migrate", image: "sim", ...cpu(100) },
+          { name: "proxy", image: "sim", restartPolicy: "Always", ...cpu(100) },
+        ],
+      },
+    });
+  }
+  store.create(
+    HPAS,
+    {
+      apiVersion: "autoscaling/v2",
+      kind: "HorizontalPodAutoscaler",
+      metadata: { name: "web", namespace: NS },
+      spec: {
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" },
+        minReplicas: 1,
+        maxReplicas: 10,
+        metrics,
+      },
+    },
+    { namespace: NS },
+  );
+  // Past the CPU initialization period (300 s), so ready pods' samples all count.
+  clock.advance(600_000);
+  const calls: string[] = [];
+  const usage: Record<string, Record<string, number>> = {};
+  const controller = new LiveHpaController({
+    store,
+    namespace: NS,
+    metrics: new FakeMetrics(),
+    clock,
+    resourceMetrics: async (namespace, resource, podSelector, container) => {
+      calls.push(`${namespace} ${resource} ${podSelector} ${container ?? "(pod)"}`);
+      const values = usage[container ?? "(pod)"];
+      return values ? { values, timestampMs: clock.now() } : { error: "no usage" };
+    },
+  });
+  return { store, controller, calls, usage };
+}
+
+describe("LiveHpaController: container resources and sidecars", () => {
+  it("a ContainerResource metric reads the container's usage against the container's request", async () => {
+    const { store, controller, calls, usage } = sidecarSetup([
+      {
+        type: "ContainerResource",
+        containerResource: {
+          name: "cpu",
+          container: "app",
+          target: { type: "Utilization", averageUtilization: 50 },
+        },
+      },
+    ]);
+    // app uses 150m of its 200m: trunc(450·100 / 600) = 75 % against 50 → ratio 1.5 → ceil(4.5) = 5.
+    usage.app = { "web-0": 150, "web-1": 150, "web-2": 150 };
+    await controller.sync();
+    assert.deepEqual(calls, ["demo cpu app=web app"]);
+    assert.equal(specReplicas(store), 5);
+    assert.deepEqual(hpaStatus(store).currentMetrics, [
+      {
+        type: "ContainerResource",
+        containerResource: { name: "cpu", container: "app", current: { averageUtilization: 75 } },
+      },
+    ]);
+    assert.match(cond(store, "ScalingActive")?.message, /cpu container resource utilization/);
+  });
+
+  it("a Resource metric divides by the containers' and sidecars' requests, not the init container's", async () => {
+    const { store, controller, calls, usage } = sidecarSetup([
+      {
+        type: "Resource",
+        resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 100 } },
+      },
+    ]);
+    // Pod request 200m (app) + 100m (proxy, restartPolicy Always) = 300m; migrate does not count.
+    // Usage 360m each: trunc(1080·100 / 900) = 120 % → ratio 1.2 → ceil(3.6) = 4. (With migrate
+    // counted, 400m: 90 %, within tolerance, 3; without proxy, 200m: 180 % → ceil(5.4) = 6.)
+    usage["(pod)"] = { "web-0": 360, "web-1": 360, "web-2": 360 };
+    await controller.sync();
+    assert.deepEqual(calls, ["demo cpu app=web (pod)"]);
+    assert.equal(specReplicas(store), 4);
+    assert.deepEqual(hpaStatus(store).currentMetrics, [
+      { type: "Resource", resource: { name: "cpu", current: { averageUtilization: 120 } } },
+    ]);
+  });
+
+  it("a container the pods do not have is FailedGetContainerResourceMetric, and the count holds", async () => {
+    const { store, controller, usage } = sidecarSetup([
+      {
+        type: "ContainerResource",
+        containerResource: {
+          name: "cpu",
+          container: "cache",
+          target: { type: "Utilization", averageUtilization: 50 },
+        },
+      },
+    ]);
+    usage.cache = { "web-0": 150, "web-1": 150, "web-2": 150 };
+    await controller.sync();
+    assert.equal(specReplicas(store), 3);
+    assert.equal(cond(store, "ScalingActive")?.reason, "FailedGetContainerResourceMetric");
+    assert.match(cond(store, "ScalingActive")?.message, /container cache not found in Pod web-0/);
+    assert.ok(events(store).some((e) => e.reason === "FailedGetContainerResourceMetric"));
+  });
+});
+
+describe("LiveHpaController: the scale selector", () => {
+  it("an unparsable scale selector is InvalidSelector, with no pods listed and no metric fetched", async () => {
+    const clock = new SimClock(T0);
+    const store = new ObjectStore({ now: () => new Date(clock.now()) });
+    store.addNamespace(NS);
+    store.create("customresourcedefinitions.apiextensions.k8s.io", {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: "workers.example.dev" },
+      spec: {
+        group: "example.dev",
+        scope: "Namespaced",
+        names: { plural: "workers", singular: "worker", kind: "Worker" },
+        versions: [
+          {
+            name: "v1",
+            served: true,
+            storage: true,
+            subresources: {
+              status: {},
+              scale: {
+                specReplicasPath: ".spec.replicas",
+                statusReplicasPath: ".status.replicas",
+                labelSelectorPath: ".status.selector",
+              },
+            },
+          },
+        ],
+      },
+    });
+    store.create(
+      "workers.example.dev",
+      { apiVersion: "example.dev/v1", kind: "Worker", metadata: { name: "web" }, spec: { replicas: 2 } },
+      { namespace: NS },
+    );
+    store.patch("workers.example.dev", "web", NS, { status: { replicas: 2, selector: "app in (web" } });
+    store.create(
+      HPAS,
+      {
+        apiVersion: "autoscaling/v2",
+        kind: "HorizontalPodAutoscaler",
+        metadata: { name: "web", namespace: NS },
+        spec: {
+          scaleTargetRef: { apiVersion: "example.dev/v1", kind: "Worker", name: "web" },
+          minReplicas: 1,
+          maxReplicas: 10,
+          metrics: [PODS_RPS],
+        },
+      },
+      { namespace: NS },
+    );
+    const metrics = new FakeMetrics();
+    const controller = new LiveHpaController({ store, namespace: NS, metrics, clock });
+    const [report] = await controller.sync();
+
+    assert.deepEqual(metrics.calls, []);
+    assert.equal(report?.rescaled, false);
+    const active = cond(store, "ScalingActive");
+    assert.equal(active?.status, "False");
+    assert.equal(active?.reason, "InvalidSelector");
+    assert.match(
+      active?.message,
+      /^couldn't convert selector into a corresponding internal selector object: /,
+    );
+    assert.deepEqual(
+      events(store)
+        .map((e) => `${e.type} ${e.reason}`)
+        .sort(),
+      ["Warning FailedComputeMetricsReplicas", "Warning InvalidSelector"],
+    );
+    assert.equal((store.get("workers.example.dev", "web", NS) as Doc).spec.replicas, 2);
+  });
+});
