@@ -87,7 +87,7 @@ export function parseConfigFile(text: string, sourceName: string): ConfigFile {
 
   let data: unknown;
   try {
-    data = dropNullFields(doc.toJS() ?? {});
+    data = yaml11Booleans(dropNullFields(doc.toJS() ?? {}), [], doc);
   } catch (err) {
     const message = `cannot read the YAML: ${(err as Error).message}`;
     throw new ConfigError(sourceName, [{ path: "", line: 1, column: 1, message }], { cause: err });
@@ -402,6 +402,35 @@ function dropNullFields(value: unknown): unknown {
     if (field !== null && field !== undefined) out[key] = dropNullFields(field);
   }
   return out;
+}
+
+/**
+ * The words go-yaml v2 (prometheus-adapter's reader, YAML 1.1) resolves as booleans, beyond
+ * YAML 1.2's true/false. Only plain (unquoted) scalars, as in YAML.
+ */
+const YAML11_BOOLEANS: ReadonlyMap<string, boolean> = new Map([
+  ...["y", "Y", "yes", "Yes", "YES", "on", "On", "ON"].map((word) => [word, true] as const),
+  ...["n", "N", "no", "No", "NO", "off", "Off", "OFF"].map((word) => [word, false] as const),
+]);
+
+/**
+ * `namespaced: no` is false, as prometheus-adapter reads it. Only where the schema wants a
+ * boolean: a string field keeps its text (`resource: no` stays "no"), as go-yaml v2 does when it
+ * decodes into a string. The yaml package's `version: "1.1"` would also turn those into booleans,
+ * and read `0755` and `1:30` as numbers, so the YAML stays 1.2 and only this is 1.1.
+ */
+function yaml11Booleans(value: unknown, path: readonly PathKey[], doc: Document): unknown {
+  if (Array.isArray(value)) return value.map((item, i) => yaml11Booleans(item, [...path, i], doc));
+  if (isPlainObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [key, field] of Object.entries(value)) out[key] = yaml11Booleans(field, [...path, key], doc);
+    return out;
+  }
+  const word = typeof value === "string" ? YAML11_BOOLEANS.get(value) : undefined;
+  if (word === undefined || !(schemaAt(configSchema, path) instanceof z.ZodBoolean)) return value;
+  const { node, depth } = locate(doc, path);
+  const plain = depth < path.length || !isScalar(node) || node.type === "PLAIN";
+  return plain ? word : value;
 }
 
 function sortProblems(problems: readonly ConfigProblem[]): ConfigProblem[] {

@@ -62,6 +62,19 @@ export const groupResourceSchema = z.strictObject({
   resource: z.string().min(1),
 });
 
+/** Empty values mean "unset", as prometheus-adapter's Go loader reads them (config-gen emits both). */
+const unsetIfEmpty = (value: unknown) => (value === "" ? undefined : value);
+
+/** prometheus-adapter `ResourceMapping`: how series labels map to Kubernetes resources. */
+export const resourceMappingSchema = z.strictObject({
+  /** `<promLabel>: {group, resource}`. */
+  overrides: z.record(z.string(), groupResourceSchema).default({}),
+  /** Go template such as `<<.Resource>>` or `kube_<<.Group>>_<<.Resource>>`. */
+  template: z.string().optional(),
+  /** false: the requester's namespace does not scope the query (external rules). Default true. */
+  namespaced: z.boolean().optional(),
+});
+
 /** prometheus-adapter `DiscoveryRule`: series discovery, association to resources, naming, query. */
 export const discoveryRuleSchema = z.strictObject({
   /** Prometheus series selector sent to /api/v1/series for discovery. */
@@ -70,39 +83,45 @@ export const discoveryRuleSchema = z.strictObject({
   seriesFilters: z
     .array(z.union([z.strictObject({ is: regex }), z.strictObject({ isNot: regex })]))
     .default([]),
-  /** How series labels map to Kubernetes resources. */
-  resources: z
-    .strictObject({
-      /** `<promLabel>: {group, resource}`. */
-      overrides: z.record(z.string(), groupResourceSchema).default({}),
-      /** Go template such as `<<.Resource>>` or `kube_<<.Group>>_<<.Resource>>`. */
-      template: z.string().optional(),
-      /** External rules only: false stops the namespace from scoping the query. Default true. */
-      namespaced: z.boolean().optional(),
-    })
-    .default({ overrides: {} }),
+  /** How series labels map to Kubernetes resources; absent, the rule maps none (and serves nothing). */
+  resources: resourceMappingSchema.default({ overrides: {} }),
   /** Naming: `matches` (regex on the series name, default `.*`) and `as` (default $0 or $1). */
   name: z
     .strictObject({
-      // Empty values mean "unset", as prometheus-adapter's Go loader reads them (config-gen emits both).
-      matches: z.preprocess((s) => (s === "" ? undefined : s), regex.default(".*")),
-      as: z.preprocess((s) => (s === "" ? undefined : s), z.string().optional()),
+      matches: z.preprocess(unsetIfEmpty, regex.default(".*")),
+      as: z.preprocess(unsetIfEmpty, z.string().optional()),
     })
     .default({ matches: ".*" }),
   /** Go template of the query; fields .Series .LabelMatchers .GroupBy .GroupBySlice .LabelValuesByName. */
   metricsQuery: z.string().min(1),
+  /**
+   * External rules: find/replace pairs applied, in order, to the values of `.LabelValuesByName`
+   * (prometheus-adapter `labelValueReplacements`), for label values Kubernetes cannot carry.
+   */
+  labelValueReplacements: z
+    .array(z.strictObject({ find: z.string().default(""), replace: z.string().default("") }))
+    .default([]),
 });
 
-const resourceRuleSchema = z.strictObject({
-  containerQuery: z.string(),
-  nodeQuery: z.string(),
-  resources: z
-    .strictObject({
-      overrides: z.record(z.string(), groupResourceSchema).default({}),
-      template: z.string().optional(),
-    })
-    .default({ overrides: {} }),
-  containerLabel: z.string().default("container"),
+/**
+ * prometheus-adapter `ResourceRule`: the PromQL behind metrics.k8s.io's cpu or memory. Templates
+ * (`<<` `>>`) see `.Series`, `.LabelMatchers` and `.GroupBy`. `nodeQuery` is undefined when the
+ * file has none (or an empty one): then node metrics are not served.
+ */
+export const resourceRuleSchema = z.strictObject({
+  containerQuery: z.string().min(1),
+  nodeQuery: z.preprocess(unsetIfEmpty, z.string().optional()),
+  resources: resourceMappingSchema.default({ overrides: {} }),
+  /** The Prometheus label holding the container name. */
+  containerLabel: z.preprocess(unsetIfEmpty, z.string().default("container")),
+});
+
+/** prometheus-adapter `ResourceRules`: metrics.k8s.io's cpu and memory, and the window they report. */
+export const resourceRulesSchema = z.strictObject({
+  cpu: resourceRuleSchema.optional(),
+  memory: resourceRuleSchema.optional(),
+  /** The window reported with each value; should match the `rate` range of the queries. */
+  window: duration.optional(),
 });
 
 /** TLS settings for a client connection. Files are read at start. */
@@ -324,14 +343,8 @@ export const configSchema = z.strictObject({
   adapter: adapterSchema.default(adapterSchema.parse({})),
   rules: z.array(discoveryRuleSchema).default([]),
   externalRules: z.array(discoveryRuleSchema).default([]),
-  /** Accepted for compatibility; Foresight does not serve metrics.k8s.io (metrics-server does). */
-  resourceRules: z
-    .strictObject({
-      cpu: resourceRuleSchema.optional(),
-      memory: resourceRuleSchema.optional(),
-      window: duration.optional(),
-    })
-    .optional(),
+  /** prometheus-adapter's resource metrics (metrics.k8s.io cpu and memory). */
+  resourceRules: resourceRulesSchema.optional(),
   forecast: forecastSchema.default(forecastSchema.parse({})),
   embedded: embeddedSchema.default(embeddedSchema.parse({})),
   actuator: actuatorSchema.default(actuatorSchema.parse({})),
@@ -339,6 +352,9 @@ export const configSchema = z.strictObject({
 
 export type Config = z.infer<typeof configSchema>;
 export type DiscoveryRule = z.infer<typeof discoveryRuleSchema>;
+export type ResourceMappingConfig = z.infer<typeof resourceMappingSchema>;
+export type ResourceRuleConfig = z.infer<typeof resourceRuleSchema>;
+export type ResourceRulesConfig = z.infer<typeof resourceRulesSchema>;
 export type GroupResourceConfig = z.infer<typeof groupResourceSchema>;
 export type PrometheusConfig = z.infer<typeof prometheusSchema>;
 export type AdapterConfig = z.infer<typeof adapterSchema>;

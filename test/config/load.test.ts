@@ -239,6 +239,65 @@ describe("parseConfigText edge cases", () => {
     assert.deepEqual(config.rules[1]?.resources.overrides, { pod: { group: "", resource: "pod" } });
   });
 
+  it("reads YAML 1.1 booleans where a boolean is wanted, as prometheus-adapter's go-yaml v2 does", () => {
+    const text = [
+      "externalRules:",
+      "  - seriesQuery: 'a'",
+      "    resources: {namespaced: no}",
+      "    metricsQuery: x",
+      "  - seriesQuery: 'b'",
+      "    resources: {namespaced: On}",
+      "    metricsQuery: x",
+      "  - seriesQuery: 'no'",
+      "    resources: {overrides: {on: {resource: y}}}",
+      "    metricsQuery: n",
+    ].join("\n");
+    const config = parseConfigText(text, "yaml11.yaml");
+    assert.equal(config.externalRules[0]?.resources.namespaced, false);
+    assert.equal(config.externalRules[1]?.resources.namespaced, true);
+    // Strings stay strings: go-yaml v2 decodes `no` into a string field as "no".
+    assert.equal(config.externalRules[2]?.seriesQuery, "no");
+    assert.deepEqual(config.externalRules[2]?.resources.overrides, { on: { group: "", resource: "y" } });
+    assert.equal(config.externalRules[2]?.metricsQuery, "n");
+  });
+
+  it("a quoted YAML 1.1 boolean word is a string, refused where a boolean is wanted", () => {
+    assert.throws(
+      () =>
+        parseConfigText(
+          "externalRules:\n  - seriesQuery: a\n    resources: {namespaced: 'no'}\n    metricsQuery: x\n",
+          "q.yaml",
+        ),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        /3:29: externalRules\[0\]\.resources\.namespaced: expected boolean/.test(err.message),
+    );
+  });
+
+  it("resourceRules: nodeQuery optional (absent is undefined), resources.namespaced, window", () => {
+    const text = [
+      "resourceRules:",
+      "  cpu:",
+      "    containerQuery: sum(rate(x{<<.LabelMatchers>>}[3m])) by (<<.GroupBy>>)",
+      "    resources:",
+      "      overrides: {namespace: {resource: namespace}, pod: {resource: pod}}",
+      "      namespaced: no",
+      "  memory:",
+      "    containerQuery: sum(y{<<.LabelMatchers>>}) by (<<.GroupBy>>)",
+      "    nodeQuery: ''",
+      "    containerLabel: c",
+      "  window: 3m",
+    ].join("\n");
+    const rr = parseConfigText(text, "rr.yaml").resourceRules;
+    assert.equal(rr?.cpu?.nodeQuery, undefined);
+    assert.ok(rr?.cpu && !("nodeQuery" in rr.cpu && rr.cpu.nodeQuery !== undefined));
+    assert.equal(rr?.cpu?.resources.namespaced, false);
+    assert.equal(rr?.memory?.nodeQuery, undefined);
+    assert.equal(rr?.memory?.containerLabel, "c");
+    assert.equal(rr?.cpu?.containerLabel, "container");
+    assert.equal(rr?.window, 180_000);
+  });
+
   it("a prometheus-adapter config with only resourceRules loads", async () => {
     const config = await loadConfigFile(join(fixtures, "prometheus-adapter-resource-rules.yaml"));
     assert.deepEqual(config.rules, []);

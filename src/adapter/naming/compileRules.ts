@@ -2,6 +2,8 @@
  * Compiles config rules into CompiledRules (prometheus-adapter `NamersFromConfig`): regexes,
  * templates and resource mappings are checked once, at startup. Unlike prometheus-adapter, a rule
  * that fails to compile disables only itself: it is reported in `errors` and the others serve.
+ * What prometheus-adapter accepts but cannot serve (a custom rule mapping no resource, an override
+ * naming a resource the cluster lacks) compiles, with a warning.
  */
 import type { DiscoveryRule } from "../../config/schema.js";
 import type { ResourceCatalog, ResourceInfo } from "../../k8s/groupResource.js";
@@ -63,7 +65,9 @@ export function compileRules(
       };
       const resources = attempt(() => ResourceConverter.compile(rule.resources, catalog, ref));
       const namer = attempt(() => compileNamer(rule, ref));
-      const query = attempt(() => MetricsQuery.compile(rule.metricsQuery, kind, ref));
+      const query = attempt(() =>
+        MetricsQuery.compile(rule.metricsQuery, kind, ref, rule.labelValueReplacements),
+      );
       for (const unknown of resources?.unknownOverrides ?? []) {
         out.warnings.push(
           new NamingError(
@@ -75,18 +79,17 @@ export function compileRules(
         );
       }
       if (kind === "custom" && resources && !resources.converter.mapsAnything) {
+        // prometheus-adapter loads such a rule and serves nothing from it; so does Foresight, saying so.
         const why =
           resources.unknownOverrides.length > 0
             ? "none of its overrides names a known resource"
             : "it has neither resources.overrides nor resources.template";
-        problems.push(
+        out.warnings.push(
           new NamingError(
             ref,
             "resources",
-            `${why}, so no series can be tied to a Kubernetes object; map e.g. namespace and pod with resources.overrides`,
-            {
-              field: "resources",
-            },
+            `${why}, so no series can be tied to a Kubernetes object and the rule serves nothing; map e.g. namespace and pod with resources.overrides`,
+            { field: "resources" },
           ),
         );
       }

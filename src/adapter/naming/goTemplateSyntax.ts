@@ -1,7 +1,7 @@
 /**
- * Lexer and parser of the Go text/template subset that goTemplate.ts executes (see there for what is
- * supported and why it is hand-written). Produces an AST; all syntax errors are TemplateErrors
- * carrying the offset of the action at fault.
+ * Lexer and parser of Go's text/template language, which goTemplate.ts executes (see there for why
+ * it is hand-written). Produces an AST and the templates the text defines (`define`, `block`); all
+ * syntax errors are TemplateErrors carrying the offset of the action at fault, with Go's wording.
  */
 
 export class TemplateError extends Error {
@@ -38,7 +38,9 @@ export type Arg =
   | { a: "var"; name: string; path: string[]; pos: number }
   | { a: "lit"; value: unknown }
   | { a: "fn"; name: string; pos: number }
-  | { a: "pipe"; pipe: Pipe };
+  | { a: "pipe"; pipe: Pipe }
+  /** `(pipeline).Field.Other`: fields of a parenthesized value. */
+  | { a: "chain"; of: Arg; path: string[]; pos: number };
 export interface Cmd {
   readonly args: Arg[];
   readonly pos: number;
@@ -51,15 +53,29 @@ export interface Pipe {
 export type Node =
   | { n: "text"; text: string }
   | { n: "out"; pipe: Pipe }
-  | { n: "if" | "with" | "range"; pipe: Pipe; body: Node[]; alt: Node[]; pos: number };
+  | { n: "if" | "with" | "range"; pipe: Pipe; body: Node[]; alt: Node[]; pos: number }
+  | { n: "template"; name: string; pipe: Pipe | undefined; pos: number }
+  | { n: "break"; pos: number }
+  | { n: "continue"; pos: number };
 
-export const FUNCS = new Set("and or not eq ne len index printf".split(" "));
+/** A parsed template: its body and the templates it defines, by name. */
+export interface ParsedTemplate {
+  readonly nodes: Node[];
+  readonly defs: ReadonlyMap<string, Node[]>;
+}
+
+/** Go's builtin functions (text/template funcs.go). */
+export const FUNCS = new Set(
+  "and or not eq ne lt le gt ge len index slice print printf println html js urlquery call".split(" "),
+);
 const LITERALS: Readonly<Record<string, unknown>> = { true: true, false: false, nil: null };
 const isSpace = (c: string | undefined) => c === " " || c === "\t" || c === "\r" || c === "\n";
 
 /** Parse template text into its AST. */
-export function parseTemplate(text: string, delims: Delimiters): Node[] {
-  return new Parser(lex(text, delims), text.length).list(false).nodes;
+export function parseTemplate(text: string, delims: Delimiters): ParsedTemplate {
+  const parser = new Parser(lex(text, delims), text.length);
+  const nodes = parser.list(false, true).nodes;
+  return { nodes, defs: parser.defs };
 }
 
 function lex(src: string, { left, right }: Delimiters): Item[] {
@@ -67,7 +83,8 @@ function lex(src: string, { left, right }: Delimiters): Item[] {
   let i = 0;
   let trimNext = false;
   const IDENT = /[A-Za-z_][A-Za-z0-9_]*/y; // sticky regexes are stateful: one pair per call
-  const NUMBER = /[+-]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?/y;
+  const NUMBER =
+    /[+-]?(?:0[xX][\da-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?)i?/y;
   const closeAt = (j: number) => {
     if (src.startsWith(right, j)) return { end: j + right.length, trim: false };
     if (isSpace(src[j]) && src[j + 1] === "-" && src.startsWith(right, j + 2))
@@ -141,9 +158,17 @@ function lex(src: string, { left, right }: Delimiters): Item[] {
         const chain = readChain(j + name.length);
         toks.push({ t: "var", name, path: chain.path, pos: j });
         j = chain.j;
+      } else if (c === "'") {
+        const close = /'((?:[^'\\\n]|\\[^\n]+?)+)'/y;
+        close.lastIndex = j;
+        const m = close.exec(src);
+        const char = m ? [...unquote(m[1] as string, j)] : [];
+        if (char.length !== 1) throw new TemplateError(j, "malformed character constant");
+        toks.push({ t: "lit", value: (char[0] as string).codePointAt(0), pos: j });
+        j += (m as RegExpExecArray)[0].length;
       } else if (readNumber(j) !== undefined) {
         const num = readNumber(j) as string;
-        toks.push({ t: "lit", value: Number(num), pos: j });
+        toks.push({ t: "lit", value: goNumber(num, j), pos: j });
         j += num.length;
       } else if (c === ".") toks.push({ t: "field", path: [], pos: j++ });
       else {
@@ -158,6 +183,17 @@ function lex(src: string, { left, right }: Delimiters): Item[] {
     }
     items.push({ kind: "action", toks, pos: start });
   }
+}
+
+/** The value of a Go number literal: ints in any base, floats, `_` separators. */
+function goNumber(text: string, pos: number): number {
+  if (text.endsWith("i")) throw new TemplateError(pos, `complex number ${text} is not supported`);
+  const digits = text.replace(/_/g, "");
+  const sign = digits.startsWith("-") ? -1 : 1;
+  const body = digits.replace(/^[+-]/, "");
+  const value = /^0\d+$/.test(body) ? Number.parseInt(body, 8) : Number(body);
+  if (Number.isNaN(value)) throw new TemplateError(pos, `bad number syntax: "${text}"`);
+  return sign * value;
 }
 
 /** Decode the escapes of a Go interpreted string literal. */
@@ -180,12 +216,17 @@ function unquote(raw: string, pos: number): string {
 class Parser {
   private k = 0;
   private vars: string[] = ["$"];
+  /** How many `range` bodies enclose the action being parsed (break/continue need one). */
+  private rangeDepth = 0;
+  /** Offset of the last `)` that closed a parenthesized pipeline. */
+  private lastClose = -1;
+  readonly defs = new Map<string, Node[]>();
   constructor(
     private readonly items: Item[],
     private readonly length: number,
   ) {}
 
-  list(inBlock: boolean): { nodes: Node[]; end?: "end" | "else"; rest: Tok[]; pos: number } {
+  list(inBlock: boolean, top = false): { nodes: Node[]; end?: "end" | "else"; rest: Tok[]; pos: number } {
     const nodes: Node[] = [];
     for (let it = this.items[this.k++]; it !== undefined; it = this.items[this.k++]) {
       if (it.kind === "text") {
@@ -194,24 +235,71 @@ class Parser {
       }
       const head = it.toks[0];
       const word = head?.t === "ident" ? head.name : "";
+      const rest = it.toks.slice(1);
       if (word === "end" || word === "else") {
         if (!inBlock) throw new TemplateError(it.pos, `unexpected "${word}"`);
-        return { nodes, end: word, rest: it.toks.slice(1), pos: it.pos };
+        return { nodes, end: word, rest, pos: it.pos };
       }
-      if (word === "if" || word === "with" || word === "range")
-        nodes.push(this.block(word, it.toks.slice(1), it.pos));
-      else if (["define", "template", "block", "break", "continue"].includes(word))
-        throw new TemplateError(it.pos, `"${word}" is not supported`);
-      else nodes.push({ n: "out", pipe: this.pipeline(new Stream(it.toks, it.pos), false) });
+      if (word === "if" || word === "with" || word === "range") nodes.push(this.block(word, rest, it.pos));
+      else if (word === "define") {
+        if (!top) throw new TemplateError(it.pos, 'unexpected "define" in command');
+        this.define(rest, it.pos);
+      } else if (word === "template" || word === "block") nodes.push(this.call(word, rest, it.pos));
+      else if (word === "break" || word === "continue") {
+        if (rest.length > 0) throw new TemplateError(it.pos, `unexpected tokens in {{${word}}}`);
+        if (this.rangeDepth === 0) throw new TemplateError(it.pos, `{{${word}}} outside {{range}}`);
+        nodes.push(word === "break" ? { n: "break", pos: it.pos } : { n: "continue", pos: it.pos });
+      } else nodes.push({ n: "out", pipe: this.pipeline(new Stream(it.toks, it.pos), false) });
     }
     if (inBlock) throw new TemplateError(this.length, 'unexpected end of template: missing "end"');
     return { nodes, rest: [], pos: 0 };
   }
 
+  /** `define "name"` … `end`: a body with its own variables, outside any range. */
+  private define(toks: Tok[], pos: number): void {
+    const name = this.templateName(toks, "define", pos);
+    if (toks.length > 1) throw new TemplateError(pos, 'unexpected tokens in "define" clause');
+    this.body(name);
+  }
+
+  /** Parse a named body up to its `end` and record it; a later non-empty definition replaces an earlier one. */
+  private body(name: string): void {
+    const [vars, depth] = [this.vars, this.rangeDepth];
+    this.vars = ["$"];
+    this.rangeDepth = 0;
+    const body = this.list(true);
+    if (body.end !== "end") throw new TemplateError(body.pos, `unexpected "else" in "${name}"`);
+    if (body.rest.length > 0) throw new TemplateError(body.pos, "unexpected tokens in end");
+    [this.vars, this.rangeDepth] = [vars, depth];
+    const empty = body.nodes.every((node) => node.n === "text" && node.text.trim() === "");
+    if (!empty || !this.defs.has(name)) this.defs.set(name, body.nodes);
+  }
+
+  /** `template "name" [pipeline]`, or `block "name" pipeline` … `end` (a define and a template call). */
+  private call(kind: "template" | "block", toks: Tok[], pos: number): Node {
+    const name = this.templateName(toks, kind, pos);
+    const rest = toks.slice(1);
+    const pipe = rest.length > 0 ? this.pipeline(new Stream(rest, pos), false) : undefined;
+    if (kind === "block") {
+      if (pipe === undefined) throw new TemplateError(pos, "missing value for block clause");
+      this.body(name);
+    }
+    return { n: "template", name, pipe, pos };
+  }
+
+  private templateName(toks: Tok[], kind: string, pos: number): string {
+    const head = toks[0];
+    if (head?.t !== "lit" || typeof head.value !== "string")
+      throw new TemplateError(pos, `missing template name in "${kind}" clause: a quoted string`);
+    return head.value;
+  }
+
   private block(kind: "if" | "with" | "range", toks: Tok[], pos: number): Node {
     const mark = this.vars.length;
     const pipe = this.pipeline(new Stream(toks, pos), kind === "range");
+    if (kind === "range") this.rangeDepth++;
     const body = this.list(true);
+    if (kind === "range") this.rangeDepth--;
     let alt: Node[] = [];
     let end = body;
     if (body.end === "else") {
@@ -231,7 +319,6 @@ class Parser {
     this.vars.length = mark;
     return { n: kind, pipe, body: body.nodes, alt, pos };
   }
-
   private pipeline(s: Stream, inRange: boolean, closer?: string): Pipe {
     const decl: string[] = [];
     let assign = false;
@@ -265,6 +352,7 @@ class Parser {
       }
       if (t.t === "punct" && t.v === ")") {
         if (!closer) throw new TemplateError(t.pos, "unexpected right paren");
+        this.lastClose = t.pos;
         break;
       }
     }
@@ -285,9 +373,14 @@ class Parser {
       case "ident":
         if (!FUNCS.has(t.name)) throw new TemplateError(t.pos, `function "${t.name}" not defined`);
         return { a: "fn", name: t.name, pos: t.pos };
-      default:
+      default: {
         if (t.v !== "(") throw new TemplateError(t.pos, `unexpected "${t.v}" in command`);
-        return { a: "pipe", pipe: this.pipeline(s, false, ")") };
+        const pipe: Arg = { a: "pipe", pipe: this.pipeline(s, false, ")") };
+        const field = s.peek(0);
+        if (field?.t !== "field" || field.pos !== this.lastClose + 1 || field.path.length === 0) return pipe;
+        s.next();
+        return { a: "chain", of: pipe, path: field.path, pos: field.pos };
+      }
     }
   }
 }

@@ -1,12 +1,16 @@
 /**
  * Renders a rule's `metricsQuery` (prometheus-adapter `metrics_query.go`). Template fields:
  * `.Series`, `.LabelMatchers` (comma-joined), `.GroupBy`, `.GroupBySlice`, `.LabelValuesByName`
- * (label → regex alternatives, ready to sit between the quotes of `=~"..."`).
+ * (label → its value(s), ready to sit between the quotes of a matcher: as is where the label's own
+ * matcher is `=`/`!=`, so `deployment="<<index .LabelValuesByName "deployment">>"` selects
+ * `web.v1`; as escaped regex alternatives where it is `=~`/`!~`). External rules apply their
+ * `labelValueReplacements` to those values, as prometheus-adapter's BuildExternal does.
  * Matchers come in prometheus-adapter's order: metric selector, namespace, resource.
  * Differences from prometheus-adapter, on purpose:
  * - A wildcard never lists object names: the resource matcher is `label!=""` (value `.+`), and
  *   results are matched to names in process. One name gives `label="name"`.
- * - Values are quoted as PromQL strings, and regex values escaped, so names are matched literally.
+ * - Values are quoted as PromQL strings, and regex values escaped, so names are matched literally
+ *   (prometheus-adapter joins the raw values with `|` whatever the matcher).
  * - Whatever cannot be translated exactly (gt/lt, no namespace label to scope by) is refused.
  */
 
@@ -37,17 +41,34 @@ function regexAlternatives(values: readonly string[]): string {
   return promQuote(values.map(escapeRegex).join("|")).slice(1, -1);
 }
 
+/** `value` escaped for a PromQL double-quoted string (without the quotes). */
+function stringBody(value: string): string {
+  return promQuote(value).slice(1, -1);
+}
+
+/** prometheus-adapter `LabelValueReplacement`: every `find` in a value becomes `replace`. */
+export interface LabelValueReplacement {
+  readonly find: string;
+  readonly replace: string;
+}
+
 export class MetricsQuery {
   private constructor(
     private readonly template: CompiledTemplate,
     private readonly ref: RuleRef,
+    private readonly replacements: readonly LabelValueReplacement[],
   ) {}
 
   /**
    * Parse `text` and render it once with sample data of the rule's kind, so unknown fields
    * (`<<.Serie>>`) fail at startup rather than on the first request.
    */
-  static compile(text: string, kind: "custom" | "external", ref: RuleRef): MetricsQuery {
+  static compile(
+    text: string,
+    kind: "custom" | "external",
+    ref: RuleRef,
+    replacements: readonly LabelValueReplacement[] = [],
+  ): MetricsQuery {
     try {
       const template = compileTemplate(text, ADAPTER_DELIMITERS);
       const groupBy = kind === "custom" ? ["pod"] : [];
@@ -61,7 +82,7 @@ export class MetricsQuery {
           ...groupBy.map((l): [string, string] => [l, ".+"]),
         ]),
       } satisfies QueryTemplateArgs);
-      return new MetricsQuery(template, ref);
+      return new MetricsQuery(template, ref, replacements);
     } catch (err) {
       if (!(err instanceof TemplateError)) throw err;
       throw new NamingError(ref, "template", `metricsQuery is not a valid template: ${err.message}`, {
@@ -109,14 +130,14 @@ export class MetricsQuery {
       }
       parts.equals(nsLabel, args.namespace);
     }
-    if (name === undefined) parts.add(`${resourceLabel}!=""`, resourceLabel, ".+");
+    if (name === undefined) parts.add(`${resourceLabel}!=""`, resourceLabel, [".+"], false);
     else parts.equals(resourceLabel, name);
     return this.render({
       Series: args.seriesName,
       LabelMatchers: parts.exprs.join(","),
       GroupBy: resourceLabel,
       GroupBySlice: [resourceLabel],
-      LabelValuesByName: parts.values,
+      LabelValuesByName: parts.templateValues([]),
     });
   }
 
@@ -133,7 +154,7 @@ export class MetricsQuery {
       LabelMatchers: parts.exprs.join(","),
       GroupBy: "",
       GroupBySlice: [],
-      LabelValuesByName: parts.values,
+      LabelValuesByName: parts.templateValues(this.replacements),
     });
   }
 
@@ -162,21 +183,39 @@ export class MetricsQuery {
 /** Matchers in order, plus the values by label the template sees. */
 class Parts {
   readonly exprs: string[] = [];
-  readonly values = new Map<string, string>();
+  /** Label → its raw values, and whether its matcher is a regex one. */
+  readonly #values = new Map<string, { values: readonly string[]; regex: boolean }>();
   constructor(private readonly ref: RuleRef) {}
 
-  add(expr: string, label: string, value: string): void {
+  add(expr: string, label: string, values: readonly string[], regex: boolean): void {
     this.exprs.push(expr);
-    this.values.set(label, value);
+    this.#values.set(label, { values, regex });
   }
 
   equals(label: string, value: string): void {
-    this.add(`${label}=${promQuote(value)}`, label, regexAlternatives([value]));
+    this.add(`${label}=${promQuote(value)}`, label, [value], false);
+  }
+
+  /**
+   * `.LabelValuesByName`: each value with `replacements` applied (Go's strings.ReplaceAll, in
+   * order), then escaped for where it sits: regex alternatives for `=~`/`!~`, the value for `=`.
+   */
+  templateValues(replacements: readonly LabelValueReplacement[]): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const [label, { values, regex }] of this.#values) {
+      const replaced = values.map((value) =>
+        replacements.reduce((text, { find, replace }) => text.replaceAll(find, replace), value),
+      );
+      out.set(label, regex ? regexAlternatives(replaced) : stringBody(replaced[0] ?? ""));
+    }
+    return out;
   }
 
   selector(label: string, req: Requirement): void {
     try {
-      this.add(requirementToMatcher(label, req), label, regexAlternatives(req.values));
+      const matcher = requirementToMatcher(label, req);
+      const regex = matcher.startsWith(`${label}=~`) || matcher.startsWith(`${label}!~`);
+      this.add(matcher, label, req.values, regex);
     } catch (err) {
       if (!(err instanceof UnsupportedSelectorError)) throw err;
       throw new NamingError(

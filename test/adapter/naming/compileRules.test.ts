@@ -52,6 +52,7 @@ describe("compileRules isolates broken rules", () => {
       result.rules.map((r) => [r.id, r.index, r.kind, r.seriesQuery]),
       [
         ["rules[0]", 0, "custom", "http_requests_total"],
+        ["rules[4]", 4, "custom", "no_resources"],
         ["rules[6]", 6, "custom", "also_good"],
         ["externalRules[0]", 0, "external", "queue_depth"],
       ],
@@ -66,7 +67,6 @@ describe("compileRules isolates broken rules", () => {
         ["rules[1]", "template", "rules[1].metricsQuery"],
         ["rules[2]", "template", "rules[2].metricsQuery"],
         ["rules[3]", "name", "rules[3].name.as"],
-        ["rules[4]", "resources", "rules[4].resources"],
         ["rules[5]", "template", "rules[5].resources.template"],
         ["rules[5]", "template", "rules[5].metricsQuery"],
       ],
@@ -74,7 +74,17 @@ describe("compileRules isolates broken rules", () => {
     assert.match(result.errors[2]?.message ?? "", /^rules\[3\] \(seriesQuery "two_groups"\): /);
   });
 
-  it("warns about overrides naming unknown resources, and errors when nothing is left", () => {
+  it("compiles a rule without resources, as prometheus-adapter does, warning that it serves nothing", () => {
+    assert.deepEqual(
+      result.warnings.map((w) => [w.path, w.code]),
+      [["rules[4].resources", "resources"]],
+    );
+    assert.match(result.warnings[0]?.message ?? "", /neither resources.overrides nor resources.template/);
+    const noResources = result.rules.find((r) => r.id === "rules[4]");
+    assert.equal(noResources?.matchSeries({ __name__: "no_resources", pod: "a", namespace: "b" }), undefined);
+  });
+
+  it("warns about overrides naming unknown resources, and when nothing is left", () => {
     const { rules, errors, warnings } = compileRules(
       {
         rules: [
@@ -97,17 +107,14 @@ describe("compileRules isolates broken rules", () => {
     );
     assert.deepEqual(
       rules.map((r) => r.id),
-      ["rules[0]"],
+      ["rules[0]", "rules[1]"],
     );
     assert.deepEqual(
       warnings.map((w) => w.path),
-      ["rules[0].resources.overrides.cluster", "rules[1].resources.overrides.thing"],
+      ["rules[0].resources.overrides.cluster", "rules[1].resources.overrides.thing", "rules[1].resources"],
     );
-    assert.deepEqual(
-      errors.map((e) => [e.path, e.code]),
-      [["rules[1].resources", "resources"]],
-    );
-    assert.match(errors[0]?.message ?? "", /none of its overrides names a known resource/);
+    assert.deepEqual(errors, []);
+    assert.match(warnings[2]?.message ?? "", /none of its overrides names a known resource/);
   });
 });
 

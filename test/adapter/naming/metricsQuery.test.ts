@@ -152,10 +152,43 @@ describe("template fields", () => {
     );
   });
 
-  it("LabelValuesByName: one name is regex-escaped and ready for a quoted string", () => {
+  it("LabelValuesByName: one name is as is (its matcher is =), quoted for a PromQL string", () => {
     assert.equal(
       custom(fields, "pods", { seriesName: "x", namespace: "team.a", name: "web.1" }),
-      'x{pod=~"web\\\\.1",ns=~"team\\\\.a"} [pod] 2',
+      'x{pod=~"web.1",ns=~"team.a"} [pod] 2',
+    );
+    const quoted = compile("custom", {
+      seriesQuery: "x",
+      resources: { overrides: { pod: { resource: "pod" } } },
+      metricsQuery: '<<index .LabelValuesByName "pod">>',
+    });
+    assert.equal(custom(quoted, "pods", { seriesName: "x", name: 'a"b\\c' }), 'a\\"b\\\\c');
+  });
+
+  it("LabelValuesByName in an = matcher selects the object (deployments.apps/web.v1)", () => {
+    const rule = compile("custom", {
+      seriesQuery: "x",
+      resources: { overrides: { deployment: { group: "apps", resource: "deployment" } } },
+      metricsQuery: 'sum(<<.Series>>{deployment="<<index .LabelValuesByName "deployment">>"})',
+    });
+    assert.equal(
+      custom(rule, "deployments", { seriesName: "x", name: "web.v1" }),
+      'sum(x{deployment="web.v1"})',
+    );
+  });
+
+  it("LabelValuesByName of a set selector (=~) is escaped regex alternatives", () => {
+    const rule = compile("custom", {
+      seriesQuery: "x",
+      resources: { overrides: { pod: { resource: "pod" } } },
+      metricsQuery: '<<index .LabelValuesByName "verb">>|<<index .LabelValuesByName "code">>',
+    });
+    assert.equal(
+      custom(rule, "pods", {
+        seriesName: "x",
+        metricSelector: parseLabelSelector("verb in (a.b,c),code=2.0"),
+      }),
+      "a\\\\.b|c|2.0",
     );
   });
 
@@ -168,6 +201,27 @@ describe("template fields", () => {
     assert.equal(
       custom(rule, "pods", { seriesName: "x", metricSelector: parseLabelSelector("verb in (GET,PUT)") }),
       "GET|PUT",
+    );
+  });
+});
+
+describe("externalQuery with labelValueReplacements", () => {
+  it("replaces in the values the template sees, before escaping, and not in the matchers", () => {
+    const rule = compile("external", {
+      seriesQuery: "q",
+      labelValueReplacements: [
+        { find: "_", replace: "#" },
+        { find: "#a", replace: "A" },
+      ],
+      metricsQuery: 'q{<<.LabelMatchers>>,topic=~"<<index .LabelValuesByName "topic">>"}',
+    });
+    assert.equal(
+      rule.externalQuery({
+        seriesName: "q",
+        namespace: "",
+        selector: parseLabelSelector("topic in (x_a.b,y)"),
+      }),
+      'q{topic=~"x_a\\\\.b|y",topic=~"xA\\\\.b|y"}',
     );
   });
 });
