@@ -126,7 +126,7 @@ function createRouting(options: MetricsApiOptions): RequestHandler {
     }
     if (url.pathname === "/openapi/v2") {
       api = "openapi";
-      done(200, JSON.stringify(openApiV2Doc(options.version)));
+      done(200, JSON.stringify(openApiV2Doc(options.version, served)));
       return;
     }
     const routed = routeRequest(url.pathname, url.searchParams, options.catalog, served);

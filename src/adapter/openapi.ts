@@ -1,11 +1,15 @@
 /**
  * A minimal OpenAPI v2 document of the metrics APIs. kube-apiserver's aggregator fetches
  * `/openapi/v2` from aggregated servers to merge into its own; this one declares the paths and the
- * list kinds so `kubectl explain`-style tooling and the aggregator have something truthful.
+ * list kinds so `kubectl explain`-style tooling and the aggregator have something truthful. With
+ * `resourceRules`, metrics.k8s.io's paths and kinds too (nodes only with a nodeQuery).
  */
-import { CUSTOM_GROUP, CUSTOM_VERSIONS, EXTERNAL_GROUP } from "./routes.js";
+import type { ServedApis } from "./metricsRoute.js";
+import { CUSTOM_GROUP, CUSTOM_VERSIONS, EXTERNAL_GROUP, RESOURCE_METRICS_GROUP } from "./routes.js";
 
-export function openApiV2Doc(version: string): object {
+const RESOURCE_DEFS = "io.k8s.metrics.pkg.apis.metrics.v1beta1";
+
+export function openApiV2Doc(version: string, served: ServedApis = {}): object {
   const paths: Record<string, object> = {};
   const get = (summary: string, ref: string, params: string[]) => ({
     get: {
@@ -45,6 +49,34 @@ export function openApiV2Doc(version: string): object {
       items: { type: "array", items: { type: "object", required, properties: itemProps } },
     },
   });
+  const resourceMetrics = served.resourceMetrics;
+  if (resourceMetrics) {
+    const prefix = `/apis/${RESOURCE_METRICS_GROUP}/v1beta1`;
+    const sel = ["labelSelector", "fieldSelector"];
+    paths[`${prefix}/namespaces/{namespace}/pods`] = get(
+      "pod metrics of a namespace",
+      `#/definitions/${RESOURCE_DEFS}.PodMetricsList`,
+      sel,
+    );
+    paths[`${prefix}/pods`] = get(
+      "pod metrics of every namespace",
+      `#/definitions/${RESOURCE_DEFS}.PodMetricsList`,
+      sel,
+    );
+    paths[`${prefix}/namespaces/{namespace}/pods/{name}`] = get(
+      "one pod's metrics",
+      `#/definitions/${RESOURCE_DEFS}.PodMetrics`,
+      [],
+    );
+    if (resourceMetrics.nodes) {
+      paths[`${prefix}/nodes`] = get("node metrics", `#/definitions/${RESOURCE_DEFS}.NodeMetricsList`, sel);
+      paths[`${prefix}/nodes/{name}`] = get(
+        "one node's metrics",
+        `#/definitions/${RESOURCE_DEFS}.NodeMetrics`,
+        [],
+      );
+    }
+  }
   const describedObject = { type: "object" };
   const selector = { type: "object" };
   return {
@@ -83,6 +115,53 @@ export function openApiV2Doc(version: string): object {
         },
         ["metricName", "metricLabels", "timestamp", "value"],
       ),
+      ...(resourceMetrics ? resourceMetricsDefinitions() : {}),
     },
+  };
+}
+
+/** PodMetrics, NodeMetrics and their lists (k8s.io/metrics pkg/apis/metrics/v1beta1). */
+function resourceMetricsDefinitions(): Record<string, object> {
+  const usage = { type: "object", additionalProperties: { type: "string" } };
+  const common = {
+    metadata: { type: "object" },
+    timestamp: { type: "string", format: "date-time" },
+    window: { type: "string" },
+  };
+  const pod = {
+    type: "object",
+    required: ["timestamp", "window", "containers"],
+    properties: {
+      ...common,
+      containers: {
+        type: "array",
+        items: {
+          type: "object",
+          required: ["name", "usage"],
+          properties: { name: { type: "string" }, usage },
+        },
+      },
+    },
+  };
+  const node = {
+    type: "object",
+    required: ["timestamp", "window", "usage"],
+    properties: { ...common, usage },
+  };
+  const listOf = (item: object) => ({
+    type: "object",
+    required: ["items"],
+    properties: {
+      apiVersion: { type: "string" },
+      kind: { type: "string" },
+      metadata: { type: "object" },
+      items: { type: "array", items: item },
+    },
+  });
+  return {
+    [`${RESOURCE_DEFS}.PodMetrics`]: pod,
+    [`${RESOURCE_DEFS}.PodMetricsList`]: listOf(pod),
+    [`${RESOURCE_DEFS}.NodeMetrics`]: node,
+    [`${RESOURCE_DEFS}.NodeMetricsList`]: listOf(node),
   };
 }
