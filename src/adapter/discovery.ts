@@ -4,13 +4,16 @@
  * every other rule current and itself stale-but-serving, visible in logs and self-metrics.
  * An unknown metric asks for an immediate relist (rate-limited, single flight), so a new metric is
  * served within seconds instead of prometheus-adapter's up-to-10-minutes.
+ * Series a rule keeps but cannot serve (a name with `:`, a name that expands to empty, no label
+ * mapped to a resource) are counted per reason, in `status()` and logged once per new reason,
+ * where prometheus-adapter drops them silently.
  */
 import type { Clock } from "../clock.js";
 import { serviceUnavailable } from "../k8s/status.js";
 import type { MetricsSource } from "../metrics/source.js";
 import type { Logger } from "../telemetry/logger.js";
 import type { SelfMetrics } from "../telemetry/selfMetrics.js";
-import type { CompiledRule, SeriesMatch } from "./naming/types.js";
+import type { CompiledRule, SeriesMatch, SeriesVerdict } from "./naming/types.js";
 import { type RuleSeries, SeriesRegistry } from "./seriesRegistry.js";
 
 export interface DiscoveryOptions {
@@ -28,17 +31,48 @@ export interface DiscoveryOptions {
   readonly onRegistry?: (registry: SeriesRegistry) => void;
 }
 
+/** Series a rule keeps but cannot serve, grouped by why. */
+export interface DroppedSeries {
+  readonly reason: string;
+  readonly series: number;
+}
+
+/** At most this many distinct drop reasons are kept per rule (the count goes on). */
+const MAX_DROP_REASONS = 20;
+
+/** One rule's last discovery, counted in series (not metric names). */
+interface RuleResult {
+  readonly matches: SeriesMatch[];
+  readonly at: number;
+  /** Series the rule's query returned. */
+  readonly returned: number;
+  /** Series it serves. */
+  readonly served: number;
+  readonly dropped: readonly DroppedSeries[];
+  /** Dropped series beyond MAX_DROP_REASONS distinct reasons. */
+  readonly droppedOther: number;
+}
+
 export interface RuleStatus {
   readonly rule: string;
   readonly seriesQuery: string;
+  /** Series the rule serves (each label set counts; several may give one metric). */
   readonly series: number;
+  /** Series its query returned (served, filtered out by name, or dropped). */
+  readonly returned: number;
+  /** Series it keeps but cannot serve, by reason. */
+  readonly dropped: readonly DroppedSeries[];
+  /** Dropped series whose reason is not listed (beyond the first 20 reasons). */
+  readonly droppedOther: number;
   readonly lastSuccess?: number;
   readonly lastError?: string;
 }
 
 export class Discovery {
   readonly #opts: DiscoveryOptions;
-  readonly #results = new Map<CompiledRule, { matches: SeriesMatch[]; at: number }>();
+  readonly #results = new Map<CompiledRule, RuleResult>();
+  /** Drop reasons already logged, per rule: each is logged once, not every relist. */
+  readonly #loggedDrops = new Map<CompiledRule, Set<string>>();
   readonly #errors = new Map<CompiledRule, string>();
   #registry = SeriesRegistry.empty();
   #inFlight: Promise<void> | undefined;
@@ -60,6 +94,8 @@ export class Discovery {
     this.#rules = rules;
     for (const rule of [...this.#results.keys()]) if (!rules.includes(rule)) this.#results.delete(rule);
     for (const rule of [...this.#errors.keys()]) if (!rules.includes(rule)) this.#errors.delete(rule);
+    for (const rule of [...this.#loggedDrops.keys()])
+      if (!rules.includes(rule)) this.#loggedDrops.delete(rule);
     return this.#inFlight ? this.#inFlight.then(() => this.relist()) : this.relist();
   }
 
@@ -123,7 +159,10 @@ export class Discovery {
       return {
         rule: rule.id,
         seriesQuery: rule.seriesQuery,
-        series: result?.matches.length ?? 0,
+        series: result?.served ?? 0,
+        returned: result?.returned ?? 0,
+        dropped: result?.dropped ?? [],
+        droppedOther: result?.droppedOther ?? 0,
         ...(result ? { lastSuccess: result.at } : {}),
         ...(lastError ? { lastError } : {}),
       };
@@ -172,20 +211,53 @@ export class Discovery {
   #record(rule: CompiledRule, series: readonly Record<string, string>[], at: number): void {
     const matches: SeriesMatch[] = [];
     const seen = new Set<string>();
+    const dropped = new Map<string, number>();
+    let served = 0;
+    let droppedOther = 0;
     for (const labels of series) {
-      const match = rule.matchSeries(labels);
-      if (!match) continue;
+      const verdict = classify(rule, labels);
+      if (verdict.kind === "dropped") {
+        if (dropped.has(verdict.reason) || dropped.size < MAX_DROP_REASONS)
+          dropped.set(verdict.reason, (dropped.get(verdict.reason) ?? 0) + 1);
+        else droppedOther++;
+        continue;
+      }
+      if (verdict.kind !== "match") continue;
+      served++;
+      const { match } = verdict;
       // Discovery cares about names and label names, not values: keep one match per distinct shape.
       const key = `${match.metricName}\u0000${match.seriesName}\u0000${match.resources.map((r) => `${r.resource}.${r.group}`).join(",")}`;
       if (seen.has(key)) continue;
       seen.add(key);
       matches.push(match);
     }
-    this.#results.set(rule, { matches, at });
+    const drops = [...dropped].map(([reason, count]) => ({ reason, series: count }));
+    this.#results.set(rule, { matches, at, returned: series.length, served, dropped: drops, droppedOther });
     this.#errors.delete(rule);
+    this.#logNewDrops(rule, drops);
     this.#opts.metrics?.markDiscovered(rule.id, at);
     this.#opts.metrics?.discoverySeries.set({ rule: rule.id }, series.length);
   }
+
+  #logNewDrops(rule: CompiledRule, drops: readonly DroppedSeries[]): void {
+    const logged = this.#loggedDrops.get(rule) ?? new Set<string>();
+    this.#loggedDrops.set(rule, logged);
+    for (const { reason, series } of drops) {
+      if (logged.has(reason)) continue;
+      logged.add(reason);
+      this.#opts.logger.warn(
+        { rule: rule.id, series, reason },
+        "discovered series that the rule cannot serve are dropped",
+      );
+    }
+  }
+}
+
+/** The rule's verdict on a series; a rule without classifySeries only matches or not. */
+function classify(rule: CompiledRule, labels: Record<string, string>): SeriesVerdict {
+  if (rule.classifySeries) return rule.classifySeries(labels);
+  const match = rule.matchSeries(labels);
+  return match ? { kind: "match", match } : { kind: "filtered" };
 }
 
 /**

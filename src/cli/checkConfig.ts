@@ -1,21 +1,29 @@
 /**
  * `foresight check-config FILE`: validate the file (every problem with its line and field, PromQL
  * that Prometheus would refuse included), then show each rule and, unless --offline, what it
- * matches right now in Prometheus.
+ * matches right now in Prometheus: series served, and series dropped with the reason (a name with
+ * `:`, a name that expands to empty, no label mapped to a resource). With --kubeconfig, resource
+ * overrides are checked against the cluster's discovery (custom resources included) instead of
+ * the built-in table.
  */
 import type { Writable } from "node:stream";
-import { Discovery } from "../adapter/discovery.js";
+import { Discovery, type RuleStatus } from "../adapter/discovery.js";
+import type { CompiledRule } from "../adapter/naming/types.js";
+import type { SeriesRegistry } from "../adapter/seriesRegistry.js";
 import { systemClock } from "../clock.js";
 import { ConfigError } from "../config/errors.js";
 import { groupResourceString } from "../k8s/groupResource.js";
-import { BUILTIN_RESOURCES, StaticResourceCatalog } from "../k8s/resourceCatalog.js";
+import { loadKubeConfig } from "../kube/kubeconfig.js";
 import { PrometheusSource } from "../metrics/prometheusSource.js";
 import { silentLogger } from "../telemetry/logger.js";
+import { discoverCatalog } from "./catalog.js";
 import { loadAndCompile } from "./loadRules.js";
 
 export interface CheckConfigOptions {
   readonly prometheusUrl?: string;
   readonly offline: boolean;
+  /** Check resource overrides against this cluster's discovery. */
+  readonly kubeconfig?: string;
 }
 
 /** Returns false when the file is invalid. */
@@ -25,7 +33,15 @@ export async function checkConfig(
   out: Writable,
 ): Promise<boolean> {
   const print = (line = "") => out.write(`${line}\n`);
-  const catalog = new StaticResourceCatalog(BUILTIN_RESOURCES);
+  const { catalog, discovered, error } = await discoverCatalog(
+    options.kubeconfig === undefined ? undefined : loadKubeConfig(options.kubeconfig),
+  );
+  if (error !== undefined)
+    print(
+      `note: the cluster's API discovery failed (${error}); resources are checked against the built-in table`,
+    );
+  else if (discovered !== undefined)
+    print(`resources checked against the cluster's discovery (${discovered} resources)`);
   let loaded: Awaited<ReturnType<typeof loadAndCompile>>;
   try {
     loaded = await loadAndCompile(file, catalog, { checkPromQL: true });
@@ -37,10 +53,9 @@ export async function checkConfig(
     }
     throw err;
   }
-  const { config, rules } = loaded;
+  const { config, rules, warnings } = loaded;
   print(`${file}: valid (${config.rules.length} rules, ${config.externalRules.length} external rules)`);
-  if (config.resourceRules)
-    print("note: resourceRules are accepted but not served (metrics.k8s.io belongs to metrics-server)");
+  for (const warning of warnings) print(`warning: ${warning}`);
   const url = options.prometheusUrl ?? config.prometheus.url;
   if (url === undefined && !options.offline)
     print("note: no prometheus.url: serve would use the embedded metrics store, so only the file is checked");
@@ -60,7 +75,6 @@ export async function checkConfig(
   });
   await discovery.relist();
   print(`discovery against ${url}:`);
-  const registry = discovery.registry;
   for (const status of discovery.status()) {
     const rule = rules.find((r) => r.id === status.rule);
     print();
@@ -69,21 +83,36 @@ export async function checkConfig(
       print(`  discovery failed: ${status.lastError}`);
       continue;
     }
-    print(`  ${status.series} series`);
-    if (rule?.kind === "external") {
-      for (const name of registry.externalMetrics()) {
-        if (registry.externalSources(name).some((s) => s.rule === rule)) print(`  external metric ${name}`);
-      }
-    } else {
-      for (const m of registry.customMetrics()) {
-        const sources = registry.customSources(m.resource, m.metricName).filter((s) => s.rule === rule);
-        if (sources.length > 0) {
-          print(
-            `  ${groupResourceString(m.resource)}/${m.metricName} (series ${sources.map((s) => s.seriesName).join(", ")})`,
-          );
-        }
-      }
-    }
+    printCounts(status, print);
+    if (rule) printMetrics(rule, discovery.registry, print);
   }
   return true;
+}
+
+/** `12 series returned: 9 served, 2 filtered out by name, 1 dropped`, then each drop reason. */
+function printCounts(status: RuleStatus, print: (line: string) => void): void {
+  const dropped = status.dropped.reduce((sum, d) => sum + d.series, 0) + status.droppedOther;
+  const filtered = status.returned - status.series - dropped;
+  print(
+    `  ${status.returned} series returned: ${status.series} served, ${filtered} filtered out by name, ${dropped} dropped`,
+  );
+  for (const drop of status.dropped) print(`  dropped ${drop.series} series: ${drop.reason}`);
+  if (status.droppedOther > 0) print(`  dropped ${status.droppedOther} more series for other reasons`);
+}
+
+function printMetrics(rule: CompiledRule, registry: SeriesRegistry, print: (line: string) => void): void {
+  if (rule.kind === "external") {
+    for (const name of registry.externalMetrics()) {
+      if (registry.externalSources(name).some((s) => s.rule === rule)) print(`  external metric ${name}`);
+    }
+    return;
+  }
+  for (const m of registry.customMetrics()) {
+    const sources = registry.customSources(m.resource, m.metricName).filter((s) => s.rule === rule);
+    if (sources.length > 0) {
+      print(
+        `  ${groupResourceString(m.resource)}/${m.metricName} (series ${sources.map((s) => s.seriesName).join(", ")})`,
+      );
+    }
+  }
 }

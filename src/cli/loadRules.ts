@@ -2,10 +2,11 @@
  * Loads a config file and compiles its rules, turning every problem into one ConfigError that
  * names the file, line and field, so `serve` refuses to start and `check-config` reports it.
  * `check-config` also asks for the PromQL check (promqlCheck.ts); `serve` leaves queries to Prometheus.
+ * What prometheus-adapter accepts but cannot serve comes back as warnings, with their lines.
  */
 import { compileRules } from "../adapter/naming/compileRules.js";
 import type { CompiledRule } from "../adapter/naming/types.js";
-import { ConfigError, type ConfigProblem } from "../config/errors.js";
+import { ConfigError, type ConfigProblem, formatProblem } from "../config/errors.js";
 import { readConfigFile } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import type { ResourceCatalog } from "../k8s/groupResource.js";
@@ -15,6 +16,8 @@ import { queryProblems } from "./promqlCheck.js";
 export interface LoadedConfig {
   readonly config: Config;
   readonly rules: readonly CompiledRule[];
+  /** What loads but serves less than written (e.g. a rule mapping no resource), as `file:line:col: path: message`. */
+  readonly warnings: readonly string[];
 }
 
 export interface LoadOptions {
@@ -29,7 +32,7 @@ export async function loadAndCompile(
 ): Promise<LoadedConfig> {
   const file = await readConfigFile(path);
   const { config } = file;
-  const { rules, errors } = compileRules(config, catalog);
+  const { rules, errors, warnings } = compileRules(config, catalog);
   const problems: ConfigProblem[] = errors.map((e) => file.problemAt(e.path ?? e.rule.id, e.detail));
   if (options.checkPromQL) {
     for (const p of queryProblems(config, rules, BUILTIN_RESOURCES))
@@ -41,5 +44,8 @@ export async function loadAndCompile(
       problems.sort((a, b) => a.line - b.line || a.column - b.column),
     );
   }
-  return { config, rules };
+  const warningLines = warnings.map((w) =>
+    formatProblem(path, file.problemAt(w.path ?? w.rule.id, w.detail)),
+  );
+  return { config, rules, warnings: warningLines };
 }

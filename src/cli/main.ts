@@ -80,6 +80,7 @@ export function buildProgram(): Command {
       const kube = loadKubeConfig(opts.kubeconfig);
       const catalog = await resourceCatalog(kube, logger);
       const loaded = await loadAndCompile(opts.config, catalog);
+      for (const warning of loaded.warnings) logger.warn(warning);
       const config = opts.prometheusUrl
         ? { ...loaded.config, prometheus: { ...loaded.config.prometheus, url: opts.prometheusUrl } }
         : loaded.config;
@@ -182,10 +183,11 @@ export function buildProgram(): Command {
       "also run discovery against this server (default: prometheus.url of the file)",
     )
     .option("--offline", "only validate; do not contact Prometheus")
+    .option("--kubeconfig <file>", "check resource overrides against this cluster's API discovery")
     .action(async (file: string, opts) => {
       const ok = await checkConfig(
         file,
-        { prometheusUrl: opts.prometheusUrl, offline: Boolean(opts.offline) },
+        { prometheusUrl: opts.prometheusUrl, offline: Boolean(opts.offline), kubeconfig: opts.kubeconfig },
         process.stdout,
       );
       process.exitCode = ok ? 0 : 1;

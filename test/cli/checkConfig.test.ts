@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { startTestExporter, type TestExporter } from "../harness/exporter.js";
+import { startKubeFacade } from "../harness/kubeFacade.js";
 import { startPrometheus, type TestPrometheus } from "../harness/prometheus.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -55,6 +56,102 @@ describe("foresight check-config and serve on config files", { timeout: 120_000 
     assert.match(stdout, /rules\[0\] \[custom\] seriesQuery DCGM_FI_DEV_GPU_UTIL/);
     assert.match(stdout, /pods\/gpu_utilization \(series DCGM_FI_DEV_GPU_UTIL\)/);
     assert.match(stdout, /nodes\/gpu_utilization_node/);
+  });
+
+  it("counts series, not names, and reports the series naming drops with the reason", async () => {
+    const file = join(dir, "drops.yaml");
+    writeFileSync(
+      file,
+      [
+        "rules:",
+        "  - seriesQuery: DCGM_FI_DEV_GPU_UTIL",
+        "    resources: {overrides: {namespace: {resource: namespace}, pod: {resource: pod}}}",
+        "    name: {matches: '^DCGM_FI_(.*)$', as: 'dcgm:$1'}",
+        "    metricsQuery: sum(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)",
+        "  - seriesQuery: DCGM_FI_DEV_GPU_UTIL",
+        "    resources: {overrides: {namespace: {resource: namespace}, pod: {resource: pod}}}",
+        "    name: {matches: '^(x)?DCGM_FI_DEV_GPU_UTIL$', as: '$1'}",
+        "    metricsQuery: sum(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)",
+        "  - seriesQuery: DCGM_FI_DEV_GPU_UTIL",
+        "    metricsQuery: sum(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)",
+        "",
+      ].join("\n"),
+    );
+    const { code, stdout } = await foresight(["check-config", file, "--prometheus-url", prom.url]);
+    assert.equal(code, 0, stdout);
+    assert.match(
+      stdout,
+      /warning: .*drops\.yaml:10:5: rules\[2\]\.resources: .*neither resources\.overrides nor resources\.template/,
+    );
+    assert.match(
+      stdout,
+      /rules\[0\] [^\n]*\n {2}1 series returned: 0 served, 0 filtered out by name, 1 dropped/,
+    );
+    assert.match(
+      stdout,
+      /dropped 1 series: rules\[0\]: series "DCGM_FI_DEV_GPU_UTIL" would be served as metric "dcgm:DEV_GPU_UTIL", but it contains ":"/,
+    );
+    assert.match(stdout, /dropped 1 series: rules\[1\]: .*the name is empty/);
+    assert.match(stdout, /dropped 1 series: rules\[2\]: .*has no label the rule maps to a resource/);
+  });
+
+  it("--kubeconfig checks resource overrides against the cluster's discovery, custom resources included", async () => {
+    const file = join(dir, "ray.yaml");
+    writeFileSync(
+      file,
+      [
+        "rules:",
+        "  - seriesQuery: 'ray_tasks{ray_io_cluster!=\"\"}'",
+        "    resources:",
+        "      overrides:",
+        "        namespace: {resource: namespace}",
+        "        ray_io_cluster: {group: ray.io, resource: raycluster}",
+        "    metricsQuery: sum(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)",
+        "",
+      ].join("\n"),
+    );
+    const builtin = await foresight(["check-config", file, "--offline"]);
+    assert.equal(builtin.code, 0, builtin.stdout);
+    assert.match(
+      builtin.stdout,
+      /warning: .*ray\.yaml:6:25: rules\[0\]\.resources\.overrides\.ray_io_cluster: .*"raycluster\.ray\.io"/,
+    );
+
+    const kube = await startKubeFacade();
+    try {
+      const crd = {
+        apiVersion: "apiextensions.k8s.io/v1",
+        kind: "CustomResourceDefinition",
+        metadata: { name: "rayclusters.ray.io" },
+        spec: {
+          group: "ray.io",
+          scope: "Namespaced",
+          names: {
+            plural: "rayclusters",
+            singular: "raycluster",
+            kind: "RayCluster",
+            listKind: "RayClusterList",
+          },
+          versions: [
+            { name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object" } } },
+          ],
+        },
+      };
+      const created = await fetch(`${kube.url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(crd),
+      });
+      assert.equal(created.status, 201, await created.text());
+      const kubeconfig = join(dir, "kubeconfig");
+      kube.kubeconfig(kubeconfig);
+      const discovered = await foresight(["check-config", file, "--offline", "--kubeconfig", kubeconfig]);
+      assert.equal(discovered.code, 0, discovered.stdout);
+      assert.match(discovered.stdout, /resources checked against the cluster's discovery/);
+      assert.doesNotMatch(discovered.stdout, /warning:/);
+    } finally {
+      await kube.close();
+    }
   });
 
   it("--offline validates without Prometheus", async () => {

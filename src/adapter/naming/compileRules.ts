@@ -13,15 +13,15 @@ import { NamingError, type RuleRef } from "./errors.js";
 import { compileNamer, type MetricNamer } from "./metricNamer.js";
 import { MetricsQuery } from "./metricsQuery.js";
 import { ResourceConverter } from "./resourceConverter.js";
-import type { CompiledRule, CustomQueryArgs, ExternalQueryArgs, SeriesMatch } from "./types.js";
+import type {
+  CompiledRule,
+  CustomQueryArgs,
+  ExternalQueryArgs,
+  SeriesMatch,
+  SeriesVerdict,
+} from "./types.js";
 
-/** What a rule makes of one discovered series. */
-export type SeriesVerdict =
-  | { readonly kind: "match"; readonly match: SeriesMatch }
-  /** The rule's filters do not keep it (normal: the series query is wider than the rule). */
-  | { readonly kind: "filtered" }
-  /** The rule keeps it but cannot serve it; `reason` is worth a warning (names the rule and the fix). */
-  | { readonly kind: "dropped"; readonly reason: string };
+export type { SeriesVerdict } from "./types.js";
 
 /** A CompiledRule that can also say why it drops a series. */
 export interface CompiledDiscoveryRule extends CompiledRule {

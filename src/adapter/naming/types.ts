@@ -40,6 +40,17 @@ export interface ExternalQueryArgs {
   readonly selector: Selector;
 }
 
+/** What a rule makes of one discovered series. */
+export type SeriesVerdict =
+  | { readonly kind: "match"; readonly match: SeriesMatch }
+  /** The rule's filters do not keep it (normal: the series query is wider than the rule). */
+  | { readonly kind: "filtered" }
+  /**
+   * The rule keeps it but cannot serve it (a name with `:`, a name that expands to empty, no
+   * label mapped to a resource); `reason` names the rule, the series and the fix.
+   */
+  | { readonly kind: "dropped"; readonly reason: string };
+
 export interface CompiledRule {
   /** Position in `rules` or `externalRules`. */
   readonly index: number;
@@ -49,6 +60,8 @@ export interface CompiledRule {
   readonly id: string;
   /** Map one discovered series to its API metric, or undefined if the rule's filters drop it. */
   matchSeries(labels: Labels): SeriesMatch | undefined;
+  /** matchSeries, saying why a series is not served; discovery reports the dropped ones. */
+  classifySeries?(labels: Labels): SeriesVerdict;
   /** The Prometheus label holding names of `resource` objects (e.g. `pod`, `exported_pod`). */
   labelFor(resource: ResourceInfo): string | undefined;
   /** Render `metricsQuery` for a custom-metrics request. Throws NamingError when it cannot be exact. */
