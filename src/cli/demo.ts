@@ -17,7 +17,7 @@ import express from "express";
 import { parse as parseYaml } from "yaml";
 import { startKubeFacade } from "../demo/kube/server.js";
 import { LiveHpaController } from "../demo/live/hpaController.js";
-import { httpMetricsClient } from "../demo/live/hpaMetricsClient.js";
+import { httpMetricsClient, httpResourceMetrics } from "../demo/live/hpaMetricsClient.js";
 import { LiveSimulation } from "../demo/live/liveSimulation.js";
 import { LatestValues, MetricsFeed } from "../demo/live/metricsFeed.js";
 import { readTrace } from "../forecast/traces.js";
@@ -233,6 +233,10 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     store,
     namespace: NAMESPACE,
     metrics: httpMetricsClient({ baseUrl: metricsUrl, insecure: true }),
+    // Resource metrics through metrics.k8s.io when the config has resourceRules, as a real HPA would.
+    ...(loaded.config.resourceRules
+      ? { resourceMetrics: httpResourceMetrics({ baseUrl: metricsUrl, insecure: true }) }
+      : {}),
     clock,
   });
 

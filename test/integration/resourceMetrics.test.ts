@@ -5,6 +5,9 @@
  * sends metrics.k8s.io to the adapter and the rest to the simulated Kubernetes API, as
  * kube-apiserver would with the APIService.
  *
+ * The live HPA controller (src/demo/live) then scales a Deployment on a `Resource` cpu metric read
+ * through the same API (httpResourceMetrics), as kube-controller-manager's resource metrics client.
+ *
  * CPU is a gauge here (cores) rather than cAdvisor's counter under rate(), so the expected figures
  * are exact; the rate() rendering is covered by test/adapter/resourceMetrics.
  */
@@ -14,6 +17,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { stringify } from "yaml";
+import { LiveHpaController } from "../../src/demo/live/hpaController.js";
+import { httpMetricsClient, httpResourceMetrics } from "../../src/demo/live/hpaMetricsClient.js";
+import { SimClock } from "../../src/replay/cluster/index.js";
 import { startAdapter, type TestAdapter } from "../harness/adapter.js";
 import { startAggregator, type TestAggregator } from "../harness/aggregator.js";
 import { eventually } from "../harness/eventually.js";
@@ -215,6 +221,71 @@ describe("metrics.k8s.io through kubectl top", {
       { name: "app", usage: { cpu: "250m", memory: "100Mi" } },
       { name: "sidecar", usage: { cpu: "5m", memory: "20Mi" } },
     ]);
+  });
+
+  it("drives a Resource (cpu) HPA in the live controller from PodMetrics", async () => {
+    const store = kube.store;
+    store.addDeployment({ namespace: "ml", name: "web", replicas: 2, selector: { app: "web" } });
+    store.patch("deployments.apps", "web", "ml", { status: { replicas: 2 } });
+    // Each pod requests 500m: app 400m + sidecar 100m.
+    for (const name of ["web-0", "web-1"]) {
+      store.patch("pods", name, "ml", {
+        spec: {
+          containers: [
+            { name: "app", image: "sim", resources: { requests: { cpu: "400m" } } },
+            { name: "sidecar", image: "sim", resources: { requests: { cpu: "100m" } } },
+          ],
+        },
+      });
+    }
+    store.create(
+      "horizontalpodautoscalers.autoscaling",
+      {
+        apiVersion: "autoscaling/v2",
+        kind: "HorizontalPodAutoscaler",
+        metadata: { name: "web", namespace: "ml" },
+        spec: {
+          scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" },
+          minReplicas: 1,
+          maxReplicas: 10,
+          metrics: [
+            {
+              type: "Resource",
+              resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 100 } },
+            },
+          ],
+        },
+      },
+      { namespace: "ml" },
+    );
+    // Past the CPU initialization period (300 s) of pods started now, so every sample counts.
+    const clock = new SimClock(Date.now() + 600_000);
+    const controller = new LiveHpaController({
+      store,
+      namespace: "ml",
+      clock,
+      metrics: httpMetricsClient({ baseUrl: adapter.url, insecure: true }),
+      resourceMetrics: httpResourceMetrics({ baseUrl: adapter.url, insecure: true }),
+    });
+    await controller.sync();
+    // Usage 255m + 1500m over requests 2 × 500m: trunc(1755·100 / 1000) = 175 % against 100 % →
+    // ceil(2 × 1.755) = 4.
+    const hpa = store.get("horizontalpodautoscalers.autoscaling", "web", "ml") as unknown as {
+      status: {
+        currentMetrics?: unknown[];
+        conditions?: { type: string; status: string; message: string }[];
+      };
+    };
+    const active = hpa.status.conditions?.find((c) => c.type === "ScalingActive");
+    assert.equal(active?.status, "True", active?.message);
+    const [current] = (hpa.status.currentMetrics ?? []) as {
+      resource?: { current?: { averageUtilization?: number } };
+    }[];
+    assert.equal(current?.resource?.current?.averageUtilization, 175);
+    const deployment = store.get("deployments.apps", "web", "ml") as unknown as {
+      spec: { replicas: number };
+    };
+    assert.equal(deployment.spec.replicas, 4);
   });
 
   it("Prometheus stopped: kubectl top fails with the 503, it does not print an empty table", async () => {

@@ -3,7 +3,9 @@
  * over HTTP(S) against the aggregated metrics APIs (custom.metrics.k8s.io/v1beta2 and
  * external.metrics.k8s.io/v1beta1), i.e. the requests kube-controller-manager's REST metrics client
  * (pkg/controller/podautoscaler/metrics/client.go) sends, and its error wording. Values come back as
- * integer milli-units (Quantity.MilliValue). Hand-written: the official Go client has no JS port, and
+ * integer milli-units (Quantity.MilliValue). `httpResourceMetrics` is its resource metrics client
+ * (metrics.k8s.io/v1beta1 PodMetrics, for Resource and ContainerResource metrics), shaped as the
+ * controller's `resourceMetrics` port. Hand-written: the official Go client has no JS port, and
  * @kubernetes/client-node has no typed client for these aggregated groups.
  *
  * Any failure (non-2xx, connection error, bad JSON or quantity) is a `MetricError`, never a throw: the
@@ -11,6 +13,7 @@
  */
 import http from "node:http";
 import https from "node:https";
+import { parseDurationMs } from "../../config/duration.js";
 import { milliValue } from "../../k8s/quantity.js";
 import type { MetricError, PodMetricsReading } from "../../replay/hpa/types.js";
 
@@ -59,6 +62,7 @@ export interface HttpMetricsClientOptions {
 
 const CUSTOM = "/apis/custom.metrics.k8s.io/v1beta2";
 const EXTERNAL = "/apis/external.metrics.k8s.io/v1beta1";
+const RESOURCE = "/apis/metrics.k8s.io/v1beta1";
 const DEFAULT_WINDOW_MS = 60_000;
 
 type Fetched = { ok: true; body: unknown } | { ok: false; error: string };
@@ -99,8 +103,8 @@ function query(params: Record<string, string | undefined>): string {
 
 const seg = encodeURIComponent;
 
-/** A client of the metrics APIs served at `baseUrl` (Foresight's adapter, or any other). */
-export function httpMetricsClient(options: HttpMetricsClientOptions): HpaMetricsClient {
+/** GET of a path under `baseUrl`, JSON-decoded; a failure is its message, never a throw. */
+function httpGetter(options: HttpMetricsClientOptions): (path: string) => Promise<Fetched> {
   const base = new URL(options.baseUrl);
   if (base.protocol !== "http:" && base.protocol !== "https:") {
     throw new Error(`httpMetricsClient: baseUrl ${options.baseUrl} must be an http or https URL`);
@@ -108,7 +112,7 @@ export function httpMetricsClient(options: HttpMetricsClientOptions): HpaMetrics
   const prefix = base.pathname.replace(/\/+$/, "");
   const timeoutMs = options.timeoutMs ?? 10_000;
 
-  const get = (path: string): Promise<Fetched> =>
+  return (path: string): Promise<Fetched> =>
     new Promise((resolve) => {
       const url = new URL(prefix + path, base);
       const headers: Record<string, string> = { accept: "application/json" };
@@ -147,6 +151,11 @@ export function httpMetricsClient(options: HttpMetricsClientOptions): HpaMetrics
       req.on("error", (e) => resolve({ ok: false, error: e.message }));
       req.end();
     });
+}
+
+/** A client of the metrics APIs served at `baseUrl` (Foresight's adapter, or any other). */
+export function httpMetricsClient(options: HttpMetricsClientOptions): HpaMetricsClient {
+  const get = httpGetter(options);
 
   /** GET + decode; failures worded as the Go metrics client words them. */
   const fetchAs = async <T>(
@@ -214,5 +223,95 @@ export function httpMetricsClient(options: HttpMetricsClientOptions): HpaMetrics
           items: itemsOf(body).map((item, i) => milli(item.value, `item ${i} of ${metricName}`)),
         }),
       ),
+  };
+}
+
+/** One PodMetrics item as the resource metrics client reads it. */
+interface PodMetricsItem {
+  readonly name: string;
+  readonly namespace: string;
+  readonly containers: readonly { readonly name: string; readonly usage: Record<string, unknown> }[];
+}
+
+function podMetricsItem(item: Record<string, unknown>): PodMetricsItem {
+  const meta = isRecord(item.metadata) ? item.metadata : {};
+  if (typeof meta.name !== "string") throw new Error("a PodMetrics item has no metadata.name");
+  const containers = Array.isArray(item.containers) ? item.containers.filter(isRecord) : [];
+  return {
+    name: meta.name,
+    namespace: typeof meta.namespace === "string" ? meta.namespace : "",
+    containers: containers.map((c) => ({
+      name: typeof c.name === "string" ? c.name : "",
+      usage: isRecord(c.usage) ? c.usage : {},
+    })),
+  };
+}
+
+/**
+ * kube-controller-manager's resource metrics client over HTTP(S): lists PodMetrics of `namespace`
+ * matching `podSelector` and reads `resource` from them (GetResourceMetric). For a Resource
+ * metric, a pod's usage is the sum over its containers, and a pod with a container lacking the
+ * resource (or with no containers) is left out; for a ContainerResource metric, that container's
+ * usage, and a pod without that container fails the reading. The timestamp (and window) are the
+ * first item's. Errors are worded as the Go client words them.
+ */
+export function httpResourceMetrics(
+  options: HttpMetricsClientOptions,
+): (
+  namespace: string,
+  resource: string,
+  podSelector: string,
+  container?: string,
+) => Promise<PodMetricsReading | MetricError> {
+  const get = httpGetter(options);
+  return async (namespace, resource, podSelector, container) => {
+    const got = await get(
+      `${RESOURCE}/namespaces/${seg(namespace)}/pods${query({ labelSelector: podSelector })}`,
+    );
+    if (!got.ok) return { error: `unable to fetch metrics from resource metrics API: ${got.error}` };
+    try {
+      const raw = itemsOf(got.body);
+      const items = raw.map(podMetricsItem);
+      const first = raw[0];
+      if (!first) return { error: "no metrics returned from resource metrics API" };
+      const values: Record<string, number> = {};
+      for (const pod of items) {
+        if (container !== undefined && container !== "") {
+          const found = pod.containers.find((c) => c.name === container);
+          if (!found) {
+            return {
+              error: `failed to get container metrics: container ${container} not present in metrics for pod ${pod.namespace}/${pod.name}`,
+            };
+          }
+          const usage = found.usage[resource];
+          if (usage !== undefined)
+            values[pod.name] = milli(usage, `container ${container} of pod ${pod.name}`);
+          continue;
+        }
+        if (pod.containers.length === 0) continue;
+        let sum = 0;
+        let missing = false;
+        for (const c of pod.containers) {
+          const usage = c.usage[resource];
+          if (usage === undefined) {
+            missing = true;
+            break;
+          }
+          sum += milli(usage, `container ${c.name} of pod ${pod.name}`);
+        }
+        if (!missing) values[pod.name] = sum;
+      }
+      const ts = typeof first.timestamp === "string" ? Date.parse(first.timestamp) : Number.NaN;
+      const window = typeof first.window === "string" ? parseDurationMs(first.window) : undefined;
+      return {
+        values,
+        ...(Number.isFinite(ts) ? { timestampMs: ts } : {}),
+        windowMs: window ?? DEFAULT_WINDOW_MS,
+      };
+    } catch (e) {
+      return {
+        error: `unable to fetch metrics from resource metrics API: ${e instanceof Error ? e.message : String(e)}`,
+      };
+    }
   };
 }
