@@ -69,8 +69,17 @@ export function queryProblems(
     });
   }
   for (const rule of rules) {
-    const query = sampleQuery(rule, resources);
-    const problem = query === undefined ? undefined : promqlProblem(query);
+    let query = sampleQuery(rule, resources, "");
+    let problem = query === undefined ? undefined : promqlProblem(query);
+    if (problem && rule.kind === "external") {
+      // `{<<.LabelMatchers>>, x="y"}` is refused only for a request without a labelSelector (and
+      // outside a namespace): prometheus-adapter loads such a rule, and HPAs pass a selector.
+      const withSelector = sampleQuery(rule, resources, "label=value");
+      if (withSelector !== undefined && promqlProblem(withSelector) === undefined) {
+        query = withSelector;
+        problem = undefined;
+      }
+    }
     if (problem) {
       problems.push({
         path: `${rule.id}.metricsQuery`,
@@ -87,11 +96,15 @@ export function queryProblems(
 
 /**
  * The rule's metricsQuery for a wildcard request in namespace `default` over the first of
- * `resources` the rule maps; undefined when the rule would refuse every such request (a
- * request-time answer, not a config problem).
+ * `resources` the rule maps, with `selector`; undefined when the rule would refuse every such
+ * request (a request-time answer, not a config problem).
  */
-function sampleQuery(rule: CompiledRule, resources: readonly ResourceInfo[]): string | undefined {
-  const empty = parseLabelSelector("");
+function sampleQuery(
+  rule: CompiledRule,
+  resources: readonly ResourceInfo[],
+  selector: string,
+): string | undefined {
+  const empty = parseLabelSelector(selector);
   try {
     if (rule.kind === "external") {
       return rule.externalQuery({ seriesName: "series", namespace: "default", selector: empty });
