@@ -35,12 +35,15 @@ import { KUBECTL_BINARY, kubectlAvailable } from "../harness/kubectl.js";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const NAMESPACE = "foresight";
 const SERVICE_ACCOUNT = "foresight";
-const OVERLAYS = ["cert-manager", "self-signed", "custom-metrics-only"] as const;
+const OVERLAYS = ["cert-manager", "self-signed", "custom-metrics-only", "resource-metrics"] as const;
 const ALL_APISERVICES = [
   "v1beta1.custom.metrics.k8s.io",
   "v1beta1.external.metrics.k8s.io",
   "v1beta2.custom.metrics.k8s.io",
 ];
+const RESOURCE_METRICS_APISERVICE = "v1beta1.metrics.k8s.io";
+/** Renders that add the resource-metrics component (the overlay, and self-signed with it). */
+const WITH_RESOURCE_METRICS = new Set(["resource-metrics", "self-signed-resource-metrics"]);
 /** Kinds without a namespace. */
 const CLUSTER_SCOPED = new Set([
   "Namespace",
@@ -309,6 +312,20 @@ describe("deploy manifests", { skip: skipReason }, () => {
       ].join("\n"),
     );
     rendered.set("monitoring", { name: "monitoring", docs: render(monitoring) });
+    // The resource-metrics component in the self-signed overlay, as docs/operations.md says to add it.
+    if (openssl) {
+      const selfSigned = join(work, "deploy/overlays/self-signed-resource-metrics");
+      cpSync(join(work, "deploy/overlays/self-signed"), selfSigned, { recursive: true });
+      const file = join(selfSigned, "kustomization.yaml");
+      writeFileSync(
+        file,
+        `${readFileSync(file, "utf8")}components:\n  - ../../components/resource-metrics\n`,
+      );
+      rendered.set("self-signed-resource-metrics", {
+        name: "self-signed-resource-metrics",
+        docs: render(selfSigned),
+      });
+    }
   });
 
   after(() => {
@@ -383,7 +400,9 @@ describe("deploy manifests", { skip: skipReason }, () => {
       const expected =
         r.name === "custom-metrics-only"
           ? ALL_APISERVICES.filter((n) => !n.includes(".external."))
-          : ALL_APISERVICES;
+          : WITH_RESOURCE_METRICS.has(r.name)
+            ? [...ALL_APISERVICES, RESOURCE_METRICS_APISERVICE].sort()
+            : ALL_APISERVICES;
       assert.deepEqual(apiServices.map((a) => a.metadata.name).sort(), expected, r.name);
       const deployment = one(r.docs, "Deployment", "foresight");
       const container = deployment.spec.template.spec.containers[0];
@@ -414,7 +433,7 @@ describe("deploy manifests", { skip: skipReason }, () => {
       const certSecret = volumes.find((v) => v.name === "serving-cert")?.secret?.secretName;
       for (const a of byKind(r.docs, "APIService")) {
         const where = `${r.name}: ${id(a)}`;
-        if (r.name === "self-signed") {
+        if (r.name.startsWith("self-signed")) {
           const secret = one(r.docs, "Secret");
           assert.equal(secret.metadata.name, certSecret, `${where}: the pods mount another Secret`);
           const ca = Buffer.from(String(a.spec.caBundle), "base64").toString("utf8");
@@ -611,6 +630,41 @@ describe("deploy manifests", { skip: skipReason }, () => {
       );
     const own = clusterRules(docs, NAMESPACE, SERVICE_ACCOUNT);
     assert.ok(!allows(own, "autoscaling", "horizontalpodautoscalers", "patch"));
+  });
+
+  it("serves metrics.k8s.io only with the resource-metrics component, readable by the HPA and viewers", (t) => {
+    for (const r of installs()) {
+      const has = byKind(r.docs, "APIService").some((a) => a.spec.group === "metrics.k8s.io");
+      assert.equal(has, WITH_RESOURCE_METRICS.has(r.name), `${r.name}: metrics.k8s.io APIService`);
+    }
+    assert.ok(
+      !(rendered.get("base")?.docs ?? []).some(
+        (d) => d.kind === "APIService" && d.spec.group === "metrics.k8s.io",
+      ),
+      "the base must leave metrics.k8s.io to metrics-server",
+    );
+    for (const name of WITH_RESOURCE_METRICS) {
+      const docs = rendered.get(name)?.docs;
+      if (!docs) continue;
+      const hpaRules = clusterRules(docs, "kube-system", "horizontal-pod-autoscaler");
+      for (const verb of ["get", "list"])
+        assert.ok(allows(hpaRules, "metrics.k8s.io", "pods", verb), `${name}: HPA controller ${verb} pods`);
+      const viewers = byKind(docs, "ClusterRole").filter(
+        (c) => c.metadata.labels?.["rbac.authorization.k8s.io/aggregate-to-view"] === "true",
+      );
+      for (const resource of ["pods", "nodes"])
+        assert.ok(
+          viewers.some((v) => allows(v.rules, "metrics.k8s.io", resource, "list")),
+          `${name}: viewers list ${resource}`,
+        );
+      // What serving it needs of Foresight itself: list and watch pods and nodes.
+      const own = clusterRules(docs, NAMESPACE, SERVICE_ACCOUNT);
+      for (const resource of ["pods", "nodes"])
+        for (const verb of ["list", "watch"])
+          assert.ok(allows(own, "", resource, verb), `${name}: ${verb} ${resource}`);
+    }
+    if (!rendered.has("self-signed-resource-metrics"))
+      t.skip("openssl missing: self-signed with the component not rendered");
   });
 
   it("has no external APIService in custom-metrics-only, and the ServiceMonitor in the component", () => {
