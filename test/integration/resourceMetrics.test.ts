@@ -188,8 +188,10 @@ describe("metrics.k8s.io through kubectl top", {
       rows.find((r) => r[0] === "n1"),
       ["n1", "1500m", "37%", "4096Mi", "25%"],
     );
-    const n2 = rows.find((r) => r[0] === "n2");
-    assert.ok(n2 === undefined || n2.slice(1).every((c) => c === "<unknown>"), `n2: ${n2?.join(" ")}`);
+    assert.deepEqual(
+      rows.find((r) => r[0] === "n2"),
+      ["n2", "<unknown>", "<unknown>", "<unknown>", "<unknown>"],
+    );
   });
 
   it("answers kubectl top in JSON whatever it accepts (it never asks for a Table)", () => {
