@@ -57,8 +57,8 @@ const HPAS = "horizontalpodautoscalers.autoscaling";
 
 /**
  * metrics.k8s.io for one resource: per-pod usage (milli) of the pods matching `podSelector`; with
- * `container` (a ContainerResource metric) the usage of that container in each pod, a pod without it
- * left out, as the controller's metrics client does.
+ * `container` (a ContainerResource metric) the usage of that container in each pod, a pod whose
+ * metrics lack it failing the reading, as the controller's metrics client does.
  */
 export type ResourceMetricsPort = (
   namespace: string,
