@@ -74,6 +74,7 @@ export function watchConfig(deps: {
         );
       running = loaded.config;
       lastText = now;
+      for (const warning of loaded.warnings) logger.warn(`config: ${warning}`);
       await discovery.setRules(loaded.rules);
       deps.reloads.inc({ result: "ok" });
       logger.info({ rules: loaded.rules.length }, "config reloaded: new rules in effect");

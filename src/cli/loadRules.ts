@@ -3,9 +3,16 @@
  * names the file, line and field, so `serve` refuses to start and `check-config` reports it.
  * `check-config` also asks for the PromQL check (promqlCheck.ts); `serve` leaves queries to Prometheus.
  * What prometheus-adapter accepts but cannot serve comes back as warnings, with their lines.
+ * `resourceRules` are compiled here too, so a section that `serve` would refuse (a template that
+ * does not parse, no label for pods) is reported by `check-config`, with its line, before a start.
  */
 import { compileRules } from "../adapter/naming/compileRules.js";
 import type { CompiledRule } from "../adapter/naming/types.js";
+import {
+  compileResourceRules,
+  missingResourceRules,
+  ResourceRulesError,
+} from "../adapter/resourceMetrics/resourceRules.js";
 import { ConfigError, type ConfigProblem, formatProblem } from "../config/errors.js";
 import { readConfigFile } from "../config/load.js";
 import type { Config } from "../config/schema.js";
@@ -34,6 +41,17 @@ export async function loadAndCompile(
   const { config } = file;
   const { rules, errors, warnings } = compileRules(config, catalog);
   const problems: ConfigProblem[] = errors.map((e) => file.problemAt(e.path ?? e.rule.id, e.detail));
+  try {
+    // serve compiles the section again when it starts (pure and cheap); here it is only checked.
+    compileResourceRules(config.resourceRules, catalog);
+  } catch (err) {
+    if (!(err instanceof ResourceRulesError)) throw err;
+    // Each problem starts with the path it is about (`resourceRules.cpu.containerQuery …`).
+    for (const problem of err.problems) {
+      const path = /^resourceRules(\.\w+)*/.exec(problem)?.[0] ?? "resourceRules";
+      problems.push(file.problemAt(path, problem.slice(path.length).replace(/^[:\s]+(is )?/, "") || problem));
+    }
+  }
   if (options.checkPromQL) {
     for (const p of queryProblems(config, rules, BUILTIN_RESOURCES))
       problems.push(file.problemAt(p.path, p.message));
@@ -47,5 +65,9 @@ export async function loadAndCompile(
   const warningLines = warnings.map((w) =>
     formatProblem(path, file.problemAt(w.path ?? w.rule.id, w.detail)),
   );
+  for (const missing of missingResourceRules(config.resourceRules))
+    warningLines.push(
+      formatProblem(path, file.problemAt("resourceRules", missing.replace(/^resourceRules\./, ""))),
+    );
   return { config, rules, warnings: warningLines };
 }

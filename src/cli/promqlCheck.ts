@@ -8,9 +8,16 @@
  */
 import { NamingError } from "../adapter/naming/errors.js";
 import type { CompiledRule } from "../adapter/naming/types.js";
+import { nodeQuery, podQuery } from "../adapter/resourceMetrics/resourceQuery.js";
+import {
+  compileResourceRules,
+  RESOURCE_NAMES,
+  ResourceRulesError,
+} from "../adapter/resourceMetrics/resourceRules.js";
 import type { Config } from "../config/schema.js";
 import type { ResourceInfo } from "../k8s/groupResource.js";
 import { parseLabelSelector } from "../k8s/labelSelector.js";
+import { StaticResourceCatalog } from "../k8s/resourceCatalog.js";
 import type { Expr } from "../metrics/promql/index.js";
 import { PromQLError, parsePromQL } from "../metrics/promql/index.js";
 
@@ -91,6 +98,45 @@ export function queryProblems(
     const problem = promqlProblem(target.query);
     if (problem) problems.push({ path: `forecast.targets[${i}].query`, message: problem });
   });
+  problems.push(...resourceRuleProblems(config, resources));
+  return problems;
+}
+
+/**
+ * `resourceRules` queries rendered for a list of pods (and of nodes) as the resource metrics API
+ * renders them. A section that does not compile is reported by loadRules.ts, not here.
+ */
+function resourceRuleProblems(config: Config, resources: readonly ResourceInfo[]): QueryProblem[] {
+  let compiled: ReturnType<typeof compileResourceRules>;
+  try {
+    compiled = compileResourceRules(config.resourceRules, new StaticResourceCatalog(resources));
+  } catch (err) {
+    if (err instanceof ResourceRulesError) return [];
+    throw err;
+  }
+  if (compiled === undefined) return [];
+  const problems: QueryProblem[] = [];
+  for (const name of RESOURCE_NAMES) {
+    const rule = compiled[name];
+    const labels = { namespace: rule.namespaceLabel, pod: rule.podLabel, container: rule.containerLabel };
+    const rendered: [string, string | undefined][] = [
+      ["containerQuery", podQuery(rule.containerQuery, labels, "default")],
+      [
+        "nodeQuery",
+        rule.nodeQuery && rule.nodeLabel !== undefined
+          ? nodeQuery(rule.nodeQuery, rule.nodeLabel)
+          : undefined,
+      ],
+    ];
+    for (const [field, query] of rendered) {
+      const problem = query === undefined ? undefined : promqlProblem(query);
+      if (problem)
+        problems.push({
+          path: `resourceRules.${name}.${field}`,
+          message: `renders PromQL that Prometheus refuses: ${problem}; rendered: ${query}`,
+        });
+    }
+  }
   return problems;
 }
 

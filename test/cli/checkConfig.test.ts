@@ -188,6 +188,45 @@ describe("foresight check-config and serve on config files", { timeout: 120_000 
     assert.match(stdout, /bad-template\.yaml:4:19: rules\[0\]\.metricsQuery: .*Serie/);
   });
 
+  const resourceRules = (cpuQuery: string, memoryQuery: string) =>
+    [
+      "resourceRules:",
+      "  cpu:",
+      `    containerQuery: ${cpuQuery}`,
+      "    resources: {overrides: {namespace: {resource: namespace}, pod: {resource: pod}}}",
+      "    containerLabel: container",
+      "  memory:",
+      `    containerQuery: ${memoryQuery}`,
+      "    resources: {overrides: {namespace: {resource: namespace}, pod: {resource: pod}}}",
+      "    containerLabel: container",
+      "",
+    ].join("\n");
+  const cpuQuery = "sum(rate(container_cpu_usage_seconds_total{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>)";
+  const memoryQuery = "sum(container_memory_working_set_bytes{<<.LabelMatchers>>}) by (<<.GroupBy>>)";
+
+  it("names the line of a resourceRules template serve would refuse", async () => {
+    const file = join(dir, "bad-resource-template.yaml");
+    writeFileSync(file, resourceRules(cpuQuery, memoryQuery.replace(".GroupBy", ".Group")));
+    const { code, stdout } = await foresight(["check-config", file, "--offline"]);
+    assert.equal(code, 1, stdout);
+    assert.match(stdout, /bad-resource-template\.yaml:7:\d+: resourceRules\.memory\.containerQuery: not a valid template: .*Group/);
+  });
+
+  it("names the line of a resourceRules query Prometheus would refuse", async () => {
+    const file = join(dir, "bad-resource-promql.yaml");
+    writeFileSync(file, resourceRules(cpuQuery.slice(0, -1), memoryQuery));
+    const { code, stdout } = await foresight(["check-config", file, "--offline"]);
+    assert.equal(code, 1, stdout);
+    assert.match(
+      stdout,
+      /bad-resource-promql\.yaml:3:\d+: resourceRules\.cpu\.containerQuery: renders PromQL/,
+    );
+    const good = join(dir, "good-resource-rules.yaml");
+    writeFileSync(good, resourceRules(cpuQuery, memoryQuery));
+    const ok = await foresight(["check-config", good, "--offline"]);
+    assert.equal(ok.code, 0, ok.stdout);
+  });
+
   it("names the field and line of PromQL that Prometheus would refuse, and exits 1", async () => {
     const file = join(dir, "bad-promql.yaml");
     writeFileSync(

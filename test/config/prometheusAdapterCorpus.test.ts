@@ -83,8 +83,10 @@ describe("real prometheus-adapter configs", () => {
     assert.equal(config.resourceRules?.cpu?.resources.namespaced, true);
     assert.equal(config.resourceRules?.cpu?.nodeQuery, undefined);
     const { rules, warnings } = await loadAndCompile(file, catalog);
-    assert.equal(warnings.length, 1);
+    assert.equal(warnings.length, 2);
     assert.match(warnings[0] ?? "", /rules\[0\]\.resources: .*serves nothing/);
+    // Only cpu: loads, and metrics.k8s.io is not served (prometheus-adapter would fail every request).
+    assert.match(warnings[1] ?? "", /:22:\d+: resourceRules: memory is missing/);
     const busy = rules.find((r) => r.id === "rules[1]") as CompiledRule;
     assert.equal(
       busy.matchSeries({ __name__: "app_db_io_seconds_total", namespace: "n", pod: "p" })?.metricName,

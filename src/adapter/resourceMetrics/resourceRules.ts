@@ -66,8 +66,21 @@ export class ResourceRulesError extends Error {
 }
 
 /**
- * Compiles `config.resourceRules`; undefined when the section is absent (metrics.k8s.io is then not
- * served). Throws ResourceRulesError with every problem found.
+ * What a present `resourceRules` section lacks to be served: prometheus-adapter loads a section
+ * with only cpu or only memory, and every request on it then fails; Foresight loads it too, serves
+ * no metrics.k8s.io, and says why (a warning at load, with the line).
+ */
+export function missingResourceRules(config: Config["resourceRules"]): string[] {
+  if (config === undefined) return [];
+  return RESOURCE_NAMES.filter((name) => config[name] === undefined).map(
+    (name) => `resourceRules.${name} is missing: metrics.k8s.io is served only with both cpu and memory`,
+  );
+}
+
+/**
+ * Compiles `config.resourceRules`; undefined when the section is absent or lacks cpu or memory
+ * (missingResourceRules: metrics.k8s.io is then not served). Throws ResourceRulesError with every
+ * problem found in the rules that are there.
  */
 export function compileResourceRules(
   config: Config["resourceRules"],
@@ -83,17 +96,14 @@ export function compileResourceRules(
   const compiled: Partial<Record<ResourceName, ResourceRule>> = {};
   for (const name of RESOURCE_NAMES) {
     const rule = config[name] as ResourceRuleConfig | undefined;
-    if (rule === undefined) {
-      problems.push(
-        `resourceRules.${name} is missing: prometheus-adapter serves metrics.k8s.io only with both cpu and memory`,
-      );
-      continue;
-    }
+    if (rule === undefined) continue;
     const built = compileRule(name, rule, { pods, nodes, namespaces }, catalog, problems);
     if (built) compiled[name] = built;
   }
+  if (problems.length > 0) throw new ResourceRulesError(problems);
   const { cpu, memory } = compiled;
-  if (!cpu || !memory || problems.length > 0) throw new ResourceRulesError(problems);
+  // One of the two missing: the section loads (as in prometheus-adapter) and serves nothing.
+  if (!cpu || !memory) return undefined;
   return {
     cpu,
     memory,

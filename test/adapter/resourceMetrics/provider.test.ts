@@ -8,12 +8,17 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseFieldSelector } from "../../../src/adapter/resourceMetrics/fieldSelector.js";
 import type { ResourceMetricsRequest } from "../../../src/adapter/resourceMetrics/provider.js";
-import { ResourceRulesError } from "../../../src/adapter/resourceMetrics/resourceRules.js";
+import {
+  compileResourceRules,
+  missingResourceRules,
+  ResourceRulesError,
+} from "../../../src/adapter/resourceMetrics/resourceRules.js";
 import { podMetricsListJson } from "../../../src/adapter/resourceMetrics/values.js";
+import { parseConfigText } from "../../../src/config/load.js";
 import { parseLabelSelector } from "../../../src/k8s/labelSelector.js";
 import { ApiError } from "../../../src/k8s/status.js";
 import { FakeSource } from "../../doubles/fakeSource.js";
-import { node, pod, providerWith, Q, RESOURCE_RULES, rulesOf, sample, T0 } from "./fixtures.js";
+import { catalog, node, pod, providerWith, Q, RESOURCE_RULES, rulesOf, sample, T0 } from "./fixtures.js";
 
 const MiB = 1024 * 1024;
 
@@ -241,7 +246,12 @@ describe("resource metrics provider", () => {
         err.problems.some((p) => p.startsWith("resourceRules.cpu.resources maps no label to pods")) &&
         err.problems.some((p) => p.startsWith("resourceRules.memory.containerQuery is not a valid template")),
     );
+    // Only memory: loads as prometheus-adapter loads it, and serves nothing (a warning says why).
     const memoryOnly = RESOURCE_RULES.replace(/ {2}cpu:[\s\S]*? {2}memory:/, "  memory:");
-    assert.throws(() => rulesOf(memoryOnly), /resourceRules\.cpu is missing/);
+    const section = parseConfigText(memoryOnly, "test.yaml").resourceRules;
+    assert.equal(compileResourceRules(section, catalog), undefined);
+    assert.deepEqual(missingResourceRules(section), [
+      "resourceRules.cpu is missing: metrics.k8s.io is served only with both cpu and memory",
+    ]);
   });
 });
