@@ -18,6 +18,8 @@ import { createMetricsApi, type RequestHandler } from "../../src/adapter/metrics
 import { compileRules } from "../../src/adapter/naming/compileRules.js";
 import { QueryCache } from "../../src/adapter/queryCache.js";
 import { QueryRunner } from "../../src/adapter/queryRunner.js";
+import { ResourceMetricsProvider } from "../../src/adapter/resourceMetrics/provider.js";
+import { compileResourceRules } from "../../src/adapter/resourceMetrics/resourceRules.js";
 import { parseConfigText } from "../../src/config/load.js";
 import type { KubeObject, Lister, ListerFactory } from "../../src/k8s/lister.js";
 import { StaticResourceCatalog } from "../../src/k8s/resourceCatalog.js";
@@ -39,6 +41,18 @@ externalRules:
   - seriesQuery: 'queue_depth{namespace!=""}'
     resources: {overrides: {namespace: {resource: namespace}}}
     metricsQuery: sum by (queue) (<<.Series>>{<<.LabelMatchers>>})
+resourceRules:
+  cpu:
+    containerQuery: sum by (<<.GroupBy>>) (rate(cpu_seconds_total{<<.LabelMatchers>>}[1m]))
+    nodeQuery: sum by (<<.GroupBy>>) (rate(node_cpu_seconds_total{<<.LabelMatchers>>}[1m]))
+    resources: {overrides: {namespace: {resource: namespace}, pod: {resource: pod}, node: {resource: node}}}
+    containerLabel: container
+  memory:
+    containerQuery: sum by (<<.GroupBy>>) (memory_bytes{<<.LabelMatchers>>})
+    nodeQuery: sum by (<<.GroupBy>>) (node_memory_bytes{<<.LabelMatchers>>})
+    resources: {overrides: {namespace: {resource: namespace}, pod: {resource: pod}, node: {resource: node}}}
+    containerLabel: container
+  window: 1m
 `;
 
 /** A source that answers discovery but fails every query with an internal-looking error. */
@@ -69,7 +83,10 @@ function buildHandler(): { handler: RequestHandler; ready: Promise<void> } {
     },
   });
   const catalog = new StaticResourceCatalog();
-  const { rules, errors } = compileRules(parseConfigText(CONFIG, "fuzz.yaml"), catalog);
+  const config = parseConfigText(CONFIG, "fuzz.yaml");
+  const { rules, errors } = compileRules(config, catalog);
+  const resourceRules = compileResourceRules(config.resourceRules, catalog);
+  assert.ok(resourceRules);
   assert.deepEqual(errors, []);
   const clock = { now: () => 1e12 };
   const discovery = new Discovery({
@@ -95,10 +112,19 @@ function buildHandler(): { handler: RequestHandler; ready: Promise<void> } {
     get: (name, ns) => pods.find((o) => o.metadata.name === name && o.metadata.namespace === ns),
     hasSynced: () => true,
   };
-  const listers: ListerFactory = { listerFor: (gr) => (gr.resource === "pods" ? lister : undefined) };
+  const nodes: KubeObject[] = [{ metadata: { name: "n1", labels: { zone: "a" } } }];
+  const nodeLister: Lister = {
+    list: () => nodes,
+    get: (name) => nodes.find((o) => o.metadata.name === name),
+    hasSynced: () => true,
+  };
+  const listers: ListerFactory = {
+    listerFor: (gr) => (gr.resource === "pods" ? lister : gr.resource === "nodes" ? nodeLister : undefined),
+  };
   const handler = createMetricsApi({
     custom: new CustomProvider({ discovery, runner, listers }),
     external: new ExternalProvider({ discovery, runner }),
+    resource: new ResourceMetricsProvider({ rules: resourceRules, runner, listers }),
     discovery,
     catalog,
     logger: silentLogger(),
@@ -164,6 +190,7 @@ const WORDS = [
   "external.metrics.k8s.io",
   "metrics.k8s.io",
   "v1beta1",
+  "n1",
   "v1beta2",
   "v1",
   "namespaces",
