@@ -74,10 +74,10 @@ export function quantilePath(state: TargetState | undefined, quantile: number): 
   return { startMs: f.startMs, stepSeconds: f.stepSeconds, values };
 }
 
-/** Replicas for a demand, clamped as the spec says (Honor caps at max). */
+/** Replicas for a demand, clamped as the spec says (at maxReplicas, or its Increase bound). */
 function replicasFor(spec: ScalerSpec, demand: number): number {
   const raw = Math.max(spec.minReplicas, Math.ceil(demand / spec.capacityPerReplica - 1e-9));
-  return spec.maxCapacityBreach === "Honor" ? Math.min(spec.maxReplicas, raw) : raw;
+  return Math.min(spec.replicaCeiling, raw);
 }
 
 function nextPeakOf(path: ForecastPath, nowMs: number, horizonMs: number) {
@@ -233,6 +233,7 @@ export function decide(input: DecideInput): Decision {
     minReplicas: spec.minReplicas,
     maxReplicas: spec.maxReplicas,
     maxCapacityBreach: spec.maxCapacityBreach,
+    maxCapacityBuffer: spec.maxCapacityBuffer,
     scaleDown: {
       delayMs: spec.scaleDown.delayMs,
       maxPercentPerMinute: spec.scaleDown.maxPercentPerMinute,

@@ -1,7 +1,7 @@
 /**
  * The planner, one pure function shared by the controller and the simulator: the
  * replicas a forecast asks for. desired = ceil(max of the quantile path over [now, now + lead time]
- * ÷ capacity per replica), clamped to min/max (or allowed past max under `Increase`), then slowed on
+ * ÷ capacity per replica), clamped to min/max (or allowed past max, within maxCapacityBuffer %, under `Increase`), then slowed on
  * the way down (scale-down delay, then a maximum rate), and never below what the reactive path asks.
  * State goes in and a new state comes out; the input state is never touched.
  */
@@ -14,6 +14,17 @@ export interface ForecastPath {
 }
 
 export type CapacityBreach = "Honor" | "Increase";
+
+/**
+ * The most replicas a forecast may ask for: maxReplicas under `Honor`; under `Increase`,
+ * maxReplicas plus at most `bufferPercent` % of it, rounded down (an integer, exact for int32
+ * inputs). Adapted from AWS's MaxCapacityBuffer, whose percentage is of the forecast rather than
+ * of the maximum (see docs/predictive-scaler.md).
+ */
+export function replicaCeiling(maxReplicas: number, breach: CapacityBreach, bufferPercent = 0): number {
+  if (breach === "Honor") return maxReplicas;
+  return maxReplicas + Math.floor((maxReplicas * bufferPercent) / 100);
+}
 
 export interface ScaleDownSpec {
   /** A lower forecast value must be asked for continuously this long before it is applied. */
@@ -50,6 +61,8 @@ export interface PlanInput {
   readonly minReplicas: number;
   readonly maxReplicas: number;
   readonly maxCapacityBreach: CapacityBreach;
+  /** Under `Increase`: how far past maxReplicas, in percent of it, the forecast may go (0–100). */
+  readonly maxCapacityBuffer?: number;
   readonly scaleDown: ScaleDownSpec;
   /** What the reactive path (the user's HPA) asks now; the result is never below it. */
   readonly reactiveReplicas: number;
@@ -64,6 +77,8 @@ export interface PlanFlags {
   readonly cappedByMax: boolean;
   /** The forecast asked for more than max and `Increase` let it through. */
   readonly breachedMax: boolean;
+  /** Under `Increase`, the forecast asked for more than maxReplicas + maxCapacityBuffer % and was capped there. */
+  readonly cappedByBuffer: boolean;
   readonly scaleDownHeld: boolean;
   readonly rateLimited: boolean;
 }
@@ -153,14 +168,21 @@ export function plan(input: PlanInput): PlanResult {
   let target = Math.max(minReplicas, raw);
   let cappedByMax = false;
   let breachedMax = false;
+  let cappedByBuffer = false;
   if (target > maxReplicas) {
     if (input.maxCapacityBreach === "Honor") {
       cappedByMax = true;
       target = maxReplicas;
       notes.push(`capped at maxReplicas ${maxReplicas}`);
     } else {
-      breachedMax = true;
-      notes.push(`above maxReplicas ${maxReplicas} (maxCapacityBreach Increase)`);
+      const buffer = input.maxCapacityBuffer ?? 0;
+      const ceiling = replicaCeiling(maxReplicas, "Increase", buffer);
+      if (ceiling > maxReplicas) breachedMax = true;
+      if (target > ceiling) {
+        cappedByBuffer = true;
+        target = ceiling;
+        notes.push(`capped at ${ceiling}: maxReplicas ${maxReplicas} + maxCapacityBuffer ${buffer}%`);
+      } else notes.push(`above maxReplicas ${maxReplicas} (maxCapacityBreach Increase, within ${ceiling})`);
     }
   } else if (raw < minReplicas) notes.push(`raised to minReplicas ${minReplicas}`);
 
@@ -203,7 +225,7 @@ export function plan(input: PlanInput): PlanResult {
     forecastReplicas: planned,
     peak,
     reason: notes.join("; "),
-    flags: { cappedByMax, breachedMax, scaleDownHeld, rateLimited },
+    flags: { cappedByMax, breachedMax, cappedByBuffer, scaleDownHeld, rateLimited },
     state: {
       lastForecastReplicas: planned,
       asks,

@@ -82,7 +82,7 @@ export class ScalerDecider {
     const demandNow = fresh ? sample[1] : undefined;
     const clamp = (r: number) => {
       const lower = Math.max(spec.minReplicas, r);
-      return spec.maxCapacityBreach === "Honor" ? Math.min(spec.maxReplicas, lower) : lower;
+      return Math.min(spec.replicaCeiling, lower);
     };
     // Direct has no HPA: its reactive path is the current demand ÷ capacity, as an AverageValue HPA would ask.
     const direct = spec.mode === "Direct" && demandNow !== undefined;

@@ -13,6 +13,7 @@ import { validate as validateCron } from "node-cron";
 import { z } from "zod";
 import { parseDurationMs } from "../config/duration.js";
 import { parseQuantity, QuantityParseError } from "../k8s/quantity.js";
+import { replicaCeiling } from "./planner.js";
 import { formatScalerKey, type ScalerKey, scalerKeyOf } from "./scalerKey.js";
 import {
   CAPACITY_BREACH_POLICIES,
@@ -179,6 +180,7 @@ export const predictiveScalerSpecSchema = z
     minReplicas: int32.min(0).default(1),
     maxReplicas: int32.min(1),
     maxCapacityBreach: z.enum(CAPACITY_BREACH_POLICIES).default("Honor"),
+    maxCapacityBuffer: z.number().int().min(0).max(100).optional(),
     scaleDown: z
       .strictObject({
         delay: duration.default("10m"),
@@ -216,6 +218,15 @@ export const predictiveScalerSpecSchema = z
       ) {
         issue(["minReplicas"], `must not exceed maxReplicas (${s.maxReplicas})`);
       }
+      if (s.maxCapacityBreach === "Increase" && s.maxCapacityBuffer === undefined) {
+        issue(
+          ["maxCapacityBuffer"],
+          "Required when maxCapacityBreach is Increase (0–100, percent of maxReplicas)",
+        );
+      }
+      if (s.maxCapacityBreach !== "Increase" && s.maxCapacityBuffer !== undefined) {
+        issue(["maxCapacityBuffer"], "only applies when maxCapacityBreach is Increase");
+      }
       if (ms(s.horizon) < ms(s.leadTime)) {
         issue(["horizon"], `must be at least leadTime (${s.leadTime}): the forecast is read leadTime ahead`);
       }
@@ -235,6 +246,8 @@ export const predictiveScalerSpecSchema = z
 
 /** The spec as the cross-field checks see it: possibly invalid after other errors. */
 interface LooseSpec {
+  maxCapacityBreach?: unknown;
+  maxCapacityBuffer?: unknown;
   minReplicas?: unknown;
   maxReplicas?: unknown;
   leadTime?: unknown;
@@ -336,6 +349,10 @@ export interface ScalerSpec {
   readonly minReplicas: number;
   readonly maxReplicas: number;
   readonly maxCapacityBreach: CapacityBreachPolicy;
+  /** Percent of maxReplicas the forecast may go past it under Increase; 0 under Honor. */
+  readonly maxCapacityBuffer: number;
+  /** The most replicas the forecast may ask for: maxReplicas, or past it within the buffer under Increase. */
+  readonly replicaCeiling: number;
   readonly scaleDown: {
     readonly delayMs: number;
     readonly maxPercentPerMinute: number;
@@ -379,6 +396,8 @@ export function scalerSpec(spec: PredictiveScalerSpec): ScalerSpec {
     minReplicas: spec.minReplicas,
     maxReplicas: spec.maxReplicas,
     maxCapacityBreach: spec.maxCapacityBreach,
+    maxCapacityBuffer: spec.maxCapacityBuffer ?? 0,
+    replicaCeiling: replicaCeiling(spec.maxReplicas, spec.maxCapacityBreach, spec.maxCapacityBuffer ?? 0),
     scaleDown: {
       delayMs: validMs("scaleDown.delay", scaleDown.delay),
       maxPercentPerMinute: scaleDown.maxPercentPerMinute,

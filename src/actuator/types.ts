@@ -112,6 +112,11 @@ export interface PredictiveScalerSpec {
   minReplicas: number;
   maxReplicas: number;
   maxCapacityBreach: CapacityBreachPolicy;
+  /**
+   * Under maxCapacityBreach Increase (required there, not allowed under Honor): how far past
+   * maxReplicas the forecast may go, in percent of maxReplicas, 0–100.
+   */
+  maxCapacityBuffer?: number;
   scaleDown: ScaleDownSettings;
   nodes: NodesSpec;
   fallback: FallbackSpec;

@@ -111,11 +111,19 @@ describe("decide: forecast in use", () => {
     assert.equal(decide(input({ spec: spec({ capacityPerReplica: "25" }) })).forecastReplicas, 20);
   });
 
-  it("caps at maxReplicas under Honor and lets the forecast past it under Increase", () => {
+  it("caps at maxReplicas under Honor and lets the forecast past it under Increase, within the buffer", () => {
     assert.equal(decide(input({ spec: spec({ maxReplicas: 8 }) })).forecastReplicas, 8);
-    const inc = decide(input({ spec: spec({ maxReplicas: 8, maxCapacityBreach: "Increase" }) }));
+    const inc = decide(
+      input({ spec: spec({ maxReplicas: 8, maxCapacityBreach: "Increase", maxCapacityBuffer: 50 }) }),
+    );
     assert.equal(inc.forecastReplicas, 10);
     assert.equal(inc.desiredReplicas, 10);
+    // 8 + 20 % of 8 = 9.6 → 9: the bound applies, and the reason says so.
+    const bounded = decide(
+      input({ spec: spec({ maxReplicas: 8, maxCapacityBreach: "Increase", maxCapacityBuffer: 20 }) }),
+    );
+    assert.equal(bounded.forecastReplicas, 9);
+    assert.match(bounded.reason, /capped at 9: maxReplicas 8 \+ maxCapacityBuffer 20%/);
   });
 
   it("takes the reactive path when it asks for more", () => {
@@ -152,10 +160,26 @@ describe("decide: nodePods", () => {
     assert.equal(honor.forecastReplicas, 10);
     const increase = decide(
       input({
-        spec: spec({ maxReplicas: 12, maxCapacityBreach: "Increase", nodes: { mode: "CapacityBuffer" } }),
+        spec: spec({
+          maxReplicas: 12,
+          maxCapacityBreach: "Increase",
+          maxCapacityBuffer: 100,
+          nodes: { mode: "CapacityBuffer" },
+        }),
       }),
     );
     assert.equal(increase.nodePods, 14);
+    const bounded = decide(
+      input({
+        spec: spec({
+          maxReplicas: 12,
+          maxCapacityBreach: "Increase",
+          maxCapacityBuffer: 10,
+          nodes: { mode: "CapacityBuffer" },
+        }),
+      }),
+    );
+    assert.equal(bounded.nodePods, 13);
   });
 
   it("raises pods to minReplicas", () => {
@@ -189,8 +213,15 @@ describe("decide: nextPeak", () => {
   it("applies the replica clamps: Honor caps, Increase does not", () => {
     assert.equal(decide(input({ spec: spec({ maxReplicas: 15 }) })).nextPeak?.replicas, 15);
     assert.equal(
-      decide(input({ spec: spec({ maxReplicas: 15, maxCapacityBreach: "Increase" }) })).nextPeak?.replicas,
+      decide(
+        input({ spec: spec({ maxReplicas: 15, maxCapacityBreach: "Increase", maxCapacityBuffer: 100 }) }),
+      ).nextPeak?.replicas,
       18,
+    );
+    assert.equal(
+      decide(input({ spec: spec({ maxReplicas: 15, maxCapacityBreach: "Increase", maxCapacityBuffer: 10 }) }))
+        .nextPeak?.replicas,
+      16,
     );
   });
 
@@ -378,7 +409,7 @@ describe("decide: never below the reactive path", () => {
       const s = spec({
         minReplicas: pick([0, 1, 3]),
         maxReplicas: pick([5, 20, 40]),
-        maxCapacityBreach: pick(["Honor", "Increase"]),
+        ...pick([{}, { maxCapacityBreach: "Increase", maxCapacityBuffer: pick([0, 25, 100]) }]),
         fallback: { behavior: pick(["Release", "Hold"]) },
         nodes: { mode: pick(["None", "Placeholder"]) },
       });
@@ -402,8 +433,9 @@ describe("decide: never below the reactive path", () => {
         const where = `run ${run} step ${step}`;
         assert.ok(d.desiredReplicas >= reactiveReplicas, where);
         assert.equal(d.desiredReplicas, Math.max(reactiveReplicas, d.forecastReplicas ?? 0), where);
-        if (d.usable && s.maxCapacityBreach === "Honor")
-          assert.ok((d.forecastReplicas ?? 0) <= s.maxReplicas, `${where}: Honor caps`);
+        const buffer = s.maxCapacityBuffer ?? 0;
+        const ceiling = s.maxReplicas + Math.floor((s.maxReplicas * buffer) / 100);
+        if (d.usable) assert.ok((d.forecastReplicas ?? 0) <= ceiling, `${where}: capped at ${ceiling}`);
         if (d.usable) usable++;
         else fallbacks++;
         plannerState = d.plannerState;

@@ -365,7 +365,7 @@ describe("maxReplicas caps", () => {
   });
 
   it("Increase: the floor goes above maxReplicas, but never above the HPA's own maxReplicas", async () => {
-    const rig = await floorRig({ maxReplicas: 5, maxCapacityBreach: "Increase" }, 7);
+    const rig = await floorRig({ maxReplicas: 5, maxCapacityBreach: "Increase", maxCapacityBuffer: 100 }, 7);
     try {
       const seen = [hpaSpec(rig).minReplicas];
       for (let i = 0; i < 4; i++) {
@@ -379,6 +379,27 @@ describe("maxReplicas caps", () => {
       assert.ok((scalerStatus(rig).recommendedReplicas as number) > 7, JSON.stringify(scalerStatus(rig)));
       const set = rig.decisions.list(`${NS}/web`).items.find((e) => e.action === "SetFloor" && e.to === 7);
       assert.match(set?.reason ?? "", /capped by the HPA's maxReplicas 7/);
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it("Increase: the floor stops at maxReplicas + maxCapacityBuffer %, below the HPA's maxReplicas", async () => {
+    // 5 + 20 % of 5 = 6 < the HPA's 7.
+    const rig = await floorRig({ maxReplicas: 5, maxCapacityBreach: "Increase", maxCapacityBuffer: 20 }, 7);
+    try {
+      const seen = [];
+      for (let i = 0; i < 4; i++) {
+        await step(rig, 3);
+        seen.push(hpaSpec(rig).minReplicas);
+      }
+      assert.ok(
+        seen.every((r) => r === 6),
+        `floors ${seen}`,
+      );
+      assert.equal(scalerStatus(rig).recommendedReplicas, 6);
+      const set = rig.decisions.list(`${NS}/web`).items.find((e) => e.action === "SetFloor" && e.to === 6);
+      assert.match(set?.reason ?? "", /capped at 6: maxReplicas 5 \+ maxCapacityBuffer 20%/);
     } finally {
       await rig.close();
     }

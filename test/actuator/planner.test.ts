@@ -6,6 +6,7 @@ import {
   type PlanInput,
   type PlannerState,
   plan,
+  replicaCeiling,
 } from "../../src/actuator/planner.js";
 
 const MIN = 60_000;
@@ -62,12 +63,56 @@ describe("plan", () => {
     const honor = plan(base({ forecast: path([5000]), maxReplicas: 40 }));
     assert.equal(honor.desiredReplicas, 40);
     assert.deepEqual([honor.flags.cappedByMax, honor.flags.breachedMax], [true, false]);
-    const increase = plan(base({ forecast: path([5000]), maxReplicas: 40, maxCapacityBreach: "Increase" }));
-    assert.equal(increase.desiredReplicas, 100);
-    assert.deepEqual([increase.flags.cappedByMax, increase.flags.breachedMax], [false, true]);
-    assert.match(increase.reason, /above maxReplicas 40/);
+    const increase = plan(
+      base({
+        forecast: path([3000]),
+        maxReplicas: 40,
+        maxCapacityBreach: "Increase",
+        maxCapacityBuffer: 100,
+      }),
+    );
+    assert.equal(increase.desiredReplicas, 60);
+    assert.deepEqual(
+      [increase.flags.cappedByMax, increase.flags.breachedMax, increase.flags.cappedByBuffer],
+      [false, true, false],
+    );
+    assert.match(increase.reason, /above maxReplicas 40 \(maxCapacityBreach Increase, within 80\)/);
     const within = plan(base({ forecast: path([500]), maxReplicas: 40 }));
     assert.deepEqual([within.flags.cappedByMax, within.flags.breachedMax], [false, false]);
+  });
+
+  it("Increase goes past maxReplicas by at most maxCapacityBuffer percent of it, and says when the bound applied", () => {
+    const increase = (buffer: number, demand = 5000) =>
+      plan(
+        base({
+          forecast: path([demand]),
+          maxReplicas: 40,
+          maxCapacityBreach: "Increase",
+          maxCapacityBuffer: buffer,
+        }),
+      );
+    // 5000 ÷ 50 = 100 asked; 40 + 25 % = 50.
+    const bounded = increase(25);
+    assert.equal(bounded.desiredReplicas, 50);
+    assert.deepEqual([bounded.flags.breachedMax, bounded.flags.cappedByBuffer], [true, true]);
+    assert.match(bounded.reason, /capped at 50: maxReplicas 40 \+ maxCapacityBuffer 25%/);
+    // Rounded down: 40 + 10 % of 40 = 44; 7 % of 40 = 2.8 → 42.
+    assert.equal(increase(10).desiredReplicas, 44);
+    assert.equal(increase(7).desiredReplicas, 42);
+    // 0 % behaves as Honor but says which bound applied.
+    const zero = increase(0);
+    assert.equal(zero.desiredReplicas, 40);
+    assert.deepEqual([zero.flags.breachedMax, zero.flags.cappedByBuffer], [false, true]);
+    // Below the bound nothing is capped.
+    assert.equal(increase(100, 2100).desiredReplicas, 42);
+    assert.equal(increase(100, 2100).flags.cappedByBuffer, false);
+  });
+
+  it("replicaCeiling: maxReplicas under Honor, plus the buffer rounded down under Increase", () => {
+    assert.equal(replicaCeiling(40, "Honor", 50), 40);
+    assert.equal(replicaCeiling(40, "Increase", 50), 60);
+    assert.equal(replicaCeiling(3, "Increase", 50), 4);
+    assert.equal(replicaCeiling(2_147_483_647, "Increase", 100), 4_294_967_294);
   });
 
   it("never goes below what the reactive path asks", () => {

@@ -119,6 +119,26 @@ describe("PredictiveScaler spec validation", () => {
       error: /^spec\.minReplicas: must not exceed maxReplicas \(10\)$/,
     },
     {
+      name: "Increase without maxCapacityBuffer",
+      spec: { ...minimal, maxCapacityBreach: "Increase" },
+      error: /^spec\.maxCapacityBuffer: Required when maxCapacityBreach is Increase/,
+    },
+    {
+      name: "maxCapacityBuffer under Honor",
+      spec: { ...minimal, maxCapacityBuffer: 10 },
+      error: /^spec\.maxCapacityBuffer: only applies when maxCapacityBreach is Increase$/,
+    },
+    {
+      name: "maxCapacityBuffer above 100",
+      spec: { ...minimal, maxCapacityBreach: "Increase", maxCapacityBuffer: 150 },
+      error: /^spec\.maxCapacityBuffer: /,
+    },
+    {
+      name: "fractional maxCapacityBuffer",
+      spec: { ...minimal, maxCapacityBreach: "Increase", maxCapacityBuffer: 12.5 },
+      error: /^spec\.maxCapacityBuffer: /,
+    },
+    {
       name: "unknown mode",
       spec: { ...minimal, mode: "Aggressive" },
       error:
@@ -285,6 +305,7 @@ describe("the spec schema agrees with the CRD", async () => {
       mode: "Floor",
       minReplicas: 2,
       maxCapacityBreach: "Increase",
+      maxCapacityBuffer: 20,
       scaleDown: { delay: "30m", maxPercentPerMinute: 1, maxReplicasPerMinute: 2 },
       nodes: { mode: "CapacityBuffer", leadTime: "8m", priorityClassName: "low" },
       fallback: { behavior: "Hold", underPredictionRate: 0.1, failureThreshold: 6 },
@@ -327,6 +348,16 @@ describe("the parsed spec", async () => {
     assert.equal(spec.scaleDown.delayMs, 10 * 60_000);
     assert.equal(spec.nodes.leadTimeMs, 15 * 60_000);
     assert.equal(spec.written.history.minimum, "1d");
+    assert.equal(spec.replicaCeiling, 10);
+    const increase = parseScaler({
+      apiVersion: "foresight.dev/v1alpha1",
+      kind: "PredictiveScaler",
+      metadata: { name: "web" },
+      spec: { ...minimal, maxCapacityBreach: "Increase", maxCapacityBuffer: 35 },
+    });
+    assert.ok(increase.ok);
+    // 10 + 35 % of 10 = 13.5 → 13.
+    assert.equal(increase.value.spec.replicaCeiling, 13);
   });
   it("rejects what validation rejects", () => {
     const parsed = parseScaler({

@@ -219,7 +219,11 @@ describe("the PredictiveScaler CRD manifest", () => {
 
   it("says in CEL what the structural schema cannot", () => {
     const rules = (s: Schema | undefined) => (s?.["x-kubernetes-validations"] ?? []).map((v) => v.rule);
-    assert.deepEqual(rules(specSchema), ["!has(self.minReplicas) || self.minReplicas <= self.maxReplicas"]);
+    assert.deepEqual(rules(specSchema), [
+      "!has(self.minReplicas) || self.minReplicas <= self.maxReplicas",
+      "!has(self.maxCapacityBreach) || self.maxCapacityBreach != 'Increase' || has(self.maxCapacityBuffer)",
+      "!has(self.maxCapacityBuffer) || (has(self.maxCapacityBreach) && self.maxCapacityBreach == 'Increase')",
+    ]);
     assert.deepEqual(rules(specSchema.properties?.demand), ["has(self.query) != has(self.metric)"]);
   });
 
