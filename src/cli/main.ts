@@ -66,6 +66,12 @@ export function buildProgram(): Command {
     )
     .option("--tls-private-key-file <file>", "serving key (PEM); both files are reloaded when they change")
     .option(
+      "--keda-port <port>",
+      "also serve KEDA's external scaler (gRPC) on this port, for clusters where KEDA owns external.metrics.k8s.io (docs/keda.md); off when omitted",
+      port,
+    )
+    .option("--keda-tls", "serve the KEDA external scaler over TLS with the serving certificate")
+    .option(
       "--authentication <mode>",
       "on: callers are authenticated (front proxy, client certificates, TokenReview) and authorized (SubjectAccessReview); off: anyone may read (local use only); auto: on when running in-cluster",
       authenticationSetting,
@@ -98,6 +104,7 @@ export function buildProgram(): Command {
         authentication: opts.authentication,
         kube,
         configPath: opts.config,
+        ...(opts.kedaPort !== undefined ? { kedaPort: opts.kedaPort, kedaTls: opts.kedaTls === true } : {}),
       });
       const shutdown = (signal: string) => {
         logger.info({ signal }, "shutting down: draining in-flight requests");

@@ -20,6 +20,7 @@ import { CustomProvider } from "../adapter/customProvider.js";
 import { Discovery } from "../adapter/discovery.js";
 import { ExternalProvider } from "../adapter/externalProvider.js";
 import { forecastMetric } from "../adapter/forecastMetric/builtin.js";
+import { type KedaScalerServer, startKedaScalerServer } from "../adapter/keda/server.js";
 import { createMetricsApi } from "../adapter/metricsApi.js";
 import type { CompiledRule } from "../adapter/naming/types.js";
 import { QueryCache } from "../adapter/queryCache.js";
@@ -39,7 +40,7 @@ import type { KubeConfigChoice } from "../kube/kubeconfig.js";
 import { PrometheusSource } from "../metrics/prometheusSource.js";
 import type { MetricsSource, Sample } from "../metrics/source.js";
 import type { Logger } from "../telemetry/logger.js";
-import { createSelfMetrics } from "../telemetry/selfMetrics.js";
+import { createSelfMetrics, type SelfMetrics } from "../telemetry/selfMetrics.js";
 import { type Actuation, startActuation } from "./actuation.js";
 import { watchConfig } from "./configReload.js";
 import { createEmbeddedStore } from "./embeddedStore.js";
@@ -79,11 +80,17 @@ export interface ServeOptions {
   readonly configPath?: string;
   /** More routes on the plain-HTTP port (the demo's exporter endpoint). */
   readonly extraRouters?: readonly Router[];
+  /** Port of KEDA's external scaler (gRPC, docs/keda.md); not served when undefined. */
+  readonly kedaPort?: number;
+  /** Serve the KEDA external scaler over TLS with the serving certificate; default plaintext. */
+  readonly kedaTls?: boolean;
 }
 
 export interface RunningServer {
   readonly securePort: number;
   readonly httpPort: number;
+  /** The KEDA external scaler's port, when served. */
+  readonly kedaPort?: number;
   close(): Promise<void>;
 }
 
@@ -92,7 +99,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const dataClock = options.dataClock ?? systemClock;
   // First, so a refused setting fails before anything starts.
   const authDecision = resolveAuthentication(options.authentication ?? "auto", options.kube);
-  const metrics = createSelfMetrics();
+  const metrics = createSelfMetrics({ version: options.version });
+  // The config file was read and compiled before serve was called.
+  metrics.configLoaded(true, Date.now());
   // No Prometheus URL and no source given: the embedded store scrapes and answers itself.
   const embedded =
     options.source === undefined && config.prometheus.url === undefined
@@ -179,7 +188,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
           ...(options.timers ? { timers: options.timers } : {}),
         })
       : undefined;
-  const actuation = await maybeStartActuation(options, source, discovery);
+  const actuation = await maybeStartActuation(options, source, discovery, metrics);
   const external = new ExternalProvider({
     discovery,
     runner,
@@ -323,6 +332,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
         discovery,
         logger,
         reloads: metrics.configReloads,
+        loaded: (ok, atMs) => metrics.configLoaded(ok, atMs),
       })
     : undefined;
   forecasting?.start();
@@ -340,12 +350,25 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 
   const securePort = await listen(secure, options.securePort, options.bindAddress);
   const httpPort = await listen(plain, options.httpPort, options.bindAddress);
+  // KEDA's external scaler answers from the same external provider as external.metrics.k8s.io.
+  let keda: KedaScalerServer | undefined;
+  if (options.kedaPort !== undefined) {
+    keda = await startKedaScalerServer({
+      metrics: external,
+      logger,
+      port: options.kedaPort,
+      bindAddress: options.bindAddress,
+      ...(options.kedaTls ? { tls: { cert: servingCert.cert, key: servingCert.key } } : {}),
+    });
+  }
   logger.info({ securePort, httpPort, rules: options.rules.length }, "foresight adapter serving");
 
   return {
     securePort,
     httpPort,
+    ...(keda ? { kedaPort: keda.port } : {}),
     async close() {
+      await keda?.close();
       reloader?.stop();
       discovery.stop();
       certWatch?.close();
@@ -368,6 +391,7 @@ async function maybeStartActuation(
   options: ServeOptions,
   source: MetricsSource,
   discovery: Discovery,
+  metrics: SelfMetrics,
 ): Promise<Actuation | undefined> {
   const { config, logger, kube } = options;
   if (!config.actuator.enabled) return undefined;
@@ -389,6 +413,12 @@ async function maybeStartActuation(
     clock: options.dataClock ?? systemClock,
     ...(options.timers ? { timers: options.timers } : {}),
     externalSources: (name) => discovery.registry.externalSources(name),
+    registry: metrics.registry,
+    onInformerFailure: (kind) =>
+      metrics.informerFailures.inc({
+        resource: `${PREDICTIVE_SCALER_RESOURCE}.${PREDICTIVE_SCALER_GROUP}`,
+        kind,
+      }),
   });
 }
 
