@@ -18,12 +18,14 @@ RUN npm ci --no-audit --no-fund \
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
-# package.json: the version (`foresight --version`); src/api/web: the review page (tsc copies no
-# static files); examples, data and the CRD: `foresight demo`.
+# package.json: the version (`foresight --version`); src/api/web: the review page and
+# src/adapter/keda/proto: KEDA's external scaler proto, loaded at start (tsc copies no static
+# files); examples, data and the CRD: `foresight demo`.
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY src/api/web ./src/api/web
+COPY src/adapter/keda/proto ./src/adapter/keda/proto
 COPY examples ./examples
 COPY data ./data
 COPY deploy/crd ./deploy/crd
