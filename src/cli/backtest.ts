@@ -240,13 +240,19 @@ export function reportTable(report: BacktestReport): string {
   return `${[line(header), ...rows.map(line)].join("\n")}\n${notes}`;
 }
 
-async function candidateModels(options: BacktestCommandOptions, out: BacktestOutput): Promise<() => Model[]> {
+async function candidateModels(
+  options: BacktestCommandOptions,
+  out: BacktestOutput,
+  failures: string[],
+): Promise<() => Model[]> {
   if (options.models) return options.models;
   const neural = options.neural !== false;
   const log = createLogger({ level: "warn" });
   const set = await loadModelSet({ log, wantsNeural: neural, storePath: undefined });
   const models = set("replay/workload");
   const names = models.map((m) => m.name);
+  if (neural && !names.includes("neural"))
+    failures.push("TensorFlow.js did not load: the predictive policies ran without the neural model");
   out.write(
     `models of the predictive policies: ${names.join(", ")}${
       neural
@@ -294,9 +300,15 @@ function progressReporter(
   };
 }
 
+/**
+ * Runs the backtest and prints its report. What fell short of what was asked (a model that failed
+ * to load, a plot that could not be drawn) is pushed to `failures`: the command exits non-zero on it
+ * unless told only to report.
+ */
 export async function runBacktest(
   options: BacktestCommandOptions,
   out: BacktestOutput,
+  failures: string[] = [],
 ): Promise<BacktestReport> {
   const request = replayRequest(options);
   const progress = progressReporter(options, out);
@@ -305,7 +317,7 @@ export async function runBacktest(
       options.trace !== undefined
         ? { label: options.trace, demand: TraceDemand.fromTrace(readTrace(options.trace)) }
         : queryDemand(options),
-    models: () => candidateModels(options, out),
+    models: () => candidateModels(options, out, failures),
     onProgress: (p) => progress.update(p),
   });
   progress.stop();
@@ -338,9 +350,11 @@ export async function runBacktest(
     writeFileSync(options.plot, svg);
     out.write(`wrote ${options.plot}\n`);
   }
-  if (options.frontierPlot !== undefined && report.frontier) {
-    writeFileSync(options.frontierPlot, frontierSvg(report));
-    out.write(`wrote ${options.frontierPlot}\n`);
+  if (options.frontierPlot !== undefined) {
+    if (report.frontier) {
+      writeFileSync(options.frontierPlot, frontierSvg(report));
+      out.write(`wrote ${options.frontierPlot}\n`);
+    } else failures.push(`${options.frontierPlot} not written: there is no frontier (--targets none)`);
   }
   return report;
 }

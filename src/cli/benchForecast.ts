@@ -80,6 +80,12 @@ export interface BenchResult {
   /** The printed tables (Markdown). */
   readonly table: string;
   readonly seconds: number;
+  /**
+   * What makes the run fall short of what it claims: a file or series skipped, a model that failed to
+   * load, a stated target not met. The command exits non-zero when this is not empty (unless told to
+   * only report).
+   */
+  readonly failures: string[];
 }
 
 /** Tuning for a whole-benchmark budget of 15 min on 2 cores (docs/benchmarks.md). */
@@ -94,17 +100,23 @@ export async function runBenchForecast(
   if (!horizonMs || horizonMs <= 0)
     throw new Error(`--horizon "${options.horizon}" is not a positive duration (e.g. 1h, 30m)`);
   const notes: string[] = [];
+  const failures: string[] = [];
   const listing = listTraceFiles(options.data);
-  for (const s of listing.skipped) notes.push(`skipped ${s.file}: ${s.reason}`);
+  for (const s of listing.skipped) {
+    notes.push(`skipped ${s.file}: ${s.reason}`);
+    failures.push(`skipped ${s.file}: ${s.reason}`);
+  }
   if (listing.files.length === 0) throw new Error(`no trace CSVs found in ${options.data.join(", ")}`);
-  const models = options.models ? [...options.models] : await benchModels(options, notes);
+  const models = options.models ? [...options.models] : await benchModels(options, notes, failures);
   const fallback = models.find((m) => m.name === "seasonal_naive") ?? new SeasonalNaiveModel();
   const windowsBack = options.selectionWindows ?? 48;
 
   const traces = listing.files.map((file) => readTrace(file));
   const runnable = traces.filter((t) => {
     if (t.points.length >= MIN_POINTS) return true;
-    notes.push(`skipped ${t.name}: ${t.points.length} points, fewer than ${MIN_POINTS}`);
+    const note = `skipped ${t.name}: ${t.points.length} points, fewer than ${MIN_POINTS}`;
+    notes.push(note);
+    failures.push(note);
     return false;
   });
   const useBar = options.progress ?? out.isTTY === true;
@@ -180,16 +192,22 @@ export async function runBenchForecast(
   out.write(`${table}\n`);
   const json = { series, summary };
   if (options.json) writeFileSync(options.json, `${JSON.stringify(json, null, 2)}\n`);
-  return { series, summary, notes, table, seconds: (performance.now() - started) / 1000 };
+  for (const line of targetLines(summary)) if (/: NOT met/.test(line)) failures.push(line);
+  return { series, summary, notes, table, seconds: (performance.now() - started) / 1000, failures };
 }
 
-async function benchModels(options: BenchForecastOptions, notes: string[]): Promise<Model[]> {
+async function benchModels(
+  options: BenchForecastOptions,
+  notes: string[],
+  failures: string[],
+): Promise<Model[]> {
   const tuning = options.tuning ?? BENCH_TUNING;
   if (options.neural === false) return defaultModels({}, tuning);
   try {
     return defaultModels({ tensorflow: await loadTensorflow() }, tuning);
   } catch (err) {
     notes.push(`neural model left out: ${(err as Error).message}`);
+    failures.push(`the neural model failed to load: ${(err as Error).message}`);
     return defaultModels({}, tuning);
   }
 }

@@ -17,6 +17,7 @@ import { loadKubeConfig } from "../kube/kubeconfig.js";
 import { PrometheusSource } from "../metrics/prometheusSource.js";
 import { silentLogger } from "../telemetry/logger.js";
 import { discoverCatalog } from "./catalog.js";
+import { notAnAdapterConfig } from "./configKind.js";
 import { loadAndCompile } from "./loadRules.js";
 
 export interface CheckConfigOptions {
@@ -26,18 +27,28 @@ export interface CheckConfigOptions {
   readonly kubeconfig?: string;
 }
 
-/** Returns false when the file is invalid. */
+/**
+ * Returns false when the file is invalid. The report goes to `out`; what is wrong (the file invalid,
+ * a warning, discovery that failed) goes to `err`.
+ */
 export async function checkConfig(
   file: string,
   options: CheckConfigOptions,
   out: Writable,
+  err: Writable = out,
 ): Promise<boolean> {
   const print = (line = "") => out.write(`${line}\n`);
+  const complain = (line: string) => err.write(`${line}\n`);
+  const notConfig = notAnAdapterConfig(file);
+  if (notConfig !== undefined) {
+    complain(`${file}: invalid: ${notConfig}`);
+    return false;
+  }
   const { catalog, discovered, error } = await discoverCatalog(
     options.kubeconfig === undefined ? undefined : loadKubeConfig(options.kubeconfig),
   );
   if (error !== undefined)
-    print(
+    complain(
       `note: the cluster's API discovery failed (${error}); resources are checked against the built-in table`,
     );
   else if (discovered !== undefined)
@@ -45,17 +56,17 @@ export async function checkConfig(
   let loaded: Awaited<ReturnType<typeof loadAndCompile>>;
   try {
     loaded = await loadAndCompile(file, catalog, { checkPromQL: true });
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      print(`${file}: invalid`);
-      print(err.message);
+  } catch (caught) {
+    if (caught instanceof ConfigError) {
+      complain(`${file}: invalid`);
+      complain(caught.message);
       return false;
     }
-    throw err;
+    throw caught;
   }
   const { config, rules, warnings } = loaded;
   print(`${file}: valid (${config.rules.length} rules, ${config.externalRules.length} external rules)`);
-  for (const warning of warnings) print(`warning: ${warning}`);
+  for (const warning of warnings) complain(`warning: ${warning}`);
   const url = options.prometheusUrl ?? config.prometheus.url;
   if (url === undefined && !options.offline)
     print("note: no prometheus.url: serve would use the embedded metrics store, so only the file is checked");
@@ -81,6 +92,7 @@ export async function checkConfig(
     print(`${status.rule} [${rule?.kind}] seriesQuery ${status.seriesQuery}`);
     if (status.lastError) {
       print(`  discovery failed: ${status.lastError}`);
+      complain(`${status.rule}: discovery failed: ${status.lastError}`);
       continue;
     }
     printCounts(status, print);

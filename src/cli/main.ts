@@ -3,7 +3,7 @@
  * The `foresight` command line. The shebang caps V8's young generation at 4 MiB per semi-space:
  * under HPA load the default (16 MiB) adds ~30 MiB of RSS for no measurable gain (docs/benchmarks.md).
  */
-import { Command, InvalidArgumentError } from "commander";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { AUTHENTICATION_SETTINGS, type AuthenticationSetting } from "../adapter/auth/mode.js";
 import { loadKubeConfig } from "../kube/kubeconfig.js";
 import { REPLAY_DEFAULTS } from "../replay/replayBacktest.js";
@@ -30,6 +30,27 @@ function port(value: string): number {
   return n;
 }
 
+/** pino's levels: a bad one is refused before anything starts (pino would throw later, mid-start). */
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+function logLevel(value: string): string {
+  if (!(LOG_LEVELS as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`must be one of ${LOG_LEVELS.join(", ")}`);
+  return value;
+}
+
+/**
+ * Exit code 1 when a run fell short (printed on stderr, one line each), unless `--report-only`.
+ * The report itself went to stdout already.
+ */
+function reportFailures(command: string, failures: readonly string[], reportOnly: boolean): void {
+  if (failures.length === 0) return;
+  process.stderr.write(
+    `foresight ${command}: ${failures.length} problem${failures.length === 1 ? "" : "s"}${reportOnly ? " (--report-only: exit 0)" : ""}:\n${failures.map((f) => `  ${f}\n`).join("")}`,
+  );
+  if (!reportOnly) process.exitCode = 1;
+}
+
 function authenticationSetting(value: string): AuthenticationSetting {
   if (!(AUTHENTICATION_SETTINGS as readonly string[]).includes(value))
     throw new InvalidArgumentError(`must be one of ${AUTHENTICATION_SETTINGS.join(", ")}`);
@@ -41,7 +62,10 @@ export function buildProgram(): Command {
   const program = new Command("foresight")
     .description("Kubernetes metrics adapter and predictive autoscaler for AI workloads")
     .version(version)
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Usage errors (an unknown option, a bad value) throw instead of exiting 1: the catch below
+    // exits 2 for them, as command-line tools do; commander has already written them on stderr.
+    .exitOverride();
 
   program
     .command("serve")
@@ -79,7 +103,7 @@ export function buildProgram(): Command {
     )
     .option("--kubeconfig <file>", "kubeconfig; default $KUBECONFIG, in-cluster, then ~/.kube/config")
     .option("--prometheus-url <url>", "overrides prometheus.url from the config file")
-    .option("--log-level <level>", "trace, debug, info, warn, error", "info")
+    .option("--log-level <level>", LOG_LEVELS.join(", "), logLevel, "info")
     .action(async (opts) => {
       const logger = createLogger({ level: opts.logLevel });
       installProcessGuards(logger);
@@ -135,7 +159,7 @@ export function buildProgram(): Command {
       6443,
     )
     .option("--http-port <port>", "HTTP port of the review page, API, /metrics and probes", port, 8080)
-    .option("--log-level <level>", "trace, debug, info, warn, error", "warn")
+    .option("--log-level <level>", LOG_LEVELS.join(", "), logLevel, "warn")
     .action(async (opts) => {
       const logger = createLogger({ level: opts.logLevel });
       installProcessGuards(logger);
@@ -196,6 +220,7 @@ export function buildProgram(): Command {
         file,
         { prometheusUrl: opts.prometheusUrl, offline: Boolean(opts.offline), kubeconfig: opts.kubeconfig },
         process.stdout,
+        process.stderr,
       );
       process.exitCode = ok ? 0 : 1;
     });
@@ -253,7 +278,9 @@ export function buildProgram(): Command {
     .option("--json <file>", "write the results JSON")
     .option("--plot <file.svg>", "plot demand against ready capacity per policy")
     .option("--frontier-plot <file.svg>", "plot cost against SLO violations: the frontier and every policy")
+    .option("--report-only", "exit 0 even when a model failed to load or an output was not written")
     .action(async (opts) => {
+      const failures: string[] = [];
       await runBacktest(
         {
           trace: opts.trace,
@@ -276,7 +303,9 @@ export function buildProgram(): Command {
           frontierPlot: opts.frontierPlot,
         },
         process.stdout,
+        failures,
       );
+      reportFailures("backtest", failures, Boolean(opts.reportOnly));
     });
 
   program
@@ -288,11 +317,16 @@ export function buildProgram(): Command {
     .requiredOption("--horizon <duration>", "forecast horizon, e.g. 1h")
     .option("--json <file>", "write the results JSON")
     .option("--no-neural", "leave out the TensorFlow.js model")
+    .option(
+      "--report-only",
+      "exit 0 even when a trace was skipped, a model failed or a stated target is not met",
+    )
     .action(async (opts) => {
-      await runBenchForecast(
+      const result = await runBenchForecast(
         { data: opts.data, horizon: opts.horizon, json: opts.json, neural: opts.neural },
         process.stdout,
       );
+      reportFailures("bench forecast", result.failures, Boolean(opts.reportOnly));
     });
   return program;
 }
@@ -300,6 +334,7 @@ export function buildProgram(): Command {
 buildProgram()
   .parseAsync(process.argv)
   .catch((err: unknown) => {
+    if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
     process.stderr.write(`foresight: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   });

@@ -77,10 +77,10 @@ describe("foresight check-config and serve on config files", { timeout: 120_000 
         "",
       ].join("\n"),
     );
-    const { code, stdout } = await foresight(["check-config", file, "--prometheus-url", prom.url]);
+    const { code, stdout, stderr } = await foresight(["check-config", file, "--prometheus-url", prom.url]);
     assert.equal(code, 0, stdout);
     assert.match(
-      stdout,
+      stderr,
       /warning: .*drops\.yaml:10:5: rules\[2\]\.resources: .*neither resources\.overrides nor resources\.template/,
     );
     assert.match(
@@ -113,7 +113,7 @@ describe("foresight check-config and serve on config files", { timeout: 120_000 
     const builtin = await foresight(["check-config", file, "--offline"]);
     assert.equal(builtin.code, 0, builtin.stdout);
     assert.match(
-      builtin.stdout,
+      builtin.stderr,
       /warning: .*ray\.yaml:6:25: rules\[0\]\.resources\.overrides\.ray_io_cluster: .*"raycluster\.ray\.io"/,
     );
 
@@ -148,7 +148,7 @@ describe("foresight check-config and serve on config files", { timeout: 120_000 
       const discovered = await foresight(["check-config", file, "--offline", "--kubeconfig", kubeconfig]);
       assert.equal(discovered.code, 0, discovered.stdout);
       assert.match(discovered.stdout, /resources checked against the cluster's discovery/);
-      assert.doesNotMatch(discovered.stdout, /warning:/);
+      assert.doesNotMatch(discovered.stderr, /warning:/);
     } finally {
       await kube.close();
     }
@@ -162,13 +162,13 @@ describe("foresight check-config and serve on config files", { timeout: 120_000 
   });
 
   it("names file, line, column and field of schema problems, and exits 1", async () => {
-    const { code, stdout } = await foresight([
+    const { code, stderr } = await foresight([
       "check-config",
       "test/fixtures/config/missing-metrics-query.yaml",
       "--offline",
     ]);
     assert.equal(code, 1);
-    assert.match(stdout, /missing-metrics-query\.yaml:\d+:\d+: rules\[1\]\.metricsQuery: Required/);
+    assert.match(stderr, /missing-metrics-query\.yaml:\d+:\d+: rules\[1\]\.metricsQuery: Required/);
   });
 
   it("names the line of a template that does not compile", async () => {
@@ -183,9 +183,9 @@ describe("foresight check-config and serve on config files", { timeout: 120_000 
         "",
       ].join("\n"),
     );
-    const { code, stdout } = await foresight(["check-config", file, "--offline"]);
+    const { code, stderr } = await foresight(["check-config", file, "--offline"]);
     assert.equal(code, 1);
-    assert.match(stdout, /bad-template\.yaml:4:19: rules\[0\]\.metricsQuery: .*Serie/);
+    assert.match(stderr, /bad-template\.yaml:4:19: rules\[0\]\.metricsQuery: .*Serie/);
   });
 
   const resourceRules = (cpuQuery: string, memoryQuery: string) =>
@@ -207,18 +207,21 @@ describe("foresight check-config and serve on config files", { timeout: 120_000 
   it("names the line of a resourceRules template serve would refuse", async () => {
     const file = join(dir, "bad-resource-template.yaml");
     writeFileSync(file, resourceRules(cpuQuery, memoryQuery.replace(".GroupBy", ".Group")));
-    const { code, stdout } = await foresight(["check-config", file, "--offline"]);
-    assert.equal(code, 1, stdout);
-    assert.match(stdout, /bad-resource-template\.yaml:7:\d+: resourceRules\.memory\.containerQuery: not a valid template: .*Group/);
+    const { code, stderr } = await foresight(["check-config", file, "--offline"]);
+    assert.equal(code, 1, stderr);
+    assert.match(
+      stderr,
+      /bad-resource-template\.yaml:7:\d+: resourceRules\.memory\.containerQuery: not a valid template: .*Group/,
+    );
   });
 
   it("names the line of a resourceRules query Prometheus would refuse", async () => {
     const file = join(dir, "bad-resource-promql.yaml");
     writeFileSync(file, resourceRules(cpuQuery.slice(0, -1), memoryQuery));
-    const { code, stdout } = await foresight(["check-config", file, "--offline"]);
-    assert.equal(code, 1, stdout);
+    const { code, stderr } = await foresight(["check-config", file, "--offline"]);
+    assert.equal(code, 1, stderr);
     assert.match(
-      stdout,
+      stderr,
       /bad-resource-promql\.yaml:3:\d+: resourceRules\.cpu\.containerQuery: renders PromQL/,
     );
     const good = join(dir, "good-resource-rules.yaml");
@@ -242,12 +245,12 @@ describe("foresight check-config and serve on config files", { timeout: 120_000 
         "",
       ].join("\n"),
     );
-    const { code, stdout } = await foresight(["check-config", file, "--offline"]);
-    assert.equal(code, 1, stdout);
-    assert.match(stdout, /bad-promql\.yaml: invalid/);
-    assert.match(stdout, /bad-promql\.yaml:2:18: rules\[0\]\.seriesQuery: .*parse error/);
-    assert.match(stdout, /bad-promql\.yaml:4:19: rules\[0\]\.metricsQuery: .*parse error/);
-    assert.match(stdout, /bad-promql\.yaml:7:26: forecast\.targets\[0\]\.query: .*parse error/);
+    const { code, stderr } = await foresight(["check-config", file, "--offline"]);
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, /bad-promql\.yaml: invalid/);
+    assert.match(stderr, /bad-promql\.yaml:2:18: rules\[0\]\.seriesQuery: .*parse error/);
+    assert.match(stderr, /bad-promql\.yaml:4:19: rules\[0\]\.metricsQuery: .*parse error/);
+    assert.match(stderr, /bad-promql\.yaml:7:26: forecast\.targets\[0\]\.query: .*parse error/);
   });
 
   it("serve refuses to start on an invalid file, naming the problem", async () => {
