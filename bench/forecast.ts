@@ -29,6 +29,14 @@ async function main(): Promise<void> {
   ].join("\n");
   recordSection("forecast", section);
   process.stdout.write(`${section}\n\nJSON: ${json}\n`);
+  const failures = [
+    ...result.failures,
+    ...(minutes < 15 ? [] : [`whole run ${minutes.toFixed(1)} min, target < 15 min`]),
+  ];
+  if (failures.length > 0) {
+    process.stderr.write(`bench:forecast fell short:\n${failures.map((f) => `  ${f}\n`).join("")}`);
+    process.exitCode = 1;
+  }
 }
 
 main().catch((err: unknown) => {
