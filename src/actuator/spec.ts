@@ -14,6 +14,7 @@ import { z } from "zod";
 import { parseDurationMs } from "../config/duration.js";
 import { parseQuantity, QuantityParseError } from "../k8s/quantity.js";
 import { replicaCeiling } from "./planner.js";
+import { isExtendedResource, SHAPE_OVERRIDE_KEYS } from "./podShape.js";
 import { formatScalerKey, type ScalerKey, scalerKeyOf } from "./scalerKey.js";
 import {
   CAPACITY_BREACH_POLICIES,
@@ -142,13 +143,49 @@ const toleration = z.strictObject({
   tolerationSeconds: z.number().int().optional(),
 });
 
-const podShape = z.strictObject({
-  cpu: quantity(true).optional(),
-  memory: quantity(true).optional(),
-  "nvidia.com/gpu": quantity(false).optional(),
-  nodeSelector: z.record(z.string(), z.string()).optional(),
-  tolerations: z.array(toleration).optional(),
-});
+/** A whole number of an extended resource (`vendor/name`), as Kubernetes counts them. */
+function wholeIfExtended(name: string) {
+  return quantity(false).superRefine((q, ctx) => {
+    if (!isExtendedResource(name)) return;
+    let whole: boolean;
+    try {
+      whole = Number.isInteger(quantityValue(q));
+    } catch {
+      return; // quantity() reports it
+    }
+    if (!whole)
+      ctx.addIssue({ code: "custom", message: `must be a whole number (${name} is an extended resource)` });
+  });
+}
+
+const resourceName = z
+  .string()
+  .regex(LABEL_KEY, { message: "must be a resource name (e.g. cpu, amd.com/gpu or nvidia.com/mig-1g.10gb)" });
+
+const podShape = z
+  .strictObject({
+    cpu: quantity(true).optional(),
+    memory: quantity(true).optional(),
+    "nvidia.com/gpu": wholeIfExtended("nvidia.com/gpu").optional(),
+    resources: z.record(resourceName, z.union([z.string(), z.number()])).optional(),
+    nodeSelector: z.record(z.string(), z.string()).optional(),
+    tolerations: z.array(toleration).optional(),
+  })
+  .superRefine((shape, ctx) => {
+    for (const [name, q] of Object.entries(shape.resources ?? {})) {
+      const checked = wholeIfExtended(name).safeParse(q);
+      for (const iss of checked.error?.issues ?? []) {
+        ctx.addIssue({ code: "custom", path: ["resources", name], message: iss.message });
+      }
+      if ((SHAPE_OVERRIDE_KEYS as readonly string[]).includes(name) && shape[name as "cpu"] !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["resources", name],
+          message: `also set as podShape.${name}; set one`,
+        });
+      }
+    }
+  });
 
 const int32 = z.number().int().max(2_147_483_647);
 
@@ -306,6 +343,10 @@ function toFieldErrors(error: z.ZodError, prefix: readonly PropertyKey[]): Field
     const path = [...prefix, ...iss.path];
     if (iss.code === "unrecognized_keys") {
       return iss.keys.map((key) => ({ field: fieldPath([...path, key]), message: "unknown field" }));
+    }
+    if (iss.code === "invalid_key") {
+      // A record key that fails its schema (a label or resource name): say why, not "Invalid key".
+      return [{ field: fieldPath(path), message: iss.issues[0]?.message ?? iss.message }];
     }
     return [{ field: fieldPath(path), message: iss.message }];
   });

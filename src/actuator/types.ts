@@ -76,6 +76,11 @@ export interface PodShape {
   cpu?: string | number;
   memory?: string | number;
   "nvidia.com/gpu"?: string | number;
+  /**
+   * Any resource by name, e.g. { "amd.com/gpu": 1, "nvidia.com/mig-1g.10gb": 2 }; extended
+   * resources (`vendor/name`) must be whole numbers. A name may not also be set as a key above.
+   */
+  resources?: Record<string, string | number>;
   nodeSelector?: Record<string, string>;
   tolerations?: Toleration[];
 }

@@ -226,6 +226,40 @@ describe("built objects against the simulated API", () => {
     assert.deepEqual(readPr.spec, pr.spec);
   });
 
+  it("accepts reserved pods of MIG and AMD shapes, limits equal to requests", async () => {
+    for (const [scaler, requests] of [
+      ["mig", { cpu: "2", memory: "8Gi", "nvidia.com/mig-1g.10gb": "2" }],
+      ["amd", { cpu: "8", "amd.com/gpu": "1", "hugepages-2Mi": "64Mi" }],
+    ] as const) {
+      const shape: ReservedPodShape = { requests: { ...requests } };
+      const ref = { namespace: "ml", scaler };
+      const pt = podTemplateObject({ ...ref, shape });
+      const readPt = await roundTrip(pt);
+      const [pause] = podSpecOf(readPt.template).containers as Array<{ resources: Spec }>;
+      assert.deepEqual(pause?.resources, { requests, limits: requests });
+      const cb = capacityBufferObject({ ...ref, podTemplateName: pt.metadata.name, replicas: 2 });
+      assert.deepEqual((await roundTrip(cb)).spec, cb.spec);
+      const d = placeholderDeploymentObject({
+        ...ref,
+        shape,
+        replicas: 1,
+        priorityClassName: PLACEHOLDER_PRIORITY_CLASS,
+      });
+      const readD = await roundTrip(d);
+      const [held] = podSpecOf((readD.spec as { template: unknown }).template).containers as Array<{
+        resources: Spec;
+      }>;
+      assert.deepEqual(held?.resources, { requests, limits: requests });
+      const pr = provisioningRequestObject({
+        ...ref,
+        podTemplateName: pt.metadata.name,
+        count: 3,
+        sequence: 1,
+      });
+      assert.deepEqual((await roundTrip(pr)).spec, pr.spec);
+    }
+  });
+
   it("accepts objects of a scaler whose name needs shortening", async () => {
     const ref = { namespace: "ml", scaler: `${"long".repeat(20)}.v2` };
     const pt = podTemplateObject({ ...ref, shape: { requests: { cpu: "1" } } });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { reservedPodShape } from "../../src/actuator/podShape.js";
+import { isExtendedResource, reservedPodShape } from "../../src/actuator/podShape.js";
 
 function container(requests?: Record<string, unknown>, limits?: Record<string, unknown>, extra = {}) {
   return {
@@ -123,6 +123,117 @@ describe("reservedPodShape requests", () => {
     assert.throws(() => reservedPodShape(template({ containers: {} }), undefined), {
       message: "spec.template.spec.containers: must be a list",
     });
+  });
+});
+
+describe("reservedPodShape extended resources", () => {
+  it("reserves MIG slices exactly as the template asks, summed over containers", () => {
+    const shape = reservedPodShape(
+      template({
+        containers: [
+          container(
+            { cpu: "2", memory: "8Gi", "nvidia.com/mig-1g.10gb": "1" },
+            { "nvidia.com/mig-1g.10gb": "1" },
+          ),
+          container(undefined, { "nvidia.com/mig-1g.10gb": 1, "nvidia.com/mig-3g.40gb": "1" }),
+        ],
+      }),
+      undefined,
+    );
+    assert.deepEqual(shape.requests, {
+      cpu: "2",
+      memory: "8Gi",
+      "nvidia.com/mig-1g.10gb": "2",
+      "nvidia.com/mig-3g.40gb": "1",
+    });
+    // cpu and memory lead, the others follow by name.
+    assert.deepEqual(Object.keys(shape.requests), [
+      "cpu",
+      "memory",
+      "nvidia.com/mig-1g.10gb",
+      "nvidia.com/mig-3g.40gb",
+    ]);
+  });
+
+  it("reserves AMD, Intel and Habana devices, native resources and the pod overhead of any of them", () => {
+    const shape = reservedPodShape(
+      template({
+        initContainers: [container(undefined, { "amd.com/gpu": "2" })],
+        containers: [
+          container(
+            { cpu: "500m", "ephemeral-storage": "1Gi" },
+            { "amd.com/gpu": "1", "hugepages-2Mi": "64Mi" },
+          ),
+          container(undefined, { "gpu.intel.com/i915": "1", "habana.ai/gaudi": "8" }),
+        ],
+        overhead: { "example.com/fpga": "1" },
+      }),
+      undefined,
+    );
+    // amd.com/gpu: max(containers 1, init 2) = 2.
+    assert.deepEqual(shape.requests, {
+      cpu: "500m",
+      "amd.com/gpu": "2",
+      "ephemeral-storage": "1Gi",
+      "example.com/fpga": "1",
+      "gpu.intel.com/i915": "1",
+      "habana.ai/gaudi": "8",
+      "hugepages-2Mi": "64Mi",
+    });
+  });
+
+  it("lets spec.nodes.podShape.resources override any resource, and refuses one set twice", () => {
+    const shape = reservedPodShape(template({ containers: [container(undefined, { "amd.com/gpu": "1" })] }), {
+      resources: { "amd.com/gpu": 2, "nvidia.com/mig-2g.20gb": "1" },
+      cpu: "3",
+    });
+    assert.deepEqual(shape.requests, { cpu: "3", "amd.com/gpu": "2", "nvidia.com/mig-2g.20gb": "1" });
+    assert.throws(() => reservedPodShape(undefined, { cpu: "1", resources: { cpu: "2" } }), {
+      message: "spec.nodes.podShape.cpu: also set in spec.nodes.podShape.resources; set one",
+    });
+  });
+
+  it("refuses what Kubernetes refuses of extended resources, naming the field", () => {
+    assert.throws(
+      () =>
+        reservedPodShape(
+          template({ containers: [container({ "amd.com/gpu": "1" }, { "amd.com/gpu": "2" })] }),
+          undefined,
+        ),
+      /^Error: spec\.template\.spec\.containers\[0\]\.resources\.requests\.amd\.com\/gpu: must equal limits\.amd\.com\/gpu/,
+    );
+    assert.throws(
+      () =>
+        reservedPodShape(
+          template({ containers: [container(undefined, { "nvidia.com/mig-1g.10gb": "500m" })] }),
+          undefined,
+        ),
+      {
+        message:
+          'spec.template.spec.containers[0].resources.limits.nvidia.com/mig-1g.10gb: "500m" must be a whole number (nvidia.com/mig-1g.10gb is an extended resource)',
+      },
+    );
+    assert.throws(() => reservedPodShape(undefined, { resources: { "habana.ai/gaudi": 1.5 } }), {
+      message:
+        "spec.nodes.podShape.resources.habana.ai/gaudi: 1.5 must be a whole number (habana.ai/gaudi is an extended resource)",
+    });
+    // Native resources may be fractional, and an unequal cpu request and limit is fine.
+    assert.deepEqual(
+      reservedPodShape(
+        template({ containers: [container({ cpu: "1" }, { cpu: "2", "example.com/x": "1k" })] }),
+        undefined,
+      ).requests,
+      { cpu: "1", "example.com/x": "1k" },
+    );
+  });
+
+  it("tells extended resources from native ones", () => {
+    assert.equal(isExtendedResource("amd.com/gpu"), true);
+    assert.equal(isExtendedResource("nvidia.com/mig-1g.10gb"), true);
+    assert.equal(isExtendedResource("cpu"), false);
+    assert.equal(isExtendedResource("hugepages-1Gi"), false);
+    assert.equal(isExtendedResource("kubernetes.io/something"), false);
+    assert.equal(isExtendedResource("requests.kubernetes.io/x"), false);
   });
 });
 

@@ -215,6 +215,21 @@ describe("PredictiveScaler spec validation", () => {
       error: /^spec\.nodes\.podShape\[nvidia\.com\/gpu\]: invalid quantity "one"/,
     },
     {
+      name: "fractional MIG slice in the pod shape",
+      spec: { ...minimal, nodes: { podShape: { resources: { "nvidia.com/mig-1g.10gb": "0.5" } } } },
+      error: /^spec\.nodes\.podShape\.resources\[nvidia\.com\/mig-1g\.10gb\]: must be a whole number/,
+    },
+    {
+      name: "bad resource name in the pod shape",
+      spec: { ...minimal, nodes: { podShape: { resources: { "amd.com/": 1 } } } },
+      error: /^spec\.nodes\.podShape\.resources\[amd\.com\/\]: must be a resource name/,
+    },
+    {
+      name: "a resource set twice in the pod shape",
+      spec: { ...minimal, nodes: { podShape: { cpu: "1", resources: { cpu: "2" } } } },
+      error: /^spec\.nodes\.podShape\.resources\.cpu: also set as podShape\.cpu/,
+    },
+    {
       name: "bad toleration operator",
       spec: { ...minimal, nodes: { podShape: { tolerations: [{ key: "a", operator: "Is" }] } } },
       error: /^spec\.nodes\.podShape\.tolerations\[0\]\.operator: Unsupported value: "Is"/,

@@ -271,7 +271,7 @@ async function applyNodes(context: ApplyContext, forecastPods: number | undefine
         type: "Ready",
         status: "False",
         reason: "InvalidPodShape",
-        message: `the pods of ${spec.targetRef.kind}/${spec.targetRef.name} request no cpu, memory or nvidia.com/gpu, so a reservation would hold nothing; set spec.nodes.podShape`,
+        message: `the pods of ${spec.targetRef.kind}/${spec.targetRef.name} request no resources (cpu, memory, GPUs or other extended resources), so a reservation would hold nothing; set spec.nodes.podShape`,
       },
     };
   }
