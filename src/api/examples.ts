@@ -80,6 +80,20 @@ export const seriesExample: SeriesView = {
     mean: [44.1, 45.3],
     quantiles: { "0.5": [44.0, 45.2], "0.9": [49.8, 52.1] },
   },
+  pastForecasts: [
+    {
+      computedAtMs: T0 - 120_000,
+      startMs: T0 - 60_000,
+      stepSeconds: 60,
+      model: "mstl",
+      mean: [41.0, 42.4, 43.9],
+      quantiles: { "0.5": [40.9, 42.3, 43.8], "0.9": [46.5, 48.0, 49.6] },
+    },
+  ],
+  decidedForecasts: [
+    { madeAtMs: T0 - 600_000, forMs: T0, value: 48.7, quantile: 0.9 },
+    { madeAtMs: T0 - 300_000, forMs: T0 + 300_000, value: 50.2, quantile: 0.9 },
+  ],
   applied: [
     [T0 - 900_000, 4],
     [T0 - 900_000 + 600_000, 6],

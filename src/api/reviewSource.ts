@@ -14,6 +14,7 @@ import { fetchSamples, MAX_POINTS_PER_REQUEST } from "../forecast/history.js";
 import { sampleSeconds, stepMeans } from "../forecast/stepMeans.js";
 import type { TargetState } from "../forecast/store.js";
 import type { MetricsSource } from "../metrics/source.js";
+import { ForecastArchive, type ForecastSnapshot } from "./forecastArchive.js";
 import type { BacktestRequest, SubjectKind } from "./types.js";
 
 /** A forecast target of the config file, as the API shows it. */
@@ -45,6 +46,11 @@ export interface ReviewSource {
   forecast(subject: SubjectRef): TargetState | undefined;
   /** The subject's demand since `sinceMs`, ascending; NaN marks gaps. */
   history(subject: SubjectRef, sinceMs: number): Promise<DemandPoint[]>;
+  /**
+   * Forecasts made before `beforeMs` whose paths reach past `sinceMs`, oldest first (the store keeps
+   * only the latest); absent where none are kept.
+   */
+  pastForecasts?(subject: SubjectRef, sinceMs: number, beforeMs: number): readonly ForecastSnapshot[];
   /** The actuator's decision log; absent when the controller is off. */
   readonly decisions?: DecisionLog;
   readonly clock: Clock;
@@ -124,12 +130,24 @@ export interface ReviewSourceParts {
   readonly clock: Clock;
 }
 
+/**
+ * The running parts as a ReviewSource. Every forecast read through it is also kept in a
+ * ForecastArchive (spaced, bounded), which answers `pastForecasts`.
+ */
 export function reviewSourceOf(parts: ReviewSourceParts): ReviewSource {
+  const archive = new ForecastArchive();
+  const key = (subject: SubjectRef) => `${subject.kind}/${subject.id}`;
   return {
     scalers: parts.scalers,
     targets: () => parts.targets,
-    forecast: (subject) =>
-      (subject.kind === "PredictiveScaler" ? parts.scalerStore : parts.targetStore)?.get(subject.id),
+    forecast: (subject) => {
+      const state = (subject.kind === "PredictiveScaler" ? parts.scalerStore : parts.targetStore)?.get(
+        subject.id,
+      );
+      archive.record(key(subject), state?.forecast);
+      return state;
+    },
+    pastForecasts: (subject, sinceMs, beforeMs) => archive.snapshots(key(subject), sinceMs, beforeMs),
     history: parts.history,
     ...(parts.decisions ? { decisions: parts.decisions } : {}),
     clock: parts.clock,

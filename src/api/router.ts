@@ -213,6 +213,13 @@ export function createReviewApi(deps: ReviewApiDeps): ReviewApi {
   const targetSummaryOf = (t: ConfigTargetView): ScalerSummary =>
     targetSummary(t, source.forecast(targetRef(t)), source.clock.now());
 
+  /** The subject's latest forecast and the earlier ones whose paths reach past `since`. */
+  const seriesForecasts = (ref: SubjectRef, since: number) => {
+    const state = source.forecast(ref);
+    const before = state?.forecast?.computedAtMs ?? source.clock.now() + 1;
+    return { state, pastForecasts: source.pastForecasts?.(ref, since, before) ?? [] };
+  };
+
   /** The scaler's decisions since `since`, newest first, read page by page. */
   const decisionsSince = (id: string, since: number): DecisionEntry[] => {
     const log = source.decisions;
@@ -313,7 +320,7 @@ export function createReviewApi(deps: ReviewApiDeps): ReviewApi {
             id: ref.id,
             stepSeconds: scalerStepSeconds(scaler),
             demand,
-            state: source.forecast(ref),
+            ...seriesForecasts(ref, since),
             decisions: decisionsSince(ref.id, since),
             bounds: {
               ...(capacity !== undefined ? { capacityPerReplica: capacity } : {}),
@@ -447,7 +454,7 @@ export function createReviewApi(deps: ReviewApiDeps): ReviewApi {
             id: ref.id,
             stepSeconds: target.stepSeconds,
             demand,
-            state: source.forecast(ref),
+            ...seriesForecasts(ref, since),
             decisions: [],
             bounds: {},
           }),

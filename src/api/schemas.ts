@@ -88,6 +88,19 @@ export const seriesViewSchema = z
         quantiles: z.record(z.string(), z.array(scoreNumber)),
       })
       .optional(),
+    pastForecasts: z.array(
+      z.object({
+        computedAtMs: z.number(),
+        startMs: z.number(),
+        stepSeconds: z.number(),
+        model: z.string(),
+        mean: z.array(scoreNumber),
+        quantiles: z.record(z.string(), z.array(scoreNumber)),
+      }),
+    ),
+    decidedForecasts: z.array(
+      z.object({ madeAtMs: z.number(), forMs: z.number(), value: z.number(), quantile: z.number() }),
+    ),
     applied: z.array(point),
     recommended: z.array(point),
   })

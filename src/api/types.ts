@@ -76,6 +76,28 @@ export interface SeriesView {
     /** Quantile level as text ("0.1", "0.9") → path. */
     readonly quantiles: Readonly<Record<string, readonly number[]>>;
   };
+  /**
+   * Earlier forecasts (made before the latest, oldest first) whose paths reach into the window: what
+   * was forecast against the demand that came. The server keeps those it has read since it started.
+   */
+  readonly pastForecasts: readonly {
+    readonly computedAtMs: number;
+    readonly startMs: number;
+    readonly stepSeconds: number;
+    readonly model: string;
+    readonly mean: readonly number[];
+    readonly quantiles: Readonly<Record<string, readonly number[]>>;
+  }[];
+  /**
+   * What each decision forecast for the time it looked ahead to: [decision time + horizon, value] at
+   * the decision's quantile, ascending. Survives restarts where the decision log does.
+   */
+  readonly decidedForecasts: readonly {
+    readonly madeAtMs: number;
+    readonly forMs: number;
+    readonly value: number;
+    readonly quantile: number;
+  }[];
   /** Replicas the scaler put in place over time (floor, scale or served metric), from its decisions. */
   readonly applied: readonly (readonly [number, number])[];
   /** Replicas the forecast recommended over time. */

@@ -7,6 +7,7 @@ import type { DecisionEntry } from "../actuator/decisionLog.js";
 import { formatScalerKey, scalerKeyOf } from "../actuator/scalerKey.js";
 import { historyStepMs, quantityValue } from "../actuator/spec.js";
 import type { PredictiveScaler } from "../actuator/types.js";
+import { parseDurationMs } from "../config/duration.js";
 import type { ModelScore, TargetState } from "../forecast/store.js";
 import type { ConfigTargetView, DemandPoint } from "./reviewSource.js";
 import type {
@@ -250,11 +251,30 @@ export function replicasOverTime(
   return { applied, recommended };
 }
 
+/** What each decision forecast for the time it looked ahead to, ascending by that time. */
+export function decidedForecasts(entries: readonly DecisionEntry[]): SeriesView["decidedForecasts"] {
+  const out: { madeAtMs: number; forMs: number; value: number; quantile: number }[] = [];
+  for (const e of entries) {
+    if (!e.forecast || !Number.isFinite(e.forecast.value)) continue;
+    const horizonMs = parseDurationMs(e.forecast.horizon);
+    if (horizonMs === undefined || !Number.isFinite(horizonMs)) continue;
+    out.push({
+      madeAtMs: e.atMs,
+      forMs: e.atMs + horizonMs,
+      value: e.forecast.value,
+      quantile: e.forecast.quantile,
+    });
+  }
+  return out.sort((a, b) => a.forMs - b.forMs || a.madeAtMs - b.madeAtMs);
+}
+
 export interface SeriesInput {
   readonly id: string;
   readonly stepSeconds: number;
   readonly demand: readonly DemandPoint[];
   readonly state: TargetState | undefined;
+  /** Earlier forecasts (ReviewSource.pastForecasts). */
+  readonly pastForecasts?: SeriesView["pastForecasts"];
   readonly decisions: readonly DecisionEntry[];
   readonly bounds: ReplicaBounds;
 }
@@ -278,6 +298,15 @@ export function seriesView(input: SeriesInput): SeriesView {
           },
         }
       : {}),
+    pastForecasts: (input.pastForecasts ?? []).map((p) => ({
+      computedAtMs: p.computedAtMs,
+      startMs: p.startMs,
+      stepSeconds: p.stepSeconds,
+      model: p.model,
+      mean: p.mean,
+      quantiles: p.quantiles,
+    })),
+    decidedForecasts: decidedForecasts(input.decisions),
     applied,
     recommended,
   };

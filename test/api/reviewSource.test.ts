@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { configTargetViews, reviewSourceOf, sourceHistory } from "../../src/api/reviewSource.js";
-import { ForecastStore } from "../../src/forecast/store.js";
+import { ForecastStore, type StoredForecast } from "../../src/forecast/store.js";
 import { gridSource } from "../harness/gridSource.js";
 
 const NOW = Date.parse("2025-06-02T08:00:30Z");
@@ -85,4 +85,52 @@ describe("reviewSourceOf", () => {
     ]);
     assert.equal(source.decisions, undefined);
   });
+
+  it("keeps the forecasts it reads, spaced, and answers the earlier ones reaching into a window", () => {
+    const store = new ForecastStore();
+    const source = reviewSourceOf({
+      scalers: () => [],
+      targets: [],
+      scalerStore: store,
+      history: async () => [],
+      clock: { now: () => 0 },
+    });
+    const ref = { kind: "PredictiveScaler" as const, id: "ns/web" };
+    const MIN = 60_000;
+    // a 60-step forecast every minute for 3 hours, read each time: a horizon (60 min) holds 6 kept ones
+    for (let m = 0; m <= 180; m++) {
+      const at = m * MIN;
+      store.recordForecast("ns/web", forecastAt(at, 60), at);
+      source.forecast(ref);
+    }
+    const past = source.pastForecasts?.(ref, 0, 180 * MIN) ?? [];
+    assert.deepEqual(
+      past.map((p) => p.computedAtMs / MIN),
+      Array.from({ length: 18 }, (_, k) => k * 10),
+    );
+    // only those whose path (60 min from a minute after they were made) reaches past the window's start
+    const recent = source.pastForecasts?.(ref, 120 * MIN, 180 * MIN) ?? [];
+    assert.deepEqual(
+      recent.map((p) => p.computedAtMs / MIN),
+      [60, 70, 80, 90, 100, 110, 120, 130, 140, 150, 160, 170],
+    );
+    assert.deepEqual(source.pastForecasts?.({ kind: "ForecastTarget", id: "ns/web" }, 0, 1e12), []);
+  });
 });
+
+/** A forecast made at `atMs`: `steps` one-minute steps from a minute later. */
+function forecastAt(atMs: number, steps: number): StoredForecast {
+  const path = Array.from({ length: steps }, (_, i) => 10 + i);
+  return {
+    startMs: atMs + 60_000,
+    stepSeconds: 60,
+    mean: path,
+    quantiles: { "0.9": path.map((v) => v + 2) },
+    model: "ets",
+    scores: {},
+    calibration: {},
+    computedAtMs: atMs,
+    kind: "full",
+    data: { startMs: atMs - 86_400_000, endMs: atMs, points: 1440, masked: 0 },
+  };
+}

@@ -119,6 +119,7 @@ interface Rig {
   readonly api: ReviewApi;
   readonly runner: ReturnType<typeof fakeRunner>;
   readonly historyCalls: { subject: SubjectRef; sinceMs: number }[];
+  readonly pastCalls: { subject: SubjectRef; sinceMs: number; beforeMs: number }[];
   close(): Promise<void>;
 }
 
@@ -180,6 +181,7 @@ async function startRig(): Promise<Rig> {
   const broken = scaler("default", "broken");
 
   const historyCalls: { subject: SubjectRef; sinceMs: number }[] = [];
+  const pastCalls: { subject: SubjectRef; sinceMs: number; beforeMs: number }[] = [];
   const source: ReviewSource = {
     clock: { now: () => NOW },
     scalers: () => [vllm, web, broken],
@@ -194,6 +196,21 @@ async function startRig(): Promise<Rig> {
       { name: "cold", query: "sum(up)", quantiles: [0.5, 0.8], horizonMs: HOUR, stepSeconds: 30 },
     ],
     forecast: (s) => (s.kind === "PredictiveScaler" ? scalerStore : targetStore).get(s.id),
+    pastForecasts: (subject, sinceMs, beforeMs) => {
+      pastCalls.push({ subject, sinceMs, beforeMs });
+      if (subject.id !== "llm/vllm") return [];
+      const made = NOW - 30 * MIN;
+      return [
+        {
+          computedAtMs: made,
+          startMs: made + MIN,
+          stepSeconds: 60,
+          model: "ets",
+          mean: [30, 31, 32],
+          quantiles: { "0.5": [30, 31, 32], "0.9": [35, 36, 37] },
+        },
+      ];
+    },
     history: async (subject, sinceMs) => {
       historyCalls.push({ subject, sinceMs });
       if (subject.id === "default/broken") throw new MetricsSourceError("unavailable", "connection refused");
@@ -224,6 +241,7 @@ async function startRig(): Promise<Rig> {
     api,
     runner,
     historyCalls,
+    pastCalls,
     async close() {
       for (const p of runner.pending) p.resolve({});
       await api.close();
@@ -350,6 +368,24 @@ describe("review API routes", () => {
     assert.equal(body.recommended.length, 60);
     assert.deepEqual(body.recommended.at(-1), [NOW - MIN, 5]);
     assert.deepEqual(body.recommended[0], [NOW - 60 * MIN, 4]);
+    // Earlier forecasts: asked for those made before the latest (computed at NOW) reaching into the window.
+    assert.deepEqual(rig.pastCalls.at(-1), {
+      subject: { kind: "PredictiveScaler", id: "llm/vllm" },
+      sinceMs: NOW - HOUR,
+      beforeMs: NOW,
+    });
+    assert.equal(body.pastForecasts.length, 1);
+    assert.equal(body.pastForecasts[0]?.model, "ets");
+    assert.deepEqual(body.pastForecasts[0]?.quantiles["0.9"], [35, 36, 37]);
+    // What each decision of the window forecast, placed at decision time + its 5m horizon.
+    assert.equal(body.decidedForecasts.length, 60);
+    assert.deepEqual(body.decidedForecasts[0], {
+      madeAtMs: NOW - 60 * MIN,
+      forMs: NOW - 55 * MIN,
+      value: 35, // decision 60 of 120: 25 + floor(60 / 40) × 10
+      quantile: 0.9,
+    });
+    assert.ok(body.decidedForecasts.every((d, i, all) => i === 0 || (all[i - 1]?.forMs ?? 0) <= d.forMs));
   });
 
   it("series: a bad since is a 400 Status, an unreachable metrics backend a 503", async () => {
@@ -364,6 +400,8 @@ describe("review API routes", () => {
     assert.equal(rig.historyCalls.at(-1)?.sinceMs, NOW - 2 * 24 * HOUR, "since defaults to 2d");
     assert.equal(def.body.forecast, undefined);
     assert.deepEqual(def.body.applied, []);
+    assert.deepEqual(def.body.pastForecasts, []);
+    assert.deepEqual(def.body.decidedForecasts, []);
   });
 
   it("models: every candidate, best first, with why the chosen one won", async () => {
