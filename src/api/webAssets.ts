@@ -78,6 +78,11 @@ export function webAssetsRouter(options: WebAssetsOptions = {}): Router {
   };
   router.get("/", sendIndex);
   router.get("/index.html", sendIndex);
+  // Browsers ask for /favicon.ico whatever the page links; the SVG answers both (no 404 in the console).
+  router.get("/favicon.ico", (_req: Request, res: Response) => {
+    securityHeaders(res);
+    res.type("image/svg+xml").sendFile(join(webDir, "favicon.svg"));
+  });
 
   router.get("/assets/vendor/:file", (req: Request, res: Response) => {
     const file = vendor[String(req.params.file)];

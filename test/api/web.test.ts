@@ -23,7 +23,8 @@ import { type StubApi, startStubApi } from "./fixtures/stubApi.js";
 interface InPageChart {
   readonly data: (number | null | undefined)[][];
   readonly series: { readonly label?: string }[];
-  readonly bands?: unknown[];
+  readonly bands?: { readonly series: readonly number[] }[];
+  readonly pastDrawn?: number;
 }
 interface InPageElement {
   readonly textContent: string | null;
@@ -74,6 +75,18 @@ describe("review page static routes", () => {
     assert.match(css.headers.get("content-type") ?? "", /text\/css/);
   });
 
+  it("serves a favicon where the page links it and at /favicon.ico", async () => {
+    const html = await (await fetch(stub.url)).text();
+    const href = /<link rel="icon" href="([^"]+)"/.exec(html)?.[1];
+    assert.ok(href, "the page links an icon");
+    for (const path of [href, "favicon.ico"]) {
+      const res = await fetch(new URL(path, stub.url));
+      assert.equal(res.status, 200, path);
+      assert.match(res.headers.get("content-type") ?? "", /image\/svg\+xml/);
+      assert.match(await res.text(), /^<svg /);
+    }
+  });
+
   it("answers 404 for unknown vendor files and refuses paths out of the asset directory", async () => {
     assert.equal((await fetch(new URL("assets/vendor/uPlot.cjs.js", stub.url))).status, 404);
     assert.equal((await fetch(new URL("assets/nope.js", stub.url))).status, 404);
@@ -109,6 +122,10 @@ describe("review page in headless Chromium", { skip: chromiumMissing }, () => {
     await context.addInitScript("globalThis.__name = (fn) => fn;");
     page = context.pages()[0] ?? (await context.newPage());
     page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
+    // a 404 (the favicon the browser asks for on its own, an asset) would show in the console too
+    page.on("response", (res) => {
+      if (res.status() === 404) problems.push(`404: ${res.url()}`);
+    });
     page.on("console", (msg) => {
       if (msg.type() === "error" && !/status of 500/.test(msg.text()))
         problems.push(`console: ${msg.text()}`);
@@ -215,8 +232,11 @@ describe("review page in headless Chromium", { skip: chromiumMissing }, () => {
         gaps: (charts.demand.data[1] ?? []).filter((v) => v === null).length,
         mean: count(charts.demand.data[2]),
         high: count(charts.demand.data[3]),
-        low: count(charts.demand.data[4]),
-        bands: charts.demand.bands?.length ?? 0,
+        middle: count(charts.demand.data[4]),
+        low: count(charts.demand.data[5]),
+        decided: count(charts.demand.data[6]),
+        bands: (charts.demand.bands ?? []).map((b) => [...b.series]),
+        pastDrawn: charts.demand.pastDrawn ?? 0,
         replicasLabels: charts.replicas.series.map((s) => s.label ?? ""),
         applied: count(charts.replicas.data[1]),
         recommended: count(charts.replicas.data[2]),
@@ -230,14 +250,20 @@ describe("review page in headless Chromium", { skip: chromiumMissing }, () => {
       "Actual",
       "Forecast mean (holt-winters)",
       "q0.9 (served)",
+      "q0.5",
       "q0.1",
+      "Forecast at each decision (q0.9)",
     ]);
     assert.equal(shape.actual, series.demand.length);
     assert.equal(shape.gaps, 1, "the scrape gap shows as a break in the line");
     assert.equal(shape.mean, series.forecast.mean.length);
     assert.equal(shape.high, series.forecast.mean.length);
+    assert.equal(shape.middle, series.forecast.mean.length, "every served quantile is drawn");
     assert.equal(shape.low, series.forecast.mean.length);
-    assert.equal(shape.bands, 1, "a band between the lowest and highest quantile");
+    assert.deepEqual(shape.bands, [[3, 5]], "a band between the lowest and highest quantile");
+    assert.equal(shape.pastDrawn, series.pastForecasts.length, "each earlier forecast drawn");
+    assert.ok(shape.decided > 0 && shape.decided <= series.decidedForecasts.length);
+    assert.match(await text("#demand-note"), /3 earlier forecasts \(q0\.9\)/);
     assert.deepEqual(shape.replicasLabels.slice(1), ["Applied", "Recommended"]);
     assert.ok(shape.applied > 0 && shape.recommended > 0, "replicas over time");
     assert.ok(shape.demandInk > 1000, `the demand chart drew (${shape.demandInk} px)`);

@@ -121,13 +121,8 @@ async function showDetail(items, signal) {
   if (series.status === "fulfilled") {
     const view = series.value;
     state.charts ??= new ScalerCharts($("demand-chart"), $("replicas-chart"));
-    state.charts.update(view, item?.quantile);
-    const f = view.forecast;
-    const levels = f ? Object.keys(f.quantiles).sort((a, b) => Number(a) - Number(b)) : [];
-    $("demand-note").textContent = f
-      ? `Forecast by ${f.model} made ${fmtClock(f.computedAtMs)}, every ${fmtNum(f.stepSeconds)} s; ` +
-        (levels.length > 1 ? `shaded band from q${levels[0]} to q${levels[levels.length - 1]}.` : "no band.")
-      : "No forecast yet: actual demand only.";
+    state.charts.update(view, item?.quantile, serverClock.now());
+    $("demand-note").textContent = demandNote(view, item?.quantile);
   } else errors.push(messageOf(series.reason));
 
   if (models.status === "fulfilled") {
@@ -143,6 +138,29 @@ async function showDetail(items, signal) {
   } else errors.push(messageOf(decisions.reason));
   updatePager();
   return errors;
+}
+
+/** What the demand chart shows, in words: the latest forecast's band, and the earlier forecasts drawn. */
+function demandNote(view, servedQuantile) {
+  const f = view.forecast;
+  const levels = f ? Object.keys(f.quantiles).sort((a, b) => Number(a) - Number(b)) : [];
+  const latest = f
+    ? `Forecast by ${f.model} made ${fmtClock(f.computedAtMs)}, every ${fmtNum(f.stepSeconds)} s; ` +
+      (levels.length > 1
+        ? `shaded bands between quantiles ${levels.map((l) => `q${l}`).join(", ")} (darker inside).`
+        : "no band.")
+    : "No forecast yet: actual demand only.";
+  const past = view.pastForecasts ?? [];
+  const earlier =
+    past.length > 0
+      ? ` Thin lines: ${past.length} earlier forecast${past.length === 1 ? "" : "s"} (q${servedQuantile ?? "mean"}), made ${fmtClock(past[0].computedAtMs)} to ${fmtClock(past[past.length - 1].computedAtMs)}.`
+      : "";
+  const decided = view.decidedForecasts ?? [];
+  const dots =
+    decided.length > 0
+      ? ` Dots: what each of ${decided.length} decisions forecast for the time it looked ahead to.`
+      : "";
+  return latest + earlier + dots;
 }
 
 function updatePager() {
@@ -192,7 +210,7 @@ async function refresh() {
       state.controller = undefined;
       showError(errors);
       $("status").textContent =
-        `${errors.length > 0 ? "Last attempt" : "Updated"} ${fmtClock(Date.now())}` +
+        `${errors.length > 0 ? "Last attempt" : "Updated"} ${fmtClock(serverClock.now())}` +
         (refreshSeconds > 0 ? ` · refreshes every ${fmtNum(refreshSeconds)} s` : " · live refresh off");
       state.refreshes += 1;
       document.body.dataset.refreshes = String(state.refreshes);

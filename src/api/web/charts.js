@@ -16,6 +16,8 @@ const COLORS = {
   appliedFill: "rgba(21, 128, 61, 0.10)",
   recommended: "#7c3aed",
   marker: "#6b7280",
+  past: "94, 84, 160",
+  decided: "#a21caf",
 };
 
 /** [time ms, value] points with a null inserted after any hole longer than two steps (a visible gap). */
@@ -65,11 +67,10 @@ export function demandPlot(view, servedQuantile) {
       dash: [6, 4],
       value: (_u, v) => fmtNum(v),
     });
-    const levels = Object.keys(forecast.quantiles).sort((a, b) => Number(a) - Number(b));
-    const shown = levels.length > 1 ? [levels[levels.length - 1], levels[0]] : levels;
-    const served = levels.find((l) => Number(l) === Number(servedQuantile));
-    if (served !== undefined && !shown.includes(served)) shown.push(served);
-    for (const level of shown) {
+    // every quantile served, highest first; each pair from the outside in shades a band (inner ones darker)
+    const levels = Object.keys(forecast.quantiles).sort((a, b) => Number(b) - Number(a));
+    const first = series.length;
+    for (const level of levels) {
       columns.push(path(forecast.quantiles[level]));
       const isServed = Number(level) === Number(servedQuantile);
       series.push({
@@ -79,8 +80,21 @@ export function demandPlot(view, servedQuantile) {
         value: (_u, v) => fmtNum(v),
       });
     }
-    // the band fills between the highest (series 3) and the lowest (series 4) quantile
-    if (levels.length > 1) bands.push({ series: [3, 4], fill: COLORS.bandFill });
+    for (let i = 0; i < Math.floor(levels.length / 2); i++)
+      bands.push({ series: [first + i, first + levels.length - 1 - i], fill: COLORS.bandFill });
+  }
+  const decided = view.decidedForecasts ?? [];
+  if (decided.length > 0) {
+    const quantile = decided[decided.length - 1].quantile;
+    columns.push(decided.map((d) => [d.forMs, d.value]));
+    series.push({
+      label: `Forecast at each decision (${fmtQuantile(String(quantile))})`,
+      stroke: COLORS.decided,
+      width: 0,
+      points: { show: true, size: 4, fill: COLORS.decided },
+      paths: () => null,
+      value: (_u, v) => fmtNum(v),
+    });
   }
   return { data: align(columns), series, bands, key: series.map((s) => s.label).join("|") };
 }
@@ -112,6 +126,56 @@ export function replicasPlot(view, untilMs) {
     },
   ];
   return { data: align([hold(view.applied), hold(view.recommended)]), series, bands: [], key: "replicas" };
+}
+
+/** The path of an earlier forecast the chart draws: its served quantile, else its mean. */
+export function pastPath(snapshot, servedQuantile) {
+  const level = Object.keys(snapshot.quantiles).find((l) => Number(l) === Number(servedQuantile));
+  const values = level !== undefined ? snapshot.quantiles[level] : snapshot.mean;
+  const stepMs = snapshot.stepSeconds * 1000;
+  return values.map((v, i) => [snapshot.startMs + i * stepMs, v]);
+}
+
+/**
+ * Earlier forecasts as thin lines under the rest, older ones fainter: drawn on the canvas rather than
+ * as series, since they overlap in time (one y per x per series) and would crowd the legend.
+ * `u.pastDrawn` counts the paths drawn (for the page test).
+ */
+function pastForecastsPlugin(getPaths) {
+  return {
+    hooks: {
+      drawSeries: [
+        (u, index) => {
+          if (index !== 1) return;
+          const paths = getPaths();
+          const ratio = window.devicePixelRatio || 1;
+          const ctx = u.ctx;
+          ctx.save();
+          ctx.beginPath();
+          ctx.rect(u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height);
+          ctx.clip();
+          ctx.lineWidth = 1.25 * ratio;
+          let drawn = 0;
+          paths.forEach((points, k) => {
+            const finite = points.filter(([, v]) => Number.isFinite(v));
+            if (finite.length < 2) return;
+            ctx.strokeStyle = `rgba(${COLORS.past}, ${(0.25 + (0.5 * (k + 1)) / paths.length).toFixed(2)})`;
+            ctx.beginPath();
+            finite.forEach(([t, v], i) => {
+              const x = u.valToPos(t / 1000, "x", true);
+              const y = u.valToPos(v, "y", true);
+              if (i === 0) ctx.moveTo(x, y);
+              else ctx.lineTo(x, y);
+            });
+            ctx.stroke();
+            drawn++;
+          });
+          ctx.restore();
+          u.pastDrawn = drawn;
+        },
+      ],
+    },
+  };
 }
 
 /** A dashed vertical line at the time the forecast was made. */
@@ -155,6 +219,7 @@ export class ScalerCharts {
     this.replicasEl = replicasEl;
     this.range = [0, 1];
     this.forecastAtMs = undefined;
+    this.pastPaths = [];
     this.demand = undefined;
     this.replicas = undefined;
     this.keys = {};
@@ -162,14 +227,21 @@ export class ScalerCharts {
     this.resize.observe(demandEl);
   }
 
-  /** Draw a SeriesView; `servedQuantile` picks the highlighted band edge. */
-  update(view, servedQuantile) {
+  /**
+   * Draw a SeriesView; `servedQuantile` picks the highlighted band edge and the earlier forecasts'
+   * path; `nowMs` is the server's clock (the range shown when there is no data).
+   */
+  update(view, servedQuantile, nowMs) {
+    this.pastPaths = (view.pastForecasts ?? []).map((p) => pastPath(p, servedQuantile));
     const demand = demandPlot(view, servedQuantile);
     const lastActual = view.demand.length > 0 ? view.demand[view.demand.length - 1][0] : 0;
     const replicas = replicasPlot(view, lastActual);
     // the data's x arrays are sorted: the shared range runs from the earliest first to the latest last
-    const ends = [demand.data[0], replicas.data[0]].filter((xs) => xs.length > 0);
-    const now = Date.now() / 1000;
+    const pastXs = this.pastPaths.flat().map(([t]) => t / 1000);
+    const ends = [demand.data[0], replicas.data[0], pastXs.sort((a, b) => a - b)].filter(
+      (xs) => xs.length > 0,
+    );
+    const now = nowMs / 1000;
     this.range =
       ends.length > 0
         ? [Math.min(...ends.map((xs) => xs[0])), Math.max(...ends.map((xs) => xs[xs.length - 1]))]
@@ -178,7 +250,10 @@ export class ScalerCharts {
     this.forecastAtMs = view.forecast?.computedAtMs;
     this.demand = this.draw("demand", this.demand, this.demandEl, demand, 260, {
       axes: [{}, { size: 64, values: (_u, ticks) => ticks.map(fmtNum) }],
-      plugins: [markerPlugin(() => this.forecastAtMs, "forecast made")],
+      plugins: [
+        pastForecastsPlugin(() => this.pastPaths),
+        markerPlugin(() => this.forecastAtMs, "forecast made"),
+      ],
     });
     this.replicas = this.draw("replicas", this.replicas, this.replicasEl, replicas, 180, {
       axes: [{}, { size: 64, incrs: integerIncrs, values: (_u, ticks) => ticks.map((t) => String(t)) }],

@@ -45,7 +45,7 @@ export function fmtDuration(ms) {
 }
 
 /** `at` relative to `now` ("in 2h 05m", "4m 10s ago"). */
-export function fmtRelative(at, now = Date.now()) {
+export function fmtRelative(at, now) {
   const t = new Date(at).getTime();
   if (Number.isNaN(t)) return "";
   const delta = t - now;
