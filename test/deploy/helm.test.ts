@@ -383,6 +383,32 @@ describe("Helm chart deploy/helm/foresight", () => {
     }
   });
 
+  it("NOTES.txt names the APIServices this release registers", (t) => {
+    if (skipWithoutTools(t, false)) return;
+    const notes = (args: string[]): string => {
+      const run = runRenderer(renderer, [
+        "--name",
+        "foresight",
+        "--namespace",
+        "foresight",
+        "--notes",
+        ...args,
+      ]);
+      assert.equal(run.status, 0, run.stderr);
+      return run.stdout;
+    };
+    for (const args of [
+      [],
+      [...CERT_MANAGER, "--set", "apiServices.external=false,apiServices.resource=true"],
+    ]) {
+      const apiServices = find(render(renderer, args), "APIService").map((a) => a.metadata.name);
+      const line = /kubectl get apiservice (.*)$/m.exec(notes(args))?.[1];
+      assert.deepEqual(line?.split(" ").sort(), apiServices.sort(), args.join(" "));
+    }
+    assert.match(notes([]), /certificates\.caBundle/, "existingSecret without a CA says so");
+    assert.doesNotMatch(notes(CERT_MANAGER), /caBundle/);
+  });
+
   it("values.schema.json is JSON Schema whose properties cover values.yaml's top-level keys", () => {
     const schema = JSON.parse(readFileSync(join(CHART, "values.schema.json"), "utf8")) as {
       properties: Record<string, unknown>;

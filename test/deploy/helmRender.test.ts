@@ -126,6 +126,7 @@ describe("test/deploy/helmRender", () => {
     const { text, objects } = ok(dir);
     assert.deepEqual(objects, [{ kind: "A" }]);
     assert.match(text, /^# Source: demo\/templates\/multi\.yaml$/m);
+    assert.equal(ok(dir, ["--notes"]).text, "kind: NotRenderedEither\n", "--notes prints NOTES.txt alone");
   });
 
   it("merges values files over values.yaml, then --set over both; null deletes a key", (t) => {

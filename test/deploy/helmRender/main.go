@@ -2,11 +2,12 @@
 // no helm binary. It parses every file under templates/ into one text/template set (so named
 // templates cross files), gives them Helm's objects (.Values, .Release, .Chart, .Capabilities,
 // .Files, .Template) and functions (funcs.go), renders every template whose name does not start
-// with "_" (NOTES.txt is skipped), drops empty documents and prints the rest in Helm's install order.
+// with "_" (NOTES.txt is skipped), drops empty documents and prints the rest in Helm's install order;
+// --notes prints the rendered NOTES.txt instead, as `helm install` shows it.
 // It is not Helm: no subcharts, hooks, schema validation or cluster access (lookup returns nothing).
 //
 //	helm-render [--name N] [--namespace NS] [-f values.yaml]... [--set k=v]... [--set-string k=v]...
-//	            [--include-crds] [--kube-version 1.30.0] [--api-versions group/version]... CHART_DIR
+//	            [--include-crds] [--notes] [--kube-version 1.30.0] [--api-versions group/version]... CHART_DIR
 package main
 
 import (
@@ -66,6 +67,7 @@ func run() error {
 	name := flag.String("name", "release-name", "release name")
 	namespace := flag.String("namespace", "default", "release namespace")
 	includeCRDs := flag.Bool("include-crds", false, "print the chart's crds/ files too")
+	notes := flag.Bool("notes", false, "print the rendered templates/NOTES.txt instead of the manifests")
 	kubeVersion := flag.String("kube-version", "1.30.0", "Kubernetes version for .Capabilities")
 	flag.Var(&valueFiles, "f", "values file (repeatable)")
 	flag.Var(&valueFiles, "values", "values file (repeatable)")
@@ -180,7 +182,7 @@ func run() error {
 	}
 	for _, tplName := range names {
 		base := filepath.Base(tplName)
-		if strings.HasPrefix(base, "_") || base == "NOTES.txt" {
+		if strings.HasPrefix(base, "_") || (base == "NOTES.txt") != *notes {
 			continue
 		}
 		data := valueMap{}
@@ -193,6 +195,10 @@ func run() error {
 			return err
 		}
 		rendered := strings.ReplaceAll(buf.String(), "<no value>", "")
+		if *notes {
+			fmt.Print(rendered)
+			return nil
+		}
 		out = append(out, splitDocuments(tplName, rendered)...)
 	}
 	for i := range out {
