@@ -2,7 +2,9 @@
  * A PredictiveScaler's status from one reconcile: conditions (the decision's, then what carrying it
  * out said: a refusal, an API error, or recommending only), the chosen model, history against the
  * readiness minimum, recent accuracy, the next peak, recommended and applied replicas, the last
- * action and the served metric. Removed fields are written as null (a merge patch removes them).
+ * recommendation of a usable forecast (kept through a fallback, so that `kubectl get` still shows
+ * what the forecast last asked for while Ready is False), the last action and the served metric.
+ * Removed fields are written as null (a merge patch removes them).
  */
 import { formatDurationMs } from "../config/duration.js";
 import type { AccuracySummary } from "./accuracy.js";
@@ -95,6 +97,7 @@ export function buildStatus(input: StatusInput): StatusDocument {
         }
       : null,
     recommendedReplicas: decision.forecastReplicas ?? null,
+    lastRecommendation: lastRecommendation(decision, previous, nowMs),
     appliedReplicas: input.applied ?? null,
     lastAction: lastAction
       ? {
@@ -107,6 +110,18 @@ export function buildStatus(input: StatusInput): StatusDocument {
       : (previous.lastAction ?? null),
     metric: input.metric ?? null,
   } as StatusDocument;
+}
+
+/** What a usable forecast asks for now; otherwise (fallback, pending) the one before, as it was. */
+export function lastRecommendation(
+  decision: Pick<Decision, "usable" | "forecastReplicas">,
+  previous: PredictiveScalerStatus,
+  nowMs: number,
+): PredictiveScalerStatus["lastRecommendation"] | null {
+  if (decision.usable && decision.forecastReplicas !== undefined) {
+    return { replicas: decision.forecastReplicas, time: isoSeconds(nowMs) };
+  }
+  return previous.lastRecommendation ?? null;
 }
 
 function round(x: number): number {

@@ -148,7 +148,10 @@ export interface PredictiveScalerStatus {
   history?: { available?: DurationString; required?: DurationString };
   accuracy?: { steps?: number; pinball?: number; coverage?: number; underPredictionRate?: number };
   nextPeak?: { value: number; replicas?: number; at: string };
+  /** What the forecast asks for now; none during a Release fallback. */
   recommendedReplicas?: number;
+  /** The last recommendation of a usable forecast and when it was made; kept through a fallback. */
+  lastRecommendation?: { replicas: number; time: string };
   appliedReplicas?: number;
   /** Mode Metric: what the adapter serves as foresight_forecast for this scaler. */
   metric?: { value: string; replicas: number; updateTime: string };

@@ -166,7 +166,12 @@ for (const behavior of ["Release", "Hold"] as const) {
       assert.match(degraded?.message ?? "", /no demand data for/);
       assert.equal(scalerCondition(rig, "Ready")?.status, "False");
       assert.equal(scalerCondition(rig, "Ready")?.reason, "Fallback");
+      // The last usable forecast's recommendation stays visible (the Last-Forecast column).
+      const kept = scalerStatus(rig).lastRecommendation as { replicas: number; time: string } | undefined;
+      assert.ok(kept !== undefined && kept.replicas >= floor, JSON.stringify(scalerStatus(rig)));
+      assert.ok(Date.parse(kept.time) < rig.clock.now());
       if (behavior === "Release") {
+        assert.equal(scalerStatus(rig).recommendedReplicas ?? undefined, undefined);
         assert.equal(hpaSpec(rig).minReplicas, 2);
         assert.equal(hpaAnnotations(rig)["foresight.dev/floor"], undefined);
         assert.equal(hpaAnnotations(rig)["foresight.dev/user-min-replicas"], undefined);

@@ -217,6 +217,24 @@ describe("the PredictiveScaler CRD manifest", () => {
     ]);
   });
 
+  it("describes every field, so that kubectl explain says what each one is for", () => {
+    const undescribed: string[] = [];
+    const walk = (schema: Schema, path: string) => {
+      for (const [name, child] of Object.entries(schema.properties ?? {})) {
+        const at = `${path}.${name}`;
+        // The root's metadata must stay a bare object (structural schema); explain shows ObjectMeta's.
+        if (at === ".metadata") continue;
+        if (typeof child.description !== "string" || child.description.trim() === "") undescribed.push(at);
+        walk(child, at);
+      }
+      if (schema.items) walk(schema.items, `${path}[]`);
+      if (typeof schema.additionalProperties === "object") walk(schema.additionalProperties, `${path}{}`);
+    };
+    walk(root, "");
+    assert.deepEqual(undescribed, []);
+    assert.ok((root.properties?.spec?.properties?.maxCapacityBuffer?.description ?? "").includes("Increase"));
+  });
+
   it("says in CEL what the structural schema cannot", () => {
     const rules = (s: Schema | undefined) => (s?.["x-kubernetes-validations"] ?? []).map((v) => v.rule);
     assert.deepEqual(rules(specSchema), [
@@ -231,7 +249,7 @@ describe("the PredictiveScaler CRD manifest", () => {
     const columns = version?.additionalPrinterColumns ?? [];
     assert.deepEqual(
       columns.map((c) => c.name),
-      ["Target", "Mode", "Ready", "Recommended", "Applied", "Model", "Age"],
+      ["Target", "Mode", "Ready", "Reason", "Recommended", "Last-Forecast", "Applied", "Model", "Age"],
     );
     for (const c of columns.filter((c) => !c.jsonPath.startsWith(".metadata."))) {
       const node = schemaAt(c.jsonPath);
@@ -365,6 +383,7 @@ describe("the CRD in the simulated API", () => {
       ],
       model: "holt-winters",
       recommendedReplicas: 12,
+      lastRecommendation: { replicas: 11, time: "2026-01-01T00:00:00Z" },
       appliedReplicas: 9,
     };
     assert.deepEqual(schemaErrors(root.properties?.status as Schema, status, ".status"), []);
@@ -390,20 +409,19 @@ describe("the CRD in the simulated API", () => {
     const { code, stdout, stderr } = await (kubectl as Kubectl).run("get", "psc", "-n", "shop");
     assert.equal(code, 0, stderr);
     const [header = "", row = ""] = stdout.split("\n");
-    assert.match(header, /^NAME\s+TARGET\s+MODE\s+READY\s+RECOMMENDED\s+APPLIED\s+MODEL\s+AGE$/);
+    assert.match(
+      header,
+      /^NAME\s+TARGET\s+MODE\s+READY\s+REASON\s+RECOMMENDED\s+LAST-FORECAST\s+APPLIED\s+MODEL\s+AGE$/,
+    );
     // Cells start where their header does; the simulator leaves filtered jsonPaths (READY) empty.
     const cell = (name: string) => {
       const start = header.indexOf(name);
       const next = header.slice(start + name.length).search(/\S/);
       return row.slice(start, next < 0 ? undefined : start + name.length + next).trim();
     };
-    assert.deepEqual(["NAME", "TARGET", "MODE", "RECOMMENDED", "APPLIED", "MODEL"].map(cell), [
-      "web",
-      "web",
-      "ForecastOnly",
-      "12",
-      "9",
-      "holt-winters",
-    ]);
+    assert.deepEqual(
+      ["NAME", "TARGET", "MODE", "RECOMMENDED", "LAST-FORECAST", "APPLIED", "MODEL"].map(cell),
+      ["web", "web", "ForecastOnly", "12", "11", "9", "holt-winters"],
+    );
   });
 });
