@@ -24,12 +24,12 @@ import {
   buildRenderer,
   CHART,
   find,
-  goAvailable,
   type K8sObject,
   objectKey,
   parseStream,
   ROOT,
   render,
+  rendererUnavailable,
   runRenderer,
 } from "./helmHarness.js";
 
@@ -132,7 +132,7 @@ describe("Helm chart deploy/helm/foresight", () => {
   let renderer = "";
   const skipWithoutTools = (t: TestContext, needKubectl: boolean): boolean => {
     if (!renderer) {
-      t.skip("go is not installed: the chart renderer cannot be built");
+      t.skip(rendererUnavailable());
       return true;
     }
     if (needKubectl && !kubectlAvailable()) {
@@ -142,7 +142,7 @@ describe("Helm chart deploy/helm/foresight", () => {
     return false;
   };
   before(() => {
-    if (goAvailable()) renderer = buildRenderer();
+    if (rendererUnavailable() === undefined) renderer = buildRenderer();
   });
 
   it("renders the Kustomize base with its default values (plus the CRD from crds/)", (t) => {

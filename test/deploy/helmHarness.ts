@@ -4,7 +4,7 @@
  * sources (golang-go, golang-github-masterminds-sprig-dev, golang-k8s-sigs-yaml-dev) in GOPATH mode.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,8 +21,19 @@ export type K8sObject = {
   [k: string]: unknown;
 };
 
-export function goAvailable(): boolean {
-  return spawnSync("go", ["version"], { encoding: "utf8" }).status === 0;
+/** Go sources the renderer imports, as Debian packages them under GOPATH. */
+const PACKAGED_SOURCES: Record<string, string> = {
+  "github.com/Masterminds/sprig": "golang-github-masterminds-sprig-dev",
+  "sigs.k8s.io/yaml": "golang-k8s-sigs-yaml-dev",
+};
+
+/** Why the renderer cannot be built here (a missing tool or package), or undefined when it can. */
+export function rendererUnavailable(): string | undefined {
+  if (spawnSync("go", ["version"], { encoding: "utf8" }).status !== 0)
+    return "go is not installed (Debian: golang-go): the chart renderer cannot be built";
+  const missing = Object.entries(PACKAGED_SOURCES).filter(([path]) => !existsSync(join(GOPATH, "src", path)));
+  if (missing.length > 0) return `Go sources missing (Debian: ${missing.map(([, pkg]) => pkg).join(", ")})`;
+  return undefined;
 }
 
 /** Compiles the renderer into a temporary directory; throws with the compiler's output on failure. */

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, it, type TestContext } from "node:test";
-import { buildRenderer, goAvailable, parseStream, runRenderer } from "./helmHarness.js";
+import { buildRenderer, parseStream, rendererUnavailable, runRenderer } from "./helmHarness.js";
 
 const CHART_YAML = "apiVersion: v2\nname: demo\nversion: 1.2.3\nappVersion: '4.5'\n";
 const VALUES_YAML = "greeting: hello\nnested: { a: 1, b: 2 }\nlist: [x]\nport: 8080\n";
@@ -18,14 +18,14 @@ describe("test/deploy/helmRender", () => {
   let renderer = "";
   const dirs: string[] = [];
   before(() => {
-    if (goAvailable()) renderer = buildRenderer();
+    if (rendererUnavailable() === undefined) renderer = buildRenderer();
   });
   after(() => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
   const skipped = (t: TestContext): boolean => {
     if (renderer) return false;
-    t.skip("go is not installed: the chart renderer cannot be built");
+    t.skip(rendererUnavailable());
     return true;
   };
   /** A chart whose templates/ holds the given files. */
