@@ -94,6 +94,10 @@ export const seriesExample: SeriesView = {
     { madeAtMs: T0 - 600_000, forMs: T0, value: 48.7, quantile: 0.9 },
     { madeAtMs: T0 - 300_000, forMs: T0 + 300_000, value: 50.2, quantile: 0.9 },
   ],
+  actual: [
+    [T0 - 840_000, 4],
+    [T0 - 240_000, 6],
+  ],
   applied: [
     [T0 - 900_000, 4],
     [T0 - 900_000 + 600_000, 6],

@@ -15,6 +15,7 @@ import { sampleSeconds, stepMeans } from "../forecast/stepMeans.js";
 import type { TargetState } from "../forecast/store.js";
 import type { MetricsSource } from "../metrics/source.js";
 import { ForecastArchive, type ForecastSnapshot } from "./forecastArchive.js";
+import { type ReplicaSample, ReplicaSamples } from "./replicaSamples.js";
 import type { BacktestRequest, SubjectKind } from "./types.js";
 
 /** A forecast target of the config file, as the API shows it. */
@@ -51,6 +52,11 @@ export interface ReviewSource {
    * only the latest); absent where none are kept.
    */
   pastForecasts?(subject: SubjectRef, sinceMs: number, beforeMs: number): readonly ForecastSnapshot[];
+  /**
+   * The replicas the scaler's workload had since `sinceMs` ([time, status.replicas], ascending),
+   * its current scale read now; absent where the workload cannot be read.
+   */
+  actualReplicas?(subject: SubjectRef, sinceMs: number): Promise<readonly ReplicaSample[]>;
   /** The actuator's decision log; absent when the controller is off. */
   readonly decisions?: DecisionLog;
   readonly clock: Clock;
@@ -126,13 +132,16 @@ export interface ReviewSourceParts {
   /** The forecaster's store (keys: target names); absent without config targets. */
   readonly targetStore?: { get(name: string): TargetState | undefined };
   readonly history: (subject: SubjectRef, sinceMs: number) => Promise<DemandPoint[]>;
+  /** The replicas of a scaler's workload now (its scale's status.replicas); absent without a cluster. */
+  readonly workloadReplicas?: (scalerId: string) => Promise<number | undefined>;
   readonly decisions?: DecisionLog;
   readonly clock: Clock;
 }
 
 /**
  * The running parts as a ReviewSource. Every forecast read through it is also kept in a
- * ForecastArchive (spaced, bounded), which answers `pastForecasts`.
+ * ForecastArchive (spaced, bounded), which answers `pastForecasts`; with `workloadReplicas`, each
+ * `actualReplicas` call samples the workload's replicas into ReplicaSamples.
  */
 export function reviewSourceOf(parts: ReviewSourceParts): ReviewSource {
   const archive = new ForecastArchive();
@@ -148,9 +157,26 @@ export function reviewSourceOf(parts: ReviewSourceParts): ReviewSource {
       return state;
     },
     pastForecasts: (subject, sinceMs, beforeMs) => archive.snapshots(key(subject), sinceMs, beforeMs),
+    ...(parts.workloadReplicas
+      ? { actualReplicas: actualReplicasOf(parts.workloadReplicas, parts.clock) }
+      : {}),
     history: parts.history,
     ...(parts.decisions ? { decisions: parts.decisions } : {}),
     clock: parts.clock,
+  };
+}
+
+/** Samples of a scaler's workload replicas, one taken at each call. */
+function actualReplicasOf(
+  read: (scalerId: string) => Promise<number | undefined>,
+  clock: Clock,
+): (subject: SubjectRef, sinceMs: number) => Promise<readonly ReplicaSample[]> {
+  const samples = new ReplicaSamples();
+  return async (subject, sinceMs) => {
+    if (subject.kind !== "PredictiveScaler") return [];
+    const replicas = await read(subject.id);
+    if (replicas !== undefined) samples.record(subject.id, clock.now(), replicas);
+    return samples.since(subject.id, sinceMs);
   };
 }
 

@@ -220,6 +220,16 @@ export function createReviewApi(deps: ReviewApiDeps): ReviewApi {
     return { state, pastForecasts: source.pastForecasts?.(ref, since, before) ?? [] };
   };
 
+  /** The workload's replicas over time; a failed read of the workload leaves them out (logged). */
+  const actualReplicas = async (ref: SubjectRef, since: number) => {
+    try {
+      return (await source.actualReplicas?.(ref, since)) ?? [];
+    } catch (err) {
+      deps.onError?.(err, `replicas of ${ref.id}`);
+      return [];
+    }
+  };
+
   /** The scaler's decisions since `since`, newest first, read page by page. */
   const decisionsSince = (id: string, since: number): DecisionEntry[] => {
     const log = source.decisions;
@@ -321,6 +331,7 @@ export function createReviewApi(deps: ReviewApiDeps): ReviewApi {
             stepSeconds: scalerStepSeconds(scaler),
             demand,
             ...seriesForecasts(ref, since),
+            actual: await actualReplicas(ref, since),
             decisions: decisionsSince(ref.id, since),
             bounds: {
               ...(capacity !== undefined ? { capacityPerReplica: capacity } : {}),

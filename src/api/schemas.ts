@@ -101,6 +101,7 @@ export const seriesViewSchema = z
     decidedForecasts: z.array(
       z.object({ madeAtMs: z.number(), forMs: z.number(), value: z.number(), quantile: z.number() }),
     ),
+    actual: z.array(point),
     applied: z.array(point),
     recommended: z.array(point),
   })

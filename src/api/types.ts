@@ -98,6 +98,11 @@ export interface SeriesView {
     readonly value: number;
     readonly quantile: number;
   }[];
+  /**
+   * Replicas the workload ran over time (its scale's status.replicas, what the HPA and the floor
+   * produced), as the server sampled them while asked; empty where the workload cannot be read.
+   */
+  readonly actual: readonly (readonly [number, number])[];
   /** Replicas the scaler put in place over time (floor, scale or served metric), from its decisions. */
   readonly applied: readonly (readonly [number, number])[];
   /** Replicas the forecast recommended over time. */

@@ -273,6 +273,8 @@ export interface SeriesInput {
   readonly stepSeconds: number;
   readonly demand: readonly DemandPoint[];
   readonly state: TargetState | undefined;
+  /** The workload's replicas over time (ReviewSource.actualReplicas). */
+  readonly actual?: readonly (readonly [number, number])[];
   /** Earlier forecasts (ReviewSource.pastForecasts). */
   readonly pastForecasts?: SeriesView["pastForecasts"];
   readonly decisions: readonly DecisionEntry[];
@@ -307,6 +309,7 @@ export function seriesView(input: SeriesInput): SeriesView {
       quantiles: p.quantiles,
     })),
     decidedForecasts: decidedForecasts(input.decisions),
+    actual: (input.actual ?? []).map(([t, r]) => [t, r] as const),
     applied,
     recommended,
   };

@@ -116,6 +116,44 @@ describe("reviewSourceOf", () => {
     );
     assert.deepEqual(source.pastForecasts?.({ kind: "ForecastTarget", id: "ns/web" }, 0, 1e12), []);
   });
+
+  it("samples the workload's replicas at each read: changes always, an unchanged value once a minute", async () => {
+    let now = 0;
+    let replicas: number | undefined = 3;
+    const source = reviewSourceOf({
+      scalers: () => [],
+      targets: [],
+      history: async () => [],
+      workloadReplicas: async (id) => (id === "ns/web" ? replicas : undefined),
+      clock: { now: () => now },
+    });
+    const ref = { kind: "PredictiveScaler" as const, id: "ns/web" };
+    const read = () => source.actualReplicas?.(ref, 0);
+    for (const [t, r] of [
+      [0, 3],
+      [30_000, 3],
+      [45_000, 4],
+      [60_000, 4],
+      [120_000, 4],
+      [130_000, undefined],
+    ] as const) {
+      now = t;
+      replicas = r;
+      await read();
+    }
+    assert.deepEqual(await source.actualReplicas?.(ref, 40_000), [
+      [45_000, 4],
+      [120_000, 4],
+    ]);
+    assert.deepEqual(await source.actualReplicas?.({ kind: "ForecastTarget", id: "ns/web" }, 0), []);
+    const without = reviewSourceOf({
+      scalers: () => [],
+      targets: [],
+      history: async () => [],
+      clock: { now: () => 0 },
+    });
+    assert.equal(without.actualReplicas, undefined);
+  });
 });
 
 /** A forecast made at `atMs`: `steps` one-minute steps from a minute later. */

@@ -196,6 +196,13 @@ async function startRig(): Promise<Rig> {
       { name: "cold", query: "sum(up)", quantiles: [0.5, 0.8], horizonMs: HOUR, stepSeconds: 30 },
     ],
     forecast: (s) => (s.kind === "PredictiveScaler" ? scalerStore : targetStore).get(s.id),
+    actualReplicas: async (subject, sinceMs) => {
+      if (subject.id === "default/web") throw new Error('deployments.apps "web" is forbidden');
+      return [
+        [NOW - 3 * HOUR, 3],
+        [NOW - 20 * MIN, 5],
+      ].filter(([t]) => (t as number) >= sinceMs) as [number, number][];
+    },
     pastForecasts: (subject, sinceMs, beforeMs) => {
       pastCalls.push({ subject, sinceMs, beforeMs });
       if (subject.id !== "llm/vllm") return [];
@@ -374,6 +381,7 @@ describe("review API routes", () => {
       sinceMs: NOW - HOUR,
       beforeMs: NOW,
     });
+    assert.deepEqual(body.actual, [[NOW - 20 * MIN, 5]], "the workload's replicas in the window");
     assert.equal(body.pastForecasts.length, 1);
     assert.equal(body.pastForecasts[0]?.model, "ets");
     assert.deepEqual(body.pastForecasts[0]?.quantiles["0.9"], [35, 36, 37]);
@@ -401,6 +409,7 @@ describe("review API routes", () => {
     assert.equal(def.body.forecast, undefined);
     assert.deepEqual(def.body.applied, []);
     assert.deepEqual(def.body.pastForecasts, []);
+    assert.deepEqual(def.body.actual, [], "a workload that cannot be read leaves the series without it");
     assert.deepEqual(def.body.decidedForecasts, []);
   });
 

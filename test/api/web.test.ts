@@ -240,6 +240,7 @@ describe("review page in headless Chromium", { skip: chromiumMissing }, () => {
         replicasLabels: charts.replicas.series.map((s) => s.label ?? ""),
         applied: count(charts.replicas.data[1]),
         recommended: count(charts.replicas.data[2]),
+        running: count(charts.replicas.data[3]),
         demandInk: inked("demand-chart"),
         replicasInk: inked("replicas-chart"),
       };
@@ -264,8 +265,9 @@ describe("review page in headless Chromium", { skip: chromiumMissing }, () => {
     assert.equal(shape.pastDrawn, series.pastForecasts.length, "each earlier forecast drawn");
     assert.ok(shape.decided > 0 && shape.decided <= series.decidedForecasts.length);
     assert.match(await text("#demand-note"), /3 earlier forecasts \(q0\.9\)/);
-    assert.deepEqual(shape.replicasLabels.slice(1), ["Applied", "Recommended"]);
+    assert.deepEqual(shape.replicasLabels.slice(1), ["Applied", "Recommended", "Running (workload)"]);
     assert.ok(shape.applied > 0 && shape.recommended > 0, "replicas over time");
+    assert.equal(shape.running, series.actual.length, "every sample of the workload's replicas");
     assert.ok(shape.demandInk > 1000, `the demand chart drew (${shape.demandInk} px)`);
     assert.ok(shape.replicasInk > 1000, `the replicas chart drew (${shape.replicasInk} px)`);
     assert.ok(shape.x >= shape.actual, "x holds every actual sample");

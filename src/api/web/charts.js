@@ -15,6 +15,7 @@ const COLORS = {
   applied: "#15803d",
   appliedFill: "rgba(21, 128, 61, 0.10)",
   recommended: "#7c3aed",
+  running: "#0f172a",
   marker: "#6b7280",
   past: "94, 84, 160",
   decided: "#a21caf",
@@ -99,7 +100,10 @@ export function demandPlot(view, servedQuantile) {
   return { data: align(columns), series, bands, key: series.map((s) => s.label).join("|") };
 }
 
-/** The replicas chart's series and data: applied and recommended, as steps held until the next change. */
+/**
+ * The replicas chart's series and data: applied and recommended, as steps held until the next change,
+ * and the replicas the workload ran as sampled (each sample a dot: between them nothing was seen).
+ */
 export function replicasPlot(view, untilMs) {
   const hold = (points) => {
     const last = points[points.length - 1];
@@ -124,8 +128,16 @@ export function replicasPlot(view, untilMs) {
       paths: stepped,
       points: noPoints,
     },
+    {
+      label: "Running (workload)",
+      stroke: COLORS.running,
+      width: 1.5,
+      paths: stepped,
+      points: { show: true, size: 3 },
+    },
   ];
-  return { data: align([hold(view.applied), hold(view.recommended)]), series, bands: [], key: "replicas" };
+  const columns = [hold(view.applied), hold(view.recommended), view.actual ?? []];
+  return { data: align(columns), series, bands: [], key: "replicas" };
 }
 
 /** The path of an earlier forecast the chart draws: its served quantile, else its mean. */
