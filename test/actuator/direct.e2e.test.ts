@@ -223,3 +223,43 @@ describe("PredictiveScaler mode Direct on a workload with an HPA", () => {
     assert.equal(warning?.involvedObject.kind, "PredictiveScaler");
   });
 });
+
+describe("PredictiveScaler mode Direct with maxCapacityBreach Increase", () => {
+  let rig: Rig;
+  before(async () => {
+    const clock = new SimClock(START);
+    rig = await startRig({ clock, source: new DemandSource(clock, dailyDemand) });
+    // 09:00: demand is rising towards the noon peak (600 req/s ÷ 50 = 12 replicas).
+    rig.clock.advance(9 * HOUR);
+    await createScaler(
+      rig,
+      scaler("Direct", { maxReplicas: 8, maxCapacityBreach: "Increase", maxCapacityBuffer: 25 }),
+    );
+  });
+  after(async () => {
+    await rig?.close();
+  });
+
+  it("scales past maxReplicas up to maxReplicas + maxCapacityBuffer %, never beyond, and says so", async () => {
+    const seen: number[] = [];
+    for (let i = 0; i < 18; i++) {
+      await rig.advance(10 * MINUTE, 10 * MINUTE);
+      seen.push(deploymentReplicas(rig));
+    }
+    // 8 + 25 % of 8 = 10.
+    assert.ok(
+      seen.every((r) => r <= 10),
+      `replicas ${seen}`,
+    );
+    assert.ok(
+      seen.some((r) => r > 8),
+      `replicas ${seen}`,
+    );
+    assert.equal(lastOf(seen), 10, `at noon demand needs 12: ${seen}`);
+    const scales = rig.decisions.list(ID).items.filter((e) => e.action === "Scale");
+    assert.ok(
+      scales.some((e) => /capped at 10: maxReplicas 8 \+ maxCapacityBuffer 25%/.test(e.reason)),
+      JSON.stringify(scales.map((e) => e.reason)),
+    );
+  });
+});
