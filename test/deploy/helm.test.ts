@@ -319,6 +319,13 @@ describe("Helm chart deploy/helm/foresight", () => {
       "tag defaults to appVersion",
     );
     assert.ok(!defaults?.args.includes("--authentication"), "no --authentication by default");
+    const numeric = deploymentOf(render(renderer, ["--set", "image.tag=123"]));
+    assert.equal(
+      numeric.spec.template.spec.containers[0]?.image,
+      "ghcr.io/foresight-dev/foresight:123",
+      "--set types 123 as a number",
+    );
+    assert.equal(numeric.metadata.labels?.["app.kubernetes.io/version"], "123");
   });
 
   it("the config value changes the ConfigMap and its hashed name, so the pods roll", (t) => {
