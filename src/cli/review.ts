@@ -8,6 +8,8 @@
  * clear; outside one the API is open but only on a loopback address (both ports), and otherwise
  * not served at all.
  */
+
+import type { KubeConfig } from "@kubernetes/client-node";
 import type { Router } from "express";
 import { demandQuery, type ExternalSources } from "../actuator/demand.js";
 import { formatScalerKey, scalerKeyOf } from "../actuator/scalerKey.js";
@@ -21,10 +23,14 @@ import { webAssetsRouter } from "../api/webAssets.js";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config/schema.js";
 import type { AccessReviewer } from "../k8s/accessReview.js";
+import { ClientNodeActuatorCluster } from "../kube/actuatorClient.js";
 import type { MetricsSource } from "../metrics/source.js";
 import type { Logger } from "../telemetry/logger.js";
 import type { Actuation } from "./actuation.js";
 import type { Forecasting } from "./forecasting.js";
+
+/** A workload's scale read for the page gives up after this long (the series answers without it). */
+const SCALE_READ_TIMEOUT_MS = 5_000;
 
 export interface Review {
   /** `/api/v1/…` and the page at `/`, to mount on the HTTPS (secure) port's app. */
@@ -50,6 +56,8 @@ export interface ReviewDeps {
    */
   readonly reviewer: AccessReviewer | undefined;
   readonly actuation: Actuation | undefined;
+  /** Reads the scalers' workloads' scale (the replicas they run) for the page; none without it. */
+  readonly kubeConfig?: KubeConfig;
   readonly forecasting: Forecasting | undefined;
   readonly externalSources?: ExternalSources;
   /** Treat as in-cluster (default: a service-account token is mounted, KUBERNETES_SERVICE_HOST set). */
@@ -94,6 +102,22 @@ export function startReview(deps: ReviewDeps): Review | undefined {
       };
     },
   });
+  const scales = actuation && deps.kubeConfig ? new ClientNodeActuatorCluster(deps.kubeConfig) : undefined;
+  const workloadReplicas = async (id: string): Promise<number | undefined> => {
+    const scaler = scalerById(id);
+    const ref = scaler?.spec?.targetRef;
+    if (!scales || !scaler || !ref) return undefined;
+    const scale = await scales.getScale(
+      {
+        apiVersion: ref.apiVersion ?? "apps/v1",
+        kind: ref.kind,
+        namespace: scaler.metadata.namespace ?? "default",
+        name: ref.name,
+      },
+      { signal: AbortSignal.timeout(SCALE_READ_TIMEOUT_MS) },
+    );
+    return scale?.currentReplicas;
+  };
   const subjectOf = (id: string): SubjectRef =>
     id.includes("/") ? { kind: "PredictiveScaler", id } : { kind: "ForecastTarget", id };
   const reviewer = inCluster ? deps.reviewer : undefined;
@@ -103,6 +127,7 @@ export function startReview(deps: ReviewDeps): Review | undefined {
       targets,
       ...(actuation ? { scalerStore: actuation.store, decisions: actuation.decisions } : {}),
       ...(forecasting ? { targetStore: forecasting.store } : {}),
+      ...(scales ? { workloadReplicas } : {}),
       history,
       clock: deps.clock,
     }),

@@ -254,6 +254,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     bindAddress: options.bindAddress,
     reviewer,
     actuation,
+    ...(kube ? { kubeConfig: kube.kubeConfig } : {}),
     forecasting,
     externalSources: (name) => discovery.registry.externalSources(name),
     ...(options.inCluster !== undefined ? { inCluster: options.inCluster } : {}),
