@@ -256,6 +256,11 @@ describe("PredictiveScaler mode Direct with maxCapacityBreach Increase", () => {
       `replicas ${seen}`,
     );
     assert.equal(lastOf(seen), 10, `at noon demand needs 12: ${seen}`);
+    // The status says so too: Ready's message is the decision's reason.
+    assert.match(
+      scalerCondition(rig, "Ready")?.message ?? "",
+      /capped at 10: maxReplicas 8 \+ maxCapacityBuffer 25%/,
+    );
     const scales = rig.decisions.list(ID).items.filter((e) => e.action === "Scale");
     assert.ok(
       scales.some((e) => /capped at 10: maxReplicas 8 \+ maxCapacityBuffer 25%/.test(e.reason)),
