@@ -3,14 +3,15 @@
  * cpu, memory and a GPU, the scaler reserves the pods the forecast wants at nodes.leadTime beyond the
  * current replicas — as a CapacityBuffer with its PodTemplate, as placeholder pause pods with a
  * negative PriorityClass, or as ProvisioningRequests on step-ups — and removes them when demand has
- * passed, when the node mode changes, and when the scaler is deleted.
+ * passed, when the node mode changes, and when the scaler is deleted. Reserved pods of MIG slices and
+ * AMD GPUs copy the template's extended resources exactly; a template Kubernetes would refuse is refused.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { after, afterEach, before, describe, it } from "node:test";
 import { CustomObjectsApi } from "@kubernetes/client-node";
 import { quantilePath } from "../../src/actuator/decide.js";
 import { forecastPeak } from "../../src/actuator/planner.js";
-import { DAY, deleteScaler, NS, type Rig, scaler, startRig } from "./harness.js";
+import { DAY, deleteScaler, NS, type Rig, scaler, scalerCondition, startRig } from "./harness.js";
 
 const ID = `${NS}/web`;
 const HOUR = 3_600_000;
@@ -30,8 +31,11 @@ function nodeScaler(mode: string, nodesMode: string): Record<string, unknown> {
   });
 }
 
-/** Gives the Deployment's pods cpu, memory and GPU requests (the GPU as a limit, as Kubernetes requires). */
-function requestGpus(rig: Rig): void {
+/** The default pod resources: cpu and memory requests, the GPU as a limit (requests default to limits). */
+const GPU_RESOURCES = { requests: { cpu: "500m", memory: "1Gi" }, limits: { "nvidia.com/gpu": "1" } };
+
+/** Gives the Deployment's pods these resources (by default cpu, memory and one GPU). */
+function requestGpus(rig: Rig, resources: Record<string, unknown> = GPU_RESOURCES): void {
   const deployment = rig.facade.store.get("deployments.apps", "web", NS);
   const template = (deployment.spec as { template: { spec: { containers: Record<string, unknown>[] } } })
     .template;
@@ -43,10 +47,7 @@ function requestGpus(rig: Rig): void {
           containers: [
             {
               ...container,
-              resources: {
-                requests: { cpu: "500m", memory: "1Gi" },
-                limits: { "nvidia.com/gpu": "1" },
-              },
+              resources,
             },
           ],
         },
@@ -55,9 +56,13 @@ function requestGpus(rig: Rig): void {
   });
 }
 
-async function start(at: number, body: Record<string, unknown>): Promise<Rig> {
+async function start(
+  at: number,
+  body: Record<string, unknown>,
+  resources?: Record<string, unknown>,
+): Promise<Rig> {
   const rig = await startRig();
-  requestGpus(rig);
+  requestGpus(rig, resources);
   rig.clock.advance(at);
   await rig.kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
     group: "foresight.dev",
@@ -239,6 +244,44 @@ describe("nodes.mode Placeholder", () => {
     await rig.advance(5 * HOUR, 30 * MINUTE); // 14:00
     assert.equal(find(rig, "deployments.apps"), undefined);
     assert.ok(rig.decisions.list(ID, { limit: 500 }).items.some((e) => e.action === "RemovePlaceholders"));
+  });
+});
+
+describe("reserved pods of extended resources (MIG slices, AMD GPUs)", () => {
+  let rig: Rig | undefined;
+  afterEach(async () => {
+    await rig?.close();
+    rig = undefined;
+  });
+
+  it("placeholder pods request exactly the template's MIG slices and AMD GPUs, limits equal", async () => {
+    rig = await start(6 * HOUR, nodeScaler("Direct", "Placeholder"), {
+      requests: { cpu: "1", memory: "4Gi", "amd.com/gpu": "1", "nvidia.com/mig-1g.10gb": "2" },
+      limits: { "amd.com/gpu": "1", "nvidia.com/mig-1g.10gb": "2" },
+    });
+    const r = rig;
+    for (let i = 0; i < 6 && find(r, "deployments.apps") === undefined; i++)
+      await r.advance(10 * MINUTE, 10 * MINUTE);
+    const placeholders = find(r, "deployments.apps");
+    assert.ok(placeholders, `placeholders at ${at(r)}`);
+    const pod = podSpecOf(specOf(placeholders).template);
+    const want = { cpu: "1", memory: "4Gi", "amd.com/gpu": "1", "nvidia.com/mig-1g.10gb": "2" };
+    assert.deepEqual(requestsOf(pod), want);
+    assert.deepEqual((pod.containers[0]?.resources as { limits?: unknown } | undefined)?.limits, want);
+  });
+
+  it("refuses a template whose extended-resource request differs from its limit, naming the field", async () => {
+    rig = await start(6 * HOUR, nodeScaler("Direct", "CapacityBuffer"), {
+      requests: { cpu: "1", "amd.com/gpu": "1" },
+      limits: { "amd.com/gpu": "2" },
+    });
+    const ready = scalerCondition(rig, "Ready");
+    assert.equal(ready?.reason, "InvalidPodShape", JSON.stringify(ready));
+    assert.match(
+      ready?.message ?? "",
+      /containers\[0\]\.resources\.requests\.amd\.com\/gpu: must equal limits/,
+    );
+    assert.equal(find(rig, BUFFERS), undefined);
   });
 });
 
