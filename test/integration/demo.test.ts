@@ -88,6 +88,13 @@ describe("foresight demo", { timeout: 120_000 }, () => {
       return s.forecast && s.forecast.mean.length > 0 ? s : undefined;
     });
     assert.ok(series.demand.length > 200, "a day of backfilled demand at 5-minute steps");
+    // the replicas the Deployment runs, read from the simulated cluster's scale subresource
+    const running = ((await json(`${base}/series?since=1d`)) as { actual: [number, number][] }).actual;
+    assert.ok(running.length > 0, "the workload's replicas are sampled");
+    assert.ok(
+      running.every(([, r]) => Number.isInteger(r) && r >= 1),
+      JSON.stringify(running),
+    );
     const decisions = await until("a decision", async () => {
       const d = (await json(`${base}/decisions`)) as { items: { action: string; applied: boolean }[] };
       return d.items.some((i) => i.applied) ? d : undefined;
