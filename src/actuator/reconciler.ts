@@ -4,7 +4,9 @@
  * nodes, records every change as an Event on the target and an entry in the decision log, and writes
  * the status. Deletion is guarded by a finalizer: the user's HPA floor is restored and reserved node
  * capacity removed before the scaler goes. Kubernetes writes are retried (409 from a fresh read, 5xx,
- * timeouts), and each is idempotent: the desired state is computed again from what is read.
+ * timeouts), and each is idempotent: the desired state is computed again from what is read. Each
+ * reconcile is recorded in the self-metrics (selfMetrics.ts): its time, failure, the decisions and
+ * the state it left the scaler in.
  */
 import type { Clock } from "../clock.js";
 import type { History } from "../forecast/history.js";
@@ -22,6 +24,7 @@ import { type EventsPort, reportDecision } from "./report.js";
 import { ScalerDecider } from "./scalerDecider.js";
 import { type ScalerForecaster, scalerForecastTarget } from "./scalerForecaster.js";
 import { formatScalerKey, scalerKeyOf } from "./scalerKey.js";
+import { NO_SCALER_METRICS, type ReconcileRecord, type ScalerMetrics } from "./selfMetrics.js";
 import { formatFieldErrors, type ParsedScaler, parseScaler } from "./spec.js";
 import { appliedReplicas, buildStatus, outcomeConditions, sameStatus } from "./statusOf.js";
 import type { PredictiveScaler, PredictiveScalerStatus } from "./types.js";
@@ -44,6 +47,8 @@ export interface ReconcilerDeps {
   readonly snapshots?: ForecastSnapshots;
   /** Finished steps of live accuracy kept per scaler (default 24). */
   readonly accuracyWindow?: number;
+  /** The controller's self-metrics (src/actuator/selfMetrics.ts); default none. */
+  readonly metrics?: ScalerMetrics;
 }
 
 interface Memory {
@@ -59,6 +64,8 @@ interface Memory {
   snapshotChecked: boolean;
   /** The status last written, newer than an informer copy that may lag behind our own writes. */
   lastStatus: PredictiveScalerStatus | undefined;
+  /** The last demand read's error, logged when it first appears. */
+  demandError: string | undefined;
 }
 
 export type { EventsPort };
@@ -67,18 +74,36 @@ export class Reconciler {
   readonly #deps: ReconcilerDeps;
   readonly #memory = new Map<string, Memory>();
   readonly #executors: readonly Executor[];
+  readonly #metrics: ScalerMetrics;
 
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
     this.#executors = executorRegistry();
+    this.#metrics = deps.metrics ?? NO_SCALER_METRICS;
   }
 
   /** Forget in-memory state (leadership lost: the next leader starts from what is in the cluster). */
   reset(): void {
     this.#memory.clear();
+    this.#metrics.reset();
   }
 
   async reconcile(object: ClusterObject): Promise<void> {
+    const record = this.#metrics.begin(formatScalerKey(scalerKeyOf(object.metadata)));
+    let failed: boolean | undefined;
+    try {
+      failed = await this.#reconcile(object, record);
+    } catch (err) {
+      // A term that ended mid-reconcile is not a failure: the new leader carries on.
+      if ((err as Error)?.name !== "NotLeaderError") failed = true;
+      throw err;
+    } finally {
+      if (failed !== undefined) record.finish(failed);
+    }
+  }
+
+  /** One reconcile; true when a Kubernetes write still failed after retries (Ready=False, ApiError). */
+  async #reconcile(object: ClusterObject, record: ReconcileRecord): Promise<boolean> {
     const key = scalerKeyOf(object.metadata);
     const id = formatScalerKey(key);
     const ref: ObjectRef = {
@@ -94,25 +119,34 @@ export class Reconciler {
         );
         await this.forget(id);
       }
-      return;
+      return false;
     }
     const checked = parseScaler(object);
     if (!checked.ok) {
       const written = object.status as PredictiveScalerStatus | undefined;
-      await this.#notReady(ref, object, written, "InvalidSpec", formatFieldErrors(checked.errors));
-      return;
+      await this.#notReady(ref, object, written, "InvalidSpec", formatFieldErrors(checked.errors), record);
+      return false;
     }
     await addFinalizer(this.#deps, object, ref);
-    await this.#reconcileValid(object, checked.value, ref);
+    return this.#reconcileValid(object, checked.value, ref, record);
   }
 
-  /** Scalers gone from the cluster without our finalizer running (e.g. force-removed): drop their state. */
+  /**
+   * Scalers gone from the cluster without our finalizer running (e.g. force-removed): drop their
+   * state and their self-metrics series.
+   */
   async forget(id: string): Promise<void> {
     this.#memory.delete(id);
+    this.#metrics.forget(id);
     await this.#deps.forecaster.remove(id);
   }
 
-  async #reconcileValid(object: ClusterObject, parsed: ParsedScaler, ref: ObjectRef): Promise<void> {
+  async #reconcileValid(
+    object: ClusterObject,
+    parsed: ParsedScaler,
+    ref: ObjectRef,
+    record: ReconcileRecord,
+  ): Promise<boolean> {
     const { clock, forecaster, cluster, retry } = this.#deps;
     const { scaler, spec, id, key } = parsed;
     const now = clock.now();
@@ -123,8 +157,8 @@ export class Reconciler {
     try {
       query = await this.#deps.demandQuery(scaler);
     } catch (err) {
-      await this.#notReady(ref, object, previous, "DemandUnresolved", errorText(err));
-      return;
+      await this.#notReady(ref, object, previous, "DemandUnresolved", errorText(err), record);
+      return false;
     }
     const target = scalerForecastTarget(id, spec, query);
     if (!forecaster.state(id)?.forecast && this.#deps.snapshots && !memory.snapshotChecked) {
@@ -157,8 +191,12 @@ export class Reconciler {
       history,
       ...(demandError !== undefined ? { demandError } : {}),
     });
-    if (demandError !== undefined)
+    // Said once when reading fails (or fails otherwise) and once when it works again, not every reconcile.
+    if (demandError !== undefined && demandError !== memory.demandError)
       this.#deps.logger.warn({ scaler: id, err: demandError }, "cannot read demand");
+    else if (demandError === undefined && memory.demandError !== undefined)
+      this.#deps.logger.info({ scaler: id }, "demand read again");
+    memory.demandError = demandError;
 
     const carried = await carryOut({
       executors: this.#executors,
@@ -185,8 +223,32 @@ export class Reconciler {
       object.metadata.generation,
     );
     const { actions, failures } = carried;
-    await reportDecision(this.#deps, scaler, object, id, decision, actions, conditions, previous, failures);
+    await reportDecision(
+      { ...this.#deps, record },
+      scaler,
+      object,
+      id,
+      decision,
+      actions,
+      conditions,
+      previous,
+      failures,
+    );
 
+    const applied = appliedReplicas(spec, decision, carried, previous);
+    record.observe({
+      conditions,
+      decided: {
+        quantile: spec.quantile,
+        stepSeconds: spec.history.stepMs / 1000,
+        capacityPerReplica: spec.capacityPerReplica,
+        recommendedReplicas: decision.forecastReplicas,
+        appliedReplicas: applied,
+        demand: history?.lastSample?.[1],
+        peak: decision.peak,
+        accuracy: summary,
+      },
+    });
     const status = buildStatus({
       generation: object.metadata.generation,
       conditions,
@@ -194,7 +256,7 @@ export class Reconciler {
       spec,
       historyPoints: state?.forecast?.data.points ?? 0,
       ...(summary ? { accuracy: summary } : {}),
-      applied: appliedReplicas(spec, decision, carried, previous),
+      applied,
       lastAction: actions.at(-1),
       previous,
       metric: carried.metric,
@@ -202,6 +264,7 @@ export class Reconciler {
     });
     await this.#writeStatus(ref, object, previous as Record<string, unknown>, status);
     memory.lastStatus = status;
+    return failures.length > 0;
   }
 
   #memoryFor(id: string, generation: number | undefined): Memory {
@@ -216,6 +279,7 @@ export class Reconciler {
         mayHold: new Set(this.#executors.map((e) => e.name)),
         snapshotChecked: memory?.snapshotChecked ?? false,
         lastStatus: undefined,
+        demandError: memory?.demandError,
       };
       this.#memory.set(id, memory);
     }
@@ -229,15 +293,18 @@ export class Reconciler {
     previous: PredictiveScalerStatus | undefined,
     reason: string,
     message: string,
+    record: ReconcileRecord,
   ): Promise<void> {
+    const conditions = mergeConditions(
+      previous?.conditions,
+      [{ type: "Ready", status: "False", reason, message }],
+      isoSeconds(this.#deps.clock.now()),
+      object.metadata.generation,
+    );
+    record.observe({ conditions });
     await this.#writeStatus(ref, object, (object.status ?? {}) as Record<string, unknown>, {
       observedGeneration: object.metadata.generation,
-      conditions: mergeConditions(
-        previous?.conditions,
-        [{ type: "Ready", status: "False", reason, message }],
-        isoSeconds(this.#deps.clock.now()),
-        object.metadata.generation,
-      ),
+      conditions,
     });
   }
 

@@ -2,13 +2,17 @@
  * How a reconcile is told: every change the scaler made becomes an Event on its target (what, why,
  * by how much, with the forecast and model) and a decision-log entry; a move of Ready to False
  * (fallback, refusal, API error) a Warning Event on the scaler and an entry; in ForecastOnly each new
- * recommendation an entry (not applied).
+ * recommendation an entry (not applied). Each entry is counted in the self-metrics by action. The log
+ * gets one line per change (info), per move into fallback or another Ready=False (warn) and per way
+ * out of fallback (info); a reconcile that changes nothing writes none.
  */
 import type { Clock } from "../clock.js";
+import type { Logger } from "../telemetry/logger.js";
 import type { ActuatorCluster, ClusterObject } from "./cluster.js";
 import type { Decision } from "./decide.js";
-import type { DecisionLog } from "./decisionLog.js";
+import type { DecisionEntry, DecisionLog } from "./decisionLog.js";
 import type { ExecutedAction } from "./executors/executedAction.js";
+import { type ReconcileRecord, scalerStateOf } from "./selfMetrics.js";
 import type { Condition, PredictiveScaler, PredictiveScalerStatus } from "./types.js";
 import { PREDICTIVE_SCALER_API_VERSION, PREDICTIVE_SCALER_KIND } from "./types.js";
 
@@ -28,6 +32,9 @@ export interface ReportDeps {
   readonly decisions: DecisionLog;
   readonly cluster: ActuatorCluster;
   readonly clock: Clock;
+  readonly logger?: Logger;
+  /** Counts each decision-log entry (self-metrics). */
+  readonly record?: Pick<ReconcileRecord, "decision">;
 }
 
 export async function reportDecision(
@@ -41,7 +48,11 @@ export async function reportDecision(
   previous: PredictiveScalerStatus,
   failures: readonly string[],
 ): Promise<void> {
-  const { events, decisions, clock } = deps;
+  const { events, clock, logger } = deps;
+  const append = (entry: DecisionEntry) => {
+    deps.decisions.append(entry);
+    deps.record?.decision(entry.action);
+  };
   const spec = scaler.spec;
   const now = clock.now();
   const regarding: Parameters<EventsPort["record"]>[0]["regarding"] = {
@@ -68,7 +79,18 @@ export async function reportDecision(
     : undefined;
   const why = `${decision.reason}${decision.model !== undefined ? ` (model ${decision.model})` : ""}`;
   for (const action of actions) {
-    decisions.append({
+    logger?.info(
+      {
+        scaler: id,
+        mode: spec.mode,
+        action: action.type,
+        ...(action.from !== undefined ? { from: action.from } : {}),
+        ...(action.to !== undefined ? { to: action.to } : {}),
+        reason: why,
+      },
+      `${action.type}: ${action.message}`,
+    );
+    append({
       atMs: now,
       scaler: id,
       mode: spec.mode,
@@ -90,8 +112,27 @@ export async function reportDecision(
   const ready = conditions.find((c) => c.type === "Ready");
   const wasReady = previous.conditions?.find((c) => c.type === "Ready");
   if (ready && (ready.reason !== wasReady?.reason || ready.status !== wasReady?.status)) {
+    if (wasReady?.reason === "Fallback" && ready.reason !== "Fallback")
+      logger?.info(
+        { scaler: id, mode: spec.mode, reason: ready.reason, message: ready.message },
+        `PredictiveScaler left Fallback: Ready=${ready.status} (${ready.reason})`,
+      );
     if (ready.status === "False" && ready.reason !== "Pending") {
-      decisions.append({
+      const fallback = ready.reason === "Fallback";
+      const cause = fallback ? (scalerStateOf(conditions).fallbackReason ?? ready.reason) : ready.reason;
+      logger?.warn(
+        {
+          scaler: id,
+          mode: spec.mode,
+          reason: cause,
+          message: ready.message,
+          ...(failures.length > 0 && failures.join("; ") !== ready.message
+            ? { err: failures.join("; ") }
+            : {}),
+        },
+        fallback ? `PredictiveScaler entered Fallback (${cause})` : `PredictiveScaler not ready (${cause})`,
+      );
+      append({
         atMs: now,
         scaler: id,
         mode: spec.mode,
@@ -118,7 +159,22 @@ export async function reportDecision(
     spec.mode === "ForecastOnly" &&
     decision.forecastReplicas !== (previous.recommendedReplicas ?? undefined)
   ) {
-    decisions.append({
+    logger?.info(
+      {
+        scaler: id,
+        mode: spec.mode,
+        action: "Recommend",
+        ...(previous.recommendedReplicas !== undefined && previous.recommendedReplicas !== null
+          ? { from: previous.recommendedReplicas }
+          : {}),
+        ...(decision.forecastReplicas !== undefined ? { to: decision.forecastReplicas } : {}),
+        reason: why,
+      },
+      decision.forecastReplicas !== undefined
+        ? `Recommend: ${decision.forecastReplicas} replicas (not applied, mode ForecastOnly)`
+        : "Recommend: nothing (not applied, mode ForecastOnly)",
+    );
+    append({
       atMs: now,
       scaler: id,
       mode: spec.mode,

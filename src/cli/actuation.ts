@@ -2,10 +2,12 @@
  * Composition of the PredictiveScaler controller for `foresight serve`: the scaler informer (every
  * replica runs it, so every replica serves scalers' forecast metric), leader election on a Lease
  * (only the holder trains and acts), the scalers' forecaster on the production engine and models,
- * the client-node cluster port with retries, Events and the decision log.
+ * the client-node cluster port with retries, Events and the decision log, and the controller's
+ * self-metrics on the server's registry.
  */
 import { hostname } from "node:os";
 import type { KubeConfig } from "@kubernetes/client-node";
+import type { Registry } from "prom-client";
 import type { ClusterObject } from "../actuator/cluster.js";
 import { Controller } from "../actuator/controller.js";
 import { type DecisionLog, FileDecisionLog, MemoryDecisionLog } from "../actuator/decisionLog.js";
@@ -15,6 +17,7 @@ import { metricScalers } from "../actuator/metricScalers.js";
 import { Reconciler } from "../actuator/reconciler.js";
 import { ScalerForecaster } from "../actuator/scalerForecaster.js";
 import { parseScalerKey } from "../actuator/scalerKey.js";
+import { registerScalerMetrics } from "../actuator/selfMetrics.js";
 import type { MetricScalers } from "../adapter/forecastMetric/scalers.js";
 import { type Clock, systemClock } from "../clock.js";
 import type { ActuatorConfig } from "../config/schema.js";
@@ -62,6 +65,8 @@ export interface ActuationDeps {
   readonly timers?: Timers;
   /** Counts failures of the PredictiveScaler informer (the self-metric). */
   readonly onInformerFailure?: (kind: InformerFailure) => void;
+  /** Where the controller's self-metrics go (src/actuator/selfMetrics.ts); default none. */
+  readonly registry?: Registry;
 }
 
 /** The replica's identity in the Lease: the pod name (hostname) and a random suffix, as client-go does. */
@@ -95,6 +100,13 @@ export async function startActuation(deps: ActuationDeps): Promise<Actuation> {
   const models = (target: string) =>
     allModels(target).filter((m) => !config.models || config.models.includes(m.name));
   let elector: LeaderElector | undefined;
+  const scalerMetrics = deps.registry
+    ? registerScalerMetrics(deps.registry, {
+        clock,
+        forecast: (id) => store.get(id),
+        isLeader: () => (elector ? elector.isLeader() : true),
+      })
+    : undefined;
   // Every write is fenced by the leader's term: a replica that lost (or never had) the Lease cannot
   // write, and a write its term does not cover is cancelled. Without leader election: no fence.
   const term: LeaderTerm = {
@@ -128,6 +140,7 @@ export async function startActuation(deps: ActuationDeps): Promise<Actuation> {
         );
     },
     onOutcome: (o) => {
+      scalerMetrics?.forecastRun(o.target, o.kind, o.status, o.durationMs / 1000);
       if (o.status === "error")
         log.warn({ scaler: o.target, kind: o.kind, err: o.error?.message }, "scaler forecast failed");
       else if (o.status === "ok")
@@ -160,6 +173,7 @@ export async function startActuation(deps: ActuationDeps): Promise<Actuation> {
     }),
     decisions,
     logger: log,
+    ...(scalerMetrics ? { metrics: scalerMetrics } : {}),
     demandQuery: (scaler) => demandQuery(scaler, deps.externalSources),
     retry: (fn) =>
       retryKube(fn, {

@@ -1,9 +1,10 @@
 /**
  * Config reload for `foresight serve`: when the config file changes (a ConfigMap
  * update lands as a new file) or on SIGHUP, read and compile it again. A broken file changes
- * nothing: the running rules stay, and the error (file:line:col) goes to the log and to
- * `foresight_config_reloads_total{result="error"}`. A good file replaces the discovery rules
- * (`rules`, `externalRules`) at once; other sections need a restart, which the log says.
+ * nothing: the running rules stay, and the error (file:line:col) goes to the log, to
+ * `foresight_config_reloads_total{result="error"}` and to `foresight_config_last_reload_successful`
+ * (0). A good file replaces the discovery rules (`rules`, `externalRules`) at once (and sets the
+ * last-success time); other sections need a restart, which the log says.
  */
 import { readFileSync, watch } from "node:fs";
 import { basename, dirname } from "node:path";
@@ -37,6 +38,8 @@ export function watchConfig(deps: {
   readonly discovery: Discovery;
   readonly logger: Logger;
   readonly reloads: Counter<"result">;
+  /** Told each reload's result and its time (the last-success gauges). */
+  readonly loaded?: (ok: boolean, atMs: number) => void;
   /** Debounce of file events (editors and kubelet write in several steps). Default 500 ms. */
   readonly debounceMs?: number;
 }): ConfigReloader {
@@ -62,6 +65,7 @@ export function watchConfig(deps: {
         loaded = await loadAndCompile(path, deps.catalog);
       } catch (err) {
         deps.reloads.inc({ result: "error" });
+        deps.loaded?.(false, Date.now());
         logger.error(
           { err: (err as Error).message },
           "config reload failed: the running configuration stays in effect",
@@ -77,6 +81,7 @@ export function watchConfig(deps: {
       for (const warning of loaded.warnings) logger.warn(`config: ${warning}`);
       await discovery.setRules(loaded.rules);
       deps.reloads.inc({ result: "ok" });
+      deps.loaded?.(true, Date.now());
       logger.info({ rules: loaded.rules.length }, "config reloaded: new rules in effect");
       return true;
     });

@@ -13,6 +13,11 @@ export interface SelfMetrics {
   readonly queryBudgetRefusals: Counter<"endpoint">;
   readonly cacheLookups: Counter<"result">;
   readonly configReloads: Counter<"result">;
+  /**
+   * The config file was loaded (`ok`: at start, or a reload that put new rules in place) or a reload
+   * failed, at `atMs`: the last-success time and the last result beside `configReloads`.
+   */
+  configLoaded(ok: boolean, atMs: number): void;
   readonly informerFailures: Counter<"resource" | "kind">;
   /** Record a rule's successful discovery at `atMs`; the age gauge is computed at scrape time. */
   markDiscovered(rule: string, atMs: number): void;
@@ -21,10 +26,33 @@ export interface SelfMetrics {
   readonly droppedSamples: Counter<"reason">;
 }
 
-export function createSelfMetrics(options: { defaultMetrics?: boolean } = {}): SelfMetrics {
+export interface SelfMetricsOptions {
+  /** prom-client's process and Node.js metrics (prefixed `foresight_`); default on. */
+  readonly defaultMetrics?: boolean;
+  /** The product version, the `version` label of `foresight_build_info`. */
+  readonly version?: string;
+}
+
+export function createSelfMetrics(options: SelfMetricsOptions = {}): SelfMetrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "foresight_" });
   const registers = [registry];
+  new Gauge({
+    name: "foresight_build_info",
+    help: "Always 1; its labels say which Foresight runs: version, and the Node.js version it runs on.",
+    labelNames: ["version", "node_version"] as const,
+    registers,
+  }).set({ version: options.version ?? "unknown", node_version: process.version }, 1);
+  const lastReloadSuccess = new Gauge({
+    name: "foresight_config_last_reload_success_timestamp_seconds",
+    help: "Unix time of the last successful load of the config file (at start, or a reload that put new rules in place).",
+    registers,
+  });
+  const lastReloadSuccessful = new Gauge({
+    name: "foresight_config_last_reload_successful",
+    help: "1 when the last load or reload of the config file succeeded, 0 when the last reload failed (the running configuration stayed).",
+    registers,
+  });
   const discoveredAt = new Map<string, number>();
   new Gauge({
     name: "foresight_discovery_age_seconds",
@@ -82,6 +110,10 @@ export function createSelfMetrics(options: { defaultMetrics?: boolean } = {}): S
       labelNames: ["result"] as const,
       registers,
     }),
+    configLoaded(ok, atMs) {
+      lastReloadSuccessful.set(ok ? 1 : 0);
+      if (ok) lastReloadSuccess.set(atMs / 1000);
+    },
     cacheLookups: new Counter({
       name: "foresight_query_cache_lookups_total",
       help: "Query cache lookups by result (hit, miss, coalesced).",
