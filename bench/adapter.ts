@@ -16,7 +16,7 @@ import {
   startGpuFleet,
   waitForItems,
 } from "./gpuFleet.js";
-import { machineLine, recordSection } from "./record.js";
+import { exitOnMissed, machineLine, recordSection } from "./record.js";
 
 const run = promisify(execFile);
 const NAMESPACES = 10;
@@ -184,6 +184,10 @@ async function main(): Promise<void> {
     ].join("\n");
     recordSection("adapter", section);
     process.stdout.write(`${section}\n`);
+    exitOnMissed(
+      "adapter",
+      targets.filter((t) => t.includes("NOT met")),
+    );
   } finally {
     for (const adapter of adapters) await adapter.stop();
     await fleet.close();

@@ -18,7 +18,7 @@ import type { BacktestReport } from "../src/replay/backtest.js";
 import { renderPlot } from "../src/replay/plot.js";
 import { BURSTS, DEFAULT_DAYS, SETTINGS, TRACES } from "./autoscaleSetup.js";
 import type { TraceResult } from "./autoscaleTrace.js";
-import { machineLine, recordSection } from "./record.js";
+import { exitOnMissed, machineLine, recordSection } from "./record.js";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const IMAGES = "docs/images/autoscale";
@@ -249,6 +249,10 @@ async function main(): Promise<void> {
   ].join("\n");
   if (options.record) recordSection("autoscale", section);
   process.stdout.write(`${section}\n`);
+  exitOnMissed(
+    "autoscale",
+    targets(results).filter((t) => t.includes("❌") || / left out\)/.test(t)),
+  );
 }
 
 if (process.argv[1]?.endsWith("autoscale.ts")) await main();

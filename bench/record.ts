@@ -1,7 +1,7 @@
 /**
- * What every benchmark shares: a line describing the machine, and writing its section into
+ * What every benchmark shares: a line describing the machine, writing its section into
  * docs/benchmarks.md between its own markers (`<!-- bench:<name>:start -->` … `end -->`), leaving
- * the other benchmarks' sections as they are.
+ * the other benchmarks' sections as they are, and exiting 1 when a target its section states is missed.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -36,4 +36,15 @@ export function recordSection(name: string, section: string): void {
       ? text.slice(0, at) + block + text.slice(stop + end.length)
       : `${text.trimEnd()}\n\n${block}\n`;
   writeFileSync(file, text);
+}
+
+/**
+ * When any of `missed` is set (a stated target not met, an input left out): list them on stderr and
+ * make the process exit 1, after the section has been written (so the figures are kept either way).
+ */
+export function exitOnMissed(name: string, missed: readonly (string | false | undefined)[]): void {
+  const lines = missed.filter((m): m is string => typeof m === "string" && m !== "");
+  if (lines.length === 0) return;
+  process.stderr.write(`bench:${name} fell short:\n${lines.map((l) => `  ${l}\n`).join("")}`);
+  process.exitCode = 1;
 }

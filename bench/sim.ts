@@ -8,7 +8,7 @@ import { seededRandom } from "../src/forecast/random.js";
 import { SIM_STEP_MS } from "../src/replay/cluster/demand.js";
 import { policyFactory } from "../src/replay/policies/index.js";
 import { replay, type WorkloadInput } from "../src/replay/simulate.js";
-import { machineLine, recordSection } from "./record.js";
+import { exitOnMissed, machineLine, recordSection } from "./record.js";
 
 const DAY_STEPS = 86_400_000 / SIM_STEP_MS;
 const LONG_STEPS = 14 * DAY_STEPS;
@@ -90,6 +90,9 @@ async function main(): Promise<void> {
   ].join("\n");
   recordSection("sim", section);
   process.stdout.write(`${section}\n`);
+  exitOnMissed("sim", [
+    reactive14.seconds > 2 && `14 days of reactive took ${reactive14.seconds.toFixed(2)} s, target ≤ 2 s`,
+  ]);
 }
 
 await main();

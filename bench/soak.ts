@@ -17,7 +17,7 @@ import {
   startGpuFleet,
   waitForItems,
 } from "./gpuFleet.js";
-import { machineLine, recordSection } from "./record.js";
+import { exitOnMissed, machineLine, recordSection } from "./record.js";
 
 const SAMPLE_EVERY_MS = 10_000;
 const CONNECTIONS = 8;
@@ -360,6 +360,11 @@ async function main(): Promise<void> {
   const section = soakSection(result, prometheusVersion());
   if (args.record) recordSection("soak", section);
   process.stdout.write(`${section}\n`);
+  exitOnMissed("soak", [
+    /No leak[^\n]*: \*\*no\*\*/.test(section) && "memory grew: the section's No leak line says no",
+    /No failed requests: \*\*no\*\*/.test(section) &&
+      "requests failed: the section's No failed requests line says no",
+  ]);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
