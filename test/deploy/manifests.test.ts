@@ -312,6 +312,20 @@ describe("deploy manifests", { skip: skipReason }, () => {
       ].join("\n"),
     );
     rendered.set("monitoring", { name: "monitoring", docs: render(monitoring) });
+    // The optional KEDA external scaler component on top of the cert-manager overlay.
+    const keda = join(work, "deploy/overlays/test-keda");
+    mkdirSync(keda);
+    writeFileSync(
+      join(keda, "kustomization.yaml"),
+      [
+        "apiVersion: kustomize.config.k8s.io/v1beta1",
+        "kind: Kustomization",
+        "resources: [../cert-manager]",
+        "components: [../../components/keda-scaler]",
+        "",
+      ].join("\n"),
+    );
+    rendered.set("keda", { name: "keda", docs: render(keda) });
     // The resource-metrics component in the self-signed overlay, as docs/operations.md says to add it.
     if (openssl) {
       const selfSigned = join(work, "deploy/overlays/self-signed-resource-metrics");
@@ -334,6 +348,31 @@ describe("deploy manifests", { skip: skipReason }, () => {
 
   /** Every render that is meant to be applied (not the base). */
   const installs = () => [...rendered.values()].filter((r) => r.name !== "base");
+
+  it("the keda-scaler component opens the gRPC port to KEDA's operator only", (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const docs = rendered.get("keda")?.docs ?? [];
+    const deployment = byKind(docs, "Deployment")[0] as Obj;
+    const container = deployment.spec.template.spec.containers[0];
+    const args: string[] = container.args;
+    assert.equal(args[args.indexOf("--keda-port") + 1], "9090");
+    assert.ok(container.ports.some((p: Obj) => p.name === "keda-grpc" && p.containerPort === 9090));
+    const service = byKind(docs, "Service")[0] as Obj;
+    assert.ok(service.spec.ports.some((p: Obj) => p.port === 9090 && p.targetPort === "keda-grpc"));
+    const [policy] = byKind(docs, "NetworkPolicy") as Obj[];
+    assert.ok(policy, "a NetworkPolicy for the gRPC port");
+    assert.deepEqual(policy.spec.podSelector.matchLabels, deployment.spec.selector.matchLabels);
+    const toGrpc = policy.spec.ingress.find((r: Obj) => r.ports.some((p: Obj) => p.port === 9090));
+    assert.deepEqual(toGrpc.from, [
+      {
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "keda" } },
+        podSelector: { matchLabels: { app: "keda-operator" } },
+      },
+    ]);
+    // The API server's and Prometheus' ports stay open to everyone, as without the component.
+    const open = policy.spec.ingress.find((r: Obj) => r.from === undefined);
+    assert.deepEqual(open.ports.map((p: Obj) => p.port).sort(), [6443, 8080]);
+  });
 
   it("renders every overlay (self-signed after generate-certs.sh)", (t) => {
     for (const overlay of OVERLAYS) {
