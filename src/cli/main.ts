@@ -12,6 +12,7 @@ import { runBacktest } from "./backtest.js";
 import { runBenchForecast } from "./benchForecast.js";
 import { resourceCatalog } from "./catalog.js";
 import { checkConfig } from "./checkConfig.js";
+import { notAnAdapterConfig } from "./configKind.js";
 import { DEFAULT_TRACE, demoCommands, startDemo } from "./demo.js";
 import { loadAndCompile } from "./loadRules.js";
 import { installProcessGuards } from "./processGuards.js";
@@ -105,6 +106,8 @@ export function buildProgram(): Command {
     .option("--prometheus-url <url>", "overrides prometheus.url from the config file")
     .option("--log-level <level>", LOG_LEVELS.join(", "), logLevel, "info")
     .action(async (opts) => {
+      const notConfig = notAnAdapterConfig(opts.config);
+      if (notConfig !== undefined) throw new Error(`${opts.config}: ${notConfig}`);
       const logger = createLogger({ level: opts.logLevel });
       installProcessGuards(logger);
       const kube = loadKubeConfig(opts.kubeconfig);

@@ -82,6 +82,26 @@ describe("foresight on the command line", { timeout: 300_000 }, () => {
     );
   });
 
+  it("serve refuses a manifest given as --config, naming it, before starting", async () => {
+    const file = join(dir, "deployment.yaml");
+    writeFileSync(file, "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {}\n");
+    const { code, stdout, stderr } = await foresight([
+      "serve",
+      "--config",
+      file,
+      "--secure-port",
+      "0",
+      "--http-port",
+      "0",
+    ]);
+    assert.equal(code, 1, stderr);
+    assert.equal(stdout, "");
+    assert.match(
+      stderr,
+      /^foresight: .*deployment\.yaml: this is a Deployment manifest, not a Foresight\/prometheus-adapter config/m,
+    );
+  });
+
   it("check-config names a PredictiveScaler", async () => {
     const file = join(dir, "scaler.yaml");
     writeFileSync(
