@@ -1,11 +1,13 @@
 /**
  * Label matchers as Prometheus applies them: a missing label has the value "", and regular
- * expressions are fully anchored (`^(?:re)$`). JavaScript regexes stand in for Go's RE2; the
- * syntax PromQL users write (alternation, classes, `.*`, repetition) means the same in both, and
- * constructs JavaScript rejects are reported naming the matcher. The `s` flag makes `.` match
- * newlines, as RE2 does under Prometheus' `(?s)` default.
+ * expressions are Go's RE2 syntax (re2js), fully anchored (`^(?:re)$`), so everything `=~` accepts
+ * in Prometheus works here too: inline flags such as `(?i)`, POSIX classes (`[[:alpha:]]`),
+ * `\pL`, `(?P<name>…)`, and RE2's own meaning of `\s` and friends. `.` matches newlines, as in
+ * Prometheus 3 (`(?s)` is implied; Prometheus 2 did not imply it). Compiled expressions are cached
+ * (src/metrics/promql/regex.ts).
  */
 
+import { compileRE2, DOTALL } from "../promql/regex.js";
 import type { LabelMatcher } from "../promql/storage.js";
 import type { Labels } from "../source.js";
 
@@ -26,11 +28,11 @@ export function compileMatcher(m: LabelMatcher): CompiledMatcher {
       return { ...pick(m), matches: (v) => v !== m.value };
     case "=~": {
       const re = anchored(m);
-      return { ...pick(m), matches: (v) => re.test(v) };
+      return { ...pick(m), matches: (v) => re.testExact(v) };
     }
     case "!~": {
       const re = anchored(m);
-      return { ...pick(m), matches: (v) => !re.test(v) };
+      return { ...pick(m), matches: (v) => !re.testExact(v) };
     }
     default:
       throw new Error(`label matcher ${m.name}: unknown match type ${String((m as LabelMatcher).type)}`);
@@ -51,9 +53,9 @@ function pick(m: LabelMatcher): Pick<CompiledMatcher, "name" | "type" | "value">
   return { name: m.name, type: m.type, value: m.value };
 }
 
-function anchored(m: LabelMatcher): RegExp {
+function anchored(m: LabelMatcher): ReturnType<typeof compileRE2> {
   try {
-    return new RegExp(`^(?:${m.value})$`, "s");
+    return compileRE2(`^(?:${m.value})$`, DOTALL);
   } catch (error) {
     throw new Error(
       `label matcher ${m.name}${m.type}"${m.value}": invalid regular expression (${(error as Error).message})`,

@@ -1,7 +1,9 @@
 /**
  * Binary operators with Prometheus' semantics (promql/engine.go): element operations (Go float
- * semantics for `^` and `%`), scalar–vector operations, and vector–vector matching (one-to-one,
- * group_left/group_right, on/ignoring) with the same result labels and the same errors.
+ * semantics for `^` and `%`), scalar–vector operations, vector–vector matching (one-to-one,
+ * group_left/group_right, on/ignoring) with the same result labels and the same errors, and the
+ * set operators `and`, `or`, `unless`. Results keep the order Prometheus produces (the left side's,
+ * or the right side's for group_right; `or` appends the right side's unmatched elements).
  */
 import type { Labels } from "../source.js";
 import type { BinaryOp, VectorMatching } from "./ast.js";
@@ -18,6 +20,34 @@ import {
 export interface VectorSample {
   readonly labels: Labels;
   readonly value: number;
+}
+
+/** The set operators' many-to-many matching, in Prometheus' order and with its short cuts. */
+export function setOperation(
+  op: "and" | "or" | "unless",
+  lhs: readonly VectorSample[],
+  rhs: readonly VectorSample[],
+  matching: VectorMatching,
+): VectorSample[] {
+  const sig = (labels: Labels) => matchingSignature(labels, matching.on, matching.labels);
+  switch (op) {
+    case "and": {
+      if (lhs.length === 0 || rhs.length === 0) return [];
+      const right = new Set(rhs.map((s) => sig(s.labels)));
+      return lhs.filter((s) => right.has(sig(s.labels)));
+    }
+    case "or": {
+      if (lhs.length === 0) return [...rhs];
+      if (rhs.length === 0) return [...lhs];
+      const left = new Set(lhs.map((s) => sig(s.labels)));
+      return [...lhs, ...rhs.filter((s) => !left.has(sig(s.labels)))];
+    }
+    case "unless": {
+      if (lhs.length === 0 || rhs.length === 0) return [...lhs];
+      const right = new Set(rhs.map((s) => sig(s.labels)));
+      return lhs.filter((s) => !right.has(sig(s.labels)));
+    }
+  }
 }
 
 const COMPARISONS: ReadonlySet<BinaryOp> = new Set(["==", "!=", ">", "<", ">=", "<="]);
@@ -48,6 +78,8 @@ export function elementOp(op: BinaryOp, l: number, r: number): [number, boolean]
       return [l % r, true];
     case "^":
       return [goPow(l, r), true];
+    case "atan2":
+      return [Math.atan2(l, r), true];
     case "==":
       return [l, l === r];
     case "!=":
@@ -60,6 +92,10 @@ export function elementOp(op: BinaryOp, l: number, r: number): [number, boolean]
       return [l, l >= r];
     case "<=":
       return [l, l <= r];
+    case "and":
+    case "or":
+    case "unless":
+      throw new PromQLError("execution", `set operator "${op}" between single elements`);
   }
 }
 

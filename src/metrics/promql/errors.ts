@@ -2,8 +2,9 @@
  * The one error the PromQL evaluator throws. `kind` says what went wrong: `parse` (the text is not
  * PromQL; `position` points at it), `type` (valid syntax, wrong argument or operand types, as
  * Prometheus would refuse), `unsupported` (valid PromQL this evaluator does not implement; the
- * message names the construct) and `execution` (the data made the query fail, e.g. many-to-many
- * matching). The embedded MetricsSource maps all of them to a MetricsSourceError of kind `query`.
+ * message names the construct: "function X is not supported by the embedded store") and
+ * `execution` (the data made the query fail, e.g. many-to-many matching). The embedded
+ * MetricsSource maps all of them to a MetricsSourceError of kind `query`.
  */
 
 export type PromQLErrorKind = "parse" | "type" | "unsupported" | "execution";
@@ -39,6 +40,10 @@ export function positionOf(text: string, offset: number): PromQLPosition {
   return { offset, line, column: offset - lineStart + 1 };
 }
 
-export function unsupported(construct: string): PromQLError {
-  return new PromQLError("unsupported", `unsupported PromQL: ${construct}`);
+/** "function holt_winters is not supported by the embedded store (why)". */
+export function unsupported(construct: string, why?: string): PromQLError {
+  return new PromQLError(
+    "unsupported",
+    `${construct} is not supported by the embedded store${why === undefined ? "" : ` (${why})`}`,
+  );
 }

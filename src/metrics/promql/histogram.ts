@@ -1,24 +1,11 @@
 /**
  * histogram_quantile over classic buckets: Prometheus' bucketQuantile (promql/quantile.go),
- * including the +Inf bucket requirement, coalescing of equal bounds, and the monotonicity fix
- * that ignores tiny float deltas between cumulative counts.
+ * including the +Inf bucket requirement, coalescing of equal bounds, and the monotonicity fix.
  */
 
 export interface Bucket {
   readonly upperBound: number;
   count: number;
-}
-
-const SMALL_DELTA_TOLERANCE = 1e-12;
-const MIN_NORMAL = 2.2250738585072014e-308;
-
-/** Prometheus' almost.Equal. */
-function almostEqual(a: number, b: number, epsilon: number): boolean {
-  if (a === b) return true;
-  const absSum = Math.abs(a) + Math.abs(b);
-  const diff = Math.abs(a - b);
-  if (a === 0 || b === 0 || absSum < MIN_NORMAL) return diff < epsilon * MIN_NORMAL;
-  return diff / Math.min(absSum, Number.MAX_VALUE) < epsilon;
 }
 
 /** The q-quantile of the observations counted in cumulative `buckets` (mutated: sorted and fixed). */
@@ -37,7 +24,12 @@ export function bucketQuantile(q: number, input: readonly Bucket[]): number {
   let rank = q * observations;
   // sort.Search over all but the +Inf bucket: the first bucket whose count reaches the rank.
   let b = 0;
-  while (b < buckets.length - 1 && (buckets[b] as Bucket).count < rank) b++;
+  let hi = buckets.length - 1;
+  while (b < hi) {
+    const h = (b + hi) >>> 1;
+    if (!((buckets[h] as Bucket).count >= rank)) b = h + 1;
+    else hi = h;
+  }
   if (b === buckets.length - 1) return (buckets[buckets.length - 2] as Bucket).upperBound;
   if (b === 0 && (buckets[0] as Bucket).upperBound <= 0) return (buckets[0] as Bucket).upperBound;
   let bucketStart = 0;
@@ -62,17 +54,16 @@ function coalesce(buckets: Bucket[]): Bucket[] {
   return out;
 }
 
-/** Prometheus' ensureMonotonicAndIgnoreSmallDeltas: a cumulative count never decreases. */
+/**
+ * Prometheus 2's ensureMonotonic: a cumulative count never decreases (a smaller count is raised to
+ * the largest before it). Prometheus ≥ 2.50 also ignores tiny float differences between adjacent
+ * counts (docs/promql.md).
+ */
 function ensureMonotonic(buckets: Bucket[]): void {
-  let prev = (buckets[0] as Bucket).count;
+  let max = (buckets[0] as Bucket).count;
   for (let i = 1; i < buckets.length; i++) {
     const b = buckets[i] as Bucket;
-    const curr = b.count;
-    if (curr === prev) continue;
-    if (almostEqual(prev, curr, SMALL_DELTA_TOLERANCE) || curr < prev) {
-      b.count = prev;
-      continue;
-    }
-    prev = curr;
+    if (b.count > max) max = b.count;
+    else if (b.count < max) b.count = max;
   }
 }

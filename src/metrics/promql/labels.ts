@@ -6,13 +6,25 @@ import type { Labels } from "../source.js";
 
 export const METRIC_NAME = "__name__";
 
+/**
+ * Label sets are never changed once made, and the evaluator meets the same ones at every step of a
+ * range query: their keys and name-less copies are remembered per object.
+ */
+const keys = new WeakMap<Labels, string>();
+const nameless = new WeakMap<Labels, Labels>();
+
 /** A stable identity string of a label set (order-independent). */
 export function labelsKey(labels: Labels): string {
-  return JSON.stringify(
-    Object.keys(labels)
-      .sort()
-      .map((k) => [k, labels[k]]),
-  );
+  let key = keys.get(labels);
+  if (key === undefined) {
+    key = JSON.stringify(
+      Object.keys(labels)
+        .sort()
+        .map((k) => [k, labels[k]]),
+    );
+    keys.set(labels, key);
+  }
+  return key;
 }
 
 /** Prometheus' labels.Compare: label by label in name order, then by length. */
@@ -32,7 +44,12 @@ export function compareLabels(a: Labels, b: Labels): number {
 
 export function dropMetricName(labels: Labels): Labels {
   if (!(METRIC_NAME in labels)) return labels;
-  const { [METRIC_NAME]: _, ...rest } = labels;
+  let rest = nameless.get(labels);
+  if (rest === undefined) {
+    const { [METRIC_NAME]: _, ...others } = labels;
+    rest = others;
+    nameless.set(labels, rest);
+  }
   return rest;
 }
 

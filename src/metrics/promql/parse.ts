@@ -1,12 +1,22 @@
 /**
- * parsePromQL: Prometheus' own Lezer grammar (@prometheus-io/lezer-promql) tokenises and parses; this
- * module walks its syntax tree into our validated AST (ast.ts), applying the checks Prometheus' Go
- * parser makes (types, modifiers, matchers) and refusing what the evaluator does not implement with
- * an error naming the construct. No hand-written parser: only the tree walk is ours.
+ * parsePromQL: Prometheus' own Lezer grammar (@prometheus-io/lezer-promql) tokenises and parses;
+ * this module walks its syntax tree into our validated AST (ast.ts), applying the checks
+ * Prometheus' Go parser makes (types, arity, modifiers, matchers) and refusing what the evaluator
+ * does not implement with an error naming the construct.
+ *
+ * Two places where the grammar and Prometheus' parser disagree are corrected here:
+ * - Operator precedence. The grammar attaches `offset`, `@` and `[…]` to the whole binary or unary
+ *   expression before them (`a + b offset 1m * 0` → ((a + b) offset 1m) * 0); in Prometheus they
+ *   bind tightest, to the operand right before them (a + ((b offset 1m) * 0)). So every chain of
+ *   operators is flattened to operands, operators and postfix modifiers in source order, and
+ *   re-associated with Prometheus' precedence (`^` right-associative above `* / % atan2`, unary
+ *   minus at the level of `*`, then `+ -`, comparisons, `and unless`, `or`).
+ * - Literals the grammar lacks (`2.`, `holt_winters`), rewritten first (literals.ts).
+ * Keywords (aggregations, by/without, on/ignoring, group_left/right, bool, offset, and/or/unless,
+ * atan2, start()/end()) are case-insensitive, as in Prometheus; function names are not.
  */
 import type { SyntaxNode } from "@lezer/common";
 import { parser } from "@prometheus-io/lezer-promql";
-import { RE2JS } from "re2js";
 import type {
   Aggregate,
   AggregateOp,
@@ -15,12 +25,15 @@ import type {
   Expr,
   FunctionName,
   MatrixSelector,
+  Subquery,
   ValueType,
   VectorMatching,
   VectorSelector,
 } from "./ast.js";
 import { PromQLError, positionOf, unsupported } from "./errors.js";
-import { parseDuration, parseNumber, unquote } from "./literals.js";
+import { AGGREGATION_PARAM, AGGREGATIONS, FUNCTIONS } from "./functions.js";
+import { parseDuration, parseNumber, type Rewritten, rewriteForGrammar, unquote } from "./literals.js";
+import { compileRE2, DOTALL } from "./regex.js";
 import type { LabelMatcher, MatchType } from "./storage.js";
 
 const TYPE_NAMES: Readonly<Record<ValueType, string>> = {
@@ -30,70 +43,30 @@ const TYPE_NAMES: Readonly<Record<ValueType, string>> = {
   string: "string",
 };
 
-interface Signature {
-  readonly args: readonly ValueType[];
-  readonly returns: "scalar" | "vector";
-}
-
-const RANGE_FN: Signature = { args: ["matrix"], returns: "vector" };
-const MATH_FN: Signature = { args: ["vector"], returns: "vector" };
-
-const FUNCTIONS: Readonly<Record<FunctionName, Signature>> = {
-  rate: RANGE_FN,
-  irate: RANGE_FN,
-  increase: RANGE_FN,
-  delta: RANGE_FN,
-  avg_over_time: RANGE_FN,
-  min_over_time: RANGE_FN,
-  max_over_time: RANGE_FN,
-  sum_over_time: RANGE_FN,
-  count_over_time: RANGE_FN,
-  last_over_time: RANGE_FN,
-  quantile_over_time: { args: ["scalar", "matrix"], returns: "vector" },
-  histogram_quantile: { args: ["scalar", "vector"], returns: "vector" },
-  scalar: { args: ["vector"], returns: "scalar" },
-  vector: { args: ["scalar"], returns: "vector" },
-  time: { args: [], returns: "scalar" },
-  abs: MATH_FN,
-  ceil: MATH_FN,
-  floor: MATH_FN,
-  sqrt: MATH_FN,
-  exp: MATH_FN,
-  ln: MATH_FN,
-  log2: MATH_FN,
-  log10: MATH_FN,
-  clamp: { args: ["vector", "scalar", "scalar"], returns: "vector" },
-  clamp_min: { args: ["vector", "scalar"], returns: "vector" },
-  clamp_max: { args: ["vector", "scalar"], returns: "vector" },
+/** Binary operators by Lezer node name: the operator, its precedence, and right-associativity. */
+const BINARY: Readonly<Record<string, { op: BinaryOp; prec: number; right?: boolean }>> = {
+  Or: { op: "or", prec: 1 },
+  And: { op: "and", prec: 2 },
+  Unless: { op: "unless", prec: 2 },
+  Eql: { op: "==", prec: 3 },
+  Neq: { op: "!=", prec: 3 },
+  Gtr: { op: ">", prec: 3 },
+  Lss: { op: "<", prec: 3 },
+  Gte: { op: ">=", prec: 3 },
+  Lte: { op: "<=", prec: 3 },
+  Add: { op: "+", prec: 4 },
+  Sub: { op: "-", prec: 4 },
+  Mul: { op: "*", prec: 5 },
+  Div: { op: "/", prec: 5 },
+  Mod: { op: "%", prec: 5 },
+  Atan2: { op: "atan2", prec: 5 },
+  Pow: { op: "^", prec: 6, right: true },
 };
+/** A unary operator's operand takes only operators binding tighter than `*` (i.e. `^`). */
+const UNARY_OPERAND_PREC = 6;
 
-const AGGREGATIONS: ReadonlySet<string> = new Set<AggregateOp>([
-  "sum",
-  "avg",
-  "min",
-  "max",
-  "count",
-  "topk",
-  "bottomk",
-  "quantile",
-]);
-const PARAM_AGGREGATIONS: ReadonlySet<string> = new Set(["topk", "bottomk", "quantile"]);
-
-const BINARY_OPS: Readonly<Record<string, BinaryOp>> = {
-  Pow: "^",
-  Mul: "*",
-  Div: "/",
-  Mod: "%",
-  Add: "+",
-  Sub: "-",
-  Eql: "==",
-  Neq: "!=",
-  Gtr: ">",
-  Lss: "<",
-  Gte: ">=",
-  Lte: "<=",
-};
 const COMPARISONS: ReadonlySet<BinaryOp> = new Set(["==", "!=", ">", "<", ">=", "<="]);
+const SET_OPERATORS: ReadonlySet<BinaryOp> = new Set(["and", "or", "unless"]);
 
 const MATCH_OPS: Readonly<Record<string, MatchType>> = {
   EqlSingle: "=",
@@ -102,10 +75,50 @@ const MATCH_OPS: Readonly<Record<string, MatchType>> = {
   NeqRegex: "!~",
 };
 
+/** Names the grammar reads as a call that are not functions: keywords (any case) and duration functions. */
+const CALL_KEYWORDS: ReadonlySet<string> = new Set([
+  "sum",
+  "avg",
+  "count",
+  "min",
+  "max",
+  "group",
+  "stddev",
+  "stdvar",
+  "topk",
+  "bottomk",
+  "quantile",
+  "count_values",
+  "limitk",
+  "limit_ratio",
+  "by",
+  "without",
+  "on",
+  "ignoring",
+  "group_left",
+  "group_right",
+  "bool",
+  "offset",
+  "start",
+  "end",
+  "and",
+  "or",
+  "unless",
+  "atan2",
+]);
+const GRAMMAR_ONLY_CALLS: ReadonlySet<string> = new Set([
+  "step",
+  "range",
+  "start_timestamp",
+  "min_of",
+  "max_of",
+]);
+
 /** Parse and validate a PromQL expression; throws PromQLError (kind parse/type/unsupported). */
 export function parsePromQL(text: string): Expr {
   if (text.trim() === "") throw new PromQLError("parse", "PromQL parse error: empty query");
-  const tree = parser.parse(text);
+  const rewritten = rewriteForGrammar(text);
+  const tree = parser.parse(rewritten.text);
   let errorAt: number | undefined;
   tree.iterate({
     enter(node) {
@@ -113,13 +126,30 @@ export function parsePromQL(text: string): Expr {
       return errorAt === undefined;
     },
   });
-  if (errorAt !== undefined) throw parseErrorAt(text, errorAt);
-  const top = tree.topNode.firstChild;
-  if (!top) throw new PromQLError("parse", "PromQL parse error: empty query");
-  return new Walker(text).expr(top);
+  if (errorAt !== undefined) throw grammarError(text, rewritten, errorAt);
+  const top = children(tree.topNode)[0];
+  if (!top) throw new PromQLError("parse", "PromQL parse error: no expression found in input");
+  return new Walker(text, rewritten).top(top);
 }
 
-function parseErrorAt(text: string, offset: number): PromQLError {
+function grammarError(text: string, rewritten: Rewritten, errorAt: number): PromQLError {
+  const offset = rewritten.origin[errorAt] ?? text.length;
+  // An identifier called like a function that Prometheus does not know is named, as Prometheus does.
+  for (const call of rewritten.calls) {
+    if (call.offset > offset) break;
+    const known =
+      CALL_KEYWORDS.has(call.name.toLowerCase()) ||
+      FUNCTIONS[call.name] !== undefined ||
+      GRAMMAR_ONLY_CALLS.has(call.name);
+    if (!known) {
+      const position = positionOf(text, call.offset);
+      return new PromQLError(
+        "parse",
+        `PromQL parse error at line ${position.line}, column ${position.column}: unknown function with name ${JSON.stringify(call.name)}`,
+        position,
+      );
+    }
+  }
   const position = positionOf(text, offset);
   const rest = text.slice(offset);
   const what =
@@ -131,24 +161,62 @@ function parseErrorAt(text: string, offset: number): PromQLError {
   );
 }
 
-/** A postfix modifier (offset, @, [range]) waiting to be applied to the operand it belongs to. */
-type Postfix = (target: Expr) => Expr;
-
 function children(node: SyntaxNode): SyntaxNode[] {
   const out: SyntaxNode[] = [];
-  for (let c = node.firstChild; c; c = c.nextSibling) out.push(c);
+  for (let c = node.firstChild; c; c = c.nextSibling) if (c.name !== "LineComment") out.push(c);
   return out;
 }
 
-class Walker {
-  constructor(private readonly text: string) {}
+/** One element of a flattened operator chain, in source order. */
+type Token =
+  | { readonly t: "operand"; readonly node: SyntaxNode; readonly number?: number }
+  | { readonly t: "unary"; readonly op: "-" | "+"; readonly node: SyntaxNode }
+  | {
+      readonly t: "binary";
+      readonly opNode: SyntaxNode;
+      readonly modifiers: readonly SyntaxNode[];
+      readonly node: SyntaxNode;
+    }
+  /** OffsetExpr, StepInvariantExpr, MatrixSelector or SubqueryExpr: the modifier part of the node. */
+  | { readonly t: "postfix"; readonly node: SyntaxNode };
 
+/** A chain re-associated with Prometheus' precedence. */
+type Syntax =
+  | { readonly k: "operand"; readonly node: SyntaxNode; readonly number?: number }
+  | { readonly k: "unary"; readonly op: "-" | "+"; readonly node: SyntaxNode; readonly operand: Syntax }
+  | {
+      readonly k: "binary";
+      readonly opNode: SyntaxNode;
+      readonly modifiers: readonly SyntaxNode[];
+      readonly node: SyntaxNode;
+      readonly lhs: Syntax;
+      readonly rhs: Syntax;
+    }
+  | { readonly k: "postfix"; readonly node: SyntaxNode; readonly operand: Syntax };
+
+class Walker {
+  constructor(
+    private readonly original: string,
+    private readonly rewritten: Rewritten,
+  ) {}
+
+  private get text(): string {
+    return this.rewritten.text;
+  }
+
+  /** Source text of a node as the grammar read it. */
   private src(node: SyntaxNode): string {
     return this.text.slice(node.from, node.to);
   }
 
+  /** Source text of a node as the user wrote it. */
+  private originalSrc(node: SyntaxNode): string {
+    const o = this.rewritten.origin;
+    return this.original.slice(o[node.from], o[node.to]);
+  }
+
   private fail(node: SyntaxNode, message: string, kind: "parse" | "type" = "parse"): PromQLError {
-    const position = positionOf(this.text, node.from);
+    const position = positionOf(this.original, this.rewritten.origin[node.from] ?? 0);
     return new PromQLError(
       kind,
       `${message} (at line ${position.line}, column ${position.column})`,
@@ -156,45 +224,89 @@ class Walker {
     );
   }
 
-  /**
-   * Convert `node`, then apply the `pending` postfix modifiers (offset, @, [range]) to it. Lezer's
-   * grammar attaches a postfix modifier to a whole binary or unary expression before it
-   * (`a - b offset 1m` → (a - b) offset 1m); Prometheus binds it to the operand right before
-   * it (a - (b offset 1m)). So modifiers over a binary/unary node are pushed down to its rightmost
-   * operand, innermost first.
-   */
-  expr(node: SyntaxNode, pending: readonly Postfix[] = []): Expr {
+  /** A whole expression (the query, a parenthesised one, an argument). */
+  top(node: SyntaxNode): Expr {
+    const tokens: Token[] = [];
+    this.flatten(node, tokens);
+    const pratt = new Pratt(tokens);
+    const syntax = pratt.expr(0);
+    if (!pratt.done) throw this.fail(node, "unexpected operator");
+    return this.syntax(syntax);
+  }
+
+  private flatten(node: SyntaxNode, out: Token[]): void {
     switch (node.name) {
-      case "OffsetExpr":
-        return this.expr(this.first(node), [this.offset(node), ...pending]);
-      case "StepInvariantExpr":
-        return this.expr(this.first(node), [this.at(node), ...pending]);
-      case "MatrixSelector":
-        return this.expr(this.first(node), [this.range(node), ...pending]);
-      case "SubqueryExpr":
-        throw unsupported("subquery");
-      case "UnaryExpr":
-        return this.unary(node, pending);
-      case "BinaryExpr":
-        return this.binary(node, pending);
-      default: {
-        const e = this.primary(node);
-        // Prometheus refuses modifiers on a parenthesised expression: hide the selector inside.
-        const target: Expr =
-          node.name === "ParenExpr" && pending.length > 0
-            ? ({ kind: "unary", type: "vector", op: "+", expr: e } as Expr)
-            : e;
-        return pending.reduce((acc, apply) => apply(acc), target);
+      case "BinaryExpr": {
+        const parts = children(node);
+        const lhs = parts[0];
+        const opNode = parts[1];
+        const rhs = parts[parts.length - 1];
+        if (!lhs || !opNode || !rhs || parts.length < 3)
+          throw this.fail(node, "incomplete binary expression");
+        this.flatten(lhs, out);
+        out.push({ t: "binary", opNode, modifiers: parts.slice(2, -1), node });
+        this.flatten(rhs, out);
+        return;
       }
+      case "UnaryExpr": {
+        const [opNode, inner] = children(node);
+        if (!opNode || !inner) throw this.fail(node, "incomplete unary expression");
+        out.push({ t: "unary", op: this.src(opNode) === "-" ? "-" : "+", node });
+        this.flatten(inner, out);
+        return;
+      }
+      case "OffsetExpr":
+      case "StepInvariantExpr":
+      case "MatrixSelector":
+      case "SubqueryExpr": {
+        const inner = children(node)[0];
+        if (!inner) throw this.fail(node, `incomplete ${node.name}`);
+        this.flatten(inner, out);
+        out.push({ t: "postfix", node });
+        return;
+      }
+      case "NumberDurationLiteral": {
+        // The grammar folds a sign into the number; Prometheus reads it as a unary operator.
+        const text = this.src(node);
+        let i = 0;
+        while (i < text.length && /[\s+-]/.test(text[i] as string)) {
+          if (text[i] === "-" || text[i] === "+") out.push({ t: "unary", op: text[i] as "-" | "+", node });
+          i++;
+        }
+        out.push({ t: "operand", node, number: this.number(node, text.slice(i)) });
+        return;
+      }
+      case "AnchoredExpr":
+        throw unsupported('the "anchored" modifier');
+      case "SmoothedExpr":
+        throw unsupported('the "smoothed" modifier');
+      default:
+        out.push({ t: "operand", node });
+    }
+  }
+
+  private syntax(s: Syntax): Expr {
+    switch (s.k) {
+      case "operand":
+        return s.number !== undefined
+          ? { kind: "number", type: "scalar", value: s.number }
+          : this.primary(s.node);
+      case "unary":
+        return this.unary(s);
+      case "binary":
+        return this.binary(s);
+      case "postfix":
+        return this.postfix(s);
     }
   }
 
   private primary(node: SyntaxNode): Expr {
     switch (node.name) {
-      case "ParenExpr":
-        return this.expr(this.only(node));
-      case "NumberDurationLiteral":
-        return { kind: "number", type: "scalar", value: this.signedNumber(node) };
+      case "ParenExpr": {
+        const inner = children(node)[0];
+        if (!inner) throw this.fail(node, "empty parentheses");
+        return this.top(inner);
+      }
       case "StringLiteral":
         return { kind: "string", type: "string", value: this.string(node) };
       case "VectorSelector":
@@ -203,32 +315,29 @@ class Walker {
         return this.call(node);
       case "AggregateExpr":
         return this.aggregate(node);
-      case "AnchoredExpr":
-        throw unsupported('"anchored" modifier');
-      case "SmoothedExpr":
-        throw unsupported('"smoothed" modifier');
       default:
-        throw unsupported(`expression ${node.name} ("${this.src(node)}")`);
+        throw unsupported(`the expression ${node.name} ("${this.originalSrc(node)}")`);
     }
   }
 
-  private first(node: SyntaxNode): SyntaxNode {
-    const c = node.firstChild;
-    if (!c) throw this.fail(node, `incomplete ${node.name}`);
-    return c;
+  private number(node: SyntaxNode, text: string): number {
+    try {
+      return parseNumber(text.replace(/\s+/g, ""));
+    } catch (err) {
+      throw this.fail(node, (err as Error).message);
+    }
   }
 
-  private only(node: SyntaxNode): SyntaxNode {
-    const c = node.firstChild;
-    if (!c) throw this.fail(node, "empty expression");
-    return c;
-  }
-
+  /** A number literal with optional signs (the value of `@`). */
   private signedNumber(node: SyntaxNode): number {
     const text = this.src(node).replace(/\s+/g, "");
-    const sign = text[0] === "-" ? -1 : 1;
-    const body = text[0] === "-" || text[0] === "+" ? text.slice(1) : text;
-    return sign * parseNumber(body);
+    let sign = 1;
+    let i = 0;
+    while (text[i] === "-" || text[i] === "+") {
+      if (text[i] === "-") sign = -sign;
+      i++;
+    }
+    return sign * this.number(node, text.slice(i));
   }
 
   private string(node: SyntaxNode): string {
@@ -260,50 +369,211 @@ class Walker {
   }
 
   private matcher(node: SyntaxNode): LabelMatcher {
-    const parts = children(node);
     if (node.name === "QuotedLabelName") {
       // `{"metric_name"}`: a quoted metric name.
-      return { name: "__name__", type: "=", value: this.string(this.only(node)) };
+      const inner = children(node)[0];
+      if (!inner) throw this.fail(node, "empty metric name");
+      return { name: "__name__", type: "=", value: this.string(inner) };
     }
-    const [nameNode, opNode, valueNode] = parts;
+    const [nameNode, opNode, valueNode] = children(node);
     if (!nameNode || !opNode || !valueNode)
-      throw this.fail(node, `incomplete label matcher "${this.src(node)}"`);
-    const name = nameNode.name === "QuotedLabelName" ? this.string(this.only(nameNode)) : this.src(nameNode);
+      throw this.fail(node, `incomplete label matcher "${this.originalSrc(node)}"`);
+    const inner = children(nameNode)[0];
+    const name = nameNode.name === "QuotedLabelName" && inner ? this.string(inner) : this.src(nameNode);
     const type = MATCH_OPS[opNode.firstChild?.name ?? ""];
     if (!type) throw this.fail(opNode, `unknown match operator "${this.src(opNode)}"`);
     const value = this.string(valueNode);
     if (type === "=~" || type === "!~") {
-      // Prometheus compiles matchers with Go's regexp: what RE2 refuses is a parse error; what it
-      // accepts and JavaScript cannot run (`(?i)`, `(?P<n>…)`) is valid PromQL the evaluator lacks.
+      // Prometheus compiles matchers with Go's regexp: what RE2 refuses is a parse error.
       try {
-        RE2JS.compile(`^(?s:${value})$`);
+        compileRE2(`^(?:${value})$`, DOTALL);
       } catch (err) {
         throw this.fail(
           valueNode,
           `invalid regular expression ${JSON.stringify(value)}: ${(err as Error).message}`,
         );
       }
-      try {
-        new RegExp(`^(?:${value})$`);
-      } catch {
-        throw unsupported(`regular expression ${JSON.stringify(value)} (RE2 syntax JavaScript lacks)`);
-      }
     }
     return { name, type, value };
   }
 
-  private range(node: SyntaxNode): Postfix {
-    const range = children(node)[1];
-    if (!range) throw this.fail(node, "incomplete range selector");
-    const rangeMs = this.duration(range);
-    if (rangeMs <= 0) throw this.fail(range, `range must be positive, got "${this.src(range)}"`);
-    return (selector): MatrixSelector => {
-      if (selector.kind !== "vectorSelector")
-        throw this.fail(node, "ranges only allowed for vector selectors", "type");
-      if (selector.offsetMs !== 0) throw this.fail(node, "no offset modifiers allowed before range");
-      if (selector.at !== undefined) throw this.fail(node, "no @ modifiers allowed before range");
-      return { kind: "matrixSelector", type: "matrix", selector, rangeMs };
-    };
+  private unary(s: Extract<Syntax, { k: "unary" }>): Expr {
+    const expr = this.syntax(s.operand);
+    if (expr.type !== "scalar" && expr.type !== "vector") {
+      throw this.fail(
+        s.node,
+        "unary expression only allowed on expressions of type scalar or instant vector",
+        "type",
+      );
+    }
+    if (expr.kind === "number") return { ...expr, value: s.op === "-" ? -expr.value : expr.value };
+    return { kind: "unary", type: expr.type, op: s.op, expr };
+  }
+
+  private binary(s: Extract<Syntax, { k: "binary" }>): Expr {
+    const entry = BINARY[s.opNode.name];
+    if (entry === undefined) throw unsupported(`the binary operator "${this.src(s.opNode)}"`);
+    const op = entry.op;
+    const lhs = this.syntax(s.lhs);
+    const rhs = this.syntax(s.rhs);
+    let returnBool = false;
+    let matchingNode: SyntaxNode | undefined;
+    for (const c of s.modifiers) {
+      if (c.name === "BoolModifier") returnBool = true;
+      else if (c.name === "MatchingModifierClause") matchingNode = c;
+      else if (c.name === "FillModifier") throw unsupported("the fill modifier");
+    }
+    const node = s.node;
+    const comparison = COMPARISONS.has(op);
+    const setOperator = SET_OPERATORS.has(op);
+    if (returnBool && !comparison) {
+      throw this.fail(node, "bool modifier can only be used on comparison operators", "type");
+    }
+    if (comparison && !returnBool && lhs.type === "scalar" && rhs.type === "scalar") {
+      throw this.fail(node, "comparisons between scalars must use BOOL modifier", "type");
+    }
+    let matching = this.matching(matchingNode);
+    if (setOperator && matching.card === "one-to-one") matching = { ...matching, card: "many-to-many" };
+    if (matching.on) {
+      for (const l of matching.include) {
+        if (matching.labels.includes(l)) {
+          throw this.fail(node, `label "${l}" must not occur in ON and GROUP clause at once`, "type");
+        }
+      }
+    }
+    const operandOk = (e: Expr) => e.type === "scalar" || e.type === "vector";
+    if (!operandOk(lhs) || !operandOk(rhs)) {
+      throw this.fail(node, "binary expression must contain only scalar and instant vector types", "type");
+    }
+    const bothVectors = lhs.type === "vector" && rhs.type === "vector";
+    if (!bothVectors && matching.labels.length > 0) {
+      throw this.fail(node, "vector matching only allowed between instant vectors", "type");
+    }
+    if (bothVectors && setOperator && matching.card !== "many-to-many") {
+      throw this.fail(node, `no grouping allowed for "${op}" operation`, "type");
+    }
+    if (!bothVectors && setOperator) {
+      throw this.fail(node, `set operator "${op}" not allowed in binary scalar expression`, "type");
+    }
+    const type = lhs.type === "scalar" && rhs.type === "scalar" ? "scalar" : "vector";
+    return { kind: "binary", type, op, lhs, rhs, returnBool, ...(bothVectors ? { matching } : {}) };
+  }
+
+  private matching(node: SyntaxNode | undefined): VectorMatching {
+    if (!node) return { on: false, labels: [], card: "one-to-one", include: [] };
+    let on = false;
+    let card: VectorMatching["card"] = "one-to-one";
+    const groups: string[][] = [];
+    for (const c of children(node)) {
+      if (c.name === "On") on = true;
+      else if (c.name === "GroupLeft") card = "many-to-one";
+      else if (c.name === "GroupRight") card = "one-to-many";
+      else if (c.name === "GroupingLabels") groups.push(this.groupingLabels(c));
+    }
+    return { on, labels: groups[0] ?? [], card, include: groups[1] ?? [] };
+  }
+
+  private groupingLabels(node: SyntaxNode): string[] {
+    return children(node).map((c) => {
+      const inner = children(c)[0];
+      return c.name === "QuotedLabelName" && inner ? this.string(inner) : this.src(c);
+    });
+  }
+
+  private postfix(s: Extract<Syntax, { k: "postfix" }>): Expr {
+    const node = s.node;
+    const inParens = s.operand.k === "operand" && s.operand.node.name === "ParenExpr";
+    const target = this.syntax(s.operand);
+    const parts = children(node);
+    switch (node.name) {
+      case "MatrixSelector": {
+        const rangeNode = parts[1];
+        if (!rangeNode) throw this.fail(node, "incomplete range selector");
+        if (target.kind !== "vectorSelector" || inParens) {
+          throw this.fail(node, "ranges only allowed for vector selectors", "type");
+        }
+        if (target.offsetMs !== 0) throw this.fail(node, "no offset modifiers allowed before range");
+        if (target.at !== undefined) throw this.fail(node, "no @ modifiers allowed before range");
+        const rangeMs = this.duration(rangeNode);
+        if (rangeMs <= 0) throw this.fail(rangeNode, `range must be positive, got "${this.src(rangeNode)}"`);
+        return { kind: "matrixSelector", type: "matrix", selector: target, rangeMs } satisfies MatrixSelector;
+      }
+      case "SubqueryExpr": {
+        const [, rangeNode, stepNode] = parts;
+        if (!rangeNode) throw this.fail(node, "incomplete subquery");
+        if (target.type !== "vector") {
+          throw this.fail(
+            node,
+            `subquery is only allowed on instant vector, got ${TYPE_NAMES[target.type]} instead`,
+            "type",
+          );
+        }
+        const rangeMs = this.duration(rangeNode);
+        if (rangeMs <= 0) throw this.fail(rangeNode, `range must be positive, got "${this.src(rangeNode)}"`);
+        const stepMs = stepNode ? this.duration(stepNode) : undefined;
+        if (stepMs !== undefined && stepMs <= 0) {
+          throw this.fail(
+            stepNode as SyntaxNode,
+            `subquery step must be positive, got "${this.src(stepNode as SyntaxNode)}"`,
+          );
+        }
+        return {
+          kind: "subquery",
+          type: "matrix",
+          expr: target,
+          rangeMs,
+          ...(stepMs !== undefined ? { stepMs } : {}),
+          offsetMs: 0,
+        } satisfies Subquery;
+      }
+      case "OffsetExpr": {
+        const durationNode = parts.find((c) => c.name === "OffsetDurationExpr");
+        if (!durationNode) throw this.fail(node, "incomplete offset modifier");
+        const offsetMs = this.duration(durationNode);
+        return this.modify(node, target, inParens, "offset", (sel) => {
+          if (sel.offsetMs !== 0) throw this.fail(node, "offset may not be set multiple times");
+          return { ...sel, offsetMs };
+        });
+      }
+      case "StepInvariantExpr": {
+        const value = parts[parts.length - 1];
+        if (!value || parts.length < 2) throw this.fail(node, "incomplete @ modifier");
+        let at: AtModifier;
+        if (value.name === "AtModifierPreprocessors") {
+          at = value.firstChild?.name === "AtEnd" ? "end" : "start";
+        } else {
+          const seconds = this.signedNumber(value);
+          if (!Number.isFinite(seconds) || Math.abs(seconds) >= 9.223372036854776e18) {
+            throw this.fail(value, `timestamp out of bounds for @ modifier: ${seconds}`);
+          }
+          at = goRound(seconds * 1000);
+        }
+        return this.modify(node, target, inParens, "@", (sel) => {
+          if (sel.at !== undefined) throw this.fail(node, "@ <timestamp> may not be set multiple times");
+          return { ...sel, at };
+        });
+      }
+      default:
+        throw this.fail(node, `unexpected ${node.name}`);
+    }
+  }
+
+  /** Applies offset or @ to a selector, range selector or subquery; anything else is an error. */
+  private modify(
+    node: SyntaxNode,
+    target: Expr,
+    inParens: boolean,
+    what: "offset" | "@",
+    apply: <T extends { offsetMs: number; at?: AtModifier }>(sel: T) => T,
+  ): Expr {
+    if (!inParens) {
+      if (target.kind === "vectorSelector" || target.kind === "subquery") return apply(target);
+      if (target.kind === "matrixSelector") return { ...target, selector: apply(target.selector) };
+    }
+    throw this.fail(
+      node,
+      `${what === "@" ? "@ modifier" : "offset modifier"} must be preceded by an instant vector selector or range vector selector or a subquery`,
+    );
   }
 
   /** A DurationExpr / OffsetDurationExpr: a literal, optionally signed; arithmetic is refused. */
@@ -321,209 +591,55 @@ class Walker {
       const value = this.duration(second);
       return this.src(first) === "-" ? -value : value;
     }
-    throw unsupported(`duration expression "${this.src(node)}"`);
-  }
-
-  private offset(node: SyntaxNode): Postfix {
-    const durationNode = children(node).find((c) => c.name === "OffsetDurationExpr");
-    if (!durationNode) throw this.fail(node, "incomplete offset modifier");
-    const offsetMs = this.duration(durationNode);
-    return (target) => {
-      const selector = target.kind === "matrixSelector" ? target.selector : target;
-      if (selector.kind !== "vectorSelector") {
-        throw this.fail(
-          node,
-          "offset modifier must be preceded by an instant vector selector or range vector selector or a subquery",
-        );
-      }
-      if (selector.offsetMs !== 0) throw this.fail(node, "offset may not be set multiple times");
-      const withOffset: VectorSelector = { ...selector, offsetMs };
-      return target.kind === "matrixSelector" ? { ...target, selector: withOffset } : withOffset;
-    };
-  }
-
-  private at(node: SyntaxNode): Postfix {
-    const parts = children(node);
-    const value = parts[parts.length - 1];
-    if (!value || parts.length < 2) throw this.fail(node, "incomplete @ modifier");
-    let at: AtModifier;
-    if (value.name === "AtModifierPreprocessors") {
-      at = value.firstChild?.name === "AtEnd" ? "end" : "start";
-    } else {
-      const seconds = this.signedNumber(value);
-      if (!Number.isFinite(seconds))
-        throw this.fail(value, `timestamp out of bounds for @ modifier: ${seconds}`);
-      at = Math.round(seconds * 1000);
-    }
-    return (target) => {
-      const selector = target.kind === "matrixSelector" ? target.selector : target;
-      if (selector.kind !== "vectorSelector") {
-        throw this.fail(
-          node,
-          "@ modifier must be preceded by an instant vector selector or range vector selector or a subquery",
-        );
-      }
-      if (selector.at !== undefined) throw this.fail(node, "@ <timestamp> may not be set multiple times");
-      const withAt: VectorSelector = { ...selector, at };
-      return target.kind === "matrixSelector" ? { ...target, selector: withAt } : withAt;
-    };
-  }
-
-  private unary(node: SyntaxNode, pending: readonly Postfix[]): Expr {
-    const [opNode, inner] = children(node);
-    if (!opNode || !inner) throw this.fail(node, "incomplete unary expression");
-    const expr = this.expr(inner, pending);
-    if (expr.type !== "scalar" && expr.type !== "vector") {
-      throw this.fail(
-        node,
-        "unary expression only allowed on expressions of type scalar or instant vector",
-        "type",
-      );
-    }
-    const op = this.src(opNode) === "-" ? "-" : "+";
-    if (expr.kind === "number") return { ...expr, value: op === "-" ? -expr.value : expr.value };
-    return { kind: "unary", type: expr.type, op, expr };
-  }
-
-  private binary(node: SyntaxNode, pending: readonly Postfix[]): Expr {
-    const parts = children(node);
-    const lhsNode = parts[0];
-    const rhsNode = parts[parts.length - 1];
-    const opNode = parts[1];
-    if (!lhsNode || !rhsNode || !opNode || parts.length < 3)
-      throw this.fail(node, "incomplete binary expression");
-    const op = BINARY_OPS[opNode.name];
-    if (op === undefined) {
-      const name = this.src(opNode);
-      throw unsupported(
-        ["and", "or", "unless"].includes(name.toLowerCase())
-          ? `set operator "${name}"`
-          : `binary operator "${name}"`,
-      );
-    }
-    let returnBool = false;
-    let matchingNode: SyntaxNode | undefined;
-    for (const c of parts.slice(2, -1)) {
-      if (c.name === "BoolModifier") returnBool = true;
-      else if (c.name === "MatchingModifierClause") matchingNode = c;
-      else if (c.name === "FillModifier") throw unsupported("fill modifier");
-    }
-    // Lezer folds a leading sign into the number (`-2 ^ 2` → (-2)^2); Prometheus binds `^` tighter
-    // than unary minus (-(2^2)). Re-associate to Prometheus' reading.
-    if (op === "^" && lhsNode.name === "NumberDurationLiteral" && /^\s*-/.test(this.src(lhsNode))) {
-      const positive: Expr = { kind: "number", type: "scalar", value: -this.signedNumber(lhsNode) };
-      const inner = this.binaryExpr(
-        node,
-        op,
-        positive,
-        this.expr(rhsNode, pending),
-        returnBool,
-        matchingNode,
-      );
-      return inner.kind === "number" ? inner : negate(inner);
-    }
-    return this.binaryExpr(
-      node,
-      op,
-      this.expr(lhsNode),
-      this.expr(rhsNode, pending),
-      returnBool,
-      matchingNode,
-    );
-  }
-
-  private binaryExpr(
-    node: SyntaxNode,
-    op: BinaryOp,
-    lhs: Expr,
-    rhs: Expr,
-    returnBool: boolean,
-    matchingNode: SyntaxNode | undefined,
-  ): Expr {
-    const operandOk = (e: Expr) => e.type === "scalar" || e.type === "vector";
-    if (!operandOk(lhs) || !operandOk(rhs)) {
-      throw this.fail(node, "binary expression must contain only scalar and instant vector types", "type");
-    }
-    const comparison = COMPARISONS.has(op);
-    if (returnBool && !comparison) {
-      throw this.fail(node, "bool modifier can only be used on comparison operators", "type");
-    }
-    if (comparison && !returnBool && lhs.type === "scalar" && rhs.type === "scalar") {
-      throw this.fail(node, "comparisons between scalars must use BOOL modifier", "type");
-    }
-    const bothVectors = lhs.type === "vector" && rhs.type === "vector";
-    if (matchingNode && !bothVectors) {
-      throw this.fail(node, "vector matching only allowed between instant vectors", "type");
-    }
-    const type = lhs.type === "scalar" && rhs.type === "scalar" ? "scalar" : "vector";
-    return {
-      kind: "binary",
-      type,
-      op,
-      lhs,
-      rhs,
-      returnBool,
-      ...(bothVectors ? { matching: this.matching(matchingNode) } : {}),
-    };
-  }
-
-  private matching(node: SyntaxNode | undefined): VectorMatching {
-    if (!node) return { on: false, labels: [], card: "one-to-one", include: [] };
-    let on = false;
-    let card: VectorMatching["card"] = "one-to-one";
-    const groups: string[][] = [];
-    for (const c of children(node)) {
-      if (c.name === "On") on = true;
-      else if (c.name === "GroupLeft") card = "many-to-one";
-      else if (c.name === "GroupRight") card = "one-to-many";
-      else if (c.name === "GroupingLabels") groups.push(this.groupingLabels(c));
-    }
-    const labels = groups[0] ?? [];
-    const include = groups[1] ?? [];
-    if (on) {
-      for (const l of include) {
-        if (labels.includes(l)) {
-          throw this.fail(node, `label "${l}" must not occur in ON and GROUP clause at once`);
-        }
-      }
-    }
-    return { on, labels, card, include };
-  }
-
-  private groupingLabels(node: SyntaxNode): string[] {
-    return children(node).map((c) =>
-      c.name === "QuotedLabelName" ? this.string(this.only(c)) : this.src(c),
-    );
-  }
-
-  private args(body: SyntaxNode): Expr[] {
-    return children(body).map((c) => this.expr(c));
+    throw unsupported(`the duration expression "${this.originalSrc(node)}"`);
   }
 
   private call(node: SyntaxNode): Expr {
     const [idNode, body] = children(node);
     if (!idNode || !body) throw this.fail(node, "incomplete function call");
-    const name = this.src(idNode);
-    const signature = (FUNCTIONS as Readonly<Record<string, Signature>>)[name];
-    if (!signature) throw unsupported(`function "${name}"`);
-    const args = this.args(body);
-    if (args.length !== signature.args.length) {
-      throw this.fail(
-        node,
-        `expected ${signature.args.length} argument(s) in call to "${name}", got ${args.length}`,
-        "type",
-      );
-    }
-    args.forEach((arg, i) => {
-      const want = signature.args[i] as ValueType;
-      if (arg.type !== want) {
+    const name = this.originalSrc(idNode);
+    const signature = FUNCTIONS[name];
+    if (!signature) throw this.fail(node, `unknown function with name ${JSON.stringify(name)}`);
+    const args = children(body).map((c) => this.top(c));
+    const want = signature.args;
+    if (signature.variadic === 0) {
+      if (args.length !== want.length) {
         throw this.fail(
           node,
-          `expected type ${TYPE_NAMES[want]} in call to function "${name}", got ${TYPE_NAMES[arg.type]}`,
+          `expected ${want.length} argument(s) in call to ${JSON.stringify(name)}, got ${args.length}`,
+          "type",
+        );
+      }
+    } else {
+      const least = want.length - 1;
+      if (args.length < least) {
+        throw this.fail(
+          node,
+          `expected at least ${least} argument(s) in call to ${JSON.stringify(name)}, got ${args.length}`,
+          "type",
+        );
+      }
+      if (signature.variadic > 0 && args.length > least + signature.variadic) {
+        throw this.fail(
+          node,
+          `expected at most ${least + signature.variadic} argument(s) in call to ${JSON.stringify(name)}, got ${args.length}`,
+          "type",
+        );
+      }
+    }
+    args.forEach((arg, i) => {
+      const type = want[Math.min(i, want.length - 1)] as ValueType;
+      if (arg.type !== type) {
+        throw this.fail(
+          node,
+          `expected type ${TYPE_NAMES[type]} in call to function ${JSON.stringify(name)}, got ${TYPE_NAMES[arg.type]}`,
           "type",
         );
       }
     });
+    if (signature.unsupported !== undefined) {
+      throw unsupported(`function ${name}`, signature.unsupported);
+    }
     return { kind: "call", type: signature.returns, func: name as FunctionName, args };
   }
 
@@ -533,11 +649,13 @@ class Walker {
     const body = parts.find((c) => c.name === "FunctionCallBody");
     const modifier = parts.find((c) => c.name === "AggregateModifier");
     if (!opNode || !body) throw this.fail(node, "incomplete aggregation");
-    const name = this.src(opNode);
-    if (!AGGREGATIONS.has(name)) throw unsupported(`aggregation "${name}"`);
-    const op = name as AggregateOp;
-    const args = this.args(body);
-    const wantArgs = PARAM_AGGREGATIONS.has(op) ? 2 : 1;
+    const entry = AGGREGATIONS[opNode.firstChild?.name ?? ""];
+    if (entry === undefined) throw this.fail(opNode, `unknown aggregation "${this.src(opNode)}"`);
+    if (typeof entry === "object") throw unsupported(`aggregation ${entry.unsupported}`);
+    const op: AggregateOp = entry;
+    const args = children(body).map((c) => this.top(c));
+    const paramType = AGGREGATION_PARAM[op];
+    const wantArgs = paramType !== undefined ? 2 : 1;
     if (args.length !== wantArgs) {
       throw this.fail(
         node,
@@ -553,11 +671,11 @@ class Walker {
         "type",
       );
     }
-    const param = wantArgs === 2 ? (args[0] as Expr) : undefined;
-    if (param && param.type !== "scalar") {
+    const param = paramType !== undefined ? (args[0] as Expr) : undefined;
+    if (param && param.type !== paramType) {
       throw this.fail(
         node,
-        `expected type scalar in aggregation parameter, got ${TYPE_NAMES[param.type]}`,
+        `expected type ${TYPE_NAMES[paramType as ValueType]} in aggregation parameter, got ${TYPE_NAMES[param.type]}`,
         "type",
       );
     }
@@ -578,9 +696,51 @@ class Walker {
   }
 }
 
-function negate(expr: Expr): Expr {
-  if (expr.type !== "scalar" && expr.type !== "vector") return expr;
-  return { kind: "unary", type: expr.type, op: "-", expr };
+/** Precedence climbing over a flattened chain (see the module comment). */
+class Pratt {
+  #pos = 0;
+  constructor(private readonly tokens: readonly Token[]) {}
+
+  get done(): boolean {
+    return this.#pos === this.tokens.length;
+  }
+
+  expr(minPrec: number): Syntax {
+    let lhs = this.operand();
+    for (;;) {
+      const tok = this.tokens[this.#pos];
+      if (tok?.t !== "binary") return lhs;
+      const entry = BINARY[tok.opNode.name];
+      const prec = entry?.prec ?? 5;
+      if (prec < minPrec) return lhs;
+      this.#pos++;
+      const rhs = this.expr(entry?.right ? prec : prec + 1);
+      lhs = { k: "binary", opNode: tok.opNode, modifiers: tok.modifiers, node: tok.node, lhs, rhs };
+    }
+  }
+
+  private operand(): Syntax {
+    const tok = this.tokens[this.#pos++];
+    if (tok === undefined) throw new PromQLError("parse", "PromQL parse error: unexpected end of input");
+    if (tok.t === "unary") {
+      return { k: "unary", op: tok.op, node: tok.node, operand: this.expr(UNARY_OPERAND_PREC) };
+    }
+    if (tok.t !== "operand") throw new PromQLError("parse", `PromQL parse error: unexpected ${tok.t}`);
+    let s: Syntax =
+      tok.number !== undefined
+        ? { k: "operand", node: tok.node, number: tok.number }
+        : { k: "operand", node: tok.node };
+    for (let next = this.tokens[this.#pos]; next?.t === "postfix"; next = this.tokens[this.#pos]) {
+      s = { k: "postfix", node: next.node, operand: s };
+      this.#pos++;
+    }
+    return s;
+  }
+}
+
+/** Go's math.Round: halves away from zero. */
+function goRound(x: number): number {
+  return x < 0 ? -Math.round(-x) : Math.round(x);
 }
 
 /** Whether a matcher matches the empty label value (i.e. would select series without the label). */
@@ -591,8 +751,8 @@ export function matchesEmpty(m: LabelMatcher): boolean {
     case "!=":
       return m.value !== "";
     case "=~":
-      return new RegExp(`^(?:${m.value})$`).test("");
+      return compileRE2(`^(?:${m.value})$`, DOTALL).testExact("");
     case "!~":
-      return !new RegExp(`^(?:${m.value})$`).test("");
+      return !compileRE2(`^(?:${m.value})$`, DOTALL).testExact("");
   }
 }

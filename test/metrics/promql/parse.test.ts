@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { Binary, Expr, MatrixSelector, VectorSelector } from "../../../src/metrics/promql/ast.js";
+import type {
+  Binary,
+  Expr,
+  MatrixSelector,
+  Subquery,
+  VectorSelector,
+} from "../../../src/metrics/promql/ast.js";
 import { PromQLError } from "../../../src/metrics/promql/errors.js";
 import { parsePromQL } from "../../../src/metrics/promql/parse.js";
 
@@ -119,15 +125,95 @@ describe("parsePromQL", () => {
     fails('x{a="b}', "parse", /unterminated string|parse error/);
   });
 
-  it("names unsupported constructs", () => {
-    fails("predict_linear(x[5m], 60)", "unsupported", /^unsupported PromQL: function "predict_linear"$/);
-    fails("max_over_time(x[5m:1m])", "unsupported", /^unsupported PromQL: subquery$/);
-    fails("a and b", "unsupported", /set operator "and"/);
-    fails("a or b", "unsupported", /set operator "or"/);
-    fails("stddev(x)", "unsupported", /aggregation "stddev"/);
-    fails('count_values("v", x)', "unsupported", /aggregation "count_values"/);
-    fails("a atan2 b", "unsupported", /binary operator "atan2"/);
+  it("names what the embedded store does not support", () => {
+    fails(
+      "histogram_count(x)",
+      "unsupported",
+      /^function histogram_count is not supported by the embedded store/,
+    );
+    fails(
+      "double_exponential_smoothing(x[5m], 0.1, 0.1)",
+      "unsupported",
+      /^function double_exponential_smoothing is not supported by the embedded store/,
+    );
+    fails("limitk(2, x)", "unsupported", /^aggregation limitk is not supported by the embedded store$/);
     fails("x[5m+1m]", "unsupported", /duration expression/);
+    fails("a + fill(0) b", "unsupported", /fill modifier/);
+  });
+
+  it("refuses unknown functions by name, as Prometheus' parser does", () => {
+    fails("foo_bar(x)", "parse", /unknown function with name "foo_bar"/);
+    fails("Rate(x[5m])", "parse", /unknown function with name "Rate"/);
+    fails("sum(x) + nope(1)", "parse", /unknown function with name "nope"/);
+    fails("step()", "parse", /unknown function with name "step"/);
+  });
+
+  it("reads keywords in any case", () => {
+    const e = parsePromQL("SUM BY (job) (x) AND ON(job) Avg(y OFFSET 1m)") as Binary;
+    assert.equal(e.op, "and");
+    assert.equal(e.lhs.kind, "aggregate");
+    assert.deepEqual(e.matching, { on: true, labels: ["job"], card: "many-to-many", include: [] });
+    assert.equal((parsePromQL("a > BOOL 1") as Binary).returnBool, true);
+    assert.equal((parsePromQL("a Unless b") as Binary).op, "unless");
+    assert.equal((parsePromQL("a ATAN2 b") as Binary).op, "atan2");
+    assert.equal((parsePromQL("x @ START()") as VectorSelector).at, "start");
+    assert.equal((parsePromQL('COUNT_VALUES("v", x)') as Expr).kind, "aggregate");
+  });
+
+  it("binds offset and @ tighter than any operator", () => {
+    // a + ((b offset 1m) * 0), not ((a + b) offset 1m) * 0.
+    const e = parsePromQL("a + b offset 1m * 0") as Binary;
+    assert.equal(e.op, "+");
+    const rhs = e.rhs as Binary;
+    assert.equal(rhs.op, "*");
+    assert.equal((rhs.lhs as VectorSelector).offsetMs, 60_000);
+    const p = parsePromQL("a + b @ 10 ^ 2") as Binary;
+    assert.equal(p.op, "+");
+    assert.equal(((p.rhs as Binary).lhs as VectorSelector).at, 10_000);
+    const u = parsePromQL("-x offset 1m * 2") as Binary;
+    assert.equal(u.op, "*");
+    assert.equal(u.lhs.kind, "unary");
+    const m = parsePromQL("-a * b ^ c") as Binary;
+    assert.equal(m.op, "*");
+    assert.equal(m.lhs.kind, "unary");
+    assert.equal((m.rhs as Binary).op, "^");
+  });
+
+  it("reads numbers ending in a dot, octal and hex as Prometheus does", () => {
+    const value = (q: string) => {
+      const e = parsePromQL(q);
+      assert.equal(e.kind, "number", q);
+      return e.value;
+    };
+    assert.equal(value("2."), 2);
+    assert.equal(value("2.e3"), 2000);
+    assert.equal(value(".5"), 0.5);
+    assert.equal(value("017"), 15);
+    assert.equal(value("08"), 8);
+    assert.equal(value("INF"), Number.POSITIVE_INFINITY);
+    const div = parsePromQL("1./6.") as Binary;
+    assert.equal(div.op, "/");
+    assert.equal((div.rhs as Expr).kind === "number" && (div.rhs as { value: number }).value, 6);
+    fails("x +\n 2. * )", "parse", /line 2, column 7/);
+  });
+
+  it("reads subqueries, holt_winters and the set operators", () => {
+    const s = parsePromQL("max_over_time(rate(x[5m])[30m:1m] offset 5m @ 100)");
+    assert.equal(s.kind, "call");
+    const sq = s.args[0] as Subquery;
+    assert.equal(sq.kind, "subquery");
+    assert.equal(sq.rangeMs, 30 * 60_000);
+    assert.equal(sq.stepMs, 60_000);
+    assert.equal(sq.offsetMs, 300_000);
+    assert.equal(sq.at, 100_000);
+    assert.equal((parsePromQL("x[5m:]") as Subquery).stepMs, undefined);
+    const h = parsePromQL("holt_winters(x[5m], 0.1, 0.2)");
+    assert.equal(h.kind === "call" && h.func, "holt_winters");
+    fails("1 and x", "type", /set operator "and" not allowed in binary scalar expression/);
+    fails("a or on(x) group_left b", "type", /no grouping allowed for "or" operation/);
+    fails("a and bool b", "type", /bool modifier can only be used on comparison operators/);
+    fails("rate(x[5m])[10m:1m][5m:1m]", "type", /subquery is only allowed on instant vector/);
+    assert.equal(parsePromQL("x + on() 1").kind, "binary");
   });
 
   it("refuses ill-typed expressions as Prometheus does", () => {

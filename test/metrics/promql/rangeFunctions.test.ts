@@ -1,10 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { PromQLError } from "../../../src/metrics/promql/errors.js";
 import {
+  deriv,
   extrapolatedRate,
-  instantRate,
-  kahanSum,
+  holtWinters,
+  instantValue,
+  linearRegression,
   overTime,
+  predictLinear,
   quantile,
   quantileOverTime,
   type Window,
@@ -79,29 +83,27 @@ describe("extrapolatedRate (rate/increase/delta)", () => {
   });
 });
 
-describe("instantRate (irate)", () => {
-  it("uses the last two samples, a drop being a reset", () => {
+describe("instantValue (irate, idelta)", () => {
+  it("uses the last two samples, a drop being a reset for irate only", () => {
     near(
-      instantRate(
+      instantValue(
         win([
           [0, 1],
           [10, 10],
           [20, 30],
         ]),
+        true,
       ),
       2,
     );
-    near(
-      instantRate(
-        win([
-          [10, 10],
-          [20, 30],
-          [30, 5],
-        ]),
-      ),
-      0.5,
-    );
-    assert.equal(instantRate(win([[10, 1]])), undefined);
+    const drop = win([
+      [10, 10],
+      [20, 30],
+      [30, 5],
+    ]);
+    near(instantValue(drop, true), 0.5);
+    near(instantValue(drop, false), -25);
+    assert.equal(instantValue(win([[10, 1]]), true), undefined);
   });
 });
 
@@ -138,10 +140,44 @@ describe("*_over_time", () => {
     assert.equal(overTime("sum", v), 6);
     assert.equal(overTime("avg", v), 3);
     assert.equal(overTime("count", v), 2);
-    assert.equal(overTime("avg", { ...v, to: 1 }), undefined);
   });
   it("sums with compensation", () => {
-    assert.equal(kahanSum([1e100, 1, -1e100]), 1);
+    assert.equal(
+      overTime(
+        "sum",
+        win([
+          [1, 1e100],
+          [2, 1],
+          [3, -1e100],
+        ]),
+      ),
+      1,
+    );
+  });
+  it("averages like Prometheus: infinities kept, large values of opposite sign without overflow", () => {
+    const values = (...v: number[]) => win(v.map((x, i) => [i + 1, x] as [number, number]));
+    const inf = Number.POSITIVE_INFINITY;
+    assert.equal(overTime("avg", values(inf, 1, 2)), inf);
+    assert.equal(overTime("avg", values(1, -inf, 2)), -inf);
+    assert.ok(Number.isNaN(overTime("avg", values(inf, -inf))));
+    assert.equal(overTime("avg", values(1e308, 1e308, -1e308, -1e308)), 0);
+    near(overTime("avg", values(1e308, 1e308, -1e308)), 1e308 / 3);
+  });
+  it("computes stddev/stdvar, changes, resets and present", () => {
+    const w4 = win([
+      [1, 2],
+      [2, 4],
+      [3, 4],
+      [4, 1],
+      [5, Number.NaN],
+      [6, Number.NaN],
+    ]);
+    const first4 = { ...w4, to: 4 };
+    near(overTime("stdvar", first4), 1.6875);
+    near(overTime("stddev", first4), Math.sqrt(1.6875));
+    assert.equal(overTime("changes", w4), 3);
+    assert.equal(overTime("resets", w4), 1);
+    assert.equal(overTime("present", w4), 1);
   });
   it("computes quantiles by linear interpolation between ranks", () => {
     assert.equal(quantile(0.5, [4, 1, 3, 2]), 2.5);
@@ -162,5 +198,52 @@ describe("*_over_time", () => {
       ),
       15,
     );
+  });
+});
+
+describe("deriv, predict_linear, holt_winters", () => {
+  const line = win([
+    [10, 5],
+    [20, 7],
+    [30, 9],
+  ]);
+  it("fits a least-squares line", () => {
+    near(deriv(line), 0.2);
+    // At t = 40 s the line is at 11; 60 s later 23.
+    near(predictLinear(line, 60, 40_000), 23);
+    const [slope, intercept] = linearRegression(line, 10_000);
+    near(slope, 0.2);
+    near(intercept, 5);
+    assert.equal(deriv(win([[1, 1]])), undefined);
+    assert.deepEqual(
+      linearRegression(
+        win([
+          [1, 3],
+          [2, 3],
+        ]),
+        0,
+      ),
+      [0, 3],
+    );
+  });
+  it("smooths twice exponentially, refusing factors outside (0, 1)", () => {
+    // s1 = 1, b = 1; i=1: s1 = 0.5·2 + 0.5·(1 + 1) = 2; i=2: b = 0.5·(2 − 1) + 0.5·1 = 1, s1 = 0.5·3 + 0.5·3 = 3.
+    near(
+      holtWinters(
+        win([
+          [1, 1],
+          [2, 2],
+          [3, 3],
+        ]),
+        0.5,
+        0.5,
+      ),
+      3,
+    );
+    assert.throws(
+      () => holtWinters(line, 1, 0.5),
+      (e) => e instanceof PromQLError && /smoothing factor/.test(e.message),
+    );
+    assert.throws(() => holtWinters(line, 0.5, 0), /trend factor/);
   });
 });
