@@ -151,12 +151,13 @@ describe("foresight serve runs the PredictiveScaler controller", { timeout: 120_
     }
   });
 
-  it("kubectl get psc shows the scaler's mode, readiness and recommendation", {
+  it("kubectl get psc shows the scaler's mode, readiness, its reason and the recommendations", {
     skip: !kubectlAvailable() && "no kubectl",
   }, async () => {
     const got = await (kubectl as Kubectl).run("get", "psc", "-n", NS);
     assert.equal(got.code, 0, got.stderr);
     const row = got.stdout.split("\n")[1] ?? "";
-    assert.match(row, /^web\s+web\s+Metric\s+True\s+\d+\s+\d+\s+\S+\s+\d+s$/);
+    // NAME TARGET MODE READY REASON RECOMMENDED LAST-FORECAST APPLIED MODEL AGE
+    assert.match(row, /^web\s+web\s+Metric\s+True\s+ForecastInUse\s+\d+\s+\d+\s+\d+\s+\S+\s+\d+s$/);
   });
 });
