@@ -390,6 +390,33 @@ describe("Helm chart deploy/helm/foresight", () => {
     }
   });
 
+  it("dashboard.enabled and prometheusRule.enabled render deploy/monitoring's dashboard and alerts", (t) => {
+    if (skipWithoutTools(t, false)) return;
+    const chart = render(renderer, [
+      "--set",
+      "dashboard.enabled=true",
+      "--set",
+      "prometheusRule.enabled=true",
+      "--set",
+      "prometheusRule.labels.release=kube-prometheus-stack",
+    ]);
+    const [configMap] = find(chart, "ConfigMap", "foresight-dashboard") as (K8sObject & {
+      data: Record<string, string>;
+    })[];
+    assert.deepEqual(
+      JSON.parse(configMap?.data["foresight-dashboard.json"] as string),
+      JSON.parse(readFileSync(join(ROOT, "deploy/monitoring/foresight-dashboard.json"), "utf8")),
+    );
+    const [rule] = find(chart, "PrometheusRule", "foresight") as (K8sObject & { spec: unknown })[];
+    assert.ok(rule, "a PrometheusRule");
+    assert.equal(rule.metadata.labels?.release, "kube-prometheus-stack");
+    const source = parse(readFileSync(join(ROOT, "deploy/monitoring/foresight-rules.yaml"), "utf8")) as {
+      spec: unknown;
+    };
+    assert.deepEqual(rule.spec, source.spec);
+    assert.equal(find(render(renderer), "PrometheusRule").length, 0, "off by default");
+  });
+
   it("NOTES.txt names the APIServices this release registers", (t) => {
     if (skipWithoutTools(t, false)) return;
     const notes = (args: string[]): string => {
