@@ -162,7 +162,7 @@ export function buildProgram(): Command {
       6443,
     )
     .option("--http-port <port>", "HTTP port of the review page, API, /metrics and probes", port, 8080)
-    .option("--log-level <level>", LOG_LEVELS.join(", "), logLevel, "warn")
+    .option("--log-level <level>", LOG_LEVELS.join(", "), logLevel, "info")
     .action(async (opts) => {
       const logger = createLogger({ level: opts.logLevel });
       installProcessGuards(logger);
