@@ -1,9 +1,9 @@
 /**
  * Past forecasts of each subject of review, so the page can draw what was forecast earlier against
- * the demand that then came (the forecast store keeps only the latest). The archive records a
- * forecast as the review API reads it (every list and series request reads each subject's current
- * forecast): it holds the forecasts made while the server ran and the API was asked, spaced so a
- * horizon holds a handful of them, and nothing from before the server started.
+ * the demand that then came (the forecast store keeps only the latest). The archive records each
+ * forecast as the stores make it (ForecastStore.onForecast) and as the review API reads it: it
+ * holds the forecasts made while the server ran, spaced so a horizon holds a handful of them, and
+ * nothing from before the server started.
  */
 import type { StoredForecast } from "../forecast/store.js";
 

@@ -12,7 +12,7 @@ import type { PredictiveScaler } from "../actuator/types.js";
 import type { Clock } from "../clock.js";
 import { fetchSamples, MAX_POINTS_PER_REQUEST } from "../forecast/history.js";
 import { sampleSeconds, stepMeans } from "../forecast/stepMeans.js";
-import type { TargetState } from "../forecast/store.js";
+import type { StoredForecast, TargetState } from "../forecast/store.js";
 import type { MetricsSource } from "../metrics/source.js";
 import { ForecastArchive, type ForecastSnapshot } from "./forecastArchive.js";
 import { type ReplicaSample, ReplicaSamples } from "./replicaSamples.js";
@@ -123,14 +123,20 @@ export function sourceHistory(
   };
 }
 
+/** A forecast store as the review reads it: the latest state, and each new forecast as it is made. */
+export interface ForecastStates {
+  get(key: string): TargetState | undefined;
+  onForecast?(listener: (key: string, forecast: StoredForecast) => void): () => void;
+}
+
 /** The parts `foresight serve` and `foresight demo` hold, as one ReviewSource. */
 export interface ReviewSourceParts {
   readonly scalers: () => readonly PredictiveScaler[];
   readonly targets: readonly ConfigTargetView[];
   /** The actuator's store (keys `namespace/name`); absent when the controller is off. */
-  readonly scalerStore?: { get(id: string): TargetState | undefined };
+  readonly scalerStore?: ForecastStates;
   /** The forecaster's store (keys: target names); absent without config targets. */
-  readonly targetStore?: { get(name: string): TargetState | undefined };
+  readonly targetStore?: ForecastStates;
   readonly history: (subject: SubjectRef, sinceMs: number) => Promise<DemandPoint[]>;
   /** The replicas of a scaler's workload now (its scale's status.replicas); absent without a cluster. */
   readonly workloadReplicas?: (scalerId: string) => Promise<number | undefined>;
@@ -139,13 +145,20 @@ export interface ReviewSourceParts {
 }
 
 /**
- * The running parts as a ReviewSource. Every forecast read through it is also kept in a
- * ForecastArchive (spaced, bounded), which answers `pastForecasts`; with `workloadReplicas`, each
- * `actualReplicas` call samples the workload's replicas into ReplicaSamples.
+ * The running parts as a ReviewSource. Every forecast the stores record from now on (and every one
+ * read through it) is also kept in a ForecastArchive (spaced, bounded), which answers
+ * `pastForecasts`; with `workloadReplicas`, each `actualReplicas` call samples the workload's
+ * replicas into ReplicaSamples.
  */
 export function reviewSourceOf(parts: ReviewSourceParts): ReviewSource {
   const archive = new ForecastArchive();
   const key = (subject: SubjectRef) => `${subject.kind}/${subject.id}`;
+  parts.scalerStore?.onForecast?.((id, forecast) =>
+    archive.record(key({ kind: "PredictiveScaler", id }), forecast),
+  );
+  parts.targetStore?.onForecast?.((id, forecast) =>
+    archive.record(key({ kind: "ForecastTarget", id }), forecast),
+  );
   return {
     scalers: parts.scalers,
     targets: () => parts.targets,

@@ -79,6 +79,7 @@ export interface ForecastStoreOptions {
 export class ForecastStore {
   readonly #opts: ForecastStoreOptions;
   readonly #states = new Map<string, TargetState>();
+  readonly #forecastListeners = new Set<(target: string, forecast: StoredForecast) => void>();
   /** Writes are chained so two snapshots never race on the temp file. */
   #writing: Promise<void> = Promise.resolve();
 
@@ -97,13 +98,24 @@ export class ForecastStore {
   /** A successful run: its forecast becomes the latest, readiness ready, error cleared. */
   recordForecast(target: string, forecast: StoredForecast, atMs: number): TargetState {
     const prev = this.#states.get(target);
-    return this.#set({
+    const state = this.#set({
       target,
       forecast,
       readiness: { ready: true },
       lastRunAtMs: atMs,
       errorCount: prev?.errorCount ?? 0,
     });
+    for (const listener of this.#forecastListeners) listener(target, forecast);
+    return state;
+  }
+
+  /**
+   * Calls `listener` with every forecast recorded from now on (the review API keeps past forecasts
+   * this way, since the store holds only the latest). Returns the function that stops it.
+   */
+  onForecast(listener: (target: string, forecast: StoredForecast) => void): () => void {
+    this.#forecastListeners.add(listener);
+    return () => this.#forecastListeners.delete(listener);
   }
 
   /** Not enough history yet: any older forecast is dropped, since it would be served as current. */

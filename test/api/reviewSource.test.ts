@@ -117,6 +117,36 @@ describe("reviewSourceOf", () => {
     assert.deepEqual(source.pastForecasts?.({ kind: "ForecastTarget", id: "ns/web" }, 0, 1e12), []);
   });
 
+  it("keeps every forecast the stores record, not only those read, for either kind of subject", () => {
+    const scalers = new ForecastStore();
+    const targets = new ForecastStore();
+    const source = reviewSourceOf({
+      scalers: () => [],
+      targets: [],
+      scalerStore: scalers,
+      targetStore: targets,
+      history: async () => [],
+      clock: { now: () => 0 },
+    });
+    const MIN = 60_000;
+    // Nobody reads the API while the forecasts are made: every 10 minutes for an hour.
+    for (let m = 0; m <= 60; m += 10) {
+      scalers.recordForecast("ns/web", forecastAt(m * MIN, 60), m * MIN);
+      targets.recordForecast("queue", forecastAt(m * MIN, 60), m * MIN);
+    }
+    const made = [0, 10, 20, 30, 40, 50, 60];
+    const scaler = source.pastForecasts?.({ kind: "PredictiveScaler", id: "ns/web" }, 0, 60 * MIN) ?? [];
+    assert.deepEqual(
+      scaler.map((p) => p.computedAtMs / MIN),
+      made.filter((m) => m < 60),
+    );
+    const target = source.pastForecasts?.({ kind: "ForecastTarget", id: "queue" }, 0, 60 * MIN) ?? [];
+    assert.deepEqual(
+      target.map((p) => p.computedAtMs / MIN),
+      made.filter((m) => m < 60),
+    );
+  });
+
   it("samples the workload's replicas at each read: changes always, an unchanged value once a minute", async () => {
     let now = 0;
     let replicas: number | undefined = 3;
