@@ -1,29 +1,13 @@
 /** The CLI as a user runs it: check-config on good and bad files, and serve refusing a bad file. */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { foresight } from "../harness/cli.js";
 import { startTestExporter, type TestExporter } from "../harness/exporter.js";
 import { startKubeFacade } from "../harness/kubeFacade.js";
 import { startPrometheus, type TestPrometheus } from "../harness/prometheus.js";
-
-const ROOT = new URL("../../", import.meta.url).pathname;
-
-function foresight(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", join(ROOT, "src/cli/main.ts"), ...args],
-      { cwd: ROOT, timeout: 60_000, env: { ...process.env, KUBECONFIG: "", HOME: "/nonexistent" } },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
 
 describe("foresight check-config and serve on config files", { timeout: 120_000 }, () => {
   let dir: string;

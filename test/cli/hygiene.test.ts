@@ -5,27 +5,11 @@
  * when a run falls short of what it was asked (exit 0 with --report-only, still saying what).
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-
-const ROOT = new URL("../../", import.meta.url).pathname;
-
-function foresight(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", join(ROOT, "src/cli/main.ts"), ...args],
-      { cwd: ROOT, timeout: 120_000, env: { ...process.env, KUBECONFIG: "", HOME: "/nonexistent" } },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+import { foresight } from "../harness/cli.js";
 
 describe("foresight on the command line", { timeout: 300_000 }, () => {
   let dir: string;

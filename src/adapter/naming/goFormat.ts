@@ -6,6 +6,7 @@
  * formatting of composite values or its error forms. Numbers are JavaScript numbers: integers
  * print as Go ints, others as float64.
  */
+import { promQuote } from "./selectorMatchers.js";
 
 /** A missing map key: Go's invalid value, printed `<no value>`. */
 export const NO_VALUE: unique symbol = Symbol("no value");
@@ -107,13 +108,14 @@ const NO_ARG = Symbol("missing argument");
 
 function formatVerb(verb: string, arg: unknown, spec: Spec): string {
   const bad = () => `%!${verb}(${goTypeName(arg)}=${formatValue(arg)})`;
-  if (verb === "v") return pad(spec.sharp && typeof arg === "string" ? goQuote(arg) : formatValue(arg), spec);
+  if (verb === "v")
+    return pad(spec.sharp && typeof arg === "string" ? promQuote(arg) : formatValue(arg), spec);
   if (verb === "T") return pad(goTypeName(arg), spec);
   if (typeof arg === "boolean") return verb === "t" ? pad(String(arg), spec) : bad();
   if (typeof arg === "string") {
     const text = spec.precision === undefined ? arg : [...arg].slice(0, spec.precision).join("");
     if (verb === "s") return pad(text, spec);
-    if (verb === "q") return pad(spec.sharp && !arg.includes("`") ? `\`${text}\`` : goQuote(text), spec);
+    if (verb === "q") return pad(spec.sharp && !arg.includes("`") ? `\`${text}\`` : promQuote(text), spec);
     if (verb === "x" || verb === "X") {
       const hex = [...new TextEncoder().encode(text)].map((b) => b.toString(16).padStart(2, "0")).join("");
       return pad(verb === "X" ? hex.toUpperCase() : hex, spec);
@@ -200,30 +202,4 @@ function pad(text: string, spec: Spec): string {
   if (length >= spec.width) return text;
   const fill = (spec.zero ? "0" : " ").repeat(spec.width - length);
   return spec.minus ? text + " ".repeat(spec.width - length) : fill + text;
-}
-
-/** Go's strconv.Quote. */
-export function goQuote(s: string): string {
-  const named: Record<string, string> = {
-    "\\": "\\\\",
-    '"': '\\"',
-    "\n": "\\n",
-    "\r": "\\r",
-    "\t": "\\t",
-    "\u0007": "\\a",
-    "\b": "\\b",
-    "\f": "\\f",
-    "\v": "\\v",
-  };
-  let out = "";
-  for (const c of s) {
-    const code = c.codePointAt(0) as number;
-    const escaped = named[c];
-    if (escaped !== undefined) out += escaped;
-    else if (/^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u.test(c)) out += c;
-    else if (code < 0x80) out += `\\x${code.toString(16).padStart(2, "0")}`;
-    else if (code <= 0xffff) out += `\\u${code.toString(16).padStart(4, "0")}`;
-    else out += `\\U${code.toString(16).padStart(8, "0")}`;
-  }
-  return `"${out}"`;
 }

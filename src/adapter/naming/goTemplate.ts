@@ -182,5 +182,3 @@ function walk(value: unknown, path: string[], pos: number): unknown {
 
 const isStruct = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Map);
-
-export { goQuote } from "./goFormat.js";

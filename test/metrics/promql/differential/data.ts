@@ -12,6 +12,7 @@
  * series carry huge finite values, of opposite sign and never exact opposites (so no sum depends
  * on the order Prometheus happens to add them in).
  */
+import { seededRandom } from "../../../../src/forecast/random.js";
 import { STALE } from "../../../harness/remoteWrite.js";
 
 export const SCRAPE_MS = 15_000;
@@ -25,20 +26,8 @@ export interface DataSeries {
   readonly samples: ReadonlyArray<readonly [number, Value]>;
 }
 
-/** mulberry32: a small, fast, seeded PRNG (uniform in [0, 1)). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function buildData(seed: number, dataStart: number): DataSeries[] {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const n = SPAN_MS / SCRAPE_MS;
   const at = (k: number) => dataStart + k * SCRAPE_MS + 37 + ((k * 7) % 10) * 100;
   const out: DataSeries[] = [];

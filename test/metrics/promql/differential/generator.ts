@@ -12,7 +12,8 @@
  * a documented difference between Prometheus 2.42 and the embedded store (which follows newer
  * Prometheus), or a place where Prometheus' own answer depends on Go's map order.
  */
-import { LABEL_VALUES, prng } from "./data.js";
+import { seededRandom } from "../../../../src/forecast/random.js";
+import { LABEL_VALUES } from "./data.js";
 
 export interface GeneratedQuery {
   readonly query: string;
@@ -101,7 +102,7 @@ export class QueryGenerator {
 
   /** `atTimes`: Unix seconds (as text) that `@` may name. */
   constructor(seed: number, atTimes: readonly string[]) {
-    this.#rand = prng(seed);
+    this.#rand = seededRandom(seed);
     this.#atTimes = atTimes;
   }
 
