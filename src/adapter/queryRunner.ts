@@ -2,11 +2,17 @@
  * Runs rendered queries for both providers: through the short-TTL cache, against the MetricsSource,
  * and turns backend failures into Kubernetes errors (503 unreachable, 504 timeout, 500 otherwise)
  * without leaking backend text beyond a short reason. NaN and ±Inf samples are dropped and
- * counted; they are never served as 0.
+ * counted; they are never served as 0. A partial answer (a store or shard missing) is a 503 unless
+ * `adapter.partialResponse` is `warn`: a partial sum would look like a drop in demand.
  */
 
 import { ApiError, internalError, serviceUnavailable } from "../k8s/status.js";
-import { type MetricsSource, MetricsSourceError, type Sample } from "../metrics/source.js";
+import {
+  BACKEND_LIMIT_NAMES,
+  type MetricsSource,
+  MetricsSourceError,
+  type Sample,
+} from "../metrics/source.js";
 import type { Logger } from "../telemetry/logger.js";
 import type { SelfMetrics } from "../telemetry/selfMetrics.js";
 import type { QueryCache } from "./queryCache.js";
@@ -16,6 +22,8 @@ export interface QueryRunnerOptions {
   readonly cache: QueryCache<readonly Sample[]>;
   readonly logger: Logger;
   readonly metrics?: SelfMetrics;
+  /** `warn`: serve answers the backend marked partial (logged and counted by the source); default `abort`. */
+  readonly partialResponse?: "abort" | "warn";
 }
 
 export class QueryRunner {
@@ -36,7 +44,11 @@ export class QueryRunner {
   }
 
   async #load(query: string): Promise<readonly Sample[]> {
-    const result = await this.#opts.source.instant(query);
+    const result = await this.#opts.source.instant(
+      query,
+      undefined,
+      this.#opts.partialResponse === "warn" ? { acceptPartial: true } : undefined,
+    );
     const samples = result.type === "scalar" ? [result.sample] : result.samples;
     const finite = samples.filter((s) => Number.isFinite(s.value));
     if (finite.length !== samples.length) {
@@ -65,7 +77,15 @@ export class QueryRunner {
             "Timeout",
             "unable to fetch metrics: the metrics backend did not answer in time",
           );
+        case "partial":
+          return serviceUnavailable(
+            "unable to fetch metrics: the metrics backend answered with partial data (a store or shard did not answer); not served (adapter.partialResponse: abort)",
+          );
         case "query":
+          if (err.limit !== undefined)
+            return internalError(
+              `unable to fetch metrics: the query of ${ruleId} is over the backend's limit of ${BACKEND_LIMIT_NAMES[err.limit]} (details in the adapter log)`,
+            );
           return internalError(
             `unable to fetch metrics: the backend rejected the query of ${ruleId} (details in the adapter log)`,
           );

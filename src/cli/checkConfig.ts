@@ -14,6 +14,7 @@ import { systemClock } from "../clock.js";
 import { ConfigError } from "../config/errors.js";
 import { groupResourceString } from "../k8s/groupResource.js";
 import { loadKubeConfig } from "../kube/kubeconfig.js";
+import { decorateSource } from "../metrics/decorate.js";
 import { PrometheusSource } from "../metrics/prometheusSource.js";
 import { silentLogger } from "../telemetry/logger.js";
 import { discoverCatalog } from "./catalog.js";
@@ -74,7 +75,10 @@ export async function checkConfig(
     for (const rule of rules) print(`${rule.id} [${rule.kind}] seriesQuery ${rule.seriesQuery}`);
     return true;
   }
-  const source = new PrometheusSource({ config: { ...config.prometheus, url } });
+  const source = decorateSource(
+    new PrometheusSource({ config: { ...config.prometheus, url } }),
+    config.prometheus,
+  );
   const discovery = new Discovery({
     rules,
     source,

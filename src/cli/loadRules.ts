@@ -3,6 +3,7 @@
  * names the file, line and field, so `serve` refuses to start and `check-config` reports it.
  * `check-config` also asks for the PromQL check (promqlCheck.ts); `serve` leaves queries to Prometheus.
  * What prometheus-adapter accepts but cannot serve comes back as warnings, with their lines.
+ * `prometheus.clusterMatchers` are checked here with Prometheus' grammar, each bad one named with its line.
  * `resourceRules` are compiled here too, so a section that `serve` would refuse (a template that
  * does not parse, no label for pods) is reported by `check-config`, with its line, before a start.
  */
@@ -18,6 +19,8 @@ import { readConfigFile } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import type { ResourceCatalog } from "../k8s/groupResource.js";
 import { BUILTIN_RESOURCES } from "../k8s/resourceCatalog.js";
+import { PromQLError } from "../metrics/promql/errors.js";
+import { checkLabelMatcher } from "../metrics/promql/inject.js";
 import { queryProblems } from "./promqlCheck.js";
 
 export interface LoadedConfig {
@@ -52,6 +55,14 @@ export async function loadAndCompile(
       problems.push(file.problemAt(path, problem.slice(path.length).replace(/^[:\s]+(is )?/, "") || problem));
     }
   }
+  config.prometheus.clusterMatchers.forEach((matcher, i) => {
+    try {
+      checkLabelMatcher(matcher);
+    } catch (err) {
+      if (!(err instanceof PromQLError)) throw err;
+      problems.push(file.problemAt(`prometheus.clusterMatchers[${i}]`, err.message));
+    }
+  });
   if (options.checkPromQL) {
     for (const p of queryProblems(config, rules, BUILTIN_RESOURCES))
       problems.push(file.problemAt(p.path, p.message));

@@ -37,6 +37,7 @@ import { clientNodeAccessReviewer } from "../kube/accessReviewClient.js";
 import { clientNodeConfigMapReader } from "../kube/authConfigMapReader.js";
 import { InformerFactory, readiness } from "../kube/informers.js";
 import type { KubeConfigChoice } from "../kube/kubeconfig.js";
+import { decorateSource } from "../metrics/decorate.js";
 import { PrometheusSource } from "../metrics/prometheusSource.js";
 import type { MetricsSource, Sample } from "../metrics/source.js";
 import type { Logger } from "../telemetry/logger.js";
@@ -107,7 +108,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     options.source === undefined && config.prometheus.url === undefined
       ? createEmbeddedStore({ config: config.embedded, kube: options.kube, clock: systemClock, logger })
       : undefined;
-  const source =
+  const backend =
     options.source ??
     embedded?.source ??
     new PrometheusSource({
@@ -119,8 +120,19 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
           if (e.outcome !== "ok") metrics.queryErrors.inc({ endpoint: e.endpoint, kind: e.outcome });
         },
         onBudgetRefused: (endpoint) => metrics.queryBudgetRefusals.inc({ endpoint }),
+        onWarnings: (e) =>
+          metrics.queryWarnings.inc({ endpoint: e.endpoint, kind: e.partial ? "partial" : "warning" }),
       },
     });
+  // Every consumer below reads through this: ranges split to fit, queries scoped to the cluster.
+  const source = decorateSource(backend, config.prometheus, {
+    onSplit: (reason) => metrics.rangeSplits.inc({ reason }),
+  });
+  if (config.prometheus.clusterMatchers.length > 0)
+    logger.info(
+      { clusterMatchers: config.prometheus.clusterMatchers },
+      "every query is scoped to this cluster's series (prometheus.clusterMatchers)",
+    );
   const kube = options.kube;
   const informers = kube
     ? new InformerFactory({
@@ -156,7 +168,13 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     now: systemClock.now,
     onLookup: (result) => metrics.cacheLookups.inc({ result }),
   });
-  const runner = new QueryRunner({ source, cache, logger, metrics });
+  const runner = new QueryRunner({
+    source,
+    cache,
+    logger,
+    metrics,
+    partialResponse: config.adapter.partialResponse,
+  });
   // metrics.k8s.io from `resourceRules` (a broken section stops the start, with every problem).
   const resourceRules = compileResourceRules(config.resourceRules, options.catalog);
   const resource = resourceRules

@@ -178,6 +178,19 @@ export const prometheusSchema = z
      * counted) and 16 MiB of smaller answers beside it, inside a 1 Gi pod.
      */
     responseMemoryBudget: byteSize.default(512 * MiB),
+    /**
+     * Points per series of one range query (the forecaster's history, the review page): a longer
+     * range is asked in consecutive chunks, and a chunk refused for a samples or points limit is
+     * halved and asked again (src/metrics/rangeSplit.ts). Prometheus refuses more than 11,000;
+     * VictoriaMetrics' -search.maxPointsPerTimeseries is 30,000 by default.
+     */
+    maxPointsPerQuery: z.number().int().positive().default(11_000),
+    /**
+     * Label matchers added to every selector of every query (`cluster="prod-eu"`), for a store
+     * holding several clusters' series (Thanos, Mimir, VictoriaMetrics). Checked at load with
+     * Prometheus' grammar (src/cli/loadRules.ts names the line of a bad one).
+     */
+    clusterMatchers: z.array(z.string()).default([]),
   })
   .refine((p) => !p.bearerTokenFile || !p.basicAuth, {
     message: "set bearerTokenFile or basicAuth, not both",
@@ -226,6 +239,13 @@ export const adapterSchema = z
     rediscoveryInterval: duration.default(5_000),
     /** How long an identical query's result is reused. 0 turns the cache off (one query per request). */
     cacheTTL: duration.default(5_000),
+    /**
+     * What the metrics APIs do with an answer the backend marked partial (a Thanos store, a
+     * VictoriaMetrics shard or a remote-read endpoint missing), named after Thanos' strategies:
+     * `abort` answers 503 (the HPA keeps its replica count), `warn` serves the value and logs it.
+     * The forecaster never trains on a partial history, whatever this says.
+     */
+    partialResponse: z.enum(["abort", "warn"]).default("abort"),
   })
   .refine((a) => a.maxAge === undefined || a.maxAge >= a.relistInterval, {
     message: "maxAge must not be less than relistInterval",

@@ -3,7 +3,14 @@
  * series shapes inside it. Every deviation is reported through `complain`, which the caller turns
  * into a bad_response error naming the request; nothing is guessed or defaulted.
  */
-import type { InstantResult, Labels, MetricsSourceError, RangeSeries, Sample } from "./source.js";
+import type {
+  BackendLimit,
+  InstantResult,
+  Labels,
+  MetricsSourceError,
+  RangeSeries,
+  Sample,
+} from "./source.js";
 
 export interface Envelope {
   status?: unknown;
@@ -11,6 +18,86 @@ export interface Envelope {
   errorType?: unknown;
   error?: unknown;
   warnings?: unknown;
+  /** VictoriaMetrics cluster: true when a vmstorage node did not answer. */
+  isPartial?: unknown;
+}
+
+/** What a successful answer says about itself beside its data. */
+export interface Annotations {
+  /** Warnings as the server wrote them (Prometheus, Thanos, Mimir: the `warnings` array). */
+  readonly warnings: readonly string[];
+  /** Part of the data is missing: VictoriaMetrics' isPartial, or a warning that is not a PromQL annotation. */
+  readonly partial: boolean;
+}
+
+/**
+ * Prometheus 2.43+ also puts PromQL's own remarks in `warnings` ("PromQL warning: metric might not
+ * be a counter…", "PromQL info: …"): the data is whole. Any other warning comes from storage (a
+ * Thanos store, a Prometheus remote-read endpoint, a Mimir querier that failed while the query
+ * went on) and means data is missing.
+ */
+const PROMQL_ANNOTATION = /^PromQL (info|warning):/;
+
+export function annotationsOf(envelope: Envelope): Annotations {
+  const warnings = Array.isArray(envelope.warnings)
+    ? envelope.warnings.map((w: unknown) => (typeof w === "string" ? w : JSON.stringify(w)))
+    : [];
+  const partial = envelope.isPartial === true || warnings.some((w) => !PROMQL_ANNOTATION.test(w));
+  return { warnings, partial };
+}
+
+export interface LimitHit {
+  readonly limit: BackendLimit;
+  /** The server setting that sets it, for the message. */
+  readonly setting: string;
+}
+
+/** Server limits recognised in error texts; the first match wins. */
+const LIMIT_MESSAGES: readonly { readonly pattern: RegExp; readonly hit: LimitHit }[] = [
+  {
+    // Prometheus' engine, also inside Thanos Query, Cortex and Mimir.
+    pattern: /query processing would load too many samples into memory/,
+    hit: {
+      limit: "samples",
+      setting: "Prometheus --query.max-samples (Thanos, Mimir: their max-samples limit)",
+    },
+  },
+  {
+    pattern: /-search\.maxSamplesPer(Query|Series)/,
+    hit: {
+      limit: "samples",
+      setting: "VictoriaMetrics -search.maxSamplesPerQuery / -search.maxSamplesPerSeries",
+    },
+  },
+  {
+    pattern: /exceeded maximum resolution of [\d,]+ points per timeseries/,
+    hit: { limit: "points", setting: "Prometheus' fixed 11,000 points per series" },
+  },
+  {
+    pattern: /-search\.maxPointsPerTimeseries/,
+    hit: { limit: "points", setting: "VictoriaMetrics -search.maxPointsPerTimeseries" },
+  },
+  {
+    // VictoriaMetrics 1.79 names no flag ("increase -search.max* command-line flag values").
+    pattern:
+      /number of matching (unique )?timeseries exceeds|-search\.maxUniqueTimeseries|-search\.maxSeries\b/,
+    hit: {
+      limit: "series",
+      setting: "VictoriaMetrics -search.maxUniqueTimeseries (or -search.maxSeries for /series)",
+    },
+  },
+  {
+    pattern: /max-series-per-query|maximum number of series|max_fetched_series_per_query/,
+    hit: {
+      limit: "series",
+      setting: "the server's series-per-query limit (Mimir -querier.max-fetched-series-per-query)",
+    },
+  },
+];
+
+/** The server limit an error text names, if any. */
+export function limitOf(errorText: string): LimitHit | undefined {
+  return LIMIT_MESSAGES.find((m) => m.pattern.test(errorText))?.hit;
 }
 
 export function parseEnvelope(body: string): Envelope | undefined {

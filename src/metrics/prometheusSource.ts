@@ -18,8 +18,18 @@ import {
   ResponseTooLargeError,
 } from "./httpClient.js";
 import { MemoryBudget, type MemoryLease } from "./memoryBudget.js";
-import { parseEnvelope, parseInstant, parseRange, parseSeries } from "./promResponse.js";
 import {
+  type Annotations,
+  annotationsOf,
+  limitOf,
+  parseEnvelope,
+  parseInstant,
+  parseRange,
+  parseSeries,
+} from "./promResponse.js";
+import {
+  BACKEND_LIMIT_NAMES,
+  type BackendLimit,
   type CallOptions,
   type InstantResult,
   type Labels,
@@ -38,8 +48,15 @@ export interface QueryEvent {
   readonly outcome: "ok" | MetricsSourceErrorKind;
 }
 
+/** A successful answer that carried warnings; `partial` when data is missing (promResponse.ts). */
+export interface WarningEvent {
+  readonly endpoint: QueryEndpoint;
+  readonly partial: boolean;
+}
+
 export interface PrometheusSourceHooks {
   onQuery?: (event: QueryEvent) => void;
+  onWarnings?: (event: WarningEvent) => void;
   /** An answer was refused because the response memory budget was spent. */
   onBudgetRefused?: (endpoint: QueryEndpoint) => void;
 }
@@ -54,6 +71,8 @@ export interface PrometheusSourceOptions {
 
 /** Above this many bytes of encoded parameters, `method: auto` sends a form POST (proxies refuse long URLs). */
 export const POST_THRESHOLD_BYTES = 4096;
+/** Distinct (endpoint, kind, query) warnings remembered as logged; beyond it the memory starts over. */
+const WARNED_QUERIES_KEPT = 1_000;
 /** Queries are cut to this length in messages and logs. */
 const QUERY_PREVIEW_CHARS = 200;
 const BODY_PREVIEW_CHARS = 300;
@@ -88,6 +107,8 @@ export class PrometheusSource implements MetricsSource {
   private readonly staticHeaders: Readonly<Record<string, string>>;
   private readonly bearerToken: FileCache | undefined;
   private readonly basicPassword: FileCache | undefined;
+  /** Queries whose warnings were logged at warn level: each once, then at debug. */
+  private readonly warned = new Set<string>();
 
   constructor(options: PrometheusSourceOptions) {
     const { config } = options;
@@ -224,18 +245,25 @@ export class PrometheusSource implements MetricsSource {
       if (envelope.status !== "success") {
         throw this.badResponse(call, `HTTP ${status} with status "${String(envelope.status)}"`);
       }
-      if (Array.isArray(envelope.warnings) && envelope.warnings.length > 0) {
-        this.logger?.warn(
-          { endpoint: call.endpoint, query: truncate(call.subject), warnings: envelope.warnings },
-          "Prometheus answered with warnings; the result may be partial",
-        );
-      }
+      const annotations = annotationsOf(envelope);
+      if (annotations.warnings.length > 0 || annotations.partial) this.warnings(call, annotations);
       return envelope.data;
     }
     const errorType = typeof envelope?.errorType === "string" ? envelope.errorType : undefined;
     const detail = typeof envelope?.error === "string" ? envelope.error : preview(response);
-    if ((status === 400 || status === 422) && (errorType === "bad_data" || errorType === "execution")) {
-      throw this.failure(call, "query", `rejected by the server (${errorType}): ${detail}`);
+    const hit = limitOf(detail);
+    if (hit) {
+      throw this.failure(
+        call,
+        "query",
+        `over the server's limit of ${BACKEND_LIMIT_NAMES[hit.limit]} (${hit.setting}): ${detail}; ${LIMIT_ADVICE[hit.limit]}`,
+        undefined,
+        hit.limit,
+      );
+    }
+    // Prometheus: 400 bad_data, 422 execution; VictoriaMetrics: 422 with errorType "422".
+    if ((status === 400 || status === 422) && envelope?.status === "error") {
+      throw this.failure(call, "query", `rejected by the server (${errorType ?? status}): ${detail}`);
     }
     // Prometheus answers its own query timeout with 503 + errorType "timeout".
     if (status === 503 && errorType === "timeout") {
@@ -325,6 +353,43 @@ export class PrometheusSource implements MetricsSource {
     );
   }
 
+  /**
+   * Counts and logs an answer's warnings (each query's once at warn level, later ones at debug);
+   * a partial answer fails the call unless the caller takes partial answers.
+   */
+  private warnings(call: Call, annotations: Annotations): void {
+    const { partial, warnings } = annotations;
+    this.hooks.onWarnings?.({ endpoint: call.endpoint, partial });
+    const served = !partial || call.options?.acceptPartial === true;
+    const key = `${call.endpoint}\u0000${partial}\u0000${served}\u0000${call.subject}`;
+    const first = !this.warned.has(key);
+    if (first) {
+      if (this.warned.size >= WARNED_QUERIES_KEPT) this.warned.clear();
+      this.warned.add(key);
+    }
+    const fields = {
+      endpoint: call.endpoint,
+      query: truncate(call.subject),
+      partial,
+      served,
+      warnings: warnings.slice(0, 5).map((w) => truncate(w)),
+    };
+    const message = !partial
+      ? "the metrics backend answered with warnings (logged once per query)"
+      : served
+        ? "the metrics backend answered with a partial result (data missing), served as such (logged once per query)"
+        : "the metrics backend answered with a partial result (data missing): refused (logged once per query)";
+    if (first) this.logger?.warn(fields, message);
+    else this.logger?.debug(fields, message);
+    if (!served) {
+      throw this.failure(
+        call,
+        "partial",
+        `the answer is partial (${warnings.length > 0 ? warnings.map((w) => truncate(w, 120)).join("; ") : "isPartial"}); a store or shard did not answer`,
+      );
+    }
+  }
+
   private badResponse(call: Call, why: string, cause?: unknown): MetricsSourceError {
     return this.failure(call, "bad_response", `unexpected answer: ${why}`, cause);
   }
@@ -334,15 +399,22 @@ export class PrometheusSource implements MetricsSource {
     kind: MetricsSourceErrorKind,
     why: string,
     cause?: unknown,
+    limit?: BackendLimit,
   ): MetricsSourceError {
     const where = `${this.base}${call.endpoint}`;
     return new MetricsSourceError(
       kind,
       `Prometheus ${call.endpoint} ${JSON.stringify(truncate(call.subject))} at ${where} failed: ${why}`,
-      cause === undefined ? undefined : { cause },
+      { ...(cause !== undefined && { cause }), ...(limit !== undefined && { limit }) },
     );
   }
 }
+
+const LIMIT_ADVICE: Readonly<Record<BackendLimit, string>> = {
+  samples: "narrow the query (fewer series, a shorter range window) or raise the limit",
+  series: "narrow the selectors to fewer series or raise the limit",
+  points: "lower prometheus.maxPointsPerQuery to the server's limit, or use a larger step",
+};
 
 /**
  * The per-call timeout combined with the caller's signal. Hand-made instead of

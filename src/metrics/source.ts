@@ -31,6 +31,12 @@ export type InstantResult =
 
 export interface CallOptions {
   readonly signal?: AbortSignal;
+  /**
+   * Take an answer the backend marked partial (a store, shard or remote-read endpoint missing:
+   * Thanos' and Prometheus' warnings, VictoriaMetrics' isPartial) instead of failing with kind
+   * `partial`. Default false: a partial sum would look like a drop in demand.
+   */
+  readonly acceptPartial?: boolean;
 }
 
 export interface MetricsSource {
@@ -51,19 +57,38 @@ export interface MetricsSource {
 /**
  * - `unavailable`: the server could not be reached (connection refused/reset, DNS) or answered 502/503/504.
  * - `timeout`: no answer within the per-query timeout.
- * - `query`: the server rejected the query (4xx/422 with errorType bad_data, execution error).
+ * - `query`: the server rejected the query (400/422: bad PromQL, an execution error, a limit).
+ * - `partial`: the server answered with part of the data (CallOptions.acceptPartial was not set).
  * - `bad_response`: the answer was not the JSON we expect (garbage, wrong result type, other 5xx).
  */
-export type MetricsSourceErrorKind = "unavailable" | "timeout" | "query" | "bad_response";
+export type MetricsSourceErrorKind = "unavailable" | "timeout" | "query" | "partial" | "bad_response";
+
+/**
+ * A server limit a query ran into: raw samples loaded (Prometheus --query.max-samples,
+ * VictoriaMetrics -search.maxSamplesPerQuery), matching series (-search.maxUniqueTimeseries,
+ * Mimir's max series per query), or points per series of a range query (Prometheus' 11,000,
+ * -search.maxPointsPerTimeseries). A shorter range may fit the first and the last.
+ */
+export type BackendLimit = "samples" | "series" | "points";
+
+/** What each limit counts, for messages. */
+export const BACKEND_LIMIT_NAMES: Readonly<Record<BackendLimit, string>> = {
+  samples: "samples per query",
+  series: "series per query",
+  points: "points per series",
+};
 
 export class MetricsSourceError extends Error {
   override readonly name = "MetricsSourceError";
+  /** Set on a `query` error caused by a server limit. */
+  readonly limit: BackendLimit | undefined;
   constructor(
     readonly kind: MetricsSourceErrorKind,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; limit?: BackendLimit },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.limit = options?.limit;
   }
 }
 

@@ -11,6 +11,8 @@ export interface SelfMetrics {
   readonly queryDuration: Histogram<"endpoint" | "outcome">;
   readonly queryErrors: Counter<"endpoint" | "kind">;
   readonly queryBudgetRefusals: Counter<"endpoint">;
+  readonly queryWarnings: Counter<"endpoint" | "kind">;
+  readonly rangeSplits: Counter<"reason">;
   readonly cacheLookups: Counter<"result">;
   readonly configReloads: Counter<"result">;
   /**
@@ -88,7 +90,7 @@ export function createSelfMetrics(options: SelfMetricsOptions = {}): SelfMetrics
     }),
     queryErrors: new Counter({
       name: "foresight_prometheus_query_errors_total",
-      help: "Failed backend queries by endpoint and kind (unavailable, timeout, query, bad_response).",
+      help: "Failed backend queries by endpoint and kind (unavailable, timeout, query, partial, bad_response).",
       labelNames: ["endpoint", "kind"] as const,
       registers,
     }),
@@ -96,6 +98,18 @@ export function createSelfMetrics(options: SelfMetricsOptions = {}): SelfMetrics
       name: "foresight_prometheus_response_budget_refusals_total",
       help: "Backend answers refused (503) because prometheus.responseMemoryBudget was spent by answers in flight.",
       labelNames: ["endpoint"] as const,
+      registers,
+    }),
+    queryWarnings: new Counter({
+      name: "foresight_prometheus_query_warnings_total",
+      help: "Backend answers that carried warnings, by endpoint and kind: warning (PromQL annotations, the data is whole) or partial (a store or shard did not answer; refused unless adapter.partialResponse is warn).",
+      labelNames: ["endpoint", "kind"] as const,
+      registers,
+    }),
+    rangeSplits: new Counter({
+      name: "foresight_prometheus_range_split_queries_total",
+      help: "Range queries sent beyond one per range, by reason: points (the range has more than prometheus.maxPointsPerQuery points per series) or limit (a chunk the backend refused for a samples or points limit, halved).",
+      labelNames: ["reason"] as const,
       registers,
     }),
     informerFailures: new Counter({

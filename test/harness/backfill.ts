@@ -23,10 +23,7 @@ export function openMetricsGauge(
   labels: Readonly<Record<string, string>>,
   samples: readonly GaugeSample[],
 ): string {
-  const labelText = Object.entries(labels)
-    .map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, (c) => (c === "\n" ? "\\n" : `\\${c}`))}"`)
-    .join(",");
-  const series = labelText ? `${name}{${labelText}}` : name;
+  const series = seriesId(name, labels);
   const lines = [`# TYPE ${name} gauge`];
   for (const s of samples) lines.push(`${series} ${s.value} ${(s.timestampMs / 1000).toFixed(3)}`);
   lines.push("# EOF", "");
@@ -53,16 +50,42 @@ export function openMetricsSeries(
   for (const [name, list] of byName) {
     lines.push(`# TYPE ${name} unknown`);
     for (const s of list) {
-      const labels = Object.entries(s.labels)
-        .filter(([k]) => k !== "__name__")
-        .map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, (c) => (c === "\n" ? "\\n" : `\\${c}`))}"`)
-        .join(",");
-      const id = labels ? `${name}{${labels}}` : name;
+      const id = seriesId(name, s.labels);
       for (const [t, v] of s.samples) lines.push(`${id} ${formatValue(v)} ${(t / 1000).toFixed(3)}`);
     }
   }
   lines.push("# EOF", "");
   return lines.join("\n");
+}
+
+/**
+ * The Prometheus text exposition of any series with millisecond timestamps, as VictoriaMetrics'
+ * /api/v1/import/prometheus reads it (`__name__` names each).
+ */
+export function prometheusTextSeries(
+  series: readonly {
+    readonly labels: Readonly<Record<string, string>>;
+    readonly samples: ReadonlyArray<readonly [number, number]>;
+  }[],
+): string {
+  const lines: string[] = [];
+  for (const s of series) {
+    const { __name__: name, ...labels } = s.labels;
+    if (name === undefined) throw new Error(`series ${JSON.stringify(s.labels)} has no __name__`);
+    const id = seriesId(name, labels);
+    for (const [t, v] of s.samples) lines.push(`${id} ${formatValue(v)} ${Math.round(t)}`);
+  }
+  lines.push("");
+  return lines.join("\n");
+}
+
+/** `name{label="value",…}`, values escaped as the exposition formats want; `__name__` left out. */
+function seriesId(name: string, labels: Readonly<Record<string, string>>): string {
+  const text = Object.entries(labels)
+    .filter(([k]) => k !== "__name__")
+    .map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, (c) => (c === "\n" ? "\\n" : `\\${c}`))}"`)
+    .join(",");
+  return text ? `${name}{${text}}` : name;
 }
 
 function formatValue(v: number): string {

@@ -16,6 +16,7 @@ import {
   POST_THRESHOLD_BYTES,
   PrometheusSource,
   type QueryEvent,
+  type WarningEvent,
 } from "../../src/metrics/prometheusSource.js";
 import type { MetricsSourceError, MetricsSourceErrorKind } from "../../src/metrics/source.js";
 import type { Logger } from "../../src/telemetry/logger.js";
@@ -96,6 +97,45 @@ async function startServer(
       }),
   };
 }
+
+/** Limit errors as Prometheus 2.42 and VictoriaMetrics 1.79 word them (copied from the real servers). */
+const LIMIT_ANSWERS = [
+  {
+    name: "Prometheus --query.max-samples",
+    status: 422,
+    body: '{"status":"error","errorType":"execution","error":"query processing would load too many samples into memory in query execution"}',
+    limit: "samples",
+    text: /limit of samples per query \(Prometheus --query.max-samples.*narrow the query/,
+  },
+  {
+    name: "Prometheus 11,000 points",
+    status: 400,
+    body: '{"status":"error","errorType":"bad_data","error":"exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)"}',
+    limit: "points",
+    text: /limit of points per series \(Prometheus' fixed 11,000.*prometheus.maxPointsPerQuery/,
+  },
+  {
+    name: "VictoriaMetrics -search.maxSamplesPerQuery",
+    status: 422,
+    body: '{"status":"error","errorType":"422","error":"cannot select more than -search.maxSamplesPerQuery=500 samples; possible solutions: to increase the -search.maxSamplesPerQuery"}',
+    limit: "samples",
+    text: /limit of samples per query \(VictoriaMetrics -search.maxSamplesPerQuery/,
+  },
+  {
+    name: "VictoriaMetrics -search.maxPointsPerTimeseries",
+    status: 422,
+    body: '{"status":"error","errorType":"422","error":"too many points for the given step=1000, start=1 and end=7201: 7201; cannot exceed -search.maxPointsPerTimeseries=500"}',
+    limit: "points",
+    text: /limit of points per series \(VictoriaMetrics -search.maxPointsPerTimeseries/,
+  },
+  {
+    name: "VictoriaMetrics -search.maxUniqueTimeseries",
+    status: 422,
+    body: '{"status":"error","errorType":"422","error":"error when searching tsids: the number of matching timeseries exceeds 3; either narrow down the search or increase -search.max* command-line flag values at vmselect"}',
+    limit: "series",
+    text: /limit of series per query \(VictoriaMetrics -search.maxUniqueTimeseries/,
+  },
+] as const;
 
 function source(url: string, extra: Record<string, unknown> = {}, events?: QueryEvent[]): PrometheusSource {
   return new PrometheusSource({
@@ -187,24 +227,98 @@ describe("PrometheusSource requests", () => {
     }
   });
 
-  it("returns data that came with warnings, and logs the warnings", async () => {
-    const body = JSON.parse(VECTOR) as Record<string, unknown>;
-    const server = await startServer(answer(200, JSON.stringify({ ...body, warnings: ["store b down"] })));
-    const logged: Array<{ fields: Record<string, unknown>; message: string }> = [];
-    const logger = {
-      warn: (fields: Record<string, unknown>, message: string) => logged.push({ fields, message }),
-    } as unknown as Logger;
-    const client = new PrometheusSource({ config: prometheusSchema.parse({ url: server.url }), logger });
-    try {
-      const result = await client.instant("up");
-      assert.equal(result.type === "vector" && result.samples.length, 1);
-      assert.equal(logged.length, 1);
-      assert.deepEqual(logged[0]?.fields.warnings, ["store b down"]);
-      assert.equal(logged[0]?.fields.query, "up");
-    } finally {
-      client.close();
-      await server.close();
-    }
+  describe("warnings and partial answers", () => {
+    const withWarnings = (extra: Record<string, unknown>) =>
+      answer(200, JSON.stringify({ ...(JSON.parse(VECTOR) as object), ...extra }));
+    const recorder = () => {
+      const logged: Array<{ level: string; fields: Record<string, unknown>; message: string }> = [];
+      const log = (level: string) => (fields: Record<string, unknown>, message: string) =>
+        logged.push({ level, fields, message });
+      return { logged, logger: { warn: log("warn"), debug: log("debug") } as unknown as Logger };
+    };
+
+    it("serves an answer whose warnings are PromQL annotations, logs them once per query, counts each", async () => {
+      const server = await startServer(
+        withWarnings({
+          warnings: ['PromQL info: metric might not be a counter, name does not end in _total: "x"'],
+        }),
+      );
+      const { logged, logger } = recorder();
+      const events: WarningEvent[] = [];
+      const client = new PrometheusSource({
+        config: prometheusSchema.parse({ url: server.url }),
+        logger,
+        metrics: { onWarnings: (e) => events.push(e) },
+      });
+      try {
+        for (let i = 0; i < 3; i++) {
+          const result = await client.instant("rate(x[5m])");
+          assert.equal(result.type === "vector" && result.samples.length, 1);
+        }
+        await client.instant("rate(y[5m])");
+        assert.deepEqual(
+          logged.map((l) => [l.level, l.fields.query, l.fields.partial]),
+          [
+            ["warn", "rate(x[5m])", false],
+            ["debug", "rate(x[5m])", false],
+            ["debug", "rate(x[5m])", false],
+            ["warn", "rate(y[5m])", false],
+          ],
+        );
+        assert.deepEqual(events, Array(4).fill({ endpoint: "query", partial: false }));
+      } finally {
+        client.close();
+        await server.close();
+      }
+    });
+
+    it("refuses an answer with a storage warning (a Thanos store down) as partial, unless the caller takes partial answers", async () => {
+      const server = await startServer(withWarnings({ warnings: ["receive: store b unavailable"] }));
+      const { logged, logger } = recorder();
+      const events: WarningEvent[] = [];
+      const client = new PrometheusSource({
+        config: prometheusSchema.parse({ url: server.url }),
+        logger,
+        metrics: { onWarnings: (e) => events.push(e) },
+      });
+      try {
+        await rejectsWith(
+          client.instant("up"),
+          "partial",
+          /answer is partial \(receive: store b unavailable\)/,
+        );
+        await rejectsWith(client.range("up", new Date(0), new Date(60_000), 60), "partial");
+        const served = await client.instant("up", undefined, { acceptPartial: true });
+        assert.equal(served.type === "vector" && served.samples.length, 1);
+        assert.deepEqual(
+          logged.map((l) => [l.level, l.fields.endpoint, l.fields.served]),
+          [
+            ["warn", "query", false],
+            ["warn", "query_range", false],
+            ["warn", "query", true],
+          ],
+        );
+        assert.match(logged[0]?.message ?? "", /partial result .*refused/);
+        assert.deepEqual(
+          events.map((e) => e.partial),
+          [true, true, true],
+        );
+      } finally {
+        client.close();
+        await server.close();
+      }
+    });
+
+    it("reads VictoriaMetrics' isPartial as partial", async () => {
+      const server = await startServer(withWarnings({ isPartial: true }));
+      const client = source(server.url);
+      try {
+        await rejectsWith(client.instant("up"), "partial", /isPartial/);
+      } finally {
+        client.close();
+        await server.close();
+      }
+    });
   });
 
   it("parses values, special floats and timestamps of vectors and matrices", async () => {
@@ -345,6 +459,14 @@ describe("PrometheusSource error mapping", () => {
       text: /server-side query timeout/,
     },
     {
+      name: "VictoriaMetrics 422 syntax error",
+      status: 422,
+      body: '{"status":"error","errorType":"422","error":"error when executing query=\\"sum(\\": unparsed data"}',
+      kind: "query",
+      text: /rejected by the server \(422\)/,
+    },
+    ...LIMIT_ANSWERS.map((c) => ({ ...c, kind: "query" as const })),
+    {
       name: "401",
       status: 401,
       body: "no org id",
@@ -373,6 +495,22 @@ describe("PrometheusSource error mapping", () => {
       }
     });
   }
+
+  it("names the limit a limit error is about (MetricsSourceError.limit)", async () => {
+    for (const c of LIMIT_ANSWERS) {
+      const server = await startServer(answer(c.status, c.body));
+      const client = source(server.url);
+      try {
+        await assert.rejects(client.instant("sum(x)"), (err: MetricsSourceError) => {
+          assert.equal(err.limit, c.limit, `${c.name}: ${err.message}`);
+          return true;
+        });
+      } finally {
+        client.close();
+        await server.close();
+      }
+    }
+  });
 
   it("names the endpoint and URL, and truncates a huge query in the message", async () => {
     const server = await startServer(answer(500, "oops", "text/plain"));

@@ -15,7 +15,7 @@
  * Keywords (aggregations, by/without, on/ignoring, group_left/right, bool, offset, and/or/unless,
  * atan2, start()/end()) are case-insensitive, as in Prometheus; function names are not.
  */
-import type { SyntaxNode } from "@lezer/common";
+import type { SyntaxNode, Tree } from "@lezer/common";
 import { parser } from "@prometheus-io/lezer-promql";
 import type {
   Aggregate,
@@ -116,6 +116,18 @@ const GRAMMAR_ONLY_CALLS: ReadonlySet<string> = new Set([
 
 /** Parse and validate a PromQL expression; throws PromQLError (kind parse/type/unsupported). */
 export function parsePromQL(text: string): Expr {
+  const { tree, rewritten } = grammarTree(text);
+  const top = children(tree.topNode)[0];
+  if (!top) throw new PromQLError("parse", "PromQL parse error: no expression found in input");
+  return new Walker(text, rewritten).top(top);
+}
+
+/**
+ * The syntax tree of Prometheus' grammar for `text` (as rewritten for the grammar; `rewritten.origin`
+ * maps its offsets back), without our checks: every function and construct the grammar knows is
+ * accepted. Throws PromQLError (kind parse) where the grammar fails.
+ */
+export function grammarTree(text: string): { readonly tree: Tree; readonly rewritten: Rewritten } {
   if (text.trim() === "") throw new PromQLError("parse", "PromQL parse error: empty query");
   const rewritten = rewriteForGrammar(text);
   const tree = parser.parse(rewritten.text);
@@ -127,9 +139,7 @@ export function parsePromQL(text: string): Expr {
     },
   });
   if (errorAt !== undefined) throw grammarError(text, rewritten, errorAt);
-  const top = children(tree.topNode)[0];
-  if (!top) throw new PromQLError("parse", "PromQL parse error: no expression found in input");
-  return new Walker(text, rewritten).top(top);
+  return { tree, rewritten };
 }
 
 function grammarError(text: string, rewritten: Rewritten, errorAt: number): PromQLError {
