@@ -88,6 +88,11 @@ export class Reconciler {
     this.#metrics.reset();
   }
 
+  /** The scalers this reconciler keeps state for (`namespace/name`). */
+  ids(): string[] {
+    return [...this.#memory.keys()];
+  }
+
   async reconcile(object: ClusterObject): Promise<void> {
     const record = this.#metrics.begin(formatScalerKey(scalerKeyOf(object.metadata)));
     let failed: boolean | undefined;
@@ -161,8 +166,9 @@ export class Reconciler {
       return false;
     }
     const target = scalerForecastTarget(id, spec, query);
-    if (!forecaster.state(id)?.forecast && this.#deps.snapshots && !memory.snapshotChecked) {
-      // A new leader starts from the previous leader's forecast rather than from nothing.
+    if (this.#deps.snapshots && !memory.snapshotChecked) {
+      // A new leader (or a shard's new holder) starts from the previous one's forecast rather than
+      // from nothing, or from an older one of its own made before the scaler moved away and back.
       memory.snapshotChecked = true;
       const saved = await this.#deps.snapshots.load(key).catch((err: unknown) => {
         this.#deps.logger.warn({ scaler: id, err: errorText(err) }, "cannot read the saved forecast");

@@ -154,9 +154,13 @@ export class ScalerForecaster {
     return this.#opts.store.get(name);
   }
 
-  /** Start from a forecast made elsewhere (the previous leader's), when there is none yet. */
+  /**
+   * Start from a forecast made elsewhere (the previous leader's or shard holder's), when there is
+   * none yet or the one kept here is older.
+   */
   seed(name: string, forecast: StoredForecast): void {
-    if (this.#opts.store.get(name)?.forecast) return;
+    const kept = this.#opts.store.get(name)?.forecast;
+    if (kept && kept.computedAtMs >= forecast.computedAtMs) return;
     this.#opts.store.recordForecast(name, forecast, this.#opts.clock.now());
   }
 

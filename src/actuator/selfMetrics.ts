@@ -109,10 +109,18 @@ export interface ScalerMetricsDeps {
   /** A scaler's forecast in the store (by "namespace/name"). */
   readonly forecast: (id: string) => TargetState | undefined;
   /**
-   * Whether this replica leads, for `foresight_leader`; absent: not exported. When scalers are
-   * sharded across replicas, shard ownership is to be exported beside it (one series per shard held).
+   * Whether this replica acts for some scalers (it leads, or holds at least one shard), for
+   * `foresight_leader`; absent: not exported.
    */
   readonly isLeader?: () => boolean;
+  /**
+   * The shards and those this replica holds, for `foresight_controller_shard_held{shard}` (every
+   * shard, 1 where held), `foresight_controller_shards_held` and `foresight_controller_shards`.
+   * Absent: not exported.
+   */
+  readonly shards?: () => { readonly shards: number; readonly held: readonly number[] };
+  /** The live controller replicas this one counts, for `foresight_controller_replicas` (sharded election). */
+  readonly replicas?: () => number;
 }
 
 interface Tracked {
@@ -320,10 +328,52 @@ export function registerScalerMetrics(registry: Registry, deps: ScalerMetricsDep
     const isLeader = deps.isLeader;
     new Gauge({
       name: "foresight_leader",
-      help: "1 while this replica holds the controller's leader Lease (it trains and acts), else 0. Scalers are not sharded yet: one leader acts for all of them.",
+      help: "1 while this replica acts for some scalers (it holds the controller's leader Lease, or with shards at least one shard's Lease), else 0.",
       registers,
       collect() {
         this.set(isLeader() ? 1 : 0);
+      },
+    });
+  }
+  if (deps.shards) {
+    const shards = deps.shards;
+    new Gauge({
+      name: "foresight_controller_shard_held",
+      help: "1 for each shard whose Lease this replica holds (it trains and acts for that shard's scalers), 0 for the others: one series per shard.",
+      labelNames: ["shard"] as const,
+      registers,
+      collect() {
+        const now = shards();
+        const held = new Set(now.held);
+        this.reset();
+        for (let s = 0; s < now.shards; s++) this.set({ shard: String(s) }, held.has(s) ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: "foresight_controller_shards_held",
+      help: "How many shards' Leases this replica holds.",
+      registers,
+      collect() {
+        this.set(shards().held.length);
+      },
+    });
+    new Gauge({
+      name: "foresight_controller_shards",
+      help: "The shards the scalers are split into (actuator.leaderElection.shards; 1: a single leader).",
+      registers,
+      collect() {
+        this.set(shards().shards);
+      },
+    });
+  }
+  if (deps.replicas) {
+    const replicas = deps.replicas;
+    new Gauge({
+      name: "foresight_controller_replicas",
+      help: "Live controller replicas this replica counts from their membership Leases, itself included (with more than one shard).",
+      registers,
+      collect() {
+        this.set(replicas());
       },
     });
   }

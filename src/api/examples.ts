@@ -5,6 +5,7 @@
  */
 import type {
   BacktestJob,
+  ControllerView,
   DecisionPageView,
   ModelsView,
   ScalerList,
@@ -45,6 +46,21 @@ export const scalerExample: ScalerSummary = {
   lastAction: { type: "SetFloor", time: "2025-06-02T07:45:00Z", from: 4, to: 6, message: "raised the floor" },
   quantile: 0.9,
   capacityPerReplica: 10,
+  shard: { index: 1, heldHere: true, holder: "foresight-7d9c6b5f4-x2k8q_3f9a1c2e" },
+};
+
+export const controllerExample: ControllerView = {
+  identity: "foresight-7d9c6b5f4-x2k8q_3f9a1c2e",
+  leaderElection: true,
+  shards: 4,
+  held: [1, 3],
+  replicas: ["foresight-7d9c6b5f4-m4p7z_8b2e0d41", "foresight-7d9c6b5f4-x2k8q_3f9a1c2e"],
+  shardHolders: [
+    { shard: 0, holder: "foresight-7d9c6b5f4-m4p7z_8b2e0d41", heldHere: false, scalers: 3 },
+    { shard: 1, holder: "foresight-7d9c6b5f4-x2k8q_3f9a1c2e", heldHere: true, scalers: 2 },
+    { shard: 2, holder: "foresight-7d9c6b5f4-m4p7z_8b2e0d41", heldHere: false, scalers: 4 },
+    { shard: 3, holder: "foresight-7d9c6b5f4-x2k8q_3f9a1c2e", heldHere: true, scalers: 1 },
+  ],
 };
 
 export const targetExample: ScalerSummary = {

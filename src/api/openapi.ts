@@ -100,7 +100,7 @@ export function openApiDocument(routes: readonly RouteDef[], version: string): J
       { name: "scalers", description: "PredictiveScalers" },
       { name: "targets", description: "Forecast targets of the config file" },
       { name: "backtests", description: "What-if backtests" },
-      { name: "meta", description: "This document" },
+      { name: "meta", description: "The controller on the replica answering, and this document" },
     ],
     paths,
     components: {

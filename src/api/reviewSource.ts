@@ -59,7 +59,27 @@ export interface ReviewSource {
   actualReplicas?(subject: SubjectRef, sinceMs: number): Promise<readonly ReplicaSample[]>;
   /** The actuator's decision log; absent when the controller is off. */
   readonly decisions?: DecisionLog;
+  /** The controller on this replica and its shards; absent when the controller is off. */
+  readonly controller?: ControllerShards;
   readonly clock: Clock;
+}
+
+/** Shard ownership as the controller knows it (src/kube/shardElection.ts's ShardStatus). */
+export interface ShardOwnershipStatus {
+  readonly shards: number;
+  readonly held: readonly number[];
+  readonly members?: readonly string[];
+  /** Per shard, its holder as last seen. */
+  readonly holders: readonly (string | undefined)[];
+  readonly blocked?: string;
+}
+
+export interface ControllerShards {
+  readonly identity: string;
+  /** undefined without leader election: this replica acts for every scaler. */
+  status(): ShardOwnershipStatus | undefined;
+  /** The shard of a scaler (`namespace/name`). */
+  of(id: string): number;
 }
 
 /** Progress of a backtest, 0…1. */
@@ -141,6 +161,7 @@ export interface ReviewSourceParts {
   /** The replicas of a scaler's workload now (its scale's status.replicas); absent without a cluster. */
   readonly workloadReplicas?: (scalerId: string) => Promise<number | undefined>;
   readonly decisions?: DecisionLog;
+  readonly controller?: ControllerShards;
   readonly clock: Clock;
 }
 
@@ -175,6 +196,7 @@ export function reviewSourceOf(parts: ReviewSourceParts): ReviewSource {
       : {}),
     history: parts.history,
     ...(parts.decisions ? { decisions: parts.decisions } : {}),
+    ...(parts.controller ? { controller: parts.controller } : {}),
     clock: parts.clock,
   };
 }

@@ -36,6 +36,7 @@ import {
   backtestJobListSchema,
   backtestJobSchema,
   backtestRequestSchema,
+  controllerViewSchema,
   decisionPageSchema,
   modelsViewSchema,
   openApiDocumentSchema,
@@ -46,12 +47,14 @@ import {
 import type { BacktestRequest, DecisionPageView, ScalerSummary } from "./types.js";
 import {
   capacityOf,
+  controllerView,
   decisionView,
   modelsView,
   scalerId,
   scalerStepSeconds,
   scalerSummary,
   seriesView,
+  shardView,
   targetSummary,
 } from "./views.js";
 
@@ -209,7 +212,11 @@ export function createReviewApi(deps: ReviewApiDeps): ReviewApi {
   };
   const scalerRef = (s: PredictiveScaler): SubjectRef => ({ kind: "PredictiveScaler", id: scalerId(s) });
   const targetRef = (t: ConfigTargetView): SubjectRef => ({ kind: "ForecastTarget", id: t.name });
-  const summaryOf = (s: PredictiveScaler): ScalerSummary => scalerSummary(s, source.forecast(scalerRef(s)));
+  const summaryOf = (s: PredictiveScaler, shards = source.controller?.status()): ScalerSummary => {
+    const controller = source.controller;
+    const shard = controller ? shardView(controller.of(scalerId(s)), shards) : undefined;
+    return scalerSummary(s, source.forecast(scalerRef(s)), shard);
+  };
   const targetSummaryOf = (t: ConfigTargetView): ScalerSummary =>
     targetSummary(t, source.forecast(targetRef(t)), source.clock.now());
 
@@ -279,7 +286,10 @@ export function createReviewApi(deps: ReviewApiDeps): ReviewApi {
       errors: { 401: "no or a refused bearer token", 403: "not permitted" },
       access: () => ({ verb: "list", group: PREDICTIVE_SCALER_GROUP, resource: PREDICTIVE_SCALER_RESOURCE }),
       handler: (_req, res) => {
-        const scalers = [...source.scalers()].map(summaryOf).sort((a, b) => a.id.localeCompare(b.id));
+        const shards = source.controller?.status();
+        const scalers = [...source.scalers()]
+          .map((s) => summaryOf(s, shards))
+          .sort((a, b) => a.id.localeCompare(b.id));
         const targets = [...source.targets()].map(targetSummaryOf).sort((a, b) => a.id.localeCompare(b.id));
         res.json({ items: [...scalers, ...targets] });
       },
@@ -596,6 +606,36 @@ export function createReviewApi(deps: ReviewApiDeps): ReviewApi {
         if (!job)
           throw notFound(`backtest "${param(req, "id")}" not found; finished jobs are kept for a while only`);
         res.json(job);
+      },
+    },
+    {
+      method: "get",
+      path: `${API_PREFIX}/controller`,
+      operationId: "getController",
+      summary: "The PredictiveScaler controller on the replica answering: its shards and who holds each",
+      description:
+        "The scalers are split into shards by a stable hash of namespace/name; the replica holding a shard's Lease trains and acts for its scalers. Each replica answers for itself (its identity, the shards it holds, the replicas and holders it has seen).",
+      tag: "meta",
+      success: {
+        code: 200,
+        description: "the controller and its shards",
+        schema: controllerViewSchema,
+        example: examples.controllerExample,
+      },
+      errors: {
+        401: "no or a refused bearer token",
+        403: "not permitted",
+        404: "the controller does not run on this replica",
+      },
+      access: () => ({ verb: "list", group: PREDICTIVE_SCALER_GROUP, resource: PREDICTIVE_SCALER_RESOURCE }),
+      handler: (_req, res) => {
+        const controller = source.controller;
+        if (!controller)
+          throw notFound(
+            "the PredictiveScaler controller does not run on this replica (actuator.enabled, a Kubernetes connection and the CRD are needed)",
+          );
+        const shards = source.scalers().map((s) => controller.of(scalerId(s)));
+        res.json(controllerView(controller.identity, controller.status(), shards));
       },
     },
     {

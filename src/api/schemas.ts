@@ -10,6 +10,7 @@ import { parseDurationMs } from "../config/duration.js";
 import type {
   BacktestJob,
   BacktestRequest,
+  ControllerView,
   DecisionPageView,
   ModelsView,
   ScalerList,
@@ -66,8 +67,30 @@ export const scalerSummarySchema = z
       .optional(),
     quantile: z.number(),
     capacityPerReplica: z.number().optional(),
+    shard: z
+      .object({ index: z.number().int(), heldHere: z.boolean(), holder: z.string().optional() })
+      .optional(),
   })
   .register(reviewApiSchemas, { id: "ScalerSummary" });
+
+export const controllerViewSchema = z
+  .object({
+    identity: z.string(),
+    leaderElection: z.boolean(),
+    shards: z.number().int(),
+    held: z.array(z.number().int()),
+    replicas: z.array(z.string()).optional(),
+    shardHolders: z.array(
+      z.object({
+        shard: z.number().int(),
+        holder: z.string().optional(),
+        heldHere: z.boolean(),
+        scalers: z.number().int(),
+      }),
+    ),
+    blocked: z.string().optional(),
+  })
+  .register(reviewApiSchemas, { id: "ControllerView" });
 
 export const scalerListSchema = z
   .object({ items: z.array(scalerSummarySchema) })
@@ -240,5 +263,6 @@ const typesMatch: [
   Accepts<typeof decisionPageSchema, DecisionPageView>,
   Accepts<typeof backtestRequestSchema, BacktestRequest>,
   Accepts<typeof backtestJobSchema, BacktestJob>,
-] = [true, true, true, true, true, true, true];
+  Accepts<typeof controllerViewSchema, ControllerView>,
+] = [true, true, true, true, true, true, true, true];
 void typesMatch;

@@ -54,6 +54,40 @@ export interface ScalerSummary {
   readonly quantile: number;
   /** Demand one replica serves (scalers only). */
   readonly capacityPerReplica?: number;
+  /** Scalers, with leader election: the shard the scaler belongs to and who acts for it. */
+  readonly shard?: ShardView;
+}
+
+/** A scaler's shard: the controller replica holding its Lease acts and trains for it. */
+export interface ShardView {
+  readonly index: number;
+  /** Whether the replica answering holds the shard (acts and trains for the scaler). */
+  readonly heldHere: boolean;
+  /** The replica holding it as last seen; absent while nobody does. */
+  readonly holder?: string;
+}
+
+/** `GET /api/v1/controller`: the PredictiveScaler controller on the replica answering, and its shards. */
+export interface ControllerView {
+  /** This replica's identity in the Leases. */
+  readonly identity: string;
+  /** Off: this replica acts for every scaler (a single replica). */
+  readonly leaderElection: boolean;
+  /** The shards the scalers are split into (1: a single leader). */
+  readonly shards: number;
+  /** The shards this replica holds, ascending. */
+  readonly held: readonly number[];
+  /** The live replicas this replica counts (with more than one shard). */
+  readonly replicas?: readonly string[];
+  /** Every shard with its holder as last seen and its scalers. */
+  readonly shardHolders: readonly {
+    readonly shard: number;
+    readonly holder?: string;
+    readonly heldHere: boolean;
+    readonly scalers: number;
+  }[];
+  /** Why this replica holds no shard although it could (another shard count, a single leader). */
+  readonly blocked?: string;
 }
 
 export interface ScalerList {

@@ -9,14 +9,16 @@ import { historyStepMs, quantityValue } from "../actuator/spec.js";
 import type { PredictiveScaler } from "../actuator/types.js";
 import { parseDurationMs } from "../config/duration.js";
 import type { ModelScore, TargetState } from "../forecast/store.js";
-import type { ConfigTargetView, DemandPoint } from "./reviewSource.js";
+import type { ConfigTargetView, DemandPoint, ShardOwnershipStatus } from "./reviewSource.js";
 import type {
   AccuracyView,
   ConditionView,
+  ControllerView,
   DecisionView,
   ModelsView,
   ScalerSummary,
   SeriesView,
+  ShardView,
 } from "./types.js";
 
 /** Actions that set the workload's replicas (or the metric an HPA scales on), with `to` in replicas. */
@@ -88,8 +90,47 @@ export function scalerStepSeconds(scaler: PredictiveScaler): number {
   return historyStepMs(scaler.spec) / 1000;
 }
 
+/** A scaler's shard as the controller's shard status shows it (none without leader election). */
+export function shardView(index: number, status: ShardOwnershipStatus | undefined): ShardView | undefined {
+  if (!status) return undefined;
+  const holder = status.holders[index];
+  return { index, heldHere: status.held.includes(index), ...(holder !== undefined ? { holder } : {}) };
+}
+
+/** `GET /api/v1/controller` from the controller's identity, its shard status and the scalers' ids. */
+export function controllerView(
+  identity: string,
+  status: ShardOwnershipStatus | undefined,
+  scalerShards: readonly number[],
+): ControllerView {
+  const shards = status?.shards ?? 1;
+  const counts = new Array<number>(shards).fill(0);
+  for (const s of scalerShards) if (s >= 0 && s < shards) counts[s] = (counts[s] ?? 0) + 1;
+  return {
+    identity,
+    leaderElection: status !== undefined,
+    shards,
+    held: status ? [...status.held] : [0],
+    ...(status?.members ? { replicas: [...status.members] } : {}),
+    shardHolders: counts.map((scalers, shard) => {
+      const holder = status ? status.holders[shard] : identity;
+      return {
+        shard,
+        ...(holder !== undefined ? { holder } : {}),
+        heldHere: status ? status.held.includes(shard) : true,
+        scalers,
+      };
+    }),
+    ...(status?.blocked !== undefined ? { blocked: status.blocked } : {}),
+  };
+}
+
 /** One row for a PredictiveScaler: its status as the controller last wrote it. */
-export function scalerSummary(scaler: PredictiveScaler, state: TargetState | undefined): ScalerSummary {
+export function scalerSummary(
+  scaler: PredictiveScaler,
+  state: TargetState | undefined,
+  shard?: ShardView,
+): ScalerSummary {
   const spec = scaler.spec ?? ({} as Partial<PredictiveScaler["spec"]>);
   const status = scaler.status ?? {};
   const conditions = (status.conditions ?? []).map(conditionView);
@@ -119,6 +160,7 @@ export function scalerSummary(scaler: PredictiveScaler, state: TargetState | und
     ...(status.lastAction ? { lastAction: status.lastAction } : {}),
     quantile: spec.quantile ?? DEFAULT_QUANTILE,
     ...(capacity !== undefined ? { capacityPerReplica: capacity } : {}),
+    ...(shard ? { shard } : {}),
   };
 }
 

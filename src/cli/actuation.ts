@@ -1,7 +1,8 @@
 /**
  * Composition of the PredictiveScaler controller for `foresight serve`: the scaler informer (every
- * replica runs it, so every replica serves scalers' forecast metric), leader election on a Lease
- * (only the holder trains and acts), the scalers' forecaster on the production engine and models,
+ * replica runs it, so every replica serves scalers' forecast metric), leader election on Leases
+ * (the scalers split into shards, each led through its own Lease: a replica trains and acts only for
+ * the shards it holds; one shard is a single leader), the scalers' forecaster on the production engine and models,
  * the client-node cluster port with retries, Events and the decision log, and the controller's
  * self-metrics on the server's registry.
  */
@@ -18,6 +19,7 @@ import { Reconciler } from "../actuator/reconciler.js";
 import { ScalerForecaster } from "../actuator/scalerForecaster.js";
 import { parseScalerKey } from "../actuator/scalerKey.js";
 import { registerScalerMetrics } from "../actuator/selfMetrics.js";
+import { actingFor, actingScaler, shardOf } from "../actuator/shards.js";
 import type { MetricScalers } from "../adapter/forecastMetric/scalers.js";
 import { type Clock, systemClock } from "../clock.js";
 import type { ActuatorConfig } from "../config/schema.js";
@@ -30,6 +32,12 @@ import type { LeaderTerm } from "../kube/leaderTerm.js";
 import type { InformerFailure, InformerHealth } from "../kube/reflector.js";
 import { retryKube } from "../kube/retry.js";
 import { predictiveScalerWatch } from "../kube/scalerWatch.js";
+import {
+  ShardElection,
+  type ShardOwnership,
+  type ShardStatus,
+  singleLeaderOwnership,
+} from "../kube/shardElection.js";
 import { withTimeout } from "../kube/timeoutCluster.js";
 import type { MetricsSource } from "../metrics/source.js";
 import type { Logger } from "../telemetry/logger.js";
@@ -47,7 +55,12 @@ export interface Actuation {
   /** The scalers' forecasts (keys `namespace/name`). */
   readonly store: ForecastStore;
   readonly identity: string;
+  /** Whether this replica acts for some scalers now (it leads, or holds a shard). */
   isLeader(): boolean;
+  /** The shards and who holds them; undefined without leader election (this replica acts for all). */
+  shards(): ShardStatus | undefined;
+  /** The shard of a scaler (`namespace/name`). */
+  shardOf(id: string): number;
   /** The PredictiveScaler informer's health, for /readyz. */
   informerHealth(): InformerHealth;
   start(): Promise<void>;
@@ -99,18 +112,34 @@ export async function startActuation(deps: ActuationDeps): Promise<Actuation> {
   });
   const models = (target: string) =>
     allModels(target).filter((m) => !config.models || config.models.includes(m.name));
-  let elector: LeaderElector | undefined;
+  const le = config.leaderElection;
+  const shardCount = le.enabled ? le.shards : 1;
+  const shardOfKey = (id: string) => shardOf(id, shardCount);
+  /** Without leader election this replica holds everything. */
+  let ownership: ShardOwnership | undefined;
+  const holds = (shard: number) => (ownership ? ownership.holds(shard) : true);
   const scalerMetrics = deps.registry
     ? registerScalerMetrics(deps.registry, {
         clock,
         forecast: (id) => store.get(id),
-        isLeader: () => (elector ? elector.isLeader() : true),
+        isLeader: () => (ownership ? ownership.status().held.length > 0 : true),
+        ...(le.enabled ? { shards: () => (ownership as ShardOwnership).status() } : {}),
+        ...(shardCount > 1
+          ? { replicas: () => (ownership as ShardOwnership).status().members?.length ?? 1 }
+          : {}),
       })
     : undefined;
-  // Every write is fenced by the leader's term: a replica that lost (or never had) the Lease cannot
-  // write, and a write its term does not cover is cancelled. Without leader election: no fence.
+  // Every write is fenced by the term of the Lease it is made under: a replica that lost (or never
+  // had) it cannot write, and a write its term does not cover is cancelled. With one shard that is
+  // the leader's Lease; with shards, the Lease of the shard of the scaler being worked on (`actingFor`:
+  // a write outside any scaler's work is refused). Without leader election: no fence.
   const term: LeaderTerm = {
-    writableForMs: () => (elector ? elector.writableForMs() : Number.POSITIVE_INFINITY),
+    writableForMs: () => {
+      if (!ownership) return Number.POSITIVE_INFINITY;
+      if (shardCount === 1) return ownership.writableForMs(0);
+      const id = actingScaler();
+      return id === undefined ? 0 : ownership.writableForMs(shardOfKey(id));
+    },
   };
   // A request the API server never answers fails after 10 s (cancelled) and is retried.
   const cluster = withTimeout(new ClientNodeActuatorCluster(kc), API_TIMEOUT_MS, term);
@@ -130,14 +159,14 @@ export async function startActuation(deps: ActuationDeps): Promise<Actuation> {
       const { namespace, name } = parseScalerKey(id);
       const uid = scalers.list().find((o) => o.metadata.namespace === namespace && o.metadata.name === name)
         ?.metadata.uid;
-      snapshots
-        .save({ namespace, name, ...(uid !== undefined ? { uid } : {}) }, forecast)
-        .catch((err: unknown) =>
-          log.warn(
-            { scaler: id, err: err instanceof Error ? err.message : String(err) },
-            "cannot save the forecast",
-          ),
-        );
+      actingFor(id, () =>
+        snapshots.save({ namespace, name, ...(uid !== undefined ? { uid } : {}) }, forecast),
+      ).catch((err: unknown) =>
+        log.warn(
+          { scaler: id, err: err instanceof Error ? err.message : String(err) },
+          "cannot save the forecast",
+        ),
+      );
     },
     onOutcome: (o) => {
       scalerMetrics?.forecastRun(o.target, o.kind, o.status, o.durationMs / 1000);
@@ -184,37 +213,59 @@ export async function startActuation(deps: ActuationDeps): Promise<Actuation> {
           ),
       }),
   });
-  const le = config.leaderElection;
   const scalers = predictiveScalerWatch(kc, log, systemClock, deps.onInformerFailure);
   const controller = new Controller({
     scalers,
     reconciler,
     forecaster,
     logger: log,
-    isLeader: () => (elector ? elector.isLeader() : true),
+    isLeader: () => holds(0),
+    ...(shardCount > 1 ? { shards: { of: shardOfKey, holds } } : {}),
     tickMs: config.resyncInterval,
   });
+  let election: { start(): void; stop(options: { release: boolean }): Promise<void> } | undefined;
   if (le.enabled) {
     const namespace =
       le.namespace ??
       process.env.POD_NAMESPACE ??
       kc.getContextObject(kc.getCurrentContext())?.namespace ??
       "default";
-    elector = new LeaderElector({
-      store: clientNodeLeaseStore(kc),
-      namespace,
-      name: le.name,
-      identity,
+    const timing = {
       leaseDurationMs: le.leaseDuration,
       renewDeadlineMs: le.renewDeadline,
       retryPeriodMs: le.retryPeriod,
       // Lease times are wall-clock times, whatever clock the data runs on (the demo's is faster).
       clock: systemClock,
-      onStartedLeading: () => controller.startedLeading(),
-      onStoppedLeading: () => controller.stoppedLeading(),
-      onNewLeader: (holder) => log.info({ leader: holder, self: holder === identity }, "controller leader"),
-      logger: log,
-    });
+    };
+    if (shardCount === 1) {
+      const elector = new LeaderElector({
+        store: clientNodeLeaseStore(kc),
+        namespace,
+        name: le.name,
+        identity,
+        ...timing,
+        onStartedLeading: () => controller.startedLeading(),
+        onStoppedLeading: () => controller.stoppedLeading(),
+        onNewLeader: (holder) => log.info({ leader: holder, self: holder === identity }, "controller leader"),
+        logger: log,
+      });
+      ownership = singleLeaderOwnership(elector, identity);
+      election = elector;
+    } else {
+      const sharded = new ShardElection({
+        store: clientNodeLeaseStore(kc),
+        namespace,
+        name: le.name,
+        identity,
+        shards: shardCount,
+        ...timing,
+        onAcquired: (shard) => controller.shardAcquired(shard),
+        onLost: (shard) => controller.shardLost(shard),
+        logger: log,
+      });
+      ownership = sharded;
+      election = sharded;
+    }
   }
   let stopped = false;
   return {
@@ -223,18 +274,23 @@ export async function startActuation(deps: ActuationDeps): Promise<Actuation> {
     decisions,
     store,
     identity,
-    isLeader: () => (elector ? elector.isLeader() : true),
+    isLeader: () => (ownership ? ownership.status().held.length > 0 : true),
+    shards: () => ownership?.status(),
+    shardOf: shardOfKey,
     informerHealth: () => scalers.health(),
     async start() {
       await controller.start();
       if (stopped) return;
-      if (elector) elector.start();
+      if (election) election.start();
       else controller.startedLeading();
-      log.info({ identity, leaderElection: le.enabled }, "PredictiveScaler controller started");
+      log.info(
+        { identity, leaderElection: le.enabled, ...(le.enabled ? { shards: shardCount } : {}) },
+        "PredictiveScaler controller started",
+      );
     },
     async stop() {
       stopped = true;
-      await elector?.stop({ release: true });
+      await election?.stop({ release: true });
       await controller.stop();
       await store.flush();
       if (decisions instanceof FileDecisionLog) await decisions.flush();

@@ -125,7 +125,17 @@ export function startReview(deps: ReviewDeps): Review | undefined {
     source: reviewSourceOf({
       scalers,
       targets,
-      ...(actuation ? { scalerStore: actuation.store, decisions: actuation.decisions } : {}),
+      ...(actuation
+        ? {
+            scalerStore: actuation.store,
+            decisions: actuation.decisions,
+            controller: {
+              identity: actuation.identity,
+              status: () => actuation.shards(),
+              of: (id: string) => actuation.shardOf(id),
+            },
+          }
+        : {}),
       ...(forecasting ? { targetStore: forecasting.store } : {}),
       ...(scales ? { workloadReplicas } : {}),
       history,

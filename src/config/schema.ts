@@ -320,7 +320,11 @@ export const forecastSchema = z.strictObject({
   jitter: duration.default(60_000),
 });
 
-/** Leader election on a coordination.k8s.io/v1 Lease: only the holder trains and acts. */
+/**
+ * Leader election on coordination.k8s.io/v1 Leases: the scalers are split into `shards`, each led
+ * through its own Lease `<name>-shard-<i>`, and a replica trains and acts only for the shards it
+ * holds (src/kube/shardElection.ts). `shards: 1` is a single leader on the Lease `<name>`.
+ */
 export const leaderElectionSchema = z
   .strictObject({
     /** Off only for a single replica (every replica would act). */
@@ -328,6 +332,11 @@ export const leaderElectionSchema = z
     /** Namespace of the Lease; default $POD_NAMESPACE, else the kubeconfig's namespace, else "default". */
     namespace: z.string().min(1).optional(),
     name: z.string().min(1).default("foresight-controller"),
+    /**
+     * Shards the scalers are split into (by a stable hash of namespace/name); every replica must
+     * run with the same number. 1: one leader acts for every scaler.
+     */
+    shards: z.number().int().min(1).max(256).default(16),
     leaseDuration: positiveDuration.default(15_000),
     renewDeadline: positiveDuration.default(10_000),
     retryPeriod: positiveDuration.default(2_000),

@@ -44,14 +44,30 @@ export interface LeaseSpec {
 export interface LeaseRecord {
   readonly spec: LeaseSpec;
   readonly resourceVersion: string;
+  /** metadata.labels, where the Lease has any (membership Leases carry the shard count). */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
-/** The Lease API, as leader election needs it. `signal` cancels the request. */
+/** A Lease as a list returns it: its name and record. */
+export interface NamedLeaseRecord extends LeaseRecord {
+  readonly name: string;
+}
+
+/**
+ * The Lease API, as leader election needs it. `signal` cancels the request; `labels` (membership
+ * Leases only) become the Lease's metadata.labels, replacing any it had.
+ */
 export interface LeaseStore {
   /** undefined when the Lease does not exist. */
   get(namespace: string, name: string, signal?: AbortSignal): Promise<LeaseRecord | undefined>;
   /** Throws (409) when it already exists. */
-  create(namespace: string, name: string, spec: LeaseSpec, signal?: AbortSignal): Promise<LeaseRecord>;
+  create(
+    namespace: string,
+    name: string,
+    spec: LeaseSpec,
+    signal?: AbortSignal,
+    labels?: Readonly<Record<string, string>>,
+  ): Promise<LeaseRecord>;
   /** Throws (409) when resourceVersion is no longer current. */
   replace(
     namespace: string,
@@ -59,7 +75,15 @@ export interface LeaseStore {
     spec: LeaseSpec,
     resourceVersion: string,
     signal?: AbortSignal,
+    labels?: Readonly<Record<string, string>>,
   ): Promise<LeaseRecord>;
+}
+
+/** The Lease API as sharded election needs it besides: every Lease of a namespace, and deletion. */
+export interface ShardLeaseStore extends LeaseStore {
+  list(namespace: string, signal?: AbortSignal): Promise<NamedLeaseRecord[]>;
+  /** Deletes the Lease if it is still at `resourceVersion`; a Lease already gone is not an error. */
+  delete(namespace: string, name: string, resourceVersion: string, signal?: AbortSignal): Promise<void>;
 }
 
 /** Formats Unix ms as a Kubernetes MicroTime ("2026-01-01T00:00:00.000000Z"). */
@@ -93,16 +117,28 @@ function recordOf(lease: V1Lease, what: string): LeaseRecord {
   const renewTime = microTimeText(s.renewTime);
   if (renewTime !== undefined) spec.renewTime = renewTime;
   if (s.leaseTransitions !== undefined) spec.leaseTransitions = s.leaseTransitions;
-  return { spec, resourceVersion };
+  const labels = lease.metadata?.labels;
+  return { spec, resourceVersion, ...(labels && Object.keys(labels).length > 0 ? { labels } : {}) };
 }
 
-function leaseBody(namespace: string, name: string, spec: LeaseSpec, resourceVersion?: string): V1Lease {
+function leaseBody(
+  namespace: string,
+  name: string,
+  spec: LeaseSpec,
+  resourceVersion?: string,
+  labels?: Readonly<Record<string, string>>,
+): V1Lease {
   const acquireTime = microTime(spec.acquireTime);
   const renewTime = microTime(spec.renewTime);
   return {
     apiVersion: "coordination.k8s.io/v1",
     kind: "Lease",
-    metadata: { name, namespace, ...(resourceVersion !== undefined ? { resourceVersion } : {}) },
+    metadata: {
+      name,
+      namespace,
+      ...(resourceVersion !== undefined ? { resourceVersion } : {}),
+      ...(labels !== undefined ? { labels: { ...labels } } : {}),
+    },
     spec: {
       ...(spec.holderIdentity !== undefined ? { holderIdentity: spec.holderIdentity } : {}),
       ...(spec.leaseDurationSeconds !== undefined ? { leaseDurationSeconds: spec.leaseDurationSeconds } : {}),
@@ -113,8 +149,8 @@ function leaseBody(namespace: string, name: string, spec: LeaseSpec, resourceVer
   };
 }
 
-/** LeaseStore over client-node's CoordinationV1Api. A 404 on get is "no lease". */
-export function clientNodeLeaseStore(kc: KubeConfig): LeaseStore {
+/** LeaseStore over client-node's CoordinationV1Api. A 404 on get (or delete) is "no lease". */
+export function clientNodeLeaseStore(kc: KubeConfig): ShardLeaseStore {
   const signals = new RequestSignals();
   const api = signals.makeApiClient(kc, CoordinationV1Api);
   return {
@@ -127,22 +163,38 @@ export function clientNodeLeaseStore(kc: KubeConfig): LeaseStore {
           throw err;
         }
       }),
-    create: (namespace, name, spec, signal) =>
+    create: (namespace, name, spec, signal, labels) =>
       signals.run(signal, async () => {
         const created = await api.createNamespacedLease({
           namespace,
-          body: leaseBody(namespace, name, spec),
+          body: leaseBody(namespace, name, spec, undefined, labels),
         });
         return recordOf(created, `Lease ${namespace}/${name}`);
       }),
-    replace: (namespace, name, spec, resourceVersion, signal) =>
+    replace: (namespace, name, spec, resourceVersion, signal, labels) =>
       signals.run(signal, async () => {
         const replaced = await api.replaceNamespacedLease({
           name,
           namespace,
-          body: leaseBody(namespace, name, spec, resourceVersion),
+          body: leaseBody(namespace, name, spec, resourceVersion, labels),
         });
         return recordOf(replaced, `Lease ${namespace}/${name}`);
+      }),
+    list: (namespace, signal) =>
+      signals.run(signal, async () => {
+        const list = await api.listNamespacedLease({ namespace });
+        return list.items.flatMap((lease) => {
+          const name = lease.metadata?.name;
+          return name ? [{ name, ...recordOf(lease, `Lease ${namespace}/${name}`) }] : [];
+        });
+      }),
+    delete: (namespace, name, resourceVersion, signal) =>
+      signals.run(signal, async () => {
+        try {
+          await api.deleteNamespacedLease({ name, namespace, body: { preconditions: { resourceVersion } } });
+        } catch (err) {
+          if (kubeStatusCode(err) !== 404) throw err;
+        }
       }),
   };
 }
@@ -273,10 +325,18 @@ export class LeaderElector implements LeaderTerm {
     this.logger = options.logger;
   }
 
-  /** Starts trying to acquire (at once), then renewing. */
-  start(): void {
+  /**
+   * Starts trying to acquire (at once), then renewing. `seen`: the record as the caller last saw it
+   * and when (by this elector's clock) it saw it change, so that a candidate started late judges the
+   * lease expired when the caller would have, instead of waiting a whole lease duration from now.
+   */
+  start(seen?: { readonly record: LeaseRecord; readonly changedAtMs: number }): void {
     if (this.running) throw new Error(`LeaderElector ${this.identity}: already started`);
     this.running = true;
+    if (seen && !this.observed) {
+      this.observed = seen.record;
+      this.observedTimeMs = Math.min(seen.changedAtMs, this.clock.now());
+    }
     this.logger?.info(
       { lease: `${this.namespace}/${this.name}`, identity: this.identity },
       "leader election started",

@@ -9,11 +9,12 @@ import { readFileSync } from "node:fs";
 import { CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { parse as parseYaml } from "yaml";
 import type { ClusterObject } from "../../src/actuator/cluster.js";
-import { Controller } from "../../src/actuator/controller.js";
+import { Controller, type ControllerOptions } from "../../src/actuator/controller.js";
 import { MemoryDecisionLog } from "../../src/actuator/decisionLog.js";
 import { configMapSnapshots } from "../../src/actuator/forecastSnapshots.js";
 import { Reconciler } from "../../src/actuator/reconciler.js";
 import { ScalerForecaster } from "../../src/actuator/scalerForecaster.js";
+import { actingFor, actingScaler, shardOf } from "../../src/actuator/shards.js";
 import { systemClock } from "../../src/clock.js";
 import { forecastSeries } from "../../src/forecast/engine.js";
 import { HoltWintersModel } from "../../src/forecast/models/holtWinters.js";
@@ -27,6 +28,7 @@ import { clientNodeEventSink, EventRecorder, fencedEventSink } from "../../src/k
 import { clientNodeLeaseStore, LeaderElector } from "../../src/kube/leaderElection.js";
 import type { LeaderTerm } from "../../src/kube/leaderTerm.js";
 import { retryKube } from "../../src/kube/retry.js";
+import { ShardElection } from "../../src/kube/shardElection.js";
 import { predictiveScalerWatch } from "../../src/kube/scalerWatch.js";
 import { withTimeout } from "../../src/kube/timeoutCluster.js";
 import type {
@@ -191,6 +193,8 @@ export interface RigOptions {
   readonly token?: string;
   /** The controller's periodic reconcile in real time; default 0 (tests drive it). */
   readonly tickMs?: number;
+  /** Scalers split into shards (the controller acts for those of the shards held). */
+  readonly shards?: ControllerOptions["shards"];
 }
 
 export async function startRig(options: RigOptions = {}): Promise<Rig> {
@@ -217,7 +221,8 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     forecast: options.forecast ?? forecastSeries,
     onForecast: (id, forecast) => {
       const [namespace = NS, name = id] = id.split("/");
-      void snapshots.save({ namespace, name }, forecast).catch(() => {});
+      // In the scaler's scope, as production saves it: fenced by the scaler's shard.
+      void actingFor(id, () => snapshots.save({ namespace, name }, forecast)).catch(() => {});
     },
     prepare: prepareSeries,
     models: options.models ?? (() => [new SeasonalNaiveModel(), new HoltWintersModel()]),
@@ -242,6 +247,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     forecaster,
     logger,
     isLeader: options.isLeader ?? (() => true),
+    ...(options.shards ? { shards: options.shards } : {}),
     tickMs: options.tickMs ?? 0,
   });
   await controller.start();
@@ -331,6 +337,55 @@ export async function startReplica(
   });
   holder.elector = elector;
   return { identity, rig, elector };
+}
+
+/** A controller replica with sharded election: it acts for the scalers of the shards it holds. */
+export interface ShardedReplica {
+  readonly identity: string;
+  readonly rig: Rig;
+  readonly election: ShardElection;
+}
+
+/**
+ * A replica on a shared simulated cluster with sharded election over `shards` Leases
+ * `foresight-controller-shard-<i>` and production fencing: every write is fenced by the Lease of the
+ * shard of the scaler being worked on, and the replica's requests carry its identity as token.
+ */
+export async function startShardedReplica(
+  identity: string,
+  timing: LeaseTiming,
+  shards: number,
+  options: RigOptions,
+): Promise<ShardedReplica> {
+  const holder: { election?: ShardElection } = {};
+  const holds = (shard: number) => holder.election?.holds(shard) ?? false;
+  const of = (key: string) => shardOf(key, shards);
+  const rig = await startRig({
+    ...options,
+    identity,
+    token: identity,
+    apiTimeoutMs: options.apiTimeoutMs ?? 10_000,
+    shards: { of, holds },
+    term: {
+      writableForMs: () => {
+        const id = actingScaler();
+        return id === undefined ? 0 : (holder.election?.writableForMs(of(id)) ?? 0);
+      },
+    },
+  });
+  const election = new ShardElection({
+    store: clientNodeLeaseStore(rig.kc),
+    namespace: NS,
+    name: "foresight-controller",
+    identity,
+    shards,
+    clock: systemClock,
+    ...timing,
+    onAcquired: (shard) => rig.controller.shardAcquired(shard),
+    onLost: (shard) => rig.controller.shardLost(shard),
+  });
+  holder.election = election;
+  return { identity, rig, election };
 }
 
 /** Polls until `check` returns a value (not undefined), or fails after `ms` of real time. */

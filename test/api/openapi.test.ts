@@ -132,6 +132,16 @@ describe("review API OpenAPI document", () => {
         [since + 120_000, 2],
       ],
       decisions: log,
+      controller: {
+        identity: "replica-a",
+        status: () => ({
+          shards: 4,
+          held: [1, 3],
+          members: ["replica-a", "replica-b"],
+          holders: ["replica-b", "replica-a", undefined, "replica-a"],
+        }),
+        of: () => 1,
+      },
     };
     api = createReviewApi({
       source,
@@ -231,6 +241,7 @@ describe("review API OpenAPI document", () => {
       "/api/v1/targets/{name}/models": "/api/v1/targets/t/models",
       "/api/v1/backtests": "/api/v1/backtests",
       "/api/v1/openapi.json": "/api/v1/openapi.json",
+      "/api/v1/controller": "/api/v1/controller",
     };
     const post = await fetch(`${url}/api/v1/backtests`, {
       method: "POST",
