@@ -28,8 +28,8 @@ import { clientNodeEventSink, EventRecorder, fencedEventSink } from "../../src/k
 import { clientNodeLeaseStore, LeaderElector } from "../../src/kube/leaderElection.js";
 import type { LeaderTerm } from "../../src/kube/leaderTerm.js";
 import { retryKube } from "../../src/kube/retry.js";
-import { ShardElection } from "../../src/kube/shardElection.js";
 import { predictiveScalerWatch } from "../../src/kube/scalerWatch.js";
+import { ShardElection } from "../../src/kube/shardElection.js";
 import { withTimeout } from "../../src/kube/timeoutCluster.js";
 import type {
   CallOptions,
