@@ -31,6 +31,14 @@ function port(value: string): number {
   return n;
 }
 
+/** `serve --shards`: as many as the config schema takes (1…256). */
+function shardCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256)
+    throw new InvalidArgumentError("must be a whole number from 1 to 256");
+  return n;
+}
+
 /** pino's levels: a bad one is refused before anything starts (pino would throw later, mid-start). */
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -104,6 +112,11 @@ export function buildProgram(): Command {
     )
     .option("--kubeconfig <file>", "kubeconfig; default $KUBECONFIG, in-cluster, then ~/.kube/config")
     .option("--prometheus-url <url>", "overrides prometheus.url from the config file")
+    .option(
+      "--shards <n>",
+      "split the PredictiveScalers into n shards, each led through its own Lease (a replica acts for the shards it holds; 1: one leader for all); overrides actuator.leaderElection.shards (default 16); every replica needs the same n",
+      shardCount,
+    )
     .option("--log-level <level>", LOG_LEVELS.join(", "), logLevel, "info")
     .action(async (opts) => {
       const notConfig = notAnAdapterConfig(opts.config);
@@ -114,9 +127,17 @@ export function buildProgram(): Command {
       const catalog = await resourceCatalog(kube, logger);
       const loaded = await loadAndCompile(opts.config, catalog);
       for (const warning of loaded.warnings) logger.warn(warning);
-      const config = opts.prometheusUrl
+      const withUrl = opts.prometheusUrl
         ? { ...loaded.config, prometheus: { ...loaded.config.prometheus, url: opts.prometheusUrl } }
         : loaded.config;
+      const { actuator } = withUrl;
+      const config =
+        opts.shards !== undefined
+          ? {
+              ...withUrl,
+              actuator: { ...actuator, leaderElection: { ...actuator.leaderElection, shards: opts.shards } },
+            }
+          : withUrl;
       const server = await serve({
         config,
         rules: loaded.rules,
