@@ -1,8 +1,8 @@
 /**
  * End to end through the product's own process: `foresight serve` connected to a real Prometheus
  * (four days of daily-pattern demand, backfilled with promtool) and to the simulated cluster's
- * Kubernetes API (a simulator) with the PredictiveScaler CRD. A scaler in mode Metric gets a Lease,
- * a status, and `foresight_forecast{scaler="web"}` as kubectl reads it from the external metrics
+ * Kubernetes API (a simulator) with the PredictiveScaler CRD. A scaler in mode Metric gets its
+ * shard's Lease (shown in /metrics and the review API), a status, and `foresight_forecast{scaler="web"}` as kubectl reads it from the external metrics
  * API: replicas × capacityPerReplica, the replicas the forecast plans for.
  */
 import assert from "node:assert/strict";
@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse as parseYaml, stringify } from "yaml";
+import { shardOf } from "../../src/actuator/shards.js";
 import { type KubeFacade, startKubeFacade } from "../../src/demo/kube/server.js";
 import { milliValue } from "../../src/k8s/quantity.js";
 import { startAdapter, type TestAdapter } from "../harness/adapter.js";
@@ -94,9 +95,11 @@ describe("foresight serve runs the PredictiveScaler controller", { timeout: 120_
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it("takes the Lease and writes the scaler's status", async () => {
+  it("takes the Lease of the scaler's shard and writes the scaler's status", async () => {
+    // The default: 16 shards, every one held by the only replica.
+    const shard = shardOf(`${NS}/web`, 16);
     const lease = await until("a Lease holder", () => {
-      const l = facade.store.find("leases.coordination.k8s.io", "foresight-controller", NS);
+      const l = facade.store.find("leases.coordination.k8s.io", `foresight-controller-shard-${shard}`, NS);
       return (l?.spec as { holderIdentity?: string } | undefined)?.holderIdentity ? l : undefined;
     });
     assert.ok((lease.spec as { holderIdentity: string }).holderIdentity.length > 0);
@@ -149,6 +152,32 @@ describe("foresight serve runs the PredictiveScaler controller", { timeout: 120_
     } finally {
       await adapterKubectl.cleanup();
     }
+  });
+
+  it("shows shard ownership in /metrics and the review API", async () => {
+    const metrics = await until("every shard held", async () => {
+      const text = await (await fetch(`${adapter.httpUrl}/metrics`)).text();
+      return /^foresight_controller_shards_held 16$/m.test(text) ? text : undefined;
+    });
+    assert.match(metrics, /^foresight_controller_shards 16$/m);
+    assert.match(metrics, /^foresight_controller_replicas 1$/m);
+    assert.match(metrics, /^foresight_leader 1$/m);
+    for (let s = 0; s < 16; s++)
+      assert.match(metrics, new RegExp(`^foresight_controller_shard_held\\{shard="${s}"\\} 1$`, "m"));
+    const controller = await adapter.get("/api/v1/controller");
+    assert.equal(controller.status, 200, JSON.stringify(controller.body));
+    const view = controller.body as { identity: string; shards: number; held: number[]; replicas: string[] };
+    assert.equal(view.shards, 16);
+    assert.deepEqual(view.held, [...Array(16).keys()]);
+    assert.deepEqual(view.replicas, [view.identity]);
+    const scaler = (await adapter.get(`/api/v1/scalers/${NS}/web`)).body as {
+      shard?: { index: number; heldHere: boolean; holder?: string };
+    };
+    assert.deepEqual(scaler.shard, {
+      index: shardOf(`${NS}/web`, 16),
+      heldHere: true,
+      holder: view.identity,
+    });
   });
 
   it("kubectl get psc shows the scaler's mode, readiness, its reason and the recommendations", {
