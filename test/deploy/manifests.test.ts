@@ -653,9 +653,9 @@ describe("deploy manifests", { skip: skipReason }, () => {
             allows(own, need.group, need.resource, verb),
             `${where}: ${verb} ${need.resource} (${need.group})`,
           );
-      // Leader election: a Lease in its own namespace only.
+      // Leader election: Leases in its own namespace only (shards listed, gone replicas' deleted).
       const ns = namespaceRules(docs, NAMESPACE);
-      for (const verb of ["get", "create", "update"])
+      for (const verb of ["get", "list", "create", "update", "delete"])
         assert.ok(allows(ns, "coordination.k8s.io", "leases", verb), `${where}: ${verb} leases`);
       assert.ok(!allows(own, "coordination.k8s.io", "leases", "update"), `${where}: leases cluster-wide`);
     }
