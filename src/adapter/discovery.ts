@@ -29,6 +29,11 @@ export interface DiscoveryOptions {
   readonly rediscoveryIntervalMs: number;
   /** Called with each new snapshot (e.g. to start informers for newly seen resources). */
   readonly onRegistry?: (registry: SeriesRegistry) => void;
+  /**
+   * Take series lists the backend marked partial (`adapter.partialResponse: warn`). By default a
+   * partial list fails the relist, and each rule keeps its last good result.
+   */
+  readonly acceptPartial?: boolean;
 }
 
 /** Series a rule keeps but cannot serve, grouped by why. */
@@ -183,7 +188,12 @@ export class Discovery {
     await Promise.all(
       [...byQuery].map(async ([query, queryRules]) => {
         try {
-          const series = await source.series([query], new Date(started - maxAgeMs), new Date(started));
+          const series = await source.series(
+            [query],
+            new Date(started - maxAgeMs),
+            new Date(started),
+            this.#opts.acceptPartial ? { acceptPartial: true } : undefined,
+          );
           for (const rule of queryRules) this.#record(rule, series, clock.now());
         } catch (err) {
           const message = (err as Error).message;

@@ -158,6 +158,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     relistIntervalMs: config.adapter.relistInterval,
     maxAgeMs: config.adapter.maxAge ?? config.adapter.relistInterval,
     rediscoveryIntervalMs: config.adapter.rediscoveryInterval,
+    acceptPartial: config.adapter.partialResponse === "warn",
     // Start watching every namespaced resource a metric exists for, before the first request needs it.
     onRegistry: (registry) => {
       for (const { resource } of registry.customMetrics()) informers?.listerFor(resource);
