@@ -16,6 +16,7 @@ import type { BacktestRunner, DemandPoint, ReviewSource, SubjectRef } from "../.
 import { createReviewApi, type ReviewApi } from "../../src/api/router.js";
 import {
   backtestJobSchema,
+  controllerViewSchema,
   decisionPageSchema,
   modelsViewSchema,
   scalerListSchema,
@@ -25,6 +26,7 @@ import {
 } from "../../src/api/schemas.js";
 import type {
   BacktestJob,
+  ControllerView,
   DecisionPageView,
   ModelsView,
   ScalerList,
@@ -658,5 +660,123 @@ describe("review API local mode", () => {
       assert.doesNotThrow(() =>
         createReviewApi({ source, runner: fakeRunner(), access: { mode: "local", bindAddress } }),
       );
+  });
+});
+
+describe("review API shard ownership", () => {
+  /** Two scalers on shards 0 and 2 of 3: this replica (a) holds 0, b holds 2, nobody holds 1. */
+  async function serveWith(controller: ReviewSource["controller"]) {
+    const source: ReviewSource = {
+      clock: { now: () => NOW },
+      scalers: () => [scaler("llm", "vllm"), scaler("default", "web")],
+      targets: () => [],
+      forecast: () => undefined,
+      history: async () => [],
+      ...(controller ? { controller } : {}),
+    };
+    const api = createReviewApi({
+      source,
+      runner: fakeRunner(),
+      access: { mode: "local", bindAddress: "127.0.0.1" },
+    });
+    const app = express();
+    app.use(api.router);
+    const server: Server = await new Promise((resolve) => {
+      const s = app.listen(0, "127.0.0.1", () => resolve(s));
+    });
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      close: async () => {
+        await api.close();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      },
+    };
+  }
+  const sharded: NonNullable<ReviewSource["controller"]> = {
+    identity: "a",
+    status: () => ({ shards: 3, held: [0], members: ["a", "b"], holders: ["a", undefined, "b"] }),
+    of: (id) => (id === "llm/vllm" ? 0 : 2),
+  };
+
+  it("shows each scaler's shard, whether this replica holds it, and its holder", async () => {
+    const server = await serveWith(sharded);
+    try {
+      const list = await getJson<ScalerList>(`${server.url}/api/v1/scalers`, scalerListSchema);
+      assert.deepEqual(
+        list.body.items.map((i) => [i.id, i.shard]),
+        [
+          ["default/web", { index: 2, heldHere: false, holder: "b" }],
+          ["llm/vllm", { index: 0, heldHere: true, holder: "a" }],
+        ],
+      );
+      const one = await getJson<ScalerSummary>(
+        `${server.url}/api/v1/scalers/default/web`,
+        scalerSummarySchema,
+      );
+      assert.deepEqual(one.body.shard, { index: 2, heldHere: false, holder: "b" });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("GET /api/v1/controller: the replica's shards, every shard's holder and scalers", async () => {
+    const server = await serveWith({
+      ...sharded,
+      status: () => ({
+        ...(sharded.status() as NonNullable<ReturnType<typeof sharded.status>>),
+        blocked: "why not",
+      }),
+    });
+    try {
+      const { status, body } = await getJson<ControllerView>(
+        `${server.url}/api/v1/controller`,
+        controllerViewSchema,
+      );
+      assert.equal(status, 200);
+      assert.deepEqual(body, {
+        identity: "a",
+        leaderElection: true,
+        shards: 3,
+        held: [0],
+        replicas: ["a", "b"],
+        shardHolders: [
+          { shard: 0, holder: "a", heldHere: true, scalers: 1 },
+          { shard: 1, heldHere: false, scalers: 0 },
+          { shard: 2, holder: "b", heldHere: false, scalers: 1 },
+        ],
+        blocked: "why not",
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("without leader election this replica holds the one shard; without the controller: 404", async () => {
+    const single = await serveWith({ identity: "solo", status: () => undefined, of: () => 0 });
+    try {
+      const { body } = await getJson<ControllerView>(`${single.url}/api/v1/controller`, controllerViewSchema);
+      assert.deepEqual(body, {
+        identity: "solo",
+        leaderElection: false,
+        shards: 1,
+        held: [0],
+        shardHolders: [{ shard: 0, holder: "solo", heldHere: true, scalers: 2 }],
+      });
+      const list = await getJson<ScalerList>(`${single.url}/api/v1/scalers`, scalerListSchema);
+      assert.ok(
+        list.body.items.every((i) => i.shard === undefined),
+        "no shard without leader election",
+      );
+    } finally {
+      await single.close();
+    }
+    const none = await serveWith(undefined);
+    try {
+      const res = await fetch(`${none.url}/api/v1/controller`);
+      assert.equal(res.status, 404);
+      assertStatus(await res.json(), 404, "NotFound", /does not run on this replica/);
+    } finally {
+      await none.close();
+    }
   });
 });
