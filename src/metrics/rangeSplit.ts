@@ -22,7 +22,10 @@ export interface RangeSplitOptions {
   readonly maxPointsPerQuery: number;
   /** Halvings of a chunk refused for a limit before the error is given up to the caller; default 6 (1/64). */
   readonly maxHalvings?: number;
-  /** One more query than the range would need unsplit: `points` (planned chunk) or `limit` (a retry). */
+  /**
+   * Each query sent after a range's first: `points` (a planned chunk) or `limit` (a half of a chunk
+   * the server refused). A range's queries are 1 + the calls.
+   */
   readonly onSplit?: (reason: "points" | "limit") => void;
 }
 
@@ -66,9 +69,9 @@ export class RangeSplitSource implements MetricsSource {
     const points = Math.floor(spanMs / stepMs) + 1;
     const chunks: RangeSeries[][] = [];
     for (let first = 0; first < points; first += this.maxPoints) {
-      if (first > 0) this.options.onSplit?.("points");
       const count = Math.min(this.maxPoints, points - first);
-      chunks.push(await this.chunk(query, startMs, stepMs, first, count, stepSeconds, options, 0));
+      const reason = first > 0 ? "points" : undefined;
+      chunks.push(await this.chunk(query, startMs, stepMs, first, count, stepSeconds, options, 0, reason));
     }
     return chunks.length === 1 ? (chunks[0] as RangeSeries[]) : stitch(chunks.flat());
   }
@@ -83,9 +86,11 @@ export class RangeSplitSource implements MetricsSource {
     stepSeconds: number,
     options: CallOptions | undefined,
     halvings: number,
+    reason: "points" | "limit" | undefined,
   ): Promise<RangeSeries[]> {
     const from = new Date(startMs + first * stepMs);
     const to = new Date(startMs + (first + count - 1) * stepMs);
+    if (reason) this.options.onSplit?.(reason);
     try {
       return await this.inner.range(query, from, to, stepSeconds, options);
     } catch (err) {
@@ -99,9 +104,18 @@ export class RangeSplitSource implements MetricsSource {
           { cause: err, ...(err.limit !== undefined && { limit: err.limit }) },
         );
       }
-      this.options.onSplit?.("limit");
       const half = Math.ceil(count / 2);
-      const head = await this.chunk(query, startMs, stepMs, first, half, stepSeconds, options, halvings + 1);
+      const head = await this.chunk(
+        query,
+        startMs,
+        stepMs,
+        first,
+        half,
+        stepSeconds,
+        options,
+        halvings + 1,
+        "limit",
+      );
       const tail = await this.chunk(
         query,
         startMs,
@@ -111,6 +125,7 @@ export class RangeSplitSource implements MetricsSource {
         stepSeconds,
         options,
         halvings + 1,
+        "limit",
       );
       return stitch([...head, ...tail]);
     }

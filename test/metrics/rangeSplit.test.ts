@@ -98,7 +98,8 @@ describe("RangeSplitSource", () => {
       accepted.every((n) => n >= 20),
       `halves, not smaller: ${inner.calls}`,
     );
-    assert.deepEqual(splits, Array(refused.length).fill("limit"));
+    assert.ok(refused.length >= 3);
+    assert.deepEqual(splits, Array(inner.calls.length - 1).fill("limit"));
   });
 
   it("gives up after maxHalvings with the server's error and how far it split", async () => {
