@@ -387,12 +387,13 @@ export function interpolateLevel(
   return vlo + ((vhi - vlo) * (normalQuantile(q) - zlo)) / (zhi - zlo);
 }
 
-function buildNetwork(
+/** Dense ReLU layers plus a linear skip from the inputs to the H·Q outputs (also used by `global`). */
+export function buildNetwork(
   tf: Tf,
   features: number,
-  layout: FeatureLayout,
+  layout: Pick<FeatureLayout, "horizonSteps">,
   levels: readonly Quantile[],
-  settings: Settings,
+  settings: Pick<Settings, "hiddenLayers" | "hiddenUnits" | "seed">,
 ): TfTypes.LayersModel {
   const outputs = layout.horizonSteps * levels.length;
   const input = tf.input({ shape: [features] });
@@ -419,7 +420,7 @@ function buildNetwork(
   return tf.model({ inputs: input, outputs: output });
 }
 
-async function cloneModel(tf: Tf, source: TfTypes.LayersModel): Promise<TfTypes.LayersModel> {
+export async function cloneModel(tf: Tf, source: TfTypes.LayersModel): Promise<TfTypes.LayersModel> {
   let artifacts: TfTypes.io.ModelArtifacts | undefined;
   await source.save(
     tf.io.withSaveHandler(async (a) => {
@@ -431,7 +432,7 @@ async function cloneModel(tf: Tf, source: TfTypes.LayersModel): Promise<TfTypes.
 }
 
 /** Mean pinball loss; `yTrue` is [B, H], `yPred` [B, H·Q] step-major, `q` the H·Q levels in that order. */
-function pinballLoss(
+export function pinballLoss(
   tf: Tf,
   yTrue: TfTypes.Tensor,
   yPred: TfTypes.Tensor,

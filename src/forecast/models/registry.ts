@@ -6,6 +6,7 @@
 import type { LoadedTensorflow } from "../tf/backend.js";
 import type { Model } from "../types.js";
 import { DspModel, type DspOptions } from "./dsp.js";
+import type { GlobalModel } from "./global.js";
 import { HoltWintersModel, type HoltWintersOptions } from "./holtWinters.js";
 import { MstlModel, type MstlOptions } from "./mstl.js";
 import { NaiveModel } from "./naive.js";
@@ -18,6 +19,8 @@ export const baselineModelNames: readonly string[] = ["naive", "seasonal_naive",
 export interface ModelRuntime {
   /** A loaded TensorFlow.js; without it the neural model is left out. */
   readonly tensorflow?: LoadedTensorflow;
+  /** The global model with its loaded (pretrained or fine-tuned) network; without it, it is left out. */
+  readonly global?: GlobalModel;
 }
 
 export interface ModelTuning {
@@ -36,6 +39,7 @@ export function defaultModels(runtime: ModelRuntime = {}, tuning: ModelTuning = 
     new MstlModel(tuning.mstl),
   ];
   if (runtime.tensorflow) models.push(new NeuralModel(runtime.tensorflow, tuning.neural));
+  if (runtime.global) models.push(runtime.global);
   return checkUniqueNames(models);
 }
 
