@@ -123,7 +123,8 @@ export async function startActuation(deps: ActuationDeps): Promise<Actuation> {
         clock,
         forecast: (id) => store.get(id),
         isLeader: () => (ownership ? ownership.status().held.length > 0 : true),
-        ...(le.enabled ? { shards: () => (ownership as ShardOwnership).status() } : {}),
+        // Without leader election this replica holds the one shard there is.
+        shards: () => ownership?.status() ?? { shards: 1, held: [0] },
         ...(shardCount > 1
           ? { replicas: () => (ownership as ShardOwnership).status().members?.length ?? 1 }
           : {}),

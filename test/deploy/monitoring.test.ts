@@ -414,6 +414,31 @@ const SCENARIOS: readonly Scenario[] = [
     ],
   },
   {
+    name: "a shard nobody takes",
+    input: [
+      series("foresight_controller_shard_held", { ...TARGET, shard: "3" }, "1 1 1 0x20"),
+      series("foresight_controller_shard_held", { ...OTHER_TARGET, shard: "3" }, "0x23"),
+      series("foresight_controller_shard_held", { ...TARGET, shard: "2" }, "0x23"),
+      series("foresight_controller_shard_held", { ...OTHER_TARGET, shard: "2" }, "1x23"),
+    ],
+    expect: [
+      { eval_time: "6m", alertname: "ForesightShardUnheld" },
+      {
+        eval_time: "10m",
+        alertname: "ForesightShardUnheld",
+        fires: { labels: { job: "foresight", namespace: "foresight", shard: "3" } },
+      },
+    ],
+  },
+  {
+    name: "a shard moved to another replica",
+    input: [
+      series("foresight_controller_shard_held", { ...TARGET, shard: "3" }, "1 1 1 0x20"),
+      series("foresight_controller_shard_held", { ...OTHER_TARGET, shard: "3" }, "0 0 0 0 1x19"),
+    ],
+    expect: [{ eval_time: "15m", alertname: "ForesightShardUnheld" }],
+  },
+  {
     name: "leader handed over",
     input: [
       series("foresight_leader", TARGET, "1 1 1 0x20"),
@@ -665,7 +690,7 @@ describe("deploy/monitoring", () => {
         "foresight_scaler_decisions_total",
         "foresight_scaler_accuracy_coverage_ratio",
         "foresight_scaler_forecast_age_seconds",
-        "foresight_leader",
+        "foresight_controller_shard_held",
         "foresight_build_info",
       ])
         assert.ok(used.has(name), `the dashboard does not show ${name}`);
@@ -692,6 +717,7 @@ describe("deploy/monitoring", () => {
         "ForesightScalerForecastStale",
         "ForesightForecastTargetStale",
         "ForesightLeaderMissing",
+        "ForesightShardUnheld",
       ])
         assert.ok(alertByName.has(required), `missing alert ${required}`);
     });
