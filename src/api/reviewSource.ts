@@ -13,6 +13,7 @@ import type { Clock } from "../clock.js";
 import { fetchSamples, MAX_POINTS_PER_REQUEST } from "../forecast/history.js";
 import { sampleSeconds, stepMeans } from "../forecast/stepMeans.js";
 import type { StoredForecast, TargetState } from "../forecast/store.js";
+import type { ShardStatus } from "../kube/shardElection.js";
 import type { MetricsSource } from "../metrics/source.js";
 import { ForecastArchive, type ForecastSnapshot } from "./forecastArchive.js";
 import { type ReplicaSample, ReplicaSamples } from "./replicaSamples.js";
@@ -64,15 +65,8 @@ export interface ReviewSource {
   readonly clock: Clock;
 }
 
-/** Shard ownership as the controller knows it (src/kube/shardElection.ts's ShardStatus). */
-export interface ShardOwnershipStatus {
-  readonly shards: number;
-  readonly held: readonly number[];
-  readonly members?: readonly string[];
-  /** Per shard, its holder as last seen. */
-  readonly holders: readonly (string | undefined)[];
-  readonly blocked?: string;
-}
+/** Shard ownership as the controller knows it (without its identity, which ControllerShards gives). */
+export type ShardOwnershipStatus = Omit<ShardStatus, "identity">;
 
 export interface ControllerShards {
   readonly identity: string;

@@ -244,7 +244,8 @@ export interface StopOptions {
 /** client-go's JitterFactor: acquisition waits retryPeriod * (1 + random * 1.2). */
 const JITTER_FACTOR = 1.2;
 
-const globalTimers: TimeoutTimers = {
+/** The global setTimeout/clearTimeout as TimeoutTimers. */
+export const globalTimers: TimeoutTimers = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
@@ -256,7 +257,8 @@ function positiveMs(name: string, value: number): number {
   return value;
 }
 
-function sameRecord(a: LeaseSpec | undefined, b: LeaseSpec): boolean {
+/** Whether two Lease specs are the same record (a holder's renewal always changes renewTime). */
+export function sameRecord(a: LeaseSpec | undefined, b: LeaseSpec): boolean {
   return (
     a !== undefined &&
     a.holderIdentity === b.holderIdentity &&

@@ -28,12 +28,14 @@ import type { Clock } from "../clock.js";
 import {
   type ElectionLogger,
   formatMicroTime,
+  globalTimers,
   LeaderElector,
   type LeaseRecord,
   type LeaseSpec,
   type NamedLeaseRecord,
   type ShardLeaseStore,
   type StopOptions,
+  sameRecord,
   type TimeoutTimers,
 } from "./leaderElection.js";
 import { kubeStatusCode } from "./retry.js";
@@ -105,25 +107,10 @@ export interface ShardElectionOptions {
   readonly logger?: ElectionLogger;
 }
 
-const globalTimers: TimeoutTimers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
-
 interface Seen {
   readonly record: NamedLeaseRecord;
   /** When (our clock) the record was last seen to change. */
   readonly changedAtMs: number;
-}
-
-function sameSpec(a: LeaseSpec, b: LeaseSpec): boolean {
-  return (
-    a.holderIdentity === b.holderIdentity &&
-    a.renewTime === b.renewTime &&
-    a.acquireTime === b.acquireTime &&
-    a.leaseDurationSeconds === b.leaseDurationSeconds &&
-    a.leaseTransitions === b.leaseTransitions
-  );
 }
 
 /** The elector's own lines go to debug: the shard election says what matters once per round. */
@@ -378,7 +365,7 @@ export class ShardElection implements ShardOwnership {
       const before = this.#seen.get(lease.name);
       this.#seen.set(lease.name, {
         record: lease,
-        changedAtMs: before && sameSpec(before.record.spec, lease.spec) ? before.changedAtMs : now,
+        changedAtMs: before && sameRecord(before.record.spec, lease.spec) ? before.changedAtMs : now,
       });
     }
     for (const name of [...this.#seen.keys()]) if (!names.has(name)) this.#seen.delete(name);

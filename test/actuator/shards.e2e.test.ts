@@ -16,6 +16,7 @@ import { shardLeaseName } from "../../src/kube/shardElection.js";
 import { SimClock } from "../../src/replay/cluster/simClock.js";
 import type { KubeFacade } from "../harness/kubeFacade.js";
 import type { FaultRequest } from "../harness/kubeFaults.js";
+import { type UnheldWatch, watchUnheld } from "../harness/unheldShards.js";
 import {
   DAY,
   DemandSource,
@@ -266,23 +267,13 @@ describe("three sharded controllers: each scaler acted for by one replica, a cra
   });
 
   it("a new replica gets a share without any shard unheld for longer than a retry period, and acting goes on", async () => {
-    const since = new Map<number, number>();
-    let longest = 0;
-    const look = () => {
-      const now = Date.now();
-      for (let s = 0; s < SHARDS; s++) {
-        if (holderOf(facade, s) === undefined) {
-          if (!since.has(s)) since.set(s, now);
-          longest = Math.max(longest, now - (since.get(s) as number));
-        } else since.delete(s);
-      }
-    };
-    const watch = setInterval(look, 5);
+    const watch = watchUnheld(SHARDS, (s) => holderOf(facade, s));
     const d = await start("replica-d");
     everyone.push(d);
     live.push(d);
     for (const name of NAMES) await d.rig.seen(name);
     const writesBefore = writes.length;
+    let seen: ReturnType<UnheldWatch["stop"]>;
     try {
       d.election.start();
       await eventually(
@@ -295,11 +286,10 @@ describe("three sharded controllers: each scaler acted for by one replica, a cra
         15_000,
       );
     } finally {
-      clearInterval(watch);
+      seen = watch.stop();
     }
-    look();
-    assert.deepEqual([...since.keys()], [], "every shard held");
-    assert.ok(longest <= TIMING.retryPeriodMs + 400, `a shard was unheld for ${longest} ms`);
+    assert.deepEqual(seen.unheld, [], "every shard held");
+    assert.ok(seen.longestMs <= TIMING.retryPeriodMs + 400, `a shard was unheld for ${seen.longestMs} ms`);
 
     const peaks = new Map<string, number>();
     for (let h = 0; h < 9; h++) {

@@ -18,6 +18,7 @@ import {
   ShardElection,
   shardLeaseName,
 } from "../../src/kube/shardElection.js";
+import { type UnheldWatch, watchUnheld } from "../harness/unheldShards.js";
 
 const NAMESPACE = "default";
 const TIMING = { leaseDurationMs: 1000, renewDeadlineMs: 700, retryPeriodMs: 100 } as const;
@@ -160,18 +161,8 @@ describe("ShardElection on the simulated API server", () => {
       allHeld(rs) && rs.every((r) => r.election.heldShards().length === 4) ? true : undefined,
     );
     // Unheld spans per shard as the Leases in the store show them.
-    const since = new Map<number, number>();
-    let longest = 0;
-    const look = () => {
-      const now = Date.now();
-      for (let s = 0; s < SHARDS; s++) {
-        if (storedHolder(name, s) === undefined) {
-          if (!since.has(s)) since.set(s, now);
-          longest = Math.max(longest, now - (since.get(s) as number));
-        } else since.delete(s);
-      }
-    };
-    const watch = setInterval(look, 5);
+    const watch = watchUnheld(SHARDS, (s) => storedHolder(name, s));
+    let seen: ReturnType<UnheldWatch["stop"]>;
     try {
       const c = replica(name, "c");
       rs.push(c);
@@ -184,12 +175,11 @@ describe("ShardElection on the simulated API server", () => {
           : undefined,
       );
     } finally {
-      clearInterval(watch);
+      seen = watch.stop();
     }
-    look();
-    assert.deepEqual([...since.keys()], [], "every shard held at the end");
+    assert.deepEqual(seen.unheld, [], "every shard held at the end");
     // One retry period, and slack for a loaded machine's event loop.
-    assert.ok(longest <= TIMING.retryPeriodMs + 250, `a shard was unheld for ${longest} ms`);
+    assert.ok(seen.longestMs <= TIMING.retryPeriodMs + 250, `a shard was unheld for ${seen.longestMs} ms`);
     const a = rs[0] as Replica;
     assert.ok(
       a.events.some((e) => e.startsWith("-")),
