@@ -15,6 +15,7 @@ import cliProgress from "cli-progress";
 import { prometheusSchema } from "../config/schema.js";
 import { negativeDemand, readTrace } from "../forecast/traces.js";
 import type { Model } from "../forecast/types.js";
+import { decorateSource } from "../metrics/decorate.js";
 import { PrometheusSource } from "../metrics/prometheusSource.js";
 import type { BacktestReport, NamedDemand, ReplayProgress } from "../replay/backtest.js";
 import { TraceDemand } from "../replay/cluster/demand.js";
@@ -74,8 +75,6 @@ export interface BacktestOutput {
 }
 
 const DAY_MS = 86_400_000;
-/** Prometheus refuses more than 11,000 points per range query. */
-const PROM_CHUNK_POINTS = 10_000;
 const PROM_STEP_SECONDS = 60;
 
 function requiredDuration(text: string | undefined, flag: string): number {
@@ -169,19 +168,16 @@ async function queryDemand(options: BacktestCommandOptions): Promise<NamedDemand
   if (url === undefined || query === undefined)
     throw new RangeError("give --trace <csv>, or --prometheus-url with --query (and optionally --since)");
   const since = parseReplayDuration(options.since ?? REPLAY_DEFAULTS.since, "--since");
-  const source = new PrometheusSource({ config: prometheusSchema.parse({ url }) });
+  // Split to fit the server's limits (Prometheus refuses more than 11,000 points per range query).
+  const config = prometheusSchema.parse({ url });
+  const source = decorateSource(new PrometheusSource({ config }), config);
   const endMs = options.nowMs ?? Date.now();
-  const points: [number, number][] = [];
-  const chunkMs = PROM_CHUNK_POINTS * PROM_STEP_SECONDS * 1000;
-  for (let from = endMs - since; from < endMs; from += chunkMs) {
-    const to = Math.min(endMs, from + chunkMs - PROM_STEP_SECONDS * 1000);
-    const series = await source.range(query, new Date(from), new Date(to), PROM_STEP_SECONDS);
-    if (series.length > 1)
-      throw new RangeError(
-        `--query returned ${series.length} series; aggregate it to one (e.g. sum(...)) so it is one workload's demand`,
-      );
-    for (const [t, v] of series[0]?.points ?? []) points.push([t, v]);
-  }
+  const series = await source.range(query, new Date(endMs - since), new Date(endMs), PROM_STEP_SECONDS);
+  if (series.length > 1)
+    throw new RangeError(
+      `--query returned ${series.length} series; aggregate it to one (e.g. sum(...)) so it is one workload's demand`,
+    );
+  const points: [number, number][] = (series[0]?.points ?? []).map(([t, v]) => [t, v]);
   if (points.length < 2)
     throw new RangeError(
       `--query returned fewer than 2 points over the last ${options.since ?? REPLAY_DEFAULTS.since}; check the query`,

@@ -385,7 +385,14 @@ export class PrometheusSource implements MetricsSource {
       throw this.failure(
         call,
         "partial",
-        `the answer is partial (${warnings.length > 0 ? warnings.map((w) => truncate(w, 120)).join("; ") : "isPartial"}); a store or shard did not answer`,
+        `the answer is partial (${
+          warnings.length > 0
+            ? warnings
+                .slice(0, 3)
+                .map((w) => truncate(w, 120))
+                .join("; ")
+            : "isPartial"
+        }); a store or shard did not answer`,
       );
     }
   }
