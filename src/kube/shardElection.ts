@@ -24,12 +24,12 @@
  * again once the old replicas are gone).
  */
 import { rendezvousScore } from "../actuator/shards.js";
-import type { Clock } from "../clock.js";
 import {
   type ElectionLogger,
   formatMicroTime,
   globalTimers,
   LeaderElector,
+  type LeaderElectorOptions,
   type LeaseRecord,
   type LeaseSpec,
   type NamedLeaseRecord,
@@ -86,25 +86,28 @@ export interface ShardStatus {
   readonly blocked?: string;
 }
 
-export interface ShardElectionOptions {
+/** As a LeaderElector's (the timing applies to every shard's elector and to the rounds). */
+export interface ShardElectionOptions
+  extends Pick<
+    LeaderElectorOptions,
+    | "namespace"
+    | "identity"
+    | "leaseDurationMs"
+    | "renewDeadlineMs"
+    | "retryPeriodMs"
+    | "clock"
+    | "timers"
+    | "random"
+    | "logger"
+  > {
   readonly store: ShardLeaseStore;
-  readonly namespace: string;
   /** The base name: shard Leases are `<name>-shard-<i>`, membership Leases `<name>-member-<identity>`. */
   readonly name: string;
-  readonly identity: string;
   readonly shards: number;
-  /** As LeaderElector's; defaults 15000, 10000, 2000. */
-  readonly leaseDurationMs?: number;
-  readonly renewDeadlineMs?: number;
-  readonly retryPeriodMs?: number;
-  readonly clock: Clock;
-  readonly timers?: TimeoutTimers;
-  readonly random?: () => number;
   /** This replica now holds the shard (called once per acquisition). */
   onAcquired(shard: number): void;
   /** This replica no longer holds the shard (released, or its renewal failed for renewDeadline). */
   onLost(shard: number): void;
-  readonly logger?: ElectionLogger;
 }
 
 interface Seen {
