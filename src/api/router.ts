@@ -150,8 +150,9 @@ function backtestAccess(verb: string, subject: unknown): AccessCheck {
 function mapSourceError(err: unknown, what: string): never {
   if (err instanceof MetricsSourceError) {
     const message = `cannot read the demand history of ${what}: ${err.message}`;
-    // Unreachable or slow: retry later. A refused query or a garbled answer will not heal by retrying.
-    throw err.kind === "unavailable" || err.kind === "timeout"
+    // Unreachable, slow or partial (a store down): retry later. A refused query or a garbled answer
+    // will not heal by retrying.
+    throw err.kind === "unavailable" || err.kind === "timeout" || err.kind === "partial"
       ? serviceUnavailable(message, err)
       : internalError(message, err);
   }
