@@ -31,11 +31,13 @@ FROM node:22-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 # package.json: the version (`foresight --version`); src/api/web: the review page (tsc copies no
-# static files); examples, data and the CRD: `foresight demo`.
+# static files); models: the global forecasting model's pretrained network; examples, data and the
+# CRD: `foresight demo`.
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY src/api/web ./src/api/web
+COPY models ./models
 COPY examples ./examples
 COPY data ./data
 COPY deploy/crd ./deploy/crd
