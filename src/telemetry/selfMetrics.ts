@@ -108,7 +108,7 @@ export function createSelfMetrics(options: SelfMetricsOptions = {}): SelfMetrics
     }),
     rangeSplits: new Counter({
       name: "foresight_prometheus_range_split_queries_total",
-      help: "Range queries sent beyond one per range, by reason: points (the range has more than prometheus.maxPointsPerQuery points per series) or limit (a chunk the backend refused for a samples or points limit, halved).",
+      help: "Range queries sent after a range's first, by reason: points (a chunk of a range longer than prometheus.maxPointsPerQuery points per series) or limit (a half of a chunk the backend refused for a samples or points limit).",
       labelNames: ["reason"] as const,
       registers,
     }),
