@@ -19,6 +19,7 @@ import {
   calibrationState,
   servedAccuracy,
 } from "./calibration.js";
+import { coveredSeconds } from "./models/fitHelpers.js";
 import { addWindow, emptySums, finishScores, naiveScale } from "./scores.js";
 import {
   type Candidate,
@@ -28,6 +29,7 @@ import {
   selectModel,
   serveSelection,
 } from "./select.js";
+import { servedNote, type Waiting } from "./servedNote.js";
 import type { ForecastResult, Model, Quantile, Series } from "./types.js";
 
 /** The level always forecast beside the requested ones, so the served paths stay in order around it. */
@@ -60,6 +62,8 @@ export interface SeriesForecast {
   readonly members?: readonly Member[];
   readonly calibrationState?: CalibrationState;
   readonly notReady?: { readonly reason: string; readonly needMoreSeconds: number };
+  /** Which model serves and why, for operators (servedNote.ts). */
+  readonly servedBecause?: string;
 }
 
 /** A full run's choice, served again on newer data by a cheap update. */
@@ -105,10 +109,15 @@ export async function forecastSeries(
   if (options.reuse) return refresh(series, options, options.reuse, quantiles);
   const scores: Record<string, ModelScore> = {};
   const ready: Model[] = [];
+  const haveSeconds = coveredSeconds(series);
+  const waiting: Waiting[] = [];
   for (const model of options.models) {
     const readiness = model.readiness(series);
     if (readiness.ready) ready.push(model);
-    else scores[model.name] = notReadyScore(`not ready: ${readiness.reason}`);
+    else {
+      scores[model.name] = notReadyScore(`not ready: ${readiness.reason}`);
+      waiting.push({ name: model.name, needSeconds: haveSeconds + readiness.needMoreSeconds });
+    }
   }
   if (ready.length === 0) {
     const simplest = options.models[0];
@@ -195,6 +204,12 @@ export async function forecastSeries(
       return {
         forecast,
         model: choice.model,
+        servedBecause: servedNote({
+          served: labelOf(choice, ready),
+          haveSeconds,
+          backtested: choice.selection !== undefined || selection !== undefined,
+          waiting,
+        }),
         scores,
         calibration: choice.selection ? calibrationRecord(choice.selection.calibration) : {},
         members: choice.members,
@@ -222,9 +237,23 @@ interface Choice {
   readonly selection?: Selection;
 }
 
-/** The selection first, then each single ready model by score (calibrated with its own offsets). */
+/** `global (pretrained)`: a single model with its weights' variant, else the choice's name. */
+function labelOf(choice: Choice, ready: readonly Model[]): string {
+  const variant =
+    choice.members.length === 1 ? ready.find((m) => m.name === choice.model)?.variant : undefined;
+  return variant ? `${choice.model} (${variant})` : choice.model;
+}
+
+/**
+ * The selection first, then each single ready model by score (calibrated with its own offsets).
+ * Without a backtest (too little history), cold-start models (`global`) first, then the rest in order.
+ */
 function rankedChoices(selection: Selection | undefined, ready: readonly Model[]): Choice[] {
-  if (!selection) return ready.map((m) => ({ model: m.name, members: [{ name: m.name, weight: 1 }] }));
+  if (!selection)
+    return [...ready.filter((m) => m.coldStart), ...ready.filter((m) => !m.coldStart)].map((m) => ({
+      model: m.name,
+      members: [{ name: m.name, weight: 1 }],
+    }));
   const singles = ready
     .filter((m) => m.name !== selection.model)
     .sort((a, b) => (selection.scores.get(a.name) ?? Infinity) - (selection.scores.get(b.name) ?? Infinity))

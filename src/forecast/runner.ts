@@ -60,6 +60,7 @@ export interface SeriesForecastLike {
   readonly members?: readonly { readonly name: string; readonly weight: number }[];
   readonly calibrationState?: CalibrationState;
   readonly notReady?: { readonly reason: string; readonly needMoreSeconds: number };
+  readonly servedBecause?: string;
 }
 
 export type ForecastFn = (
@@ -184,12 +185,15 @@ async function runOnce(target: ForecastTarget, deps: RunnerDeps, options: RunOpt
   // Every path the engine served, the median it keeps them in order around included.
   for (const [q, path] of tracked.paths) quantiles[quantileKey(q)] = Array.from(path);
   const points = series.values.length;
+  // A cheap update serves the full run's choice, for the same reason.
+  const servedBecause = result.servedBecause ?? (cheap ? before?.servedBecause : undefined);
   const stored: StoredForecast = {
     startMs: f.startMs,
     stepSeconds: f.stepSeconds,
     mean: Array.from(f.mean),
     quantiles,
     model: result.model,
+    ...(servedBecause ? { servedBecause } : {}),
     // On a cheap update only the selected model was scored: keep the full run's other scores.
     scores: cheap ? { ...store.get(target.name)?.forecast?.scores, ...result.scores } : { ...result.scores },
     calibration: { ...result.calibration },

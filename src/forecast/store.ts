@@ -25,6 +25,8 @@ export interface StoredForecast {
   readonly quantiles: Readonly<Record<string, readonly number[]>>;
   /** Name of the model (or combination) that produced it. */
   readonly model: string;
+  /** Which model serves and why ("global (pretrained): 1 h of history, too little to backtest; …"). */
+  readonly servedBecause?: string;
   readonly scores: Readonly<Record<string, ModelScore>>;
   readonly calibration: Readonly<Record<string, number>>;
   /** The chosen members and their weights, and the offsets, so cheap updates serve the same choice. */

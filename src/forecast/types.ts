@@ -54,6 +54,13 @@ export interface Model {
    * between. Declared by the model, never measured, so a backtest gives the same result on any machine.
    */
   readonly fitCost?: "cheap" | "expensive";
+  /**
+   * Served first when the history is too short to backtest (a cold start): a model trained on other
+   * series (`global`) forecasts better from an hour of history than the last value repeated.
+   */
+  readonly coldStart?: boolean;
+  /** Which weights serve, for status text (`pretrained`, `fine-tuned`); shown as `global (pretrained)`. */
+  readonly variant?: string;
   /** Whether `series` is long and dense enough for this model. */
   readiness(series: Series): Readiness;
   fit(series: Series, options?: FitOptions): Promise<FittedModel>;

@@ -52,7 +52,7 @@ interface Call {
 /** A fake engine: the path of quantile q is (last value + 1) * q * 10 at every step. */
 function fakeForecast(
   calls: Call[],
-  overrides: { notReady?: { reason: string; needMoreSeconds: number } } = {},
+  overrides: { notReady?: { reason: string; needMoreSeconds: number }; servedBecause?: string } = {},
 ): ForecastFn {
   return async (series: Series, options) => {
     const last = series.values[series.values.length - 1] ?? 0;
@@ -137,6 +137,20 @@ describe("runTarget", () => {
     assert.equal(state.forecast?.kind, "update");
     assert.deepEqual(state.forecast?.quantiles["0.5"]?.[0], 1550);
     assert.deepEqual(Object.keys(state.forecast?.scores ?? {}).sort(), ["mstl", "naive", "seasonal_naive"]);
+  });
+
+  it("keeps the engine's word on which model serves and why, and carries it through cheap updates", async () => {
+    const store = new ForecastStore();
+    const why = "mstl: 3 days of history, best in the backtest";
+    const full = await runTarget(target, deps(300, fakeForecast([], { servedBecause: why }), store), {
+      kind: "full",
+    });
+    assert.equal(full.forecast?.servedBecause, why);
+    const update = await runTarget(target, deps(310, fakeForecast([]), store), { kind: "update" });
+    assert.equal(update.forecast?.kind, "update");
+    assert.equal(update.forecast?.servedBecause, why);
+    const next = await runTarget(target, deps(320, fakeForecast([]), store), { kind: "full" });
+    assert.equal(next.forecast?.servedBecause, undefined, "a full run without a reason keeps no stale one");
   });
 
   it("update run with a stored choice: the same members, weights and calibration, no backtest", async () => {

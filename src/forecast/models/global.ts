@@ -7,7 +7,7 @@
  * to the installation's series in a bounded number of steps, on the retrain schedule.
  *
  * - Weights: the pretrained network shipped in models/global (trained by scripts/train-global.ts on
- *   the shared traces only; models/global/TRAINING.md says on what), or a fine-tuned copy.
+ *   the shared traces only; models/global/TRAINING.json says on what), or a fine-tuned copy.
  * - Quantiles: as the neural model (interpolated in normal-score space between trained levels; the
  *   columns are sorted so they never cross). Mean = the 0.5 path.
  * - Horizons longer than H are forecast block by block, feeding the median back.
@@ -66,6 +66,7 @@ export interface FineTuneResult {
 export class GlobalModel implements Model {
   readonly name = GLOBAL;
   readonly fitCost = "cheap" as const;
+  readonly coldStart = true;
 
   constructor(
     private readonly tf: Tf,
@@ -75,6 +76,10 @@ export class GlobalModel implements Model {
 
   /** `pretrained`, `fine-tuned` or `untrained`: where the served weights came from. */
   get origin(): GlobalNetwork["origin"] {
+    return this.net.origin;
+  }
+
+  get variant(): string {
     return this.net.origin;
   }
 
