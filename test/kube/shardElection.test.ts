@@ -22,6 +22,10 @@ import { type UnheldWatch, watchUnheld } from "../harness/unheldShards.js";
 
 const NAMESPACE = "default";
 const TIMING = { leaseDurationMs: 1000, renewDeadlineMs: 700, retryPeriodMs: 100 } as const;
+/** Rebalancing is judged against the retry period: a longer one, so the machine's load is small beside it. */
+const REBALANCE_TIMING = { leaseDurationMs: 2000, renewDeadlineMs: 1500, retryPeriodMs: 400 } as const;
+/** What a loaded machine's event loop (tests of other files, other processes) may add to a bound. */
+const SLACK_MS = 400;
 const SHARDS = 8;
 
 interface Replica {
@@ -68,7 +72,12 @@ describe("ShardElection on the simulated API server", () => {
     return `shards-${group}`;
   }
 
-  function replica(name: string, identity: string, shards = SHARDS): Replica {
+  function replica(
+    name: string,
+    identity: string,
+    shards = SHARDS,
+    timing: typeof TIMING | typeof REBALANCE_TIMING = TIMING,
+  ): Replica {
     const events: string[] = [];
     const election = new ShardElection({
       store: clientNodeLeaseStore(kc),
@@ -76,7 +85,7 @@ describe("ShardElection on the simulated API server", () => {
       name,
       identity,
       shards,
-      ...TIMING,
+      ...timing,
       clock: systemClock,
       onAcquired: (s) => events.push(`+${s}`),
       onLost: (s) => events.push(`-${s}`),
@@ -147,14 +156,14 @@ describe("ShardElection on the simulated API server", () => {
     await waitFor("the dead replica's shards taken", () => (allHeld(alive) ? true : undefined));
     const tookMs = Date.now() - crashedAt;
     // The lease (1 s) plus the rounds in which membership and the Leases are seen to run out.
-    assert.ok(tookMs < 1000 + 4 * TIMING.retryPeriodMs + 1000, `took ${tookMs} ms`);
+    assert.ok(tookMs < TIMING.leaseDurationMs + 4 * TIMING.retryPeriodMs + 2 * SLACK_MS, `took ${tookMs} ms`);
     for (const s of lost) assert.notEqual(storedHolder(name, s), "a");
     assert.deepEqual(alive.map((r) => r.election.heldShards().length).sort(), [4, 4]);
   });
 
   it("a new replica gets its share; no shard stays unheld for longer than a retry period", async () => {
     const name = names();
-    const rs = ["a", "b"].map((id) => replica(name, id));
+    const rs = ["a", "b"].map((id) => replica(name, id, SHARDS, REBALANCE_TIMING));
     sample(() => rs);
     for (const r of rs) r.election.start();
     await waitFor("two replicas hold 4 each", () =>
@@ -164,7 +173,7 @@ describe("ShardElection on the simulated API server", () => {
     const watch = watchUnheld(SHARDS, (s) => storedHolder(name, s));
     let seen: ReturnType<UnheldWatch["stop"]>;
     try {
-      const c = replica(name, "c");
+      const c = replica(name, "c", SHARDS, REBALANCE_TIMING);
       rs.push(c);
       c.election.start();
       await waitFor("c holds 2 or 3 and the others at most 3", () =>
@@ -179,7 +188,10 @@ describe("ShardElection on the simulated API server", () => {
     }
     assert.deepEqual(seen.unheld, [], "every shard held at the end");
     // One retry period, and slack for a loaded machine's event loop.
-    assert.ok(seen.longestMs <= TIMING.retryPeriodMs + 250, `a shard was unheld for ${seen.longestMs} ms`);
+    assert.ok(
+      seen.longestMs <= REBALANCE_TIMING.retryPeriodMs + SLACK_MS,
+      `a shard was unheld for ${seen.longestMs} ms`,
+    );
     const a = rs[0] as Replica;
     assert.ok(
       a.events.some((e) => e.startsWith("-")),
