@@ -1,7 +1,9 @@
 /**
  * Answers custom.metrics.k8s.io requests: lookup (registry, with on-demand rediscovery) → objects
  * (from the informer's lister, never a LIST per request) → query (one per rule, by namespace, never a
- * regex of object names) → values matched to objects in process.
+ * regex of object names) → values matched to objects in process. A request for one object shares
+ * its namespace's query where that is exact (queryBatching.ts), so the number of backend queries
+ * grows with rules × namespaces, not with the HPAs asking.
  */
 
 import { parseDurationMs } from "../config/duration.js";
@@ -14,7 +16,8 @@ import type { Sample } from "../metrics/source.js";
 import { type Discovery, unknownMetric } from "./discovery.js";
 import type { CustomMetricValue } from "./metricValues.js";
 import type { CompiledRule } from "./naming/types.js";
-import { type QueryRunner, queryWindowSeconds } from "./queryRunner.js";
+import type { QueryBatching } from "./queryBatching.js";
+import { type QueryRunner, queryWindowSeconds, type SamplesByLabel, samplesByLabel } from "./queryRunner.js";
 import type { RuleSeriesName } from "./seriesRegistry.js";
 
 export interface CustomMetricRequest {
@@ -33,6 +36,14 @@ export interface CustomProviderOptions {
   readonly runner: QueryRunner;
   /** Undefined when Foresight runs without a Kubernetes connection (wildcards then fail with 503). */
   readonly listers?: ListerFactory;
+  /** Lets requests for one object share their namespace's query; omit for one query per object. */
+  readonly batching?: QueryBatching;
+}
+
+/** One rule's answer to a request: the query asked, its samples by the object label. */
+interface RuleAnswer {
+  readonly query: string;
+  readonly byObject: SamplesByLabel;
 }
 
 interface ObjectRef {
@@ -56,27 +67,18 @@ export class CustomProvider {
         `the server could not find the metric ${req.metricName} for ${groupResourceString(req.resource)} with selector ${req.labelSelector.toString() || "<everything>"}: no ${req.resource.resource} match the selector${req.namespace ? ` in namespace ${req.namespace}` : ""}`,
       );
     }
-    const wanted = new Map(objects.map((o) => [o.name, o]));
-    // name → the first rule's sample (rules in config order), then the query it came from.
-    const found = new Map<string, { sample: Sample; query: string }>();
-    const answers = await Promise.all(
-      sources.map(async (source) => {
-        const query = this.#render(source, req, wildcard);
-        return { source, query, samples: await this.#opts.runner.samples(query, source.rule.id) };
-      }),
-    );
-    for (const { source, query, samples } of answers) {
-      const label = source.rule.labelFor(req.resource);
-      if (label === undefined) continue;
-      for (const sample of samples) {
-        const name = sample.labels[label];
-        if (name === undefined || !wanted.has(name) || found.has(name)) continue;
-        found.set(name, { sample, query });
-      }
-    }
+    const answers = await Promise.all(sources.map((source) => this.#answer(source, req, wildcard)));
     const items: CustomMetricValue[] = [];
     for (const object of objects) {
-      const hit = found.get(object.name);
+      // The first rule (in config order) with a sample for the object answers, with its first sample.
+      let hit: { sample: Sample; query: string } | undefined;
+      for (const { query, byObject } of answers) {
+        const sample = byObject.get(object.name)?.[0];
+        if (sample) {
+          hit = { sample, query };
+          break;
+        }
+      }
       if (!hit) continue;
       const windowSeconds = queryWindowSeconds(hit.query, parseDurationMs);
       items.push({
@@ -123,14 +125,56 @@ export class CustomProvider {
     return sources;
   }
 
-  #render(source: RuleSeriesName, req: CustomMetricRequest, wildcard: boolean): string {
+  /**
+   * One rule's answer: a wildcard's namespace query; for one object, its namespace's query where
+   * batching allows (falling back to the object's own when the backend refuses the wide one), else
+   * the object's own query.
+   */
+  async #answer(source: RuleSeriesName, req: CustomMetricRequest, wildcard: boolean): Promise<RuleAnswer> {
+    const { runner, batching } = this.#opts;
+    const rule = source.rule;
+    // Rendering refuses a resource the rule maps no label to, so there is one.
+    const label = rule.labelFor(req.resource) as string;
+    const ask = async (query: string, batched: boolean): Promise<RuleAnswer> => ({
+      query,
+      byObject: samplesByLabel(await runner.samples(query, rule.id, batched), label),
+    });
+    if (wildcard) return ask(this.#render(source, req, undefined), true);
+    const single = this.#render(source, req, req.name);
+    const wide = batching ? this.#wideQuery(source, req) : undefined;
+    if (batching && wide !== undefined && batching.shares(wide, single, label, req.name)) {
+      try {
+        const answer = await ask(wide, true);
+        batching.answered(wide, answer.byObject.size - (answer.byObject.has("") ? 1 : 0), rule.id);
+        return answer;
+      } catch (err) {
+        // Outages and timeouts are errors for every request waiting on the query; a query the
+        // backend refused (a limit, bad data in another object's series) may work for one object.
+        if (!(err instanceof ApiError) || err.code !== 500) throw err;
+        batching.refused(wide, rule.id);
+      }
+    }
+    return ask(single, false);
+  }
+
+  /** The query for every object in the request's scope (namespace, or cluster), or undefined. */
+  #wideQuery(source: RuleSeriesName, req: CustomMetricRequest): string | undefined {
+    try {
+      return this.#render(source, req, undefined);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The rule's query for the object `name`, or for every object in scope when undefined. */
+  #render(source: RuleSeriesName, req: CustomMetricRequest, name: string | undefined): string {
     const rule: CompiledRule = source.rule;
     try {
       return rule.customQuery({
         seriesName: source.seriesName,
         resource: req.resource,
         ...(req.namespace !== undefined ? { namespace: req.namespace } : {}),
-        ...(wildcard ? {} : { name: req.name }),
+        ...(name !== undefined ? { name } : {}),
         metricSelector: req.metricSelector,
       });
     } catch (err) {

@@ -33,17 +33,22 @@ export class QueryRunner {
     this.#opts = options;
   }
 
-  /** Finite samples of `query` at now; a scalar result becomes one sample without labels. */
-  async samples(query: string, ruleId: string): Promise<readonly Sample[]> {
+  /**
+   * Finite samples of `query` at now; a scalar result becomes one sample without labels.
+   * `batched`: the query covers a whole namespace (or the cluster) for every request about its
+   * objects, as counted in `foresight_rule_queries_total`.
+   */
+  async samples(query: string, ruleId: string, batched = false): Promise<readonly Sample[]> {
     try {
-      return await this.#opts.cache.get(query, () => this.#load(query));
+      return await this.#opts.cache.get(query, () => this.#load(query, ruleId, batched));
     } catch (err) {
       this.#opts.metrics?.ruleErrors.inc({ rule: ruleId, stage: "query" });
       throw this.#toApiError(err, query, ruleId);
     }
   }
 
-  async #load(query: string): Promise<readonly Sample[]> {
+  async #load(query: string, ruleId: string, batched: boolean): Promise<readonly Sample[]> {
+    this.#opts.metrics?.ruleQueries.inc({ rule: ruleId, batched: batched ? "true" : "false" });
     const result = await this.#opts.source.instant(
       query,
       undefined,
@@ -109,4 +114,35 @@ export function queryWindowSeconds(
     if (ms !== undefined && (max === undefined || ms > max)) max = ms;
   }
   return max === undefined ? undefined : Math.round(max / 1000);
+}
+
+/** A query's samples by the value of one label (`""` for samples without it), in answer order. */
+export type SamplesByLabel = ReadonlyMap<string, readonly Sample[]>;
+
+/** Indexes of answers, built once per answer and label (cached answers are shared and immutable). */
+const indexes = new WeakMap<readonly Sample[], Map<string, SamplesByLabel>>();
+
+/**
+ * `samples` grouped by `label`. An answer from the query cache is indexed once for all the
+ * requests that read it, so picking one object out of a namespace's answer is not a scan each time.
+ */
+export function samplesByLabel(samples: readonly Sample[], label: string): SamplesByLabel {
+  let byLabel = indexes.get(samples);
+  if (!byLabel) {
+    byLabel = new Map();
+    indexes.set(samples, byLabel);
+  }
+  let index = byLabel.get(label);
+  if (!index) {
+    const built = new Map<string, Sample[]>();
+    for (const sample of samples) {
+      const key = sample.labels[label] ?? "";
+      const list = built.get(key);
+      if (list) list.push(sample);
+      else built.set(key, [sample]);
+    }
+    index = built;
+    byLabel.set(label, index);
+  }
+  return index;
 }

@@ -23,6 +23,7 @@ import { forecastMetric } from "../adapter/forecastMetric/builtin.js";
 import { type KedaScalerServer, startKedaScalerServer } from "../adapter/keda/server.js";
 import { createMetricsApi } from "../adapter/metricsApi.js";
 import type { CompiledRule } from "../adapter/naming/types.js";
+import { QueryBatching } from "../adapter/queryBatching.js";
 import { QueryCache } from "../adapter/queryCache.js";
 import { QueryRunner } from "../adapter/queryRunner.js";
 import { ResourceMetricsProvider } from "../adapter/resourceMetrics/provider.js";
@@ -244,7 +245,21 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     );
   }
   const app = createMetricsApi({
-    custom: new CustomProvider({ discovery, runner, ...(informers ? { listers: informers } : {}) }),
+    custom: new CustomProvider({
+      discovery,
+      runner,
+      ...(informers ? { listers: informers } : {}),
+      // Sharing a namespace's query needs the cache: without it every request would ask for all.
+      ...(config.adapter.batchMaxObjects > 0 && config.adapter.cacheTTL > 0
+        ? {
+            batching: new QueryBatching({
+              maxObjects: config.adapter.batchMaxObjects,
+              now: systemClock.now,
+              logger,
+            }),
+          }
+        : {}),
+    }),
     external,
     ...(resource ? { resource } : {}),
     discovery,

@@ -240,6 +240,11 @@ export const adapterSchema = z
     /** How long an identical query's result is reused. 0 turns the cache off (one query per request). */
     cacheTTL: duration.default(5_000),
     /**
+     * Requests for single objects share their namespace's query (one per rule, namespace and
+     * cacheTTL) while its answer holds at most this many objects; 0 turns batching off.
+     */
+    batchMaxObjects: z.number().int().min(0).default(1_000),
+    /**
      * What the metrics APIs do with an answer the backend marked partial (a Thanos store, a
      * VictoriaMetrics shard or a remote-read endpoint missing), named after Thanos' strategies:
      * `abort` answers 503 (the HPA keeps its replica count), `warn` serves the value and logs it.

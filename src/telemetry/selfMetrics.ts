@@ -14,6 +14,8 @@ export interface SelfMetrics {
   readonly queryWarnings: Counter<"endpoint" | "kind">;
   readonly rangeSplits: Counter<"reason">;
   readonly cacheLookups: Counter<"result">;
+  /** Backend queries of metric requests (cache misses), by rule and whether batched. */
+  readonly ruleQueries: Counter<"rule" | "batched">;
   readonly configReloads: Counter<"result">;
   /**
    * The config file was loaded (`ok`: at start, or a reload that put new rules in place) or a reload
@@ -132,6 +134,12 @@ export function createSelfMetrics(options: SelfMetricsOptions = {}): SelfMetrics
       name: "foresight_query_cache_lookups_total",
       help: "Query cache lookups by result (hit, miss, coalesced).",
       labelNames: ["result"] as const,
+      registers,
+    }),
+    ruleQueries: new Counter({
+      name: "foresight_rule_queries_total",
+      help: 'Queries sent to the metrics backend to answer metric requests (cache misses), by rule and batched: "true" for a query of a whole namespace (the cluster, for cluster-scoped resources) shared by every request about its objects, "false" for a query of one object or one external selector.',
+      labelNames: ["rule", "batched"] as const,
       registers,
     }),
     markDiscovered(rule, atMs) {

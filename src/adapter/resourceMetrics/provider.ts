@@ -19,7 +19,7 @@ import type { Selector } from "../../k8s/labelSelector.js";
 import type { KubeObject, ListerFactory } from "../../k8s/lister.js";
 import { ApiError, notFound, serviceUnavailable } from "../../k8s/status.js";
 import type { Sample } from "../../metrics/source.js";
-import type { QueryRunner } from "../queryRunner.js";
+import { type QueryRunner, type SamplesByLabel, samplesByLabel } from "../queryRunner.js";
 import type { FieldSelector } from "./fieldSelector.js";
 import { cpuQuantity, memoryQuantity } from "./quantities.js";
 import { nodeQuery, podQuery } from "./resourceQuery.js";
@@ -49,7 +49,7 @@ const QUANTITY: Readonly<Record<ResourceName, (v: number) => string>> = {
 };
 
 /** Samples of one resource, by object name. */
-type ByObject = Map<string, Sample[]>;
+type ByObject = SamplesByLabel;
 
 export class ResourceMetricsProvider {
   readonly #opts: ResourceMetricsProviderOptions;
@@ -134,7 +134,7 @@ export class ResourceMetricsProvider {
     return out;
   }
 
-  #assemblePod(pod: KubeObject, samples: Record<ResourceName, Sample[]>): PodMetricsValue {
+  #assemblePod(pod: KubeObject, samples: Record<ResourceName, readonly Sample[]>): PodMetricsValue {
     const containers = new Map<string, Record<string, string>>();
     let earliest = Number.POSITIVE_INFINITY;
     for (const resource of RESOURCE_NAMES) {
@@ -190,13 +190,23 @@ export class ResourceMetricsProvider {
       namespace,
       name,
     );
-    return byLabel(await this.#opts.runner.samples(query, `resourceRules.${rule.resource}`), rule.podLabel);
+    const samples = await this.#opts.runner.samples(
+      query,
+      `resourceRules.${rule.resource}`,
+      name === undefined,
+    );
+    return samplesByLabel(samples, rule.podLabel);
   }
 
   async #nodeSamples(rule: ResourceRule, name: string | undefined): Promise<ByObject> {
     if (!rule.nodeQuery || rule.nodeLabel === undefined) throw nodesNotServed();
     const query = nodeQuery(rule.nodeQuery, rule.nodeLabel, name);
-    return byLabel(await this.#opts.runner.samples(query, `resourceRules.${rule.resource}`), rule.nodeLabel);
+    const samples = await this.#opts.runner.samples(
+      query,
+      `resourceRules.${rule.resource}`,
+      name === undefined,
+    );
+    return samplesByLabel(samples, rule.nodeLabel);
   }
 
   #objects(resource: "pods" | "nodes", namespace: string | undefined): KubeObject[] {
@@ -235,17 +245,6 @@ function notFoundOf(resource: string, group: string, name: string): ApiError {
   return new ApiError(404, "NotFound", `${qualified} "${name}" not found`, {
     details: { name, ...(group !== "" ? { group } : {}), kind: resource },
   });
-}
-
-function byLabel(samples: readonly Sample[], label: string): ByObject {
-  const out: ByObject = new Map();
-  for (const sample of samples) {
-    const key = sample.labels[label] ?? "";
-    const list = out.get(key);
-    if (list) list.push(sample);
-    else out.set(key, [sample]);
-  }
-  return out;
 }
 
 function compare(a: string, b: string): number {
