@@ -17,7 +17,7 @@ import { type Discovery, unknownMetric } from "./discovery.js";
 import type { CustomMetricValue } from "./metricValues.js";
 import type { CompiledRule } from "./naming/types.js";
 import type { QueryBatching } from "./queryBatching.js";
-import { type QueryRunner, queryWindowSeconds, type SamplesByLabel, samplesByLabel } from "./queryRunner.js";
+import { type QueryRunner, queryWindowSeconds, type SamplesByLabel } from "./queryRunner.js";
 import type { RuleSeriesName } from "./seriesRegistry.js";
 
 export interface CustomMetricRequest {
@@ -137,7 +137,7 @@ export class CustomProvider {
     const label = rule.labelFor(req.resource) as string;
     const ask = async (query: string, batched: boolean): Promise<RuleAnswer> => ({
       query,
-      byObject: samplesByLabel(await runner.samples(query, rule.id, batched), label),
+      byObject: await runner.samplesByLabel(query, rule.id, label, batched),
     });
     if (wildcard) return ask(this.#render(source, req, undefined), true);
     const single = this.#render(source, req, req.name);

@@ -26,8 +26,13 @@ export interface QueryRunnerOptions {
   readonly partialResponse?: "abort" | "warn";
 }
 
+/** A query's samples by the value of one label (`""` for samples without it), in answer order. */
+export type SamplesByLabel = ReadonlyMap<string, readonly Sample[]>;
+
 export class QueryRunner {
   readonly #opts: QueryRunnerOptions;
+  /** Indexes of answers by label, built once per answer (cached answers are shared and immutable). */
+  readonly #indexes = new WeakMap<readonly Sample[], Map<string, SamplesByLabel>>();
 
   constructor(options: QueryRunnerOptions) {
     this.#opts = options;
@@ -45,6 +50,37 @@ export class QueryRunner {
       this.#opts.metrics?.ruleErrors.inc({ rule: ruleId, stage: "query" });
       throw this.#toApiError(err, query, ruleId);
     }
+  }
+
+  /**
+   * `samples` grouped by `label`. An answer from the cache is indexed once for all the requests
+   * that read it, so picking one object out of a namespace's answer is not a scan each time.
+   */
+  async samplesByLabel(
+    query: string,
+    ruleId: string,
+    label: string,
+    batched = false,
+  ): Promise<SamplesByLabel> {
+    const samples = await this.samples(query, ruleId, batched);
+    let byLabel = this.#indexes.get(samples);
+    if (!byLabel) {
+      byLabel = new Map();
+      this.#indexes.set(samples, byLabel);
+    }
+    let index = byLabel.get(label);
+    if (!index) {
+      const built = new Map<string, Sample[]>();
+      for (const sample of samples) {
+        const key = sample.labels[label] ?? "";
+        const list = built.get(key);
+        if (list) list.push(sample);
+        else built.set(key, [sample]);
+      }
+      index = built;
+      byLabel.set(label, index);
+    }
+    return index;
   }
 
   async #load(query: string, ruleId: string, batched: boolean): Promise<readonly Sample[]> {
@@ -114,35 +150,4 @@ export function queryWindowSeconds(
     if (ms !== undefined && (max === undefined || ms > max)) max = ms;
   }
   return max === undefined ? undefined : Math.round(max / 1000);
-}
-
-/** A query's samples by the value of one label (`""` for samples without it), in answer order. */
-export type SamplesByLabel = ReadonlyMap<string, readonly Sample[]>;
-
-/** Indexes of answers, built once per answer and label (cached answers are shared and immutable). */
-const indexes = new WeakMap<readonly Sample[], Map<string, SamplesByLabel>>();
-
-/**
- * `samples` grouped by `label`. An answer from the query cache is indexed once for all the
- * requests that read it, so picking one object out of a namespace's answer is not a scan each time.
- */
-export function samplesByLabel(samples: readonly Sample[], label: string): SamplesByLabel {
-  let byLabel = indexes.get(samples);
-  if (!byLabel) {
-    byLabel = new Map();
-    indexes.set(samples, byLabel);
-  }
-  let index = byLabel.get(label);
-  if (!index) {
-    const built = new Map<string, Sample[]>();
-    for (const sample of samples) {
-      const key = sample.labels[label] ?? "";
-      const list = built.get(key);
-      if (list) list.push(sample);
-      else built.set(key, [sample]);
-    }
-    index = built;
-    byLabel.set(label, index);
-  }
-  return index;
 }

@@ -19,7 +19,7 @@ import type { Selector } from "../../k8s/labelSelector.js";
 import type { KubeObject, ListerFactory } from "../../k8s/lister.js";
 import { ApiError, notFound, serviceUnavailable } from "../../k8s/status.js";
 import type { Sample } from "../../metrics/source.js";
-import { type QueryRunner, type SamplesByLabel, samplesByLabel } from "../queryRunner.js";
+import type { QueryRunner, SamplesByLabel } from "../queryRunner.js";
 import type { FieldSelector } from "./fieldSelector.js";
 import { cpuQuantity, memoryQuantity } from "./quantities.js";
 import { nodeQuery, podQuery } from "./resourceQuery.js";
@@ -190,23 +190,23 @@ export class ResourceMetricsProvider {
       namespace,
       name,
     );
-    const samples = await this.#opts.runner.samples(
+    return this.#opts.runner.samplesByLabel(
       query,
       `resourceRules.${rule.resource}`,
+      rule.podLabel,
       name === undefined,
     );
-    return samplesByLabel(samples, rule.podLabel);
   }
 
   async #nodeSamples(rule: ResourceRule, name: string | undefined): Promise<ByObject> {
     if (!rule.nodeQuery || rule.nodeLabel === undefined) throw nodesNotServed();
     const query = nodeQuery(rule.nodeQuery, rule.nodeLabel, name);
-    const samples = await this.#opts.runner.samples(
+    return this.#opts.runner.samplesByLabel(
       query,
       `resourceRules.${rule.resource}`,
+      rule.nodeLabel,
       name === undefined,
     );
-    return samplesByLabel(samples, rule.nodeLabel);
   }
 
   #objects(resource: "pods" | "nodes", namespace: string | undefined): KubeObject[] {
