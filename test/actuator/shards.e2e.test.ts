@@ -151,6 +151,15 @@ describe("three sharded controllers: each scaler acted for by one replica, a cra
     assert.deepEqual(doubled, [], "never two replicas believing they hold a scaler's shard at its write");
   }
 
+  /** Each scaler's forecast is trained by exactly one live replica, the holder of its shard. */
+  function assertTrainedByHolders(): void {
+    const trained = live.flatMap((r) => r.rig.forecaster.names()).sort();
+    assert.deepEqual(trained, NAMES.map(idOf).sort(), "each scaler trained by exactly one replica");
+    for (const r of live)
+      for (const id of r.rig.forecaster.names())
+        assert.ok(r.election.holds(shardOf(id, SHARDS)), `${r.identity} trains ${id} only with its shard`);
+  }
+
   before(async () => {
     facade = await startFacade();
     for (const name of NAMES) addWorkload(facade, name);
@@ -199,11 +208,7 @@ describe("three sharded controllers: each scaler acted for by one replica, a cra
 
     for (const name of NAMES) assert.ok(minReplicas(facade, name) > 2, `${name}: floor raised ahead of noon`);
     assertWritesByHolders(0);
-    const trained = live.flatMap((r) => r.rig.forecaster.names()).sort();
-    assert.deepEqual(trained, NAMES.map(idOf).sort(), "each scaler trained by exactly one replica");
-    for (const r of live)
-      for (const id of r.rig.forecaster.names())
-        assert.ok(r.election.holds(shardOf(id, SHARDS)), `${r.identity} trains ${id} only with its shard`);
+    assertTrainedByHolders();
   });
 
   it("a replica that dies loses its shards within the lease duration; the new holders start from its forecasts", async () => {
@@ -305,6 +310,8 @@ describe("three sharded controllers: each scaler acted for by one replica, a cra
     }
     assert.ok(writes.length > writesBefore);
     assertWritesByHolders(0);
+    // A replica that handed a shard over stopped training its scalers: each is trained once, by its holder.
+    assertTrainedByHolders();
   });
 
   it("across every replica each floor change starts where the last ended, none twice", () => {
