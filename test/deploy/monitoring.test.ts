@@ -356,6 +356,55 @@ const SCENARIOS: readonly Scenario[] = [
     expect: [{ eval_time: "15m", alertname: "ForesightPrometheusUnreachable" }],
   },
   {
+    name: "partial answers: a store behind the frontend stopped answering, then a rare one",
+    input: [
+      series(
+        "foresight_prometheus_query_warnings_total",
+        { ...TARGET, endpoint: "query", kind: "partial" },
+        "0+30x30",
+      ),
+      series(
+        "foresight_prometheus_query_warnings_total",
+        { ...TARGET, endpoint: "query_range", kind: "warning" },
+        "0+60x30",
+      ),
+      series(
+        "foresight_prometheus_query_duration_seconds_count",
+        { ...TARGET, endpoint: "query", outcome: "ok" },
+        "0+60x30",
+      ),
+    ],
+    expect: [
+      { eval_time: "10m", alertname: "ForesightPrometheusPartialAnswers" },
+      {
+        eval_time: "25m",
+        alertname: "ForesightPrometheusPartialAnswers",
+        fires: { labels: { job: "foresight", namespace: "foresight" }, value: "50%" },
+      },
+    ],
+  },
+  {
+    name: "partial answers: warnings that are only PromQL annotations, and a rare partial answer",
+    input: [
+      series(
+        "foresight_prometheus_query_warnings_total",
+        { ...TARGET, endpoint: "query", kind: "warning" },
+        "0+60x30",
+      ),
+      series(
+        "foresight_prometheus_query_warnings_total",
+        { ...TARGET, endpoint: "query", kind: "partial" },
+        "0+3x30",
+      ),
+      series(
+        "foresight_prometheus_query_duration_seconds_count",
+        { ...TARGET, endpoint: "query", outcome: "ok" },
+        "0+60x30",
+      ),
+    ],
+    expect: [{ eval_time: "25m", alertname: "ForesightPrometheusPartialAnswers" }],
+  },
+  {
     name: "discovery failing: one rule stopped discovering, one never did",
     input: [
       series("foresight_discovery_age_seconds", { ...TARGET, rule: "rules[0]" }, "0+60x30"),
@@ -712,6 +761,7 @@ describe("deploy/monitoring", () => {
       for (const required of [
         "ForesightDown",
         "ForesightPrometheusUnreachable",
+        "ForesightPrometheusPartialAnswers",
         "ForesightDiscoveryFailing",
         "ForesightScalerFallback",
         "ForesightScalerForecastStale",
