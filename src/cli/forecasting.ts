@@ -27,7 +27,7 @@ export interface Forecasting extends TargetForecasts {
 
 /**
  * The forecaster: store (warm from its snapshot), history cache, engine, scheduler and
- * self-metrics. The engine and its models (TensorFlow.js among them) are loaded only when targets
+ * self-metrics; the shared global model is fine-tuned on the targets' histories after full retrains. The engine and its models (TensorFlow.js among them) are loaded only when targets
  * are configured.
  */
 export async function startForecasting(deps: {
@@ -79,8 +79,13 @@ export async function startForecasting(deps: {
     log,
     // TensorFlow.js only when some target may use the neural model.
     wantsNeural: config.targets.some((t) => !t.models || t.models.includes("neural")),
+    wantsGlobal: config.targets.some((t) => !t.models || t.models.includes("global")),
+    clock,
     storePath: config.storePath,
   });
+  // The shared global model learns from every target's history seen by a full run.
+  const global = modelsFor.global;
+  global?.retain(new Set(targets.keys()));
   const selfMetrics = registerForecastMetrics(deps.metrics.registry, { store, clock });
   const scheduler = new ForecastScheduler({
     targets: [...targets.values()],
@@ -98,7 +103,13 @@ export async function startForecasting(deps: {
         {
           fetchHistory: (t, s) => history.fetch(t, s),
           prepare: prepareSeries,
-          forecast: forecastSeries,
+          forecast:
+            global && kind === "full"
+              ? (series, o) => {
+                  global.observe(name, series);
+                  return forecastSeries(series, o);
+                }
+              : forecastSeries,
           models: modelsFor,
           store,
           clock,
@@ -112,6 +123,8 @@ export async function startForecasting(deps: {
       if (o.status === "error")
         log.warn({ target: o.target, kind: o.kind, err: o.error?.message }, "forecast run failed");
       else if (o.status === "ok") {
+        // Fine-tune the shared network after full retrains (at most hourly; it runs in the background).
+        if (o.kind === "full") void global?.maybeFineTune();
         const state = store.get(o.target);
         log.info(
           {
@@ -119,6 +132,7 @@ export async function startForecasting(deps: {
             kind: o.kind,
             ms: o.durationMs,
             model: state?.forecast?.model,
+            ...(state?.forecast?.servedBecause ? { servedBecause: state.forecast.servedBecause } : {}),
             ready: state?.readiness.ready,
             ...(state?.readiness.ready === false ? { reason: state.readiness.reason } : {}),
           },

@@ -1,41 +1,57 @@
 /**
  * The forecaster's candidate models for `foresight serve`: the engine's default models, plus the
  * TensorFlow.js neural model where TensorFlow.js loads (tfjs-node, else tfjs + the WASM backend),
- * each target keeping its own trained network next to the store when a store path is set.
+ * each target keeping its own trained network next to the store when a store path is set, and, when
+ * asked for, the global model (one shared network, its pretrained weights from models/global).
  */
 import { join } from "node:path";
+import { type Clock, systemClock } from "../clock.js";
+import type { SharedGlobalModel } from "../forecast/models/sharedGlobal.js";
+import type { LoadedTensorflow } from "../forecast/tf/backend.js";
 import type { Model } from "../forecast/types.js";
 import type { Logger } from "../telemetry/logger.js";
+
+/** Each target's candidates, and the shared global model when it loaded (to feed and fine-tune). */
+export type ModelSet = ((target: string) => Model[]) & { readonly global?: SharedGlobalModel };
 
 export async function loadModelSet(options: {
   readonly log: Logger;
   /** Load TensorFlow.js (only when some target may use the neural model). */
   readonly wantsNeural: boolean;
+  /** Add the global model (loads TensorFlow.js and the pretrained network). */
+  readonly wantsGlobal?: boolean;
+  /** Paces the global model's fine-tunes (default the system clock). */
+  readonly clock?: Clock;
   /** Where each target's network is saved: `<storePath>.models/<target>/neural`. */
   readonly storePath: string | undefined;
-}): Promise<(target: string) => Model[]> {
+}): Promise<ModelSet> {
   const { log, storePath } = options;
   const [{ defaultModels }, { NeuralModel }, { PersistedNeuralModel }] = await Promise.all([
     import("../forecast/models/registry.js"),
     import("../forecast/models/neural.js"),
     import("../forecast/models/persistedNeural.js"),
   ]);
-  const tensorflow = options.wantsNeural
-    ? await import("../forecast/tf/backend.js")
-        .then(({ loadTensorflow }) => loadTensorflow({ logger: log }))
-        .catch((err: unknown) => {
-          log.warn(
-            { err: (err as Error).message },
-            "tensorflow.js unavailable: forecasting without the neural model",
-          );
-          return undefined;
-        })
-    : undefined;
-  const baseModels = defaultModels({});
-  const neural = tensorflow ? new NeuralModel(tensorflow) : undefined;
+  const tensorflow =
+    options.wantsNeural || options.wantsGlobal
+      ? await import("../forecast/tf/backend.js")
+          .then(({ loadTensorflow }) => loadTensorflow({ logger: log }))
+          .catch((err: unknown) => {
+            log.warn(
+              { err: (err as Error).message },
+              "tensorflow.js unavailable: forecasting without the neural model",
+            );
+            return undefined;
+          })
+      : undefined;
+  const global =
+    tensorflow && options.wantsGlobal
+      ? await loadSharedGlobal(tensorflow, options.clock ?? systemClock, log)
+      : undefined;
+  const baseModels = defaultModels(global ? { global } : {});
+  const neural = tensorflow && options.wantsNeural ? new NeuralModel(tensorflow) : undefined;
   // Stateless models are shared; each target keeps its own saved network (with a store path).
   const byTarget = new Map<string, Model[]>();
-  return (name: string): Model[] => {
+  const set = (name: string): Model[] => {
     let models = byTarget.get(name);
     if (!models) {
       const own =
@@ -53,4 +69,34 @@ export async function loadModelSet(options: {
     }
     return models;
   };
+  return Object.assign(set, global ? { global } : {});
+}
+
+/** The shared global model on the shipped pretrained network; undefined (logged) when it cannot load. */
+async function loadSharedGlobal(
+  tensorflow: LoadedTensorflow,
+  clock: Clock,
+  log: Logger,
+): Promise<SharedGlobalModel | undefined> {
+  const [{ GlobalModel }, { loadGlobalNetwork, pretrainedGlobalDir }, { SharedGlobalModel }] =
+    await Promise.all([
+      import("../forecast/models/global.js"),
+      import("../forecast/models/globalNetwork.js"),
+      import("../forecast/models/sharedGlobal.js"),
+    ]);
+  try {
+    const net = await loadGlobalNetwork(tensorflow.tf, pretrainedGlobalDir());
+    return new SharedGlobalModel(new GlobalModel(tensorflow.tf, net), {
+      clock,
+      onFineTuned: (r, targets) =>
+        log.info(
+          { targets, windows: r.windows, steps: r.steps, lossBefore: r.lossBefore, lossAfter: r.lossAfter },
+          "global model fine-tuned",
+        ),
+      onError: (message) => log.warn(message),
+    });
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, "global model unavailable: forecasting without it");
+    return undefined;
+  }
 }

@@ -185,8 +185,8 @@ async function runOnce(target: ForecastTarget, deps: RunnerDeps, options: RunOpt
   // Every path the engine served, the median it keeps them in order around included.
   for (const [q, path] of tracked.paths) quantiles[quantileKey(q)] = Array.from(path);
   const points = series.values.length;
-  // A cheap update serves the full run's choice, for the same reason.
-  const servedBecause = result.servedBecause ?? (cheap ? before?.servedBecause : undefined);
+  // A cheap update serves the full run's choice (among its own models only), for the full run's reason.
+  const servedBecause = cheap ? (before?.servedBecause ?? result.servedBecause) : result.servedBecause;
   const stored: StoredForecast = {
     startMs: f.startMs,
     stepSeconds: f.stepSeconds,

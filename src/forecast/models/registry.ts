@@ -6,7 +6,6 @@
 import type { LoadedTensorflow } from "../tf/backend.js";
 import type { Model } from "../types.js";
 import { DspModel, type DspOptions } from "./dsp.js";
-import type { GlobalModel } from "./global.js";
 import { HoltWintersModel, type HoltWintersOptions } from "./holtWinters.js";
 import { MstlModel, type MstlOptions } from "./mstl.js";
 import { NaiveModel } from "./naive.js";
@@ -19,8 +18,8 @@ export const baselineModelNames: readonly string[] = ["naive", "seasonal_naive",
 export interface ModelRuntime {
   /** A loaded TensorFlow.js; without it the neural model is left out. */
   readonly tensorflow?: LoadedTensorflow;
-  /** The global model with its loaded (pretrained or fine-tuned) network; without it, it is left out. */
-  readonly global?: GlobalModel;
+  /** The global model (global.ts, or the installation's shared one); without it, it is left out. */
+  readonly global?: Model;
 }
 
 export interface ModelTuning {
