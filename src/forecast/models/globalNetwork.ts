@@ -12,7 +12,7 @@ import { seededRandom } from "../random.js";
 import type { Tf } from "../tf/backend.js";
 import { ForecastError } from "../types.js";
 import { type GlobalLayout, type GlobalWindows, globalFeatureCount } from "./globalFeatures.js";
-import { buildNetwork, cloneModel, pinballLoss } from "./neural.js";
+import { buildNetwork, cloneModel, modelArtifacts, pinballLoss } from "./neural.js";
 
 export const GLOBAL_FORMAT = "foresight-global/1";
 
@@ -121,14 +121,8 @@ interface SavedGlobal {
 
 /** Writes model.json (topology, weight manifest, layout) and weights.bin to `dir` (temp files, then renamed). */
 export async function saveGlobalNetwork(tf: Tf, net: GlobalNetwork, dir: string): Promise<void> {
-  let artifacts: TfTypes.io.ModelArtifacts | undefined;
-  await net.network.save(
-    tf.io.withSaveHandler(async (a) => {
-      artifacts = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
-    }),
-  );
-  if (!artifacts?.weightSpecs || !artifacts.weightData)
+  const artifacts = await modelArtifacts(tf, net.network);
+  if (!artifacts.weightSpecs || !artifacts.weightData)
     throw new ForecastError("global: tf.io returned no weights");
   const saved: SavedGlobal = {
     format: GLOBAL_FORMAT,

@@ -335,14 +335,8 @@ export class NeuralFittedModel implements FittedModel {
 
   /** Writes model.json (topology, weight manifest, scaling and series tail) and weights.bin to `dir`. */
   async save(dir: string): Promise<void> {
-    let artifacts: TfTypes.io.ModelArtifacts | undefined;
-    await this.network.save(
-      this.tf.io.withSaveHandler(async (a) => {
-        artifacts = a;
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
-      }),
-    );
-    if (!artifacts?.weightSpecs || !artifacts.weightData)
+    const artifacts = await modelArtifacts(this.tf, this.network);
+    if (!artifacts.weightSpecs || !artifacts.weightData)
       throw new ForecastError("neural: tf.io returned no weights");
     const weightData = this.tf.io.CompositeArrayBuffer.join(artifacts.weightData);
     const s = this.state;
@@ -421,14 +415,22 @@ export function buildNetwork(
 }
 
 export async function cloneModel(tf: Tf, source: TfTypes.LayersModel): Promise<TfTypes.LayersModel> {
+  return tf.loadLayersModel(tf.io.fromMemory(await modelArtifacts(tf, source)));
+}
+
+/** The network's topology and weights in memory, as tf.io saves them (also used by `global`). */
+export async function modelArtifacts(
+  tf: Tf,
+  network: TfTypes.LayersModel,
+): Promise<TfTypes.io.ModelArtifacts> {
   let artifacts: TfTypes.io.ModelArtifacts | undefined;
-  await source.save(
+  await network.save(
     tf.io.withSaveHandler(async (a) => {
       artifacts = a;
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
     }),
   );
-  return tf.loadLayersModel(tf.io.fromMemory(artifacts as TfTypes.io.ModelArtifacts));
+  return artifacts as TfTypes.io.ModelArtifacts;
 }
 
 /** Mean pinball loss; `yTrue` is [B, H], `yPred` [B, H·Q] step-major, `q` the H·Q levels in that order. */
