@@ -95,9 +95,9 @@ export async function trainSteps(
         options.onProgress?.(step, sum / n);
         sum = 0;
         n = 0;
-        // Let the event loop breathe (the server keeps answering while we fine-tune).
-        await new Promise((resolve) => setImmediate(resolve));
       }
+      // Let the event loop breathe every few steps (the server keeps answering while we fine-tune).
+      if (step % 10 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
     return { before, after: lossAll(), steps: options.steps };
   } finally {
