@@ -17,6 +17,7 @@ import {
   type CalibrationState,
   calibrationRecord,
   calibrationState,
+  MIN_PER_BUCKET,
   servedAccuracy,
 } from "./calibration.js";
 import { coveredSeconds } from "./models/fitHelpers.js";
@@ -135,11 +136,16 @@ export async function forecastSeries(
   }
 
   const n = series.values.length;
+  const windows = options.backtestWindows ?? 24;
   const origins: number[] = [];
-  for (let k = options.backtestWindows ?? 24; k >= 1; k--) {
+  for (let k = windows; k >= 1; k--) {
     const o = n - k * h;
     if (o >= Math.max(2, Math.ceil(n / 2))) origins.push(o);
   }
+  // A young series' few windows cannot calibrate (fewer residuals than one calibration bucket needs):
+  // a cold-start model (global) then serves as it is rather than a choice made on a handful of errors.
+  if (origins.length < windows && origins.length * h < MIN_PER_BUCKET && ready.some((m) => m.coldStart))
+    origins.length = 0;
   const fallback = options.fallback ?? options.models.find((m) => m.name === "seasonal_naive");
   const result =
     origins.length > 0

@@ -44,6 +44,28 @@ describe("engine: cold start with the global model", () => {
     assert.match(result.servedBecause ?? "", /^naive: 1 h of history, too little to backtest; 2 days needed/);
   });
 
+  it("serves global as it is while the backtest windows are too few to calibrate (6 h: 36 residuals)", async () => {
+    const sixHours = syntheticSeries({ points: 72, shape: daily, noise: 3 });
+    const result = await forecastSeries(sixHours, { models, horizonSteps: 12, quantiles: [0.5, 0.9] });
+    assert.equal(result.model, "global");
+    assert.match(
+      result.servedBecause ?? "",
+      /^global \(pretrained\): 6 h of history, too little to backtest;/,
+    );
+    const without = await forecastSeries(sixHours, {
+      models: models.filter((m) => m.name !== "global"),
+      horizonSteps: 12,
+      quantiles: [0.5, 0.9],
+    });
+    assert.ok(
+      Number.isFinite(without.scores.naive?.scaledPinball),
+      "without a cold-start model, naive is backtested",
+    );
+    const day = syntheticSeries({ points: 288, shape: daily, noise: 3 });
+    const chosen = await forecastSeries(day, { models, horizonSteps: 12, quantiles: [0.5, 0.9] });
+    assert.ok(Number.isFinite(chosen.scores.global?.scaledPinball), "12 windows (144 residuals): backtested");
+  });
+
   it("chooses by backtest once there is history for one, and says so", async () => {
     const eightDays = syntheticSeries({ points: 8 * 288, shape: daily, noise: 3 });
     const result = await forecastSeries(eightDays, { models, horizonSteps: 12, quantiles: [0.5, 0.9] });
