@@ -15,6 +15,7 @@ import type { StoredForecast } from "../../src/forecast/store.js";
 import { milliValue } from "../../src/k8s/quantity.js";
 import { startAdapter, type TestAdapter } from "../harness/adapter.js";
 import { backfill, openMetricsGauge } from "../harness/backfill.js";
+import { eventually } from "../harness/eventually.js";
 import { startPrometheus, type TestPrometheus } from "../harness/prometheus.js";
 
 const E1 = "/apis/external.metrics.k8s.io/v1beta1";
@@ -117,11 +118,17 @@ describe("foresight_forecast against a real Prometheus with history", { timeout:
     assert.deepEqual(item.metricLabels, { target: "web", quantile: "0.9", horizon: "1h" });
     const value = quantityNumber(item.value);
 
-    const snapshot = JSON.parse(readFileSync(storePath, "utf8")) as {
-      targets: { target: string; forecast: StoredForecast }[];
-    };
-    const stored = snapshot.targets.find((t) => t.target === "web")?.forecast as StoredForecast;
-    assert.ok(stored, "the forecast is in the snapshot");
+    // The forecast is served from memory as soon as it is made; the snapshot is written just after.
+    const stored = await eventually(
+      "the forecast in the snapshot",
+      () => {
+        const snapshot = JSON.parse(readFileSync(storePath, "utf8")) as {
+          targets: { target: string; forecast: StoredForecast }[];
+        };
+        return snapshot.targets.find((t) => t.target === "web")?.forecast;
+      },
+      { timeoutMs: 10_000, retryErrors: true },
+    );
     const p90 = stored.quantiles["0.9"] as number[];
     // The window may have moved by a step between the answer and this check: either edge matches.
     const expected = [askedAt - 2_000, askedAt].map((t) => windowMax(stored, p90, t, HOUR_MS));
