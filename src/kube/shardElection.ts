@@ -46,6 +46,9 @@ export const SHARD_COUNT_LABEL = "foresight.dev/shards";
 /** A membership Lease released or dead for this many lease durations is deleted by whoever sees it. */
 const MEMBER_GC_LEASE_DURATIONS = 10;
 
+/** Rebalancing pauses this many lease durations after a shard handed over was taken by nobody. */
+const REBALANCE_PAUSE_LEASE_DURATIONS = 10;
+
 export function shardLeaseName(name: string, shard: number): string {
   return `${name}-shard-${shard}`;
 }
@@ -146,6 +149,9 @@ export class ShardElection implements ShardOwnership {
   #acquired: number[] = [];
   #rounds = 0;
   #lastReleaseMs = Number.NEGATIVE_INFINITY;
+  /** Shards this replica handed over to rebalance, and when: not taken back while another may take them. */
+  readonly #handedOver = new Map<number, number>();
+  #rebalancePausedUntilMs = Number.NEGATIVE_INFINITY;
   #running = false;
   #timer: unknown;
   #inFlight: Promise<void> | undefined;
@@ -470,15 +476,23 @@ export class ShardElection implements ShardOwnership {
       return x === y ? a - b : x > y ? -1 : 1;
     };
 
+    // Shards handed over that another replica took are done with.
+    for (const shard of [...this.#handedOver.keys()]) {
+      const holder = this.#liveHolder(shardLeaseName(name, shard), now);
+      if (holder !== undefined && holder !== identity) this.#handedOver.delete(shard);
+    }
+
     // Hand one shard back per round while above the share, once nothing is left free.
     const someoneShort = [...counts.values()].some((c) => c < floor);
     if (
       free.length === 0 &&
       (held.length > cap || (held.length > floor && someoneShort)) &&
-      now - this.#lastReleaseMs >= this.#retryPeriodMs
+      now - this.#lastReleaseMs >= this.#retryPeriodMs &&
+      now >= this.#rebalancePausedUntilMs
     ) {
       const shard = [...held].sort(prefer).at(-1) as number;
       this.#lastReleaseMs = now;
+      this.#handedOver.set(shard, now);
       this.#o.logger?.info(
         { shard, held: held.length - 1, share: `${floor}-${cap}`, replicas: members.length, identity },
         "shard released to rebalance",
@@ -492,7 +506,17 @@ export class ShardElection implements ShardOwnership {
     let room = cap - held.length - candidates;
     for (const shard of free.sort(prefer)) {
       const unclaimedForLong = now - (this.#freeSince.get(shard) ?? now) >= this.#leaseDurationMs;
-      if (room <= 0 && !unclaimedForLong) continue;
+      // A shard this replica handed over is left to the others, unless none took it for a lease duration.
+      if ((room <= 0 || this.#handedOver.has(shard)) && !unclaimedForLong) continue;
+      if (this.#handedOver.delete(shard)) {
+        // The replica that looked short did not take it (stuck, or failing its writes): without a
+        // pause this replica would hand the shard over and take it back again and again.
+        this.#rebalancePausedUntilMs = now + REBALANCE_PAUSE_LEASE_DURATIONS * this.#leaseDurationMs;
+        this.#o.logger?.info(
+          { shard, identity, pausedForMs: REBALANCE_PAUSE_LEASE_DURATIONS * this.#leaseDurationMs },
+          "a shard handed over was taken by no other replica: taking it back, rebalancing paused",
+        );
+      }
       room--;
       this.#reach(shard);
     }

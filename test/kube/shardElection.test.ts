@@ -11,7 +11,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { KubeConfig } from "@kubernetes/client-node";
 import { systemClock } from "../../src/clock.js";
 import { type KubeFacade, startKubeFacade } from "../../src/demo/kube/server.js";
-import { clientNodeLeaseStore, LeaderElector } from "../../src/kube/leaderElection.js";
+import { clientNodeLeaseStore, formatMicroTime, LeaderElector } from "../../src/kube/leaderElection.js";
 import {
   memberLeaseName,
   SHARD_COUNT_LABEL,
@@ -197,6 +197,48 @@ describe("ShardElection on the simulated API server", () => {
       a.events.some((e) => e.startsWith("-")),
       "a handed a shard over",
     );
+  });
+
+  it("a replica that is counted but never takes a shard does not make the others hand shards back and forth", async () => {
+    const name = names();
+    // A member that renews its membership Lease and never takes a shard (stuck, or failing its writes).
+    const leases = "leases.coordination.k8s.io";
+    const stuck = memberLeaseName(name, "stuck");
+    const renewed = () => ({
+      holderIdentity: "stuck",
+      leaseDurationSeconds: 1,
+      renewTime: formatMicroTime(Date.now()),
+    });
+    facade.store.create(leases, {
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      metadata: { name: stuck, namespace: NAMESPACE, labels: { [SHARD_COUNT_LABEL]: String(SHARDS) } },
+      spec: renewed(),
+    });
+    const beat = setInterval(() => {
+      const lease = facade.store.get(leases, stuck, NAMESPACE);
+      facade.store.update(leases, { ...lease, spec: renewed() });
+    }, 100);
+    try {
+      const a = replica(name, "a");
+      sample(() => [a]);
+      a.election.start();
+      // Its share is 4, but shards nobody took for a lease duration are taken whatever the share.
+      await waitFor("a holds every shard", () =>
+        a.election.heldShards().length === SHARDS ? true : undefined,
+      );
+      const handed = () => a.events.filter((e) => e.startsWith("-")).length;
+      const before = handed();
+      await delay(4 * (TIMING.leaseDurationMs + TIMING.retryPeriodMs));
+      // Above its share it hands one shard over; taken by nobody, it takes it back and stops trying.
+      assert.ok(handed() - before <= 1, `${handed() - before} shards handed over in 4 lease durations`);
+      await waitFor("a holds every shard again", () =>
+        a.election.heldShards().length === SHARDS ? true : undefined,
+      );
+      assert.deepEqual(a.election.status().members, ["a", "stuck"]);
+    } finally {
+      clearInterval(beat);
+    }
   });
 
   it("a graceful stop hands the shards over at once and leaves", async () => {
