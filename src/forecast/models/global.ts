@@ -42,6 +42,9 @@ export const GLOBAL = "global";
 /** History needed before the global model forecasts. */
 export const GLOBAL_MIN_HISTORY_SECONDS = 3600;
 
+/** Windows per mini-batch step of a fine-tune. */
+const FINE_TUNE_BATCH = 128;
+
 export interface FineTuneOptions {
   /** Mini-batch steps (default 200): the bound on a fine-tune's cost. */
   readonly steps?: number;
@@ -49,6 +52,12 @@ export interface FineTuneOptions {
   readonly recentDays?: number;
   /** Windows drawn per series at most (default 400). */
   readonly windowsPerSeries?: number;
+  /**
+   * Windows drawn over all series at most (default steps × 128, what the mini-batches can draw): with
+   * more series each gives fewer windows, and past this many series a seeded sample of them gives one
+   * each, so a fine-tune's memory and time do not grow with the number of targets.
+   */
+  readonly maxWindows?: number;
   readonly learningRate?: number;
   readonly seed?: number;
   readonly signal?: AbortSignal;
@@ -122,12 +131,19 @@ export class GlobalModel implements Model {
   async fineTune(series: readonly Series[], options: FineTuneOptions = {}): Promise<FineTuneResult> {
     const layout = this.net.layout;
     const random = seededRandom(options.seed ?? 11);
-    const parts = series.map((s) => {
+    const steps = options.steps ?? 200;
+    const maxWindows = Math.max(1, options.maxWindows ?? steps * FINE_TUNE_BATCH);
+    const chosen = series.length > maxWindows ? seededSample(series, maxWindows, random) : series;
+    const perSeries = Math.max(
+      1,
+      Math.min(options.windowsPerSeries ?? 400, Math.floor(maxWindows / chosen.length)),
+    );
+    const parts = chosen.map((s) => {
       const n = s.values.length;
       const recent = Math.round(((options.recentDays ?? 7) * 86_400) / s.stepSeconds);
       const from = Math.max(layout.inputSteps, n - recent);
       const span = Math.max(0, n - layout.horizonSteps - from);
-      const every = Math.max(1, Math.ceil(span / (options.windowsPerSeries ?? 400)));
+      const every = Math.max(1, Math.ceil((span + 1) / perSeries));
       return buildGlobalWindows(
         s,
         sampleWindowSpecs(s.stepSeconds, from, n - layout.horizonSteps + 1, every, random),
@@ -138,9 +154,9 @@ export class GlobalModel implements Model {
     const copy = await cloneGlobalNetwork(this.tf, this.net);
     const tuned: GlobalNetwork = { ...copy, origin: "fine-tuned" };
     try {
-      const steps = options.steps ?? 200;
       const loss = await trainSteps(this.tf, tuned, windows, {
         steps,
+        batchSize: FINE_TUNE_BATCH,
         learningRate: options.learningRate ?? 0.0005,
         seed: options.seed ?? 11,
         ...(options.signal ? { signal: options.signal } : {}),
@@ -162,6 +178,19 @@ export class GlobalModel implements Model {
   dispose(): void {
     this.net.network.dispose();
   }
+}
+
+/** `count` of `items` drawn without replacement by `random`, in their original order. */
+function seededSample<T>(items: readonly T[], count: number, random: () => number): T[] {
+  const index = items.map((_, i) => i);
+  for (let i = 0; i < count; i++) {
+    const j = i + Math.floor(random() * (index.length - i));
+    [index[i], index[j]] = [index[j] as number, index[i] as number];
+  }
+  return index
+    .slice(0, count)
+    .sort((a, b) => a - b)
+    .map((i) => items[i] as T);
 }
 
 class GlobalFittedModel implements FittedModel {

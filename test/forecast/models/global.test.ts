@@ -116,4 +116,19 @@ describe("global model", () => {
     tuned.model.dispose();
     again.model.dispose();
   });
+
+  it("fine-tunes on at most maxWindows windows however many series it is given", async () => {
+    const m = model();
+    const series = Array.from({ length: 6 }, (_, i) =>
+      syntheticSeries({ points: 2016, shape: daily(100 * (i + 1)), noise: 5, seed: i + 1 }),
+    );
+    const few = await m.fineTune(series, { steps: 5, seed: 5, maxWindows: 30 });
+    assert.ok(few.windows > 0 && few.windows <= 30, `${few.windows} windows, at most 30`);
+    // Fewer windows than series: a seeded sample of the series gives one window each.
+    const sampled = await m.fineTune(series, { steps: 5, seed: 5, maxWindows: 4 });
+    assert.equal(sampled.windows, 4);
+    const unbounded = await m.fineTune(series, { steps: 5, seed: 5, maxWindows: 1_000_000 });
+    assert.ok(unbounded.windows > 30, `${unbounded.windows} windows without a tight bound`);
+    for (const r of [few, sampled, unbounded]) r.model.dispose();
+  });
 });
