@@ -9,7 +9,7 @@ import { HistoryCache } from "../forecast/history.js";
 import { type ForecastFn, type ForecastTarget, type PrepareFn, runTarget } from "../forecast/runner.js";
 import { ForecastScheduler, type RunOutcome, type Timers } from "../forecast/scheduler.js";
 import type { ForecastStore, StoredForecast, TargetState } from "../forecast/store.js";
-import type { Model } from "../forecast/types.js";
+import type { Model, Series } from "../forecast/types.js";
 import type { MetricsSource } from "../metrics/source.js";
 import { planningSteps } from "./scalerDecider.js";
 import type { ScalerSpec } from "./spec.js";
@@ -67,6 +67,8 @@ export interface ScalerForecasterOptions {
   readonly onOutcome?: (outcome: RunOutcome) => void;
   /** Called with every new forecast (the controller keeps a copy in the cluster for the next leader). */
   readonly onForecast?: (target: string, forecast: StoredForecast) => void;
+  /** Called with each target's prepared history at every full run (the shared global model learns from it). */
+  readonly observeFull?: (target: string, series: Series) => void;
 }
 
 interface Entry {
@@ -106,7 +108,7 @@ export class ScalerForecaster {
             {
               fetchHistory: (t, s) => this.history.fetch(t, s),
               prepare: this.#opts.prepare,
-              forecast: this.#opts.forecast,
+              forecast: this.#forecastFor(target.name, kind),
               models: this.#opts.models,
               store,
               clock,
@@ -184,6 +186,16 @@ export class ScalerForecaster {
     const entries = [...this.#entries.values()];
     this.#entries.clear();
     await Promise.all(entries.map((e) => e.scheduler.stop()));
+  }
+
+  /** The forecast function of a run: a full run shows the history to `observeFull` first. */
+  #forecastFor(name: string, kind: "full" | "update"): ForecastFn {
+    const { forecast, observeFull } = this.#opts;
+    if (kind !== "full" || !observeFull) return forecast;
+    return (series, options) => {
+      observeFull(name, series);
+      return forecast(series, options);
+    };
   }
 
   #covers(target: ScalerForecastTarget): boolean {

@@ -25,6 +25,7 @@ import { type Clock, systemClock } from "../clock.js";
 import type { ActuatorConfig } from "../config/schema.js";
 import { systemTimers, type Timers } from "../forecast/scheduler.js";
 import { ForecastStore } from "../forecast/store.js";
+import type { Series } from "../forecast/types.js";
 import { ClientNodeActuatorCluster } from "../kube/actuatorClient.js";
 import { clientNodeEventSink, EventRecorder, fencedEventSink } from "../kube/events.js";
 import { clientNodeLeaseStore, LeaderElector } from "../kube/leaderElection.js";
@@ -108,8 +109,12 @@ export async function startActuation(deps: ActuationDeps): Promise<Actuation> {
   const allModels = await loadModelSet({
     log,
     wantsNeural: !config.models || config.models.includes("neural"),
+    wantsGlobal: !config.models || config.models.includes("global"),
+    clock,
     storePath: config.storePath,
   });
+  // The shared global model learns from the histories of the scalers this replica forecasts.
+  const global = allModels.global;
   const models = (target: string) =>
     allModels(target).filter((m) => !config.models || config.models.includes(m.name));
   const le = config.leaderElection;
@@ -169,12 +174,20 @@ export async function startActuation(deps: ActuationDeps): Promise<Actuation> {
         ),
       );
     },
+    ...(global ? { observeFull: (id: string, series: Series) => global.observe(id, series) } : {}),
     onOutcome: (o) => {
       scalerMetrics?.forecastRun(o.target, o.kind, o.status, o.durationMs / 1000);
       if (o.status === "error")
         log.warn({ scaler: o.target, kind: o.kind, err: o.error?.message }, "scaler forecast failed");
-      else if (o.status === "ok")
+      else if (o.status === "ok") {
         log.debug({ scaler: o.target, kind: o.kind, ms: o.durationMs }, "scaler forecast done");
+        if (global && o.kind === "full") {
+          // Forget scalers this replica no longer forecasts (deleted, or their shard moved), then
+          // fine-tune the shared network (at most hourly; in the background).
+          global.retain(new Set(forecaster.names()));
+          void global.maybeFineTune();
+        }
+      }
     },
   });
   let decisions: DecisionLog;

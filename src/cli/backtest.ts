@@ -244,7 +244,9 @@ async function candidateModels(
   if (options.models) return options.models;
   const neural = options.neural !== false;
   const log = createLogger({ level: "warn" });
-  const set = await loadModelSet({ log, wantsNeural: neural, storePath: undefined });
+  // The controller's candidates: the global model on its shipped pretrained weights among them (a
+  // backtest does not replay the fine-tunes a running controller makes after its full retrains).
+  const set = await loadModelSet({ log, wantsNeural: neural, wantsGlobal: true, storePath: undefined });
   const models = set("replay/workload");
   const names = models.map((m) => m.name);
   if (neural && !names.includes("neural"))
