@@ -3,19 +3,20 @@
  * (namespaces of very different sizes, 1–4 pods per Deployment, one HPA per Deployment; half the
  * HPAs with a Pods metric, `pods/*?labelSelector=app=<d>`, half with an Object metric on their
  * Deployment), vLLM queue gauges per pod in a real Prometheus, the pods and Deployments in the
- * simulated cluster's Kubernetes API. Two `foresight serve` processes side by side in one run, one
- * batching requests for single objects (the default) and one asking a query per object
- * (`batchMaxObjects: 0`); each HPA asks every 15 s, open loop (bench/hpaLoad.ts, a process of its
- * own). Reported per adapter: Prometheus queries per 1,000 HPA requests (the adapter's
- * `foresight_rule_queries_total`, and Prometheus' own count of /api/v1/query requests), latency
- * percentiles, RSS. Writes its table into docs/benchmarks.md; exits 1 when a stated target is missed.
+ * simulated cluster's Kubernetes API. Two `foresight serve` processes in one run, one after the
+ * other on the same fleet, each started fresh: one batching requests for single objects (the
+ * default) and one asking a query per object (`batchMaxObjects: 0`); each HPA asks every 15 s, open
+ * loop (bench/hpaLoad.ts, a process of its own). Reported per adapter: Prometheus queries per 1,000
+ * HPA requests (the adapter's `foresight_rule_queries_total`, and Prometheus' own count of
+ * /api/v1/query requests), CPU, latency percentiles, RSS and heap. Writes its table into
+ * docs/benchmarks.md; exits 1 when a stated target is missed.
  *
  * BENCH_HPAS (default "1000,10000"), BENCH_WARMUP (s, default 15), BENCH_MEASURE (s, default 45);
  * `-- --no-record` prints the section without writing it (for trying other sizes).
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { stringify } from "yaml";
@@ -34,6 +35,8 @@ const MEASURE_S = Number(process.env.BENCH_MEASURE ?? 45);
 const PERIOD_S = 15;
 const CACHE_TTL_S = 5;
 const CONNECTIONS = 32;
+/** Idle seconds between an adapter's start and its load. */
+const SETTLE_S = 20;
 /** Resources a request can be about here (pods for Pods metrics, deployments for Object metrics). */
 const QUERY_KINDS = 2;
 const METRIC = "vllm_num_requests_waiting";
@@ -209,6 +212,8 @@ interface Counters {
   readonly eventLoopP99Ms: number;
   /** The adapter's V8 heap in use, MiB. */
   readonly heapUsedMiB: number;
+  /** The adapter's major (mark-compact) garbage collections so far. */
+  readonly majorGcs: number;
 }
 
 async function counters(adapter: TestAdapter, prometheus: TestPrometheus): Promise<Counters> {
@@ -225,6 +230,7 @@ async function counters(adapter: TestAdapter, prometheus: TestPrometheus): Promi
     prometheusCpuS: sumOf(p, "process_cpu_seconds_total"),
     eventLoopP99Ms: sumOf(a, "foresight_nodejs_eventloop_lag_p99_seconds") * 1000,
     heapUsedMiB: sumOf(a, "foresight_nodejs_heap_size_used_bytes") / 2 ** 20,
+    majorGcs: sumOf(a, "foresight_nodejs_gc_duration_seconds_count", 'kind="major"'),
   };
 }
 
@@ -241,6 +247,9 @@ interface Measured {
   readonly prometheusCpuS: number;
   readonly eventLoopP99Ms: number;
   readonly heapUsedMiB: number;
+  readonly majorGcs: number;
+  /** The machine's 1-minute load average at the end of the window (2 cores). */
+  readonly loadAverage: number;
   readonly rssMiB: number;
   readonly peakRssMiB: number;
 }
@@ -298,6 +307,8 @@ async function measure(label: string, adapter: TestAdapter, fleet: Fleet, dir: s
     prometheusCpuS: after.prometheusCpuS - before.prometheusCpuS,
     eventLoopP99Ms: after.eventLoopP99Ms,
     heapUsedMiB: after.heapUsedMiB,
+    majorGcs: after.majorGcs - before.majorGcs,
+    loadAverage: loadavg()[0] as number,
     rssMiB: Math.max(rss, memoryMiB(pid).rss),
     peakRssMiB: memoryMiB(pid).peak,
   };
@@ -311,11 +322,11 @@ function table(results: readonly Measured[]): string {
   const rows = results.map((r) => {
     const queries = r.batchedQueries + r.singleQueries;
     const n = (x: number) => x.toLocaleString("en");
-    return `| ${n(r.hpas)} | ${r.label} | ${n(r.report.requests)} (${Math.round(r.report.rps)}/s) | ${n(r.prometheusQueries)} | **${perThousand(r.prometheusQueries, r.report.requests)}** | ${n(queries)} (${n(r.batchedQueries)}) | ${r.prometheusCpuS.toFixed(1)} | ${r.adapterCpuS.toFixed(1)} | ${r.report.p50Ms.toFixed(1)} | **${r.report.p99Ms.toFixed(1)}** | ${r.report.maxMs.toFixed(0)} | ${r.eventLoopP99Ms.toFixed(0)} | ${r.errors} | **${r.rssMiB.toFixed(0)}** | ${r.peakRssMiB.toFixed(0)} | ${r.heapUsedMiB.toFixed(0)} |`;
+    return `| ${n(r.hpas)} | ${r.label} | ${n(r.report.requests)} (${Math.round(r.report.rps)}/s) | ${n(r.prometheusQueries)} | **${perThousand(r.prometheusQueries, r.report.requests)}** | ${n(queries)} (${n(r.batchedQueries)}) | ${r.prometheusCpuS.toFixed(1)} | ${r.adapterCpuS.toFixed(1)} | ${r.report.p50Ms.toFixed(1)} | **${r.report.p99Ms.toFixed(1)}** | ${r.report.maxMs.toFixed(0)} | ${r.eventLoopP99Ms.toFixed(0)} | ${r.errors} | **${r.rssMiB.toFixed(0)}** | ${r.peakRssMiB.toFixed(0)} | ${r.heapUsedMiB.toFixed(0)} | ${r.majorGcs} | ${r.loadAverage.toFixed(1)} |`;
   });
   return [
-    "| HPAs | adapter | requests | Prometheus queries | per 1,000 requests | adapter's count (batched) | Prometheus CPU s | adapter CPU s | p50 ms | p99 ms | max ms | event-loop delay p99 ms | errors | RSS MiB under load | peak RSS MiB | heap used MiB |",
-    "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| HPAs | adapter | requests | Prometheus queries | per 1,000 requests | adapter's count (batched) | Prometheus CPU s | adapter CPU s | p50 ms | p99 ms | max ms | event-loop delay p99 ms | errors | RSS MiB under load | peak RSS MiB | heap used MiB | major GCs | load average |",
+    "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...rows,
   ].join("\n");
 }
@@ -329,31 +340,32 @@ async function main(): Promise<void> {
     for (const size of SIZES) {
       const fleet = await startFleet(size);
       fleets.push({ hpas: size, namespaces: fleet.namespaces, pods: fleet.pods, largest: fleet.largest });
-      const adapters: TestAdapter[] = [];
       try {
+        // Each adapter starts fresh, alone, and idles SETTLE_S before its load, so both are measured in
+        // the same state: V8 gives back the garbage of the informers' initial lists once idle.
         for (const [i, mode] of MODES.entries()) {
-          adapters.push(
-            await startAdapter({
-              configPath: fleet.writeConfig(`mode-${i}`, {
-                relistInterval: "1m",
-                maxAge: "5m",
-                cacheTTL: `${CACHE_TTL_S}s`,
-                ...mode.adapter,
-              }),
-              prometheusUrl: fleet.prometheus.url,
-              kubeconfig: fleet.kubeconfig,
-              compiled: true,
-              nodeArgs: ["--max-semi-space-size=4"],
+          const adapter = await startAdapter({
+            configPath: fleet.writeConfig(`mode-${i}`, {
+              relistInterval: "1m",
+              maxAge: "5m",
+              cacheTTL: `${CACHE_TTL_S}s`,
+              ...mode.adapter,
             }),
-          );
-        }
-        const probe = fleet.hpas.find((h) => h.kind === "Pods") as Hpa;
-        for (const adapter of adapters) await waitForItems(adapter, pathOf(probe), probe.pods);
-        for (const [i, mode] of MODES.entries()) {
-          results.push(await measure(mode.label, adapters[i] as TestAdapter, fleet, dir));
+            prometheusUrl: fleet.prometheus.url,
+            kubeconfig: fleet.kubeconfig,
+            compiled: true,
+            nodeArgs: ["--max-semi-space-size=4"],
+          });
+          try {
+            const probe = fleet.hpas.find((h) => h.kind === "Pods") as Hpa;
+            await waitForItems(adapter, pathOf(probe), probe.pods);
+            await new Promise((r) => setTimeout(r, SETTLE_S * 1000));
+            results.push(await measure(mode.label, adapter, fleet, dir));
+          } finally {
+            await adapter.stop();
+          }
         }
       } finally {
-        for (const adapter of adapters) await adapter.stop();
         await fleet.close();
       }
     }
@@ -382,6 +394,15 @@ async function main(): Promise<void> {
       `${size}: every request answered 200: ${r.errors === 0 ? "met" : "NOT met"} (${r.errors} errors)`,
     );
   }
+  const comparisons = SIZES.flatMap((size) => {
+    const [batched, single] = MODES.map((m) => results.find((r) => r.hpas === size && r.label === m.label));
+    if (!batched || !single) return [];
+    const per = (r: Measured) => (r.prometheusQueries / r.report.requests) * 1000;
+    const fleet = fleets.find((f) => f.hpas === size);
+    return [
+      `${size.toLocaleString("en")} HPAs: batching sends ${(per(single) / per(batched)).toFixed(1)}× fewer Prometheus queries than one query per object (${per(batched).toFixed(1)} vs ${per(single).toFixed(1)} per 1,000 requests); batched vs per object: Prometheus CPU ${batched.prometheusCpuS.toFixed(1)} vs ${single.prometheusCpuS.toFixed(1)} s, adapter CPU ${batched.adapterCpuS.toFixed(1)} vs ${single.adapterCpuS.toFixed(1)} s, p99 ${batched.report.p99Ms.toFixed(1)} vs ${single.report.p99Ms.toFixed(1)} ms, RSS under load ${batched.rssMiB.toFixed(0)} vs ${single.rssMiB.toFixed(0)} MiB (the informers hold ${fleet?.pods.toLocaleString("en")} pods and ${size.toLocaleString("en")} Deployments).`,
+    ];
+  });
   const fleetLines = fleets.map(
     (f) =>
       `${f.hpas.toLocaleString("en")} HPAs: ${f.namespaces} namespaces (the largest with ${f.largest} Deployments), ${f.pods.toLocaleString("en")} pods`,
@@ -396,17 +417,22 @@ async function main(): Promise<void> {
     `(\`deployments.apps/<deployment>\`), both \`${METRIC}\` from one rule, \`sum by (<<.GroupBy>>) (<<.Series>>{<<.LabelMatchers>>})\`.`,
     `Namespace sizes fall off as 1/rank^0.8, 1–4 pods per Deployment: ${fleetLines.join("; ")}.`,
     `The pods' \`${SERIES}\` gauges in a real Prometheus scraping every 15 s; pods and Deployments in the simulated cluster's Kubernetes API.`,
-    `Two \`foresight serve\` processes (compiled) side by side, cache ${CACHE_TTL_S} s: batching single-object requests (the default,`,
-    "`batchMaxObjects: 1000`) and one query per object (`batchMaxObjects: 0`, the serving path before batching); the load generator",
+    `Two \`foresight serve\` processes (compiled), cache ${CACHE_TTL_S} s, in one run, one after the other, each started fresh and left idle ${SETTLE_S} s`,
+    "before its load: batching single-object requests (the default, `batchMaxObjects: 1000`) and one query per object",
+    "(`batchMaxObjects: 0`, the serving path before batching); the load generator",
     `(bench/hpaLoad.ts) in a process of its own, ${CONNECTIONS} keep-alive HTTPS connections at most, ${WARMUP_S} s of warm-up, then ${MEASURE_S} s measured.`,
     'Prometheus queries: its own count of instant queries (`prometheus_http_requests_total{handler="/api/v1/query"}`) over the measured window;',
     "the adapter's count: its `foresight_rule_queries_total` (batched: a query of a whole namespace). CPU: seconds of CPU over the window",
     "(`process_cpu_seconds_total` of each). Event-loop delay: the adapter's `foresight_nodejs_eventloop_lag_p99_seconds` over the window.",
-    "RSS under load: the largest of the adapter's RSS read every second while measured; peak RSS: VmHWM since start (the informers' initial lists).",
+    "RSS under load: the largest of the adapter's RSS read every second while measured; peak RSS: VmHWM since start (the informers' initial lists);",
+    "heap used: the adapter's V8 heap at the end of the window, garbage not yet collected included, with the major (mark-compact) collections",
+    "it ran during the window; load average: the machine's, over the last minute of the window.",
     "",
     table(results),
     "",
     ...targets.map((t) => `- ${t}`),
+    "",
+    ...comparisons,
     "",
     "Pods metrics were already one query per namespace (a wildcard never names pods); batching makes the Object metrics so too.",
     "The machine is shared: Prometheus, both adapters, the simulated Kubernetes API with the exporter, and the load generator run on",
