@@ -240,14 +240,8 @@ interface Measured {
   readonly namespaces: number;
   readonly report: LoadReport;
   readonly errors: number;
-  readonly batchedQueries: number;
-  readonly singleQueries: number;
-  readonly prometheusQueries: number;
-  readonly adapterCpuS: number;
-  readonly prometheusCpuS: number;
-  readonly eventLoopP99Ms: number;
-  readonly heapUsedMiB: number;
-  readonly majorGcs: number;
+  /** Over the measured window: counts and CPU as differences, event-loop delay and heap at its end. */
+  readonly window: Counters;
   /** The machine's 1-minute load average at the end of the window (2 cores). */
   readonly loadAverage: number;
   readonly rssMiB: number;
@@ -300,14 +294,16 @@ async function measure(label: string, adapter: TestAdapter, fleet: Fleet, dir: s
     errors: Object.entries(report.codes)
       .filter(([c]) => c !== "200")
       .reduce((a, [, n]) => a + n, 0),
-    batchedQueries: after.batched - before.batched,
-    singleQueries: after.single - before.single,
-    prometheusQueries: after.prometheusQueries - before.prometheusQueries,
-    adapterCpuS: after.adapterCpuS - before.adapterCpuS,
-    prometheusCpuS: after.prometheusCpuS - before.prometheusCpuS,
-    eventLoopP99Ms: after.eventLoopP99Ms,
-    heapUsedMiB: after.heapUsedMiB,
-    majorGcs: after.majorGcs - before.majorGcs,
+    window: {
+      batched: after.batched - before.batched,
+      single: after.single - before.single,
+      prometheusQueries: after.prometheusQueries - before.prometheusQueries,
+      adapterCpuS: after.adapterCpuS - before.adapterCpuS,
+      prometheusCpuS: after.prometheusCpuS - before.prometheusCpuS,
+      eventLoopP99Ms: after.eventLoopP99Ms,
+      heapUsedMiB: after.heapUsedMiB,
+      majorGcs: after.majorGcs - before.majorGcs,
+    },
     loadAverage: loadavg()[0] as number,
     rssMiB: Math.max(rss, memoryMiB(pid).rss),
     peakRssMiB: memoryMiB(pid).peak,
@@ -320,9 +316,9 @@ function perThousand(queries: number, requests: number): string {
 
 function table(results: readonly Measured[]): string {
   const rows = results.map((r) => {
-    const queries = r.batchedQueries + r.singleQueries;
+    const queries = r.window.batched + r.window.single;
     const n = (x: number) => x.toLocaleString("en");
-    return `| ${n(r.hpas)} | ${r.label} | ${n(r.report.requests)} (${Math.round(r.report.rps)}/s) | ${n(r.prometheusQueries)} | **${perThousand(r.prometheusQueries, r.report.requests)}** | ${n(queries)} (${n(r.batchedQueries)}) | ${r.prometheusCpuS.toFixed(1)} | ${r.adapterCpuS.toFixed(1)} | ${r.report.p50Ms.toFixed(1)} | **${r.report.p99Ms.toFixed(1)}** | ${r.report.maxMs.toFixed(0)} | ${r.eventLoopP99Ms.toFixed(0)} | ${r.errors} | **${r.rssMiB.toFixed(0)}** | ${r.peakRssMiB.toFixed(0)} | ${r.heapUsedMiB.toFixed(0)} | ${r.majorGcs} | ${r.loadAverage.toFixed(1)} |`;
+    return `| ${n(r.hpas)} | ${r.label} | ${n(r.report.requests)} (${Math.round(r.report.rps)}/s) | ${n(r.window.prometheusQueries)} | **${perThousand(r.window.prometheusQueries, r.report.requests)}** | ${n(queries)} (${n(r.window.batched)}) | ${r.window.prometheusCpuS.toFixed(1)} | ${r.window.adapterCpuS.toFixed(1)} | ${r.report.p50Ms.toFixed(1)} | **${r.report.p99Ms.toFixed(1)}** | ${r.report.maxMs.toFixed(0)} | ${r.window.eventLoopP99Ms.toFixed(0)} | ${r.errors} | **${r.rssMiB.toFixed(0)}** | ${r.peakRssMiB.toFixed(0)} | ${r.window.heapUsedMiB.toFixed(0)} | ${r.window.majorGcs} | ${r.loadAverage.toFixed(1)} |`;
   });
   return [
     "| HPAs | adapter | requests | Prometheus queries | per 1,000 requests | adapter's count (batched) | Prometheus CPU s | adapter CPU s | p50 ms | p99 ms | max ms | event-loop delay p99 ms | errors | RSS MiB under load | peak RSS MiB | heap used MiB | major GCs | load average |",
@@ -379,7 +375,7 @@ async function main(): Promise<void> {
     const size = `${r.hpas.toLocaleString("en")} HPAs, ${r.label}`;
     if (r.label.startsWith("batched")) {
       const bound = QUERY_KINDS * r.namespaces * windows;
-      const queries = r.batchedQueries + r.singleQueries;
+      const queries = r.window.batched + r.window.single;
       targets.push(
         `${size}: backend queries ≤ resources × namespaces × cache periods (${QUERY_KINDS} × ${r.namespaces} × ${windows} = ${bound.toLocaleString("en")}): ${queries <= bound ? "met" : "NOT met"} (${queries.toLocaleString("en")})`,
       );
@@ -397,10 +393,10 @@ async function main(): Promise<void> {
   const comparisons = SIZES.flatMap((size) => {
     const [batched, single] = MODES.map((m) => results.find((r) => r.hpas === size && r.label === m.label));
     if (!batched || !single) return [];
-    const per = (r: Measured) => (r.prometheusQueries / r.report.requests) * 1000;
+    const per = (r: Measured) => (r.window.prometheusQueries / r.report.requests) * 1000;
     const fleet = fleets.find((f) => f.hpas === size);
     return [
-      `${size.toLocaleString("en")} HPAs: batching sends ${(per(single) / per(batched)).toFixed(1)}× fewer Prometheus queries than one query per object (${per(batched).toFixed(1)} vs ${per(single).toFixed(1)} per 1,000 requests); batched vs per object: Prometheus CPU ${batched.prometheusCpuS.toFixed(1)} vs ${single.prometheusCpuS.toFixed(1)} s, adapter CPU ${batched.adapterCpuS.toFixed(1)} vs ${single.adapterCpuS.toFixed(1)} s, p99 ${batched.report.p99Ms.toFixed(1)} vs ${single.report.p99Ms.toFixed(1)} ms, RSS under load ${batched.rssMiB.toFixed(0)} vs ${single.rssMiB.toFixed(0)} MiB (the informers hold ${fleet?.pods.toLocaleString("en")} pods and ${size.toLocaleString("en")} Deployments).`,
+      `${size.toLocaleString("en")} HPAs: batching sends ${(per(single) / per(batched)).toFixed(1)}× fewer Prometheus queries than one query per object (${per(batched).toFixed(1)} vs ${per(single).toFixed(1)} per 1,000 requests); batched vs per object: Prometheus CPU ${batched.window.prometheusCpuS.toFixed(1)} vs ${single.window.prometheusCpuS.toFixed(1)} s, adapter CPU ${batched.window.adapterCpuS.toFixed(1)} vs ${single.window.adapterCpuS.toFixed(1)} s, p99 ${batched.report.p99Ms.toFixed(1)} vs ${single.report.p99Ms.toFixed(1)} ms, RSS under load ${batched.rssMiB.toFixed(0)} vs ${single.rssMiB.toFixed(0)} MiB (the informers hold ${fleet?.pods.toLocaleString("en")} pods and ${size.toLocaleString("en")} Deployments).`,
     ];
   });
   const fleetLines = fleets.map(

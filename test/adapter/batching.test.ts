@@ -14,14 +14,17 @@ import { QueryBatching } from "../../src/adapter/queryBatching.js";
 import { QueryCache } from "../../src/adapter/queryCache.js";
 import { QueryRunner } from "../../src/adapter/queryRunner.js";
 import { parseConfigText } from "../../src/config/load.js";
+import type { ResourceInfo } from "../../src/k8s/groupResource.js";
 import { parseLabelSelector } from "../../src/k8s/labelSelector.js";
-import type { KubeObject, Lister, ListerFactory } from "../../src/k8s/lister.js";
+import type { KubeObject } from "../../src/k8s/lister.js";
 import { StaticResourceCatalog } from "../../src/k8s/resourceCatalog.js";
 import { ApiError } from "../../src/k8s/status.js";
 import type { Sample } from "../../src/metrics/source.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
 import { createSelfMetrics } from "../../src/telemetry/selfMetrics.js";
 import { FakeSource } from "../doubles/fakeSource.js";
+import { MemoryLister, MemoryListerFactory } from "../doubles/lister.js";
+import { rejectsWith } from "./checks.js";
 
 const CONFIG = `
 rules:
@@ -46,15 +49,6 @@ function sample(labels: Record<string, string>, value: number): Sample {
 }
 
 const everything = parseLabelSelector("");
-
-function listers(objects: KubeObject[]): ListerFactory {
-  const lister: Lister = {
-    list: (ns) => objects.filter((o) => ns === undefined || o.metadata.namespace === ns),
-    get: (name, ns) => objects.find((o) => o.metadata.name === name && o.metadata.namespace === ns),
-    hasSynced: () => true,
-  };
-  return { listerFor: (gr) => (gr.resource === "pods" ? lister : undefined) };
-}
 
 interface Setup {
   readonly source: FakeSource;
@@ -97,7 +91,9 @@ async function setup(
     now: clock.now,
     logger: silentLogger(),
   });
-  const objects = listers(options.objects ?? []);
+  const objects = new MemoryListerFactory([
+    [catalog.resolve("pods") as ResourceInfo, new MemoryLister(options.objects ?? [])],
+  ]);
   const custom = new CustomProvider({
     discovery,
     runner: runner(5_000, metrics),
@@ -145,15 +141,6 @@ const NS_ANSWER = [
   sample({ deployment: "api" }, 0.25),
   sample({ deployment: "batch" }, 3),
 ];
-
-async function rejectsWith(promise: Promise<unknown>, code: number, message?: RegExp) {
-  await assert.rejects(promise, (err: unknown) => {
-    assert.ok(err instanceof ApiError, `expected ApiError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    if (message) assert.match(err.message, message);
-    return true;
-  });
-}
 
 async function counted(metrics: ReturnType<typeof createSelfMetrics>): Promise<Record<string, number>> {
   const metric = await metrics.ruleQueries.get();

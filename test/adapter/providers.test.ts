@@ -10,10 +10,10 @@ import { parseConfigText } from "../../src/config/load.js";
 import { parseLabelSelector } from "../../src/k8s/labelSelector.js";
 import type { KubeObject, Lister, ListerFactory } from "../../src/k8s/lister.js";
 import { StaticResourceCatalog } from "../../src/k8s/resourceCatalog.js";
-import { ApiError } from "../../src/k8s/status.js";
 import type { Sample } from "../../src/metrics/source.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
 import { FakeSource } from "../doubles/fakeSource.js";
+import { rejectsWith } from "./checks.js";
 
 const CONFIG = `
 rules:
@@ -91,15 +91,6 @@ function resolve(catalog: StaticResourceCatalog, name: string) {
   const info = catalog.resolve(name);
   assert.ok(info, `${name} is a known resource`);
   return info;
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: number, message?: RegExp) {
-  await assert.rejects(promise, (err: unknown) => {
-    assert.ok(err instanceof ApiError, `expected ApiError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    if (message) assert.match(err.message, message);
-    return true;
-  });
 }
 
 describe("CustomProvider", () => {

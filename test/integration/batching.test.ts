@@ -20,12 +20,12 @@ import { parseConfigText } from "../../src/config/load.js";
 import { prometheusSchema } from "../../src/config/schema.js";
 import type { ResourceInfo } from "../../src/k8s/groupResource.js";
 import { parseLabelSelector } from "../../src/k8s/labelSelector.js";
-import type { KubeObject, Lister, ListerFactory } from "../../src/k8s/lister.js";
 import { StaticResourceCatalog } from "../../src/k8s/resourceCatalog.js";
 import { ApiError } from "../../src/k8s/status.js";
 import { PrometheusSource } from "../../src/metrics/prometheusSource.js";
 import type { MetricsSource, Sample } from "../../src/metrics/source.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
+import { MemoryLister, MemoryListerFactory } from "../doubles/lister.js";
 import { startPrometheus, type TestPrometheus } from "../harness/prometheus.js";
 import { type RemoteWriteSeries, remoteWrite } from "../harness/remoteWrite.js";
 
@@ -124,16 +124,11 @@ function exampleRules(): unknown[] {
   );
 }
 
-function listers(pods: readonly Pod[]): ListerFactory {
-  const objects: KubeObject[] = pods.map((p) => ({
+function listers(catalog: StaticResourceCatalog, pods: readonly Pod[]): MemoryListerFactory {
+  const objects = pods.map((p) => ({
     metadata: { name: p.name, namespace: p.namespace, labels: { app: p.deployment } },
   }));
-  const lister: Lister = {
-    list: (ns) => objects.filter((o) => ns === undefined || o.metadata.namespace === ns),
-    get: (name, ns) => objects.find((o) => o.metadata.name === name && o.metadata.namespace === ns),
-    hasSynced: () => true,
-  };
-  return { listerFor: (gr) => (gr.resource === "pods" ? lister : undefined) };
+  return new MemoryListerFactory([[catalog.resolve("pods") as ResourceInfo, new MemoryLister(objects)]]);
 }
 
 /** The answer of a request, or its error, for comparison. */
@@ -196,10 +191,10 @@ describe("batching against a real Prometheus", { timeout: 180_000 }, () => {
     batched = new CustomProvider({
       discovery,
       runner: runner(60_000, asked),
-      listers: listers(pods),
+      listers: listers(catalog, pods),
       batching: new QueryBatching({ maxObjects: 1000, now: clock.now, logger: silentLogger() }),
     });
-    perObject = new CustomProvider({ discovery, runner: runner(0, []), listers: listers(pods) });
+    perObject = new CustomProvider({ discovery, runner: runner(0, []), listers: listers(catalog, pods) });
   });
 
   after(async () => {
