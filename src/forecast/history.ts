@@ -8,6 +8,7 @@
  */
 import type { Clock } from "../clock.js";
 import type { MetricsSource } from "../metrics/source.js";
+import { StepColumns } from "./stepColumns.js";
 import { type Point, sampleSeconds, stepMeans } from "./stepMeans.js";
 import { ForecastError } from "./types.js";
 
@@ -45,8 +46,8 @@ export interface HistoryCacheOptions {
 interface CacheEntry {
   readonly query: string;
   readonly stepSeconds: number;
-  /** Finished steps. */
-  steps: Point[];
+  /** Finished steps (compact: thousands of targets each keep weeks of them). */
+  readonly steps: StepColumns;
   /** Samples of the last finished step and after (what the next call may revise or complete). */
   tail: Point[];
   lastSample: Point | undefined;
@@ -106,7 +107,7 @@ export class HistoryCache {
       entry = {
         query: target.query,
         stepSeconds: target.stepSeconds,
-        steps: [],
+        steps: new StepColumns(),
         tail: [],
         lastSample: undefined,
         fetchedUntilMs: Number.NEGATIVE_INFINITY,
@@ -114,7 +115,7 @@ export class HistoryCache {
       this.#entries.set(target.name, entry);
     }
     // Ask again from the start of the last finished step: its samples may have been revised.
-    const lastStep = entry.steps.at(-1)?.[0];
+    const lastStep = entry.steps.lastTime();
     const refetchFrom =
       lastStep === undefined ? entry.fetchedUntilMs : Math.min(entry.fetchedUntilMs, lastStep + sampleMs);
     const from = Math.max(
@@ -142,9 +143,9 @@ export class HistoryCache {
       const firstStep = Math.ceil(from / stepMs) * stepMs - stepMs;
       const redone = stepMeans(samples, target.stepSeconds, firstStep, endMs);
       const kept = entry.steps;
-      while (kept.length > 0 && (kept.at(-1) as Point)[0] >= firstStep) kept.pop();
-      for (const p of redone) kept.push(p);
-      const last = kept.at(-1)?.[0];
+      kept.dropFrom(firstStep);
+      for (const [t, v] of redone) kept.push(t, v);
+      const last = kept.lastTime();
       entry.tail = samples.filter((p) => last === undefined || p[0] > last);
       for (let i = samples.length - 1; i >= 0; i--) {
         const p = samples[i] as Point;
@@ -155,10 +156,8 @@ export class HistoryCache {
       }
       entry.fetchedUntilMs = endMs;
     }
-    let drop = 0;
-    while (drop < entry.steps.length && (entry.steps[drop] as Point)[0] < startMs) drop++;
-    if (drop > 0) entry.steps.splice(0, drop);
-    return { steps: entry.steps.slice(), lastSample: entry.lastSample, startMs, endMs, requests };
+    entry.steps.dropBefore(startMs);
+    return { steps: entry.steps.toPoints(), lastSample: entry.lastSample, startMs, endMs, requests };
   }
 
   /** Forget a target (e.g. removed from the config). */
