@@ -7,7 +7,7 @@
 import { type KubeConfig, type KubernetesObject, KubernetesObjectApi } from "@kubernetes/client-node";
 import type { Clock } from "../clock.js";
 import type { GroupResource, ResourceInfo } from "../k8s/groupResource.js";
-import type { Lister, ListerFactory } from "../k8s/lister.js";
+import type { KubeObject, Lister, ListerFactory } from "../k8s/lister.js";
 import type { Logger } from "../telemetry/logger.js";
 import { type InformerFailure, type InformerHealth, Reflector } from "./reflector.js";
 import { RequestSignals } from "./requestSignals.js";
@@ -27,6 +27,24 @@ export interface InformerReadiness {
   readonly ready: boolean;
   /** One line per informer that is not ready, e.g. "pods: not synced: HTTP 503 …". */
   readonly problems: readonly string[];
+}
+
+/**
+ * What the serving path keeps of an object: the metadata its listers expose (k8s/lister.ts: name,
+ * namespace, labels, uid, resourceVersion), so that 25,000 pods cost their names and labels, not
+ * their whole specs and statuses (the informers' memory at 10,000 HPAs, docs/benchmarks.md).
+ */
+export function servingView(object: KubeObject): KubeObject {
+  const { name, namespace, labels, uid, resourceVersion } = object.metadata;
+  return {
+    metadata: {
+      name,
+      ...(namespace !== undefined ? { namespace } : {}),
+      ...(labels !== undefined ? { labels } : {}),
+      ...(uid !== undefined ? { uid } : {}),
+      ...(resourceVersion !== undefined ? { resourceVersion } : {}),
+    },
+  };
 }
 
 /** An informer failing this long is taken as stale: /readyz says so. */
@@ -102,6 +120,7 @@ export class InformerFactory implements ListerFactory {
       logger: this.#opts.logger,
       clock: this.#opts.clock,
       onFailure: (kind) => this.#opts.onFailure?.(key, kind),
+      transform: servingView,
     });
     reflector.start();
     return reflector;

@@ -55,6 +55,11 @@ export interface ReflectorOptions {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly onFailure?: (kind: InformerFailure) => void;
+  /**
+   * Keeps less of each object (client-go's SetTransform): applied to every listed and watched
+   * object before the cache and the listeners see it. Default: the object as the server sent it.
+   */
+  readonly transform?: (object: KubeObject) => KubeObject;
   /** Default: Math.random. */
   readonly random?: () => number;
   /** Default 1000 and 30000. */
@@ -297,7 +302,7 @@ export class Reflector implements Lister {
     }
     const rv = resourceVersionOf(event.object);
     if (event.type !== "BOOKMARK") {
-      const object = event.object as unknown as KubeObject;
+      const object = this.#keep(event.object as unknown as KubeObject);
       const ns = object.metadata.namespace ?? "";
       if (event.type === "DELETED") {
         if (this.#objects.get(ns)?.delete(object.metadata.name)) this.#notify(object, "delete");
@@ -322,7 +327,7 @@ export class Reflector implements Lister {
       const ns = item.metadata.namespace ?? "";
       const bucket = next.get(ns) ?? new Map<string, KubeObject>();
       next.set(ns, bucket);
-      bucket.set(item.metadata.name, item);
+      bucket.set(item.metadata.name, this.#keep(item));
     }
     const previous = new Map(this.#objects);
     this.#objects.clear();
@@ -337,6 +342,10 @@ export class Reflector implements Lister {
           this.#notify(object, "update");
       }
     this.#resourceVersion = list.metadata?.resourceVersion ?? "";
+  }
+
+  #keep(object: KubeObject): KubeObject {
+    return this.#opts.transform ? this.#opts.transform(object) : object;
   }
 
   #notify(object: KubeObject, event: InformerEvent): void {

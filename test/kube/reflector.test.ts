@@ -9,6 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { KubeConfig, type KubernetesObject, KubernetesObjectApi } from "@kubernetes/client-node";
 import { systemClock } from "../../src/clock.js";
+import { servingView } from "../../src/kube/informers.js";
 import { type InformerFailure, Reflector, type ReflectorOptions } from "../../src/kube/reflector.js";
 import { createLogger } from "../../src/telemetry/logger.js";
 import { eventually } from "../harness/eventually.js";
@@ -165,6 +166,28 @@ describe("Reflector against a misbehaving API server", () => {
     await eventually("heard", () => (heard.includes("add web-9") ? true : undefined));
     assert.ok(failures.includes("listener"));
     assert.ok(names(reflector).includes("web-9"));
+    await reflector.stop();
+  });
+
+  it("keeps what the serving view keeps of listed and watched objects, and listeners hear that", async () => {
+    const { reflector } = start({ transform: servingView });
+    const heard: unknown[] = [];
+    reflector.onChange((o) => heard.push(o));
+    await eventually("synced", () => (reflector.hasSynced() ? true : undefined));
+    facade.store.addPod({ namespace: "ml", name: "web-7", labels: { app: "web", tier: "gpu" } });
+    const watched = await eventually("web-7 watched", () => reflector.get("web-7", "ml"));
+    for (const object of [reflector.get("web-0", "ml"), watched, ...heard]) {
+      const o = object as { metadata: Record<string, unknown> } & Record<string, unknown>;
+      assert.deepEqual(Object.keys(o), ["metadata"], "no spec, status, kind or apiVersion kept");
+      assert.deepEqual(
+        Object.keys(o.metadata).sort(),
+        ["labels", "name", "namespace", "resourceVersion", "uid"].filter((k) => o.metadata[k] !== undefined),
+      );
+      assert.ok(!("managedFields" in o.metadata) && !("creationTimestamp" in o.metadata));
+    }
+    assert.deepEqual(watched.metadata.labels, { app: "web", tier: "gpu" });
+    assert.equal(watched.metadata.namespace, "ml");
+    assert.ok(watched.metadata.resourceVersion, "the resourceVersion is kept (updates are told apart by it)");
     await reflector.stop();
   });
 });
