@@ -5,6 +5,7 @@
  * asked for, the global model (one shared network, its pretrained weights from models/global).
  */
 import { join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import { type Clock, systemClock } from "../clock.js";
 import type { SharedGlobalModel } from "../forecast/models/sharedGlobal.js";
 import type { LoadedTensorflow } from "../forecast/tf/backend.js";
@@ -45,7 +46,7 @@ export async function loadModelSet(options: {
       : undefined;
   const global =
     tensorflow && options.wantsGlobal
-      ? await loadSharedGlobal(tensorflow, options.clock ?? systemClock, log)
+      ? await loadSharedGlobal(tensorflow, options.clock ?? systemClock, log, storePath)
       : undefined;
   const baseModels = defaultModels(global ? { global } : {});
   const neural = tensorflow && options.wantsNeural ? new NeuralModel(tensorflow) : undefined;
@@ -72,29 +73,68 @@ export async function loadModelSet(options: {
   return Object.assign(set, global ? { global } : {});
 }
 
-/** The shared global model on the shipped pretrained network; undefined (logged) when it cannot load. */
+/**
+ * The shared global model: the installation's last fine-tuned network when one was saved beside the
+ * store (`<storePath>.global/`, written after every fine-tune) and it reads the layout the shipped one
+ * does, else the shipped pretrained network; undefined (logged) when neither can load.
+ */
 async function loadSharedGlobal(
   tensorflow: LoadedTensorflow,
   clock: Clock,
   log: Logger,
+  storePath: string | undefined,
 ): Promise<SharedGlobalModel | undefined> {
-  const [{ GlobalModel }, { loadGlobalNetwork, pretrainedGlobalDir }, { SharedGlobalModel }] =
-    await Promise.all([
-      import("../forecast/models/global.js"),
-      import("../forecast/models/globalNetwork.js"),
-      import("../forecast/models/sharedGlobal.js"),
-    ]);
+  const [
+    { GlobalModel },
+    { loadGlobalNetwork, pretrainedGlobalDir, saveGlobalNetwork },
+    { SharedGlobalModel },
+  ] = await Promise.all([
+    import("../forecast/models/global.js"),
+    import("../forecast/models/globalNetwork.js"),
+    import("../forecast/models/sharedGlobal.js"),
+  ]);
+  const savedDir = storePath ? `${storePath}.global` : undefined;
   try {
-    const net = await loadGlobalNetwork(tensorflow.tf, pretrainedGlobalDir());
-    return new SharedGlobalModel(new GlobalModel(tensorflow.tf, net), {
+    const pretrained = await loadGlobalNetwork(tensorflow.tf, pretrainedGlobalDir());
+    let net = pretrained;
+    if (savedDir) {
+      const saved = await loadGlobalNetwork(tensorflow.tf, savedDir).catch((err: unknown) => {
+        // None saved yet is the normal first start; anything else is worth a line.
+        if (!/ENOENT/.test((err as Error).message))
+          log.warn({ err: (err as Error).message }, "saved global model ignored: serving the pretrained one");
+        return undefined;
+      });
+      if (saved && isDeepStrictEqual(saved.layout, pretrained.layout)) {
+        pretrained.network.dispose();
+        net = saved;
+        log.info({ dir: savedDir, origin: saved.origin }, "global model loaded from its last fine-tune");
+      } else if (saved) {
+        saved.network.dispose();
+        log.warn(
+          { dir: savedDir },
+          "saved global model ignored: its layout is not the shipped network's (a new version); serving the pretrained one",
+        );
+      }
+    }
+    const shared = new SharedGlobalModel(new GlobalModel(tensorflow.tf, net), {
       clock,
-      onFineTuned: (r, targets) =>
+      onFineTuned: (r, targets) => {
         log.info(
           { targets, windows: r.windows, steps: r.steps, lossBefore: r.lossBefore, lossAfter: r.lossAfter },
           "global model fine-tuned",
-        ),
+        );
+        // Kept beside the store, so a restart serves what was learnt (written after the swap).
+        if (savedDir)
+          void saveGlobalNetwork(tensorflow.tf, shared.current.net, savedDir).catch((err: unknown) =>
+            log.warn(
+              { err: (err as Error).message, dir: savedDir },
+              "cannot save the fine-tuned global model",
+            ),
+          );
+      },
       onError: (message) => log.warn(message),
     });
+    return shared;
   } catch (err) {
     log.warn({ err: (err as Error).message }, "global model unavailable: forecasting without it");
     return undefined;
