@@ -8,7 +8,8 @@ import type { TargetForecasts } from "../adapter/forecastMetric/targets.js";
 import type { Clock } from "../clock.js";
 import type { ForecastConfig } from "../config/schema.js";
 import { HistoryCache } from "../forecast/history.js";
-import { type ForecastTarget, runTarget } from "../forecast/runner.js";
+import type { ForecastTarget } from "../forecast/runner.js";
+import { runScheduled, type ScheduledTargetRun } from "../forecast/scheduledRun.js";
 import { ForecastScheduler, systemTimers, TimeoutError, type Timers } from "../forecast/scheduler.js";
 import { registerForecastMetrics } from "../forecast/selfMetrics.js";
 import { ForecastStore } from "../forecast/store.js";
@@ -93,30 +94,16 @@ export async function startForecasting(deps: {
     clock,
     timeoutMs: config.maxTrainSeconds * 1000,
     jitterMs: config.jitter,
-    run: (name, kind, signal) => {
-      const target = targets.get(name) as ForecastTarget & { updateEveryMs: number };
-      // Forecast past the horizon so [now, now + horizon] stays covered until two updates are missed.
-      const marginMs = Math.max(2 * target.updateEveryMs, 15 * 60_000);
-      const extraSteps = Math.ceil(marginMs / (target.stepSeconds * 1000)) + 1;
-      return runTarget(
-        target,
-        {
-          fetchHistory: (t, s) => history.fetch(t, s),
-          prepare: prepareSeries,
-          forecast:
-            global && kind === "full"
-              ? (series, o) => {
-                  global.observe(name, series);
-                  return forecastSeries(series, o);
-                }
-              : forecastSeries,
-          models: modelsFor,
-          store,
-          clock,
-        },
-        { kind, extraSteps, signal },
-      );
-    },
+    run: (name, kind, signal) =>
+      runScheduled(targets.get(name) as ScheduledTargetRun, kind, signal, {
+        history,
+        prepare: prepareSeries,
+        forecast: forecastSeries,
+        models: modelsFor,
+        store,
+        clock,
+        global,
+      }),
     onOutcome: (o) => {
       selfMetrics.runFinished(o.target, o.kind, o.status);
       if (o.error instanceof TimeoutError) store.recordError(o.target, o.error.message, clock.now());
