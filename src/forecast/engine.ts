@@ -7,8 +7,8 @@
  *
  * The median is always forecast and calibrated beside the requested quantiles, so the served paths
  * are kept in order around it (a calibrated q0.9 never lies below q0.5). A cheap update (`reuse`)
- * refits the members a full run chose, on the newest data, and serves them with that run's weights
- * and calibration: no backtest, so the offsets stay those measured on a full set of windows.
+ * refits the members a full run chose on the newest data (or brings a model's last full fit forward
+ * without training, Model.bringForward), and serves them with that run's weights and calibration: no backtest, so the offsets stay those measured on a full set of windows.
  */
 import { backtest, dispose, type ModelBacktest } from "./backtest.js";
 import {
@@ -281,7 +281,10 @@ async function refresh(
     const readiness = model.readiness(series);
     if (!readiness.ready)
       throw new RangeError(`cannot update: ${member.name} is not ready: ${readiness.reason}`);
-    const fitted = await model.fit(series, options.signal ? { signal: options.signal } : {});
+    // The last full fit brought forward where the model keeps one (no training), else a fit.
+    const fitted =
+      (await model.bringForward?.(series)) ??
+      (await model.fit(series, options.signal ? { signal: options.signal } : {}));
     try {
       forecasts.set(member.name, fitted.forecast(options.horizonSteps, quantiles));
     } finally {

@@ -64,6 +64,12 @@ export interface Model {
   /** Whether `series` is long and dense enough for this model. */
   readiness(series: Series): Readiness;
   fit(series: Series, options?: FitOptions): Promise<FittedModel>;
+  /**
+   * Optional: the model's last full fit brought up to `series` without training, or undefined when
+   * there is none to bring forward (then the caller fits). Cheap updates use it, so a model whose fit
+   * takes seconds (a per-target network) costs milliseconds between full runs.
+   */
+  bringForward?(series: Series): Promise<FittedModel | undefined>;
 }
 
 export class ForecastError extends Error {

@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { forecastSeries } from "../../src/forecast/engine.js";
 import { NaiveModel } from "../../src/forecast/models/naive.js";
 import { SeasonalNaiveModel } from "../../src/forecast/models/seasonalNaive.js";
+import type { FittedModel, Series } from "../../src/forecast/types.js";
 import { DoubleModel, dailySeries } from "./doubles.js";
 
 const Q = [0.1, 0.5, 0.9];
@@ -164,5 +165,42 @@ describe("forecastSeries", () => {
       }),
       /model dsp is not among the candidates/,
     );
+  });
+
+  it("a cheap update brings a member's last full fit forward instead of fitting it, where the model can", async () => {
+    const series = dailySeries(8, 3600);
+    const kept = new DoubleModel({ name: "kept", fitCost: "expensive", level: () => 40 });
+    const brought: number[] = [];
+    let saved: number | undefined;
+    const model = Object.assign(kept, {
+      // Stands in for PersistedNeuralModel: nothing kept before the first fit, then the fit's level.
+      bringForward: async (s: Series) => {
+        brought.push(s.values.length);
+        if (saved === undefined) return undefined;
+        return (await new DoubleModel({ name: "kept", level: () => saved as number }).fit(s)) as FittedModel;
+      },
+    });
+    const calibration = {
+      horizonSteps: 6,
+      residuals: 0,
+      offsets: new Map([
+        [0.5, new Float64Array(6)],
+        [0.9, new Float64Array(6)],
+      ]),
+    };
+    const reuse = { members: [{ name: "kept", weight: 1 }], calibration };
+    const first = await forecastSeries(series, { models: [model], horizonSteps: 6, quantiles: [0.9], reuse });
+    assert.equal(kept.fits.length, 1, "nothing to bring forward: fitted");
+    assert.equal(first.forecast.mean[0], 40);
+    saved = 55;
+    const second = await forecastSeries(series, {
+      models: [model],
+      horizonSteps: 6,
+      quantiles: [0.9],
+      reuse,
+    });
+    assert.equal(kept.fits.length, 1, "brought forward: no fit");
+    assert.deepEqual(brought, [series.values.length, series.values.length]);
+    assert.equal(second.forecast.mean[0], 55);
   });
 });

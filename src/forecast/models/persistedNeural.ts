@@ -5,7 +5,8 @@
  *
  * A fit warm-starts only from a saved fit whose training data ended at or before the new series'
  * end: backtest fits on older prefixes of the history train from scratch, so the backtest never sees
- * a network that was trained on its own future.
+ * a network that was trained on its own future. A cheap update (`bringForward`) serves the saved
+ * network on the current history without training.
  */
 import type { LoadedTensorflow } from "../tf/backend.js";
 import type { FitOptions, Model, Readiness, Series } from "../types.js";
@@ -56,6 +57,22 @@ export class PersistedNeuralModel implements Model {
       return fitted;
     } finally {
       base?.dispose();
+    }
+  }
+
+  /**
+   * The saved fit updated to `series` (NeuralFittedModel.update: no training), or undefined when no
+   * saved fit may serve it (none on disk, another step, or fitted on data past the series' end).
+   */
+  async bringForward(series: Series): Promise<NeuralFittedModel | undefined> {
+    const endMs = series.startMs + series.values.length * series.stepSeconds * 1000;
+    const saved = await this.#loadUsable(endMs, series.stepSeconds);
+    if (!saved) return undefined;
+    try {
+      return saved.update(series);
+    } catch (err) {
+      saved.dispose();
+      throw err;
     }
   }
 

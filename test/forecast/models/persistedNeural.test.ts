@@ -104,4 +104,39 @@ describe("PersistedNeuralModel", () => {
     assert.deepEqual(errors, []);
     assert.ok((await savedEndMs(broken)) > 0, "saved for next time");
   });
+
+  it("brings the saved network forward to a longer history without training (a cheap update)", async () => {
+    const root = join(dir, "..", "..", "forward", "neural");
+    const spy = new SpyNeural(tensorflow, tiny);
+    const model = new PersistedNeuralModel({ inner: spy, tensorflow, dir: root });
+    const full = series(4);
+    assert.equal(await model.bringForward(full), undefined, "nothing saved yet: the caller fits");
+    const fitted = await model.fit(prefix(full, 3 * PER_DAY));
+    const atFit = fitted.forecast(6, [0.5, 0.9]);
+    fitted.dispose();
+    assert.equal(spy.warmStarts.length, 1);
+
+    // The same target an hour and a half later, with a level shift the network has not seen.
+    const later = prefix(full, 3 * PER_DAY + 9);
+    const shifted = { ...later, values: later.values.map((v, i) => (i >= 3 * PER_DAY ? v + 400 : v)) };
+    const forward = await model.bringForward(shifted);
+    assert.ok(forward, "a saved fit ending before the series is brought forward");
+    assert.equal(spy.warmStarts.length, 1, "no training");
+    const f = forward.forecast(6, [0.5, 0.9]);
+    assert.equal(
+      f.startMs,
+      shifted.startMs + shifted.values.length * STEP * 1000,
+      "starts after the new history",
+    );
+    forward.dispose();
+    const plain = await model.bringForward(later);
+    assert.ok(plain);
+    const g = plain.forecast(6, [0.5, 0.9]);
+    plain.dispose();
+    assert.notDeepEqual(f.mean, g.mean, "the forecast reads the new history, not the saved tail");
+    assert.notDeepEqual(g.mean, atFit.mean, "nor the fit's own tail");
+
+    // A backtest prefix older than the saved fit must never get the network trained on its future.
+    assert.equal(await model.bringForward(prefix(full, 2 * PER_DAY)), undefined);
+  });
 });
