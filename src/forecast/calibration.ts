@@ -172,9 +172,62 @@ export interface ServedAccuracy {
 }
 
 /**
+ * Every window calibrated out of sample: window i shifted by the offsets fitted on every other
+ * window (leave one window out, same buckets as the calibration of all windows), so scores of the
+ * result are what serving would see, not the calibration's fit to its own residuals. With fewer
+ * than two windows there is nothing to leave out and the windows come back as they are.
+ */
+export function leaveOneOutCalibrated(
+  windows: readonly CalibrationWindow[],
+  quantiles: readonly Quantile[],
+  options: CalibrationOptions = {},
+): CalibrationWindow[] {
+  if (windows.length < 2) return [...windows];
+  const { horizon, buckets, finiteCount } = bucketing(windows, options);
+  // Per quantile and bucket: the sorted residuals of all windows, and where each window's sit in them.
+  const residuals = new Map<Quantile, { sorted: Float64Array[]; positions: number[][][] }>();
+  for (const q of quantiles) {
+    const perWindow = windows.map(() => Array.from({ length: buckets }, (): number[] => []));
+    windows.forEach((w, i) => {
+      const path = w.forecast.quantiles.get(q);
+      if (!path) return;
+      for (let h = 0; h < w.actual.length; h++) {
+        const y = w.actual[h] as number;
+        if (Number.isFinite(y))
+          perWindow[i]?.[bucketOf(h, horizon, buckets)]?.push(
+            (y - (path[h] as number)) / scaleAt(w.forecast, h),
+          );
+      }
+    });
+    const sorted = Array.from({ length: buckets }, (_, b) =>
+      Float64Array.from(perWindow.flatMap((r) => r[b] ?? [])).sort(),
+    );
+    residuals.set(q, {
+      sorted,
+      positions: perWindow.map((r) => r.map((mine, b) => positionsIn(sorted[b] as Float64Array, mine))),
+    });
+  }
+  return windows.map((w, i) => {
+    const offsets = new Map<Quantile, Float64Array>();
+    for (const [q, r] of residuals)
+      offsets.set(
+        q,
+        Float64Array.from(r.sorted, (sorted, b) => {
+          const removed = r.positions[i]?.[b] ?? [];
+          const n = sorted.length - removed.length;
+          return n === 0 ? 0 : quantileWithout(sorted, removed, conformalLevel(q, n));
+        }),
+      );
+    return {
+      actual: w.actual,
+      forecast: applyCalibration(w.forecast, { offsets, horizonSteps: horizon, residuals: finiteCount }),
+    };
+  });
+}
+
+/**
  * The served quantile's accuracy over the first `steps` horizon steps of each window, calibrated out
- * of sample: window i is shifted by the offsets fitted on every other window (same buckets as the
- * calibration of all windows). Without calibration (`calibrate` false) the raw paths are scored.
+ * of sample (leaveOneOutCalibrated). Without calibration (`calibrate` false) the raw paths are scored.
  */
 export function servedAccuracy(
   windows: readonly CalibrationWindow[],
@@ -182,48 +235,13 @@ export function servedAccuracy(
   served: Quantile,
   options: CalibrationOptions & { readonly steps: number; readonly calibrate?: boolean },
 ): ServedAccuracy {
-  const { horizon, buckets, finiteCount } = bucketing(windows, options);
-  const calibrate = options.calibrate !== false && windows.length > 1;
-  // Per quantile and bucket: every window's residuals, and all of them sorted.
-  const residuals = new Map<Quantile, { perWindow: number[][][]; sorted: Float64Array[] }>();
-  if (calibrate)
-    for (const q of quantiles) {
-      const perWindow = windows.map(() => Array.from({ length: buckets }, (): number[] => []));
-      const all: number[][] = Array.from({ length: buckets }, () => []);
-      windows.forEach((w, i) => {
-        const path = w.forecast.quantiles.get(q);
-        if (!path) return;
-        for (let h = 0; h < w.actual.length; h++) {
-          const y = w.actual[h] as number;
-          if (!Number.isFinite(y)) continue;
-          const b = bucketOf(h, horizon, buckets);
-          const r = (y - (path[h] as number)) / scaleAt(w.forecast, h);
-          perWindow[i]?.[b]?.push(r);
-          all[b]?.push(r);
-        }
-      });
-      residuals.set(q, { perWindow, sorted: all.map((r) => Float64Array.from(r).sort()) });
-    }
+  const scored = options.calibrate === false ? windows : leaveOneOutCalibrated(windows, quantiles, options);
   let covered = 0;
   let loss = 0;
   let n = 0;
-  windows.forEach((w, i) => {
-    let forecast = w.forecast;
-    if (calibrate) {
-      const offsets = new Map<Quantile, Float64Array>();
-      for (const [q, r] of residuals)
-        offsets.set(
-          q,
-          Float64Array.from(r.sorted, (sorted, b) => {
-            const mine = Float64Array.from(r.perWindow[i]?.[b] ?? []).sort();
-            const kept = without(sorted, mine);
-            return kept.length === 0 ? 0 : quantileOfSorted(kept, conformalLevel(q, kept.length));
-          }),
-        );
-      forecast = applyCalibration(w.forecast, { offsets, horizonSteps: horizon, residuals: finiteCount });
-    }
-    const path = forecast.quantiles.get(served);
-    if (!path) return;
+  for (const w of scored) {
+    const path = w.forecast.quantiles.get(served);
+    if (!path) continue;
     const upTo = Math.min(options.steps, w.actual.length);
     for (let h = 0; h < upTo; h++) {
       const y = w.actual[h] as number;
@@ -234,34 +252,53 @@ export function servedAccuracy(
       const diff = y - f;
       loss += diff >= 0 ? served * diff : (served - 1) * diff;
     }
-  });
+  }
   return { coverage: n > 0 ? covered / n : Number.NaN, pinball: n > 0 ? loss / n : Number.NaN, steps: n };
 }
 
-/** `sorted` without the values of `removed` (both ascending; a multiset difference). */
-function without(sorted: Float64Array, removed: Float64Array): Float64Array {
-  const out = new Float64Array(sorted.length);
-  let k = 0;
-  let j = 0;
-  for (let i = 0; i < sorted.length; i++) {
-    const v = sorted[i] as number;
-    while (j < removed.length && (removed[j] as number) < v) j++;
-    if (j < removed.length && removed[j] === v) {
-      j++;
-      continue;
-    }
-    out[k++] = v;
+/** Indices in `sorted` of the values of `mine` (a sub-multiset), ascending and distinct. */
+function positionsIn(sorted: Float64Array, mine: readonly number[]): number[] {
+  const out: number[] = [];
+  const ordered = [...mine].sort((a, b) => a - b);
+  let previous = Number.NaN;
+  let next = 0;
+  for (const v of ordered) {
+    // Equal values take consecutive slots from the first one.
+    next = v === previous ? next + 1 : lowerBound(sorted, v);
+    previous = v;
+    out.push(next);
   }
-  return out.subarray(0, k);
+  return out;
 }
 
-/** empiricalQuantile of an already sorted, finite array. */
-function quantileOfSorted(sorted: Float64Array, level: number): number {
-  const pos = (sorted.length - 1) * level;
+function lowerBound(sorted: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as number) < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The k-th smallest of `sorted` once the entries at `removed` (ascending indices) are left out. */
+function kthWithout(sorted: Float64Array, removed: readonly number[], k: number): number {
+  let index = k;
+  for (const p of removed) {
+    if (p <= index) index++;
+    else break;
+  }
+  return sorted[index] as number;
+}
+
+/** empiricalQuantile of `sorted` without the entries at `removed`, in O(removed). */
+function quantileWithout(sorted: Float64Array, removed: readonly number[], level: number): number {
+  const n = sorted.length - removed.length;
+  const pos = (n - 1) * level;
   const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  const vlo = sorted[lo] as number;
-  return vlo + ((sorted[hi] as number) - vlo) * (pos - lo);
+  const vlo = kthWithout(sorted, removed, lo);
+  return vlo + (kthWithout(sorted, removed, Math.ceil(pos)) - vlo) * (pos - lo);
 }
 
 /**

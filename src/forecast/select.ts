@@ -1,14 +1,22 @@
 /**
- * Per-series model choice from backtest windows. Every candidate is first calibrated on the windows
- * (calibration.ts), then scored by a weighted mean scaled pinball over the served quantiles: the 0.9
- * quantile weighs as much as all the others together, because scaling decisions follow it (HPAs are
- * pointed at `foresight_forecast{quantile="0.9"}`) while the rest of the distribution still matters
- * for operators. Scoring after calibration compares what each candidate would actually serve. The
- * best single model wins unless an inverse-loss weighted average of the top 2 or 3 (quantile
- * averaging per step) scores lower on the same windows. The choice and every candidate's score are
- * returned so operators can see why.
+ * Per-series model choice from backtest windows. Each candidate is scored by a weighted mean scaled
+ * pinball over the served quantiles: the 0.9 quantile weighs as much as all the others together,
+ * because scaling decisions follow it (HPAs are pointed at `foresight_forecast{quantile="0.9"}`)
+ * while the rest of the distribution still matters for operators. A candidate is scored as it would
+ * be served, twice: raw, and conformally calibrated out of sample (each window under the offsets
+ * fitted on the others, calibration.ts leaveOneOutCalibrated); its calibration stays on only where
+ * it lowers that score. The best single model wins unless an inverse-loss weighted average of the
+ * top 2 or 3 (quantile averaging per step), scored the same way, is lower by a margin. So the served
+ * forecast never scores worse on the windows than its best single candidate, and the choice, every
+ * candidate's score and why (`why`) are returned so operators can see them.
  */
-import { applyCalibration, type Calibration, type CalibrationWindow, fitCalibration } from "./calibration.js";
+import {
+  applyCalibration,
+  type Calibration,
+  type CalibrationWindow,
+  fitCalibration,
+  leaveOneOutCalibrated,
+} from "./calibration.js";
 import { sortQuantilePaths } from "./intervals.js";
 import { pinball } from "./stats.js";
 import type { ForecastResult, Quantile } from "./types.js";
@@ -27,11 +35,16 @@ export interface Selection {
   /** The chosen model's name, or `ensemble(a,b)`. */
   readonly model: string;
   readonly members: readonly Member[];
-  /** Calibrated weighted scaled pinball per candidate (and per ensemble tried); lower is better. */
+  /** Weighted scaled pinball per candidate (and ensemble tried) as it would be served; lower is better. */
   readonly scores: ReadonlyMap<string, number>;
+  /** Per candidate and ensemble tried: whether it is served calibrated (false: calibration raised its score). */
+  readonly calibrated: ReadonlyMap<string, boolean>;
+  /** What the choice serves with: the offsets fitted on all windows, or zero offsets when calibration is off. */
   readonly calibration: Calibration;
   /** The backtest windows (uncalibrated) of every candidate and ensemble tried, by name. */
   readonly windows: ReadonlyMap<string, readonly CalibrationWindow[]>;
+  /** Why this choice, in words for the model table. */
+  readonly why: string;
 }
 
 export interface SelectOptions {
@@ -79,26 +92,45 @@ export function weightedScaledPinball(
   return n > 0 ? loss / n / scale : Number.NaN;
 }
 
+/** Offsets of zero: a forecast served as its model made it. */
+export function noCalibration(quantiles: readonly Quantile[], horizonSteps: number): Calibration {
+  return {
+    offsets: new Map(quantiles.map((q) => [q, new Float64Array(1)])),
+    horizonSteps: Math.max(1, horizonSteps),
+    residuals: 0,
+  };
+}
+
 export function selectModel(candidates: readonly Candidate[], options: SelectOptions): Selection {
   if (candidates.length === 0) throw new RangeError("selectModel needs at least one candidate");
   const weights = quantileWeights(options.scoredQuantiles ?? options.quantiles);
   const scores = new Map<string, number>();
+  const calibrated = new Map<string, boolean>();
   const calibrations = new Map<string, Calibration>();
   const tried = new Map<string, readonly CalibrationWindow[]>();
+  /** Calibration that raised a candidate's score: name → [calibrated, raw]. */
+  const declined = new Map<string, [number, number]>();
+  const calibrationOptions =
+    options.calibrationBuckets !== undefined ? { buckets: options.calibrationBuckets } : {};
   const evaluate = (name: string, windows: readonly CalibrationWindow[]): number => {
     tried.set(name, windows);
-    const calibration = fitCalibration(
-      windows,
-      options.quantiles,
-      options.calibrationBuckets !== undefined ? { buckets: options.calibrationBuckets } : {},
+    const raw = weightedScaledPinball(windows, weights, options.scale);
+    const fitted = fitCalibration(windows, options.quantiles, calibrationOptions);
+    // Out of sample where there are windows to leave out; a lone window can only be scored in sample.
+    const withCalibration = weightedScaledPinball(
+      windows.length > 1
+        ? leaveOneOutCalibrated(windows, options.quantiles, calibrationOptions)
+        : windows.map((w) => ({ actual: w.actual, forecast: applyCalibration(w.forecast, fitted) })),
+      weights,
+      options.scale,
     );
-    const calibrated = windows.map((w) => ({
-      actual: w.actual,
-      forecast: applyCalibration(w.forecast, calibration),
-    }));
-    const score = weightedScaledPinball(calibrated, weights, options.scale);
+    const keep = !(raw < withCalibration);
+    if (!keep) declined.set(name, [withCalibration, raw]);
+    const horizon = windows.reduce((m, w) => Math.max(m, w.actual.length), 1);
+    calibrated.set(name, keep);
+    calibrations.set(name, keep ? fitted : noCalibration(options.quantiles, horizon));
+    const score = keep ? withCalibration : raw;
     scores.set(name, score);
-    calibrations.set(name, calibration);
     return score;
   };
   for (const c of candidates) evaluate(c.name, c.windows);
@@ -110,7 +142,9 @@ export function selectModel(candidates: readonly Candidate[], options: SelectOpt
     model: best.name,
     members: [{ name: best.name, weight: 1 }],
   };
-  let bestScore = scores.get(best.name) ?? Number.NaN;
+  const bestSingle = scores.get(best.name) ?? Number.NaN;
+  let bestScore = bestSingle;
+  let bestEnsemble: { name: string; score: number } | undefined;
   const margin = options.ensembleMargin ?? 0.99;
   for (let k = 2; k <= Math.min(options.maxEnsemble ?? 3, ranked.length); k++) {
     const top = ranked.slice(0, k);
@@ -119,8 +153,8 @@ export function selectModel(candidates: readonly Candidate[], options: SelectOpt
     const sum = inverse.reduce((a, b) => a + b, 0);
     const members = top.map((c, i) => ({ name: c.name, weight: (inverse[i] as number) / sum }));
     const name = `ensemble(${members.map((m) => m.name).join(",")})`;
-    const windows = combineWindows(top, members);
-    const score = evaluate(name, windows);
+    const score = evaluate(name, combineWindows(top, members));
+    if (!bestEnsemble || score < bestEnsemble.score) bestEnsemble = { name, score };
     if (score < bestScore * margin) {
       bestScore = score;
       choice = { model: name, members };
@@ -130,9 +164,39 @@ export function selectModel(candidates: readonly Candidate[], options: SelectOpt
     model: choice.model,
     members: choice.members,
     scores,
+    calibrated,
     calibration: calibrations.get(choice.model) as Calibration,
     windows: tried,
+    why: whyChosen(choice.model, best.name, bestSingle, bestEnsemble, declined.get(choice.model), margin),
   };
+}
+
+/** The model table's "why": what the choice scored against the runner-up kind, and calibration's part. */
+function whyChosen(
+  chosen: string,
+  bestSingle: string,
+  bestSingleScore: number,
+  bestEnsemble: { name: string; score: number } | undefined,
+  declined: [number, number] | undefined,
+  margin: number,
+): string {
+  const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : "–");
+  const parts: string[] = [];
+  if (chosen !== bestSingle && bestEnsemble)
+    parts.push(
+      `scored ${f(bestEnsemble.score)}, below the best single model ${bestSingle} (${f(bestSingleScore)})`,
+    );
+  else if (bestEnsemble)
+    parts.push(
+      `${bestSingle} scored ${f(bestSingleScore)}; the best ensemble, ${bestEnsemble.name}, ${f(bestEnsemble.score)}, ` +
+        `not ${Math.round((1 - margin) * 100)}% lower, so the single model serves`,
+    );
+  else parts.push(`${bestSingle} scored ${f(bestSingleScore)}, the lowest`);
+  if (declined)
+    parts.push(
+      `served uncalibrated: calibration would raise its score from ${f(declined[1])} to ${f(declined[0])} out of sample`,
+    );
+  return parts.join("; ");
 }
 
 function combineWindows(candidates: readonly Candidate[], members: readonly Member[]): CalibrationWindow[] {

@@ -18,9 +18,13 @@ export function servedNote(options: {
   readonly haveSeconds: number;
   /** Whether the choice came from a backtest (else there was too little history for one). */
   readonly backtested: boolean;
+  /** The selection's reasons (select.ts `why`), when the served choice is the backtest's. */
+  readonly why?: string;
   readonly waiting: readonly Waiting[];
 }): string {
-  const why = options.backtested ? "best in the backtest" : "too little to backtest";
+  const why = options.backtested
+    ? `best in the backtest${options.why ? ` (${options.why})` : ""}`
+    : "too little to backtest";
   const parts = [`${options.served}: ${describeDuration(options.haveSeconds)} of history, ${why}`];
   const byNeed = new Map<number, string[]>();
   for (const w of options.waiting) byNeed.set(w.needSeconds, [...(byNeed.get(w.needSeconds) ?? []), w.name]);

@@ -8,6 +8,7 @@ import {
   conformalLevel,
   empiricalCoverage,
   fitCalibration,
+  leaveOneOutCalibrated,
   servedAccuracy,
 } from "../../src/forecast/calibration.js";
 import type { ForecastResult } from "../../src/forecast/types.js";
@@ -168,5 +169,32 @@ describe("conformal calibration", () => {
     const outlier = { ...windows(1, 6)[0], actual: new Float64Array(8).fill(1000) } as (typeof ws)[number];
     const withOutlier = servedAccuracy([...ws, outlier], [0.9], 0.9, { steps: 8 });
     assert.ok(withOutlier.coverage < served.coverage);
+  });
+});
+
+describe("leaveOneOutCalibrated", () => {
+  it("shifts each window by the calibration fitted on all the other windows", () => {
+    const ws = windows(30, 11);
+    // Ties: equal residuals must be left out one for one.
+    const tied = ws.map((w, i) =>
+      i % 3 === 0 ? { ...w, actual: Float64Array.from(w.actual, () => 103) } : w,
+    );
+    const qs = [0.1, 0.5, 0.9];
+    const out = leaveOneOutCalibrated(tied, qs, { buckets: 1 });
+    tied.forEach((w, i) => {
+      const others = tied.filter((_, j) => j !== i);
+      const expected = applyCalibration(w.forecast, fitCalibration(others, qs, { buckets: 1 }));
+      for (const q of qs) {
+        const got = out[i]?.forecast.quantiles.get(q) as Float64Array;
+        const want = expected.quantiles.get(q) as Float64Array;
+        for (let h = 0; h < want.length; h++)
+          assert.ok(Math.abs((got[h] as number) - (want[h] as number)) < 1e-9, `window ${i} q${q} step ${h}`);
+      }
+    });
+  });
+
+  it("gives a single window back as it is", () => {
+    const ws = windows(1, 3);
+    assert.equal(leaveOneOutCalibrated(ws, [0.9])[0]?.forecast, ws[0]?.forecast);
   });
 });

@@ -69,7 +69,10 @@ describe("engine: cold start with the global model", () => {
   it("chooses by backtest once there is history for one, and says so", async () => {
     const eightDays = syntheticSeries({ points: 8 * 288, shape: daily, noise: 3 });
     const result = await forecastSeries(eightDays, { models, horizonSteps: 12, quantiles: [0.5, 0.9] });
-    assert.match(result.servedBecause ?? "", /: 8 days of history, best in the backtest$/);
+    assert.match(
+      result.servedBecause ?? "",
+      /: 8 days of history, best in the backtest \((.+ )?scored \d\.\d{3}/,
+    );
     assert.ok(result.scores.global?.ready);
   });
 
