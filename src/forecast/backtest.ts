@@ -60,6 +60,8 @@ export interface ModelBacktest {
   /** Wall time spent in fit/update, seconds. */
   fitSeconds: number;
   fits: number;
+  /** Fits a wall-time safety cap cut short (FittedModel.stoppedByTime): these depend on the machine. */
+  timeCapped: number;
   /** Origins where the model was not ready / threw. */
   notReady: number;
   failures: number;
@@ -138,6 +140,7 @@ export async function backtest(
       windows: [],
       fitSeconds: 0,
       fits: 0,
+      timeCapped: 0,
       notReady: 0,
       failures: 0,
     };
@@ -172,6 +175,7 @@ export async function backtest(
             long = undefined;
             refit = true;
             record.fits++;
+            if (fitted.stoppedByTime) record.timeCapped++;
           } else if (fitted && isUpdatable(fitted)) {
             const updated = await fitted.update(history);
             if (updated !== fitted) dispose(fitted);

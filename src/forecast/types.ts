@@ -42,6 +42,11 @@ export interface FitOptions {
 
 export interface FittedModel {
   readonly name: string;
+  /**
+   * True when a wall-time safety cap ended the fit (the neural model's `maxTrainSeconds`): the fit
+   * then depends on how fast the machine was, and a benchmark says so.
+   */
+  readonly stoppedByTime?: boolean;
   forecast(horizonSteps: number, quantiles: readonly Quantile[]): ForecastResult;
 }
 

@@ -10,8 +10,9 @@
  *   trained levels, and extrapolated the same way beyond the outermost ones. Mean = the 0.5 path.
  * - Horizons longer than the trained block H are forecast block by block, feeding the median back.
  * - Training: seeded initialisers and a seeded shuffle (deterministic on one backend), Adam, early
- *   stopping on a chronological validation split (best weights restored), and a wall-time budget
- *   `maxTrainSeconds` checked after every batch. The fitted model reports `fitSeconds`.
+ *   stopping on a chronological validation split (best weights restored), a budget of optimizer steps
+ *   `maxTrainSteps` (what decides a fit, on any machine) and a wall-time safety cap `maxTrainSeconds`
+ *   checked after every batch. The fitted model reports `fitSeconds` and what stopped training.
  * - Persistence: `save(dir)` / `NeuralModel.load(dir, tf)` through tf.io with our own file-system
  *   handlers (tfjs-node's file:// handler is missing on the wasm backend), so a restart does not
  *   retrain; `fit(series, { warmStart })` fine-tunes a previous fit instead of starting from zero.
@@ -67,7 +68,15 @@ export interface NeuralOptions {
   readonly epochs?: number;
   readonly batchSize?: number;
   readonly learningRate?: number;
-  /** Wall-time budget for training, checked after every batch (default 20 s). */
+  /**
+   * Training budget in optimizer steps (batches), over all epochs (default 4,000): the budget that
+   * decides a fit, the same on any machine.
+   */
+  readonly maxTrainSteps?: number;
+  /**
+   * Wall-time safety cap, checked after every batch (default 20 s). Where it cuts a fit short the
+   * fit depends on the machine's speed; the fitted model says so (`stoppedBy: "time"`).
+   */
   readonly maxTrainSeconds?: number;
   /** Epochs without validation improvement before stopping (default 5). */
   readonly patience?: number;
@@ -101,6 +110,7 @@ function settingsOf(options: NeuralOptions): Settings {
     epochs: options.epochs ?? 60,
     batchSize: options.batchSize ?? 64,
     learningRate: options.learningRate ?? 0.003,
+    maxTrainSteps: options.maxTrainSteps ?? 4000,
     maxTrainSeconds: options.maxTrainSeconds ?? 20,
     patience: options.patience ?? 5,
     validationFraction: options.validationFraction ?? 0.2,
@@ -134,8 +144,12 @@ interface NeuralState {
   readonly endMs: number;
   readonly fitSeconds: number;
   readonly epochs: number;
+  /** What ended training: the epoch limit, early stopping, the step budget, or the wall-time cap. */
+  readonly stoppedBy?: StoppedBy;
   readonly backend: TfBackendName;
 }
+
+export type StoppedBy = "epochs" | "early-stopping" | "steps" | "time";
 
 export class NeuralModel implements Model {
   readonly name = NEURAL;
@@ -193,9 +207,9 @@ export class NeuralModel implements Model {
     const model = warm
       ? await cloneModel(tf, warm.network)
       : buildNetwork(tf, windows.features, layout, levels, settings);
-    let epochs = 0;
+    let trained: { epochs: number; stoppedBy: StoppedBy };
     try {
-      epochs = await train(tf, model, windows, layout, levels, settings, started, options.signal);
+      trained = await train(tf, model, windows, layout, levels, settings, started, options.signal);
     } catch (error) {
       model.dispose();
       throw error;
@@ -211,7 +225,8 @@ export class NeuralModel implements Model {
       tailMask: imputed.mask.slice(Math.max(0, n - need)),
       endMs: series.startMs + n * series.stepSeconds * 1000,
       fitSeconds: (performance.now() - started) / 1000,
-      epochs,
+      epochs: trained.epochs,
+      stoppedBy: trained.stoppedBy,
       backend: this.#backend,
     };
     return new NeuralFittedModel(tf, model, state);
@@ -313,9 +328,14 @@ export class NeuralFittedModel implements FittedModel {
     return this.state.fitSeconds;
   }
 
-  /** Epochs actually run (early stopping and the time budget may cut them short). */
+  /** Epochs actually run (early stopping and the budgets may cut them short). */
   get epochs(): number {
     return this.state.epochs;
+  }
+
+  /** True when the wall-time safety cap ended training (the fit then depends on the machine). */
+  get stoppedByTime(): boolean {
+    return this.state.stoppedBy === "time";
   }
 
   forecast(horizonSteps: number, quantiles: readonly Quantile[]): ForecastResult {
@@ -486,7 +506,10 @@ export function pinballLoss(
   return tf.maximum(diff.mul(q), diff.mul(q.sub(1))).mean() as TfTypes.Scalar;
 }
 
-/** Trains in place; returns the epochs run. Restores the weights with the best validation loss. */
+/**
+ * Trains in place; returns the epochs run and what stopped training. Restores the weights with the
+ * best validation loss.
+ */
 async function train(
   tf: Tf,
   model: TfTypes.LayersModel,
@@ -496,7 +519,7 @@ async function train(
   settings: Settings,
   started: number,
   signal: AbortSignal | undefined,
-): Promise<number> {
+): Promise<{ epochs: number; stoppedBy: StoppedBy }> {
   const { count, features } = windows;
   const H = layout.horizonSteps;
   const validation = Math.min(count - 1, Math.max(1, Math.floor(count * settings.validationFraction)));
@@ -514,9 +537,10 @@ async function train(
   let bestWeights: TfTypes.Tensor[] | undefined;
   let stale = 0;
   let epoch = 0;
-  let outOfTime = false;
+  let steps = 0;
+  let stoppedBy: StoppedBy = "epochs";
   try {
-    while (epoch < settings.epochs && !outOfTime) {
+    while (epoch < settings.epochs && stoppedBy === "epochs") {
       for (let i = order.length - 1; i > 0; i--) {
         const j = Math.floor(random() * (i + 1));
         [order[i], order[j]] = [order[j] as number, order[i] as number];
@@ -530,8 +554,13 @@ async function train(
           const yb = tf.gather(y, index);
           optimizer.minimize(() => pinballLoss(tf, yb, model.apply(xb) as TfTypes.Tensor, q));
         });
+        steps++;
+        if (steps >= settings.maxTrainSteps) {
+          stoppedBy = "steps";
+          break;
+        }
         if (performance.now() > deadline) {
-          outOfTime = true;
+          stoppedBy = "time";
           break;
         }
       }
@@ -545,13 +574,14 @@ async function train(
         bestWeights = model.getWeights().map((w) => w.clone());
         stale = 0;
       } else if (++stale >= settings.patience) {
+        stoppedBy = "early-stopping";
         break;
       }
       // Let the event loop breathe between epochs (the server keeps answering while we train).
       await new Promise((resolve) => setImmediate(resolve));
     }
     if (bestWeights) model.setWeights(bestWeights);
-    return epoch;
+    return { epochs: epoch, stoppedBy };
   } finally {
     for (const w of bestWeights ?? []) w.dispose();
     for (const t of [x, y, q, xVal, yVal]) t.dispose();

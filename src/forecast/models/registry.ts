@@ -5,15 +5,21 @@
  */
 import type { LoadedTensorflow } from "../tf/backend.js";
 import type { Model } from "../types.js";
+import { ArimaModel, type ArimaOptions } from "./arima.js";
 import { DspModel, type DspOptions } from "./dsp.js";
+import { EtsModel, type EtsOptions } from "./ets.js";
 import { HoltWintersModel, type HoltWintersOptions } from "./holtWinters.js";
 import { MstlModel, type MstlOptions } from "./mstl.js";
 import { NaiveModel } from "./naive.js";
 import { NeuralModel, type NeuralOptions } from "./neural.js";
 import { SeasonalNaiveModel } from "./seasonalNaive.js";
+import { ThetaModel, type ThetaOptions } from "./theta.js";
 
-/** The comparison baselines of the benchmark (the "best of" set excludes plain naive). */
-export const baselineModelNames: readonly string[] = ["naive", "seasonal_naive", "holt_winters", "dsp"];
+/**
+ * The models the benchmark compares the served forecast against: its automatic forms of the models
+ * Nixtla's statsforecast ships (AutoETS, AutoTheta, AutoARIMA, MSTL), as far as they ran.
+ */
+export const statsforecastStyleNames: readonly string[] = ["ets", "theta", "arima", "mstl"];
 
 export interface ModelRuntime {
   /** A loaded TensorFlow.js; without it the neural model is left out. */
@@ -26,6 +32,9 @@ export interface ModelTuning {
   readonly holtWinters?: HoltWintersOptions;
   readonly dsp?: DspOptions;
   readonly mstl?: MstlOptions;
+  readonly ets?: EtsOptions;
+  readonly theta?: ThetaOptions;
+  readonly arima?: ArimaOptions;
   readonly neural?: NeuralOptions;
 }
 
@@ -36,6 +45,9 @@ export function defaultModels(runtime: ModelRuntime = {}, tuning: ModelTuning = 
     new HoltWintersModel(tuning.holtWinters),
     new DspModel(tuning.dsp),
     new MstlModel(tuning.mstl),
+    new EtsModel(tuning.ets),
+    new ThetaModel(tuning.theta),
+    new ArimaModel(tuning.arima),
   ];
   if (runtime.tensorflow) models.push(new NeuralModel(runtime.tensorflow, tuning.neural));
   if (runtime.global) models.push(runtime.global);
