@@ -20,9 +20,23 @@ import { type Candidate, type Selection, selectModel, serveSelection } from "../
 import { loadTensorflow } from "../forecast/tf/backend.js";
 import { listTraceFiles, readTrace } from "../forecast/traces.js";
 import type { ForecastResult, Model, Quantile } from "../forecast/types.js";
-import { FORESIGHT, fmt, renderTable, summarize, targetLines } from "./benchForecastReport.js";
+import {
+  type BenchModelScores,
+  type BenchSeries,
+  type BenchSummary,
+  FORESIGHT,
+  fmt,
+  renderTable,
+  summarize,
+  targetLines,
+} from "./benchForecastReport.js";
 
-export { FORESIGHT } from "./benchForecastReport.js";
+export {
+  type BenchModelScores,
+  type BenchSeries,
+  type BenchSummary,
+  FORESIGHT,
+} from "./benchForecastReport.js";
 
 export const MIN_POINTS = 2000;
 const QUANTILES: readonly Quantile[] = [0.1, 0.5, 0.9];
@@ -49,29 +63,6 @@ export interface BenchForecastOptions {
 export interface BenchOutput {
   write(text: string): unknown;
   readonly isTTY?: boolean;
-}
-
-export interface BenchModelScores {
-  readonly mase: number;
-  readonly scaledPinball50: number;
-  readonly scaledPinball90: number;
-  readonly coverage90: number;
-  readonly fitSeconds: number;
-}
-
-export interface BenchSeries {
-  readonly name: string;
-  readonly points: number;
-  readonly stepSeconds: number;
-  readonly selected: string;
-  readonly models: Record<string, BenchModelScores>;
-}
-
-export interface BenchSummary {
-  readonly meanScaledPinball90: number;
-  readonly meanMase: number;
-  readonly meanCoverage90: number;
-  readonly totalFitSeconds: number;
 }
 
 export interface BenchResult {

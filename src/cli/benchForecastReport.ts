@@ -6,9 +6,32 @@
  * mean of those per-series bests, no series where `naive` beats it, and coverage 0.9 in [0.85, 0.95].
  */
 import { statsforecastStyleNames } from "../forecast/models/registry.js";
-import type { BenchModelScores, BenchSeries, BenchSummary } from "./benchForecast.js";
 
 export const FORESIGHT = "foresight";
+
+export interface BenchModelScores {
+  readonly mase: number;
+  readonly scaledPinball50: number;
+  readonly scaledPinball90: number;
+  readonly coverage90: number;
+  readonly fitSeconds: number;
+}
+
+export interface BenchSeries {
+  readonly name: string;
+  readonly points: number;
+  readonly stepSeconds: number;
+  readonly selected: string;
+  readonly models: Record<string, BenchModelScores>;
+}
+
+export interface BenchSummary {
+  readonly meanScaledPinball90: number;
+  readonly meanMase: number;
+  readonly meanCoverage90: number;
+  readonly totalFitSeconds: number;
+}
+
 /** The served forecast's most per series, as a share of the best statsforecast-style model's. */
 const PER_SERIES_MAX = 0.9;
 /** Its mean's most, as a share of the mean of the per-series bests. */
