@@ -124,6 +124,12 @@ describe("theta", () => {
     [15, 10, 5, 10, 15, 10].forEach((v, h) => {
       close(mean[h] as number, v, 0.05, `step ${h}`);
     });
+    // One more point through update: the next step has phase 43 mod 4 = 3 (factor 1).
+    const updated = await fitted.update(series([...values, 15], 3600));
+    const next = updated.forecast(3, [0.5]).mean;
+    [10, 5, 10].forEach((v, h) => {
+      close(next[h] as number, v, 0.05, `updated step ${h}`);
+    });
   });
 
   it("uses additive indices when the series has zeros", () => {
