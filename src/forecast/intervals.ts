@@ -3,6 +3,7 @@
  * of their own (as statsforecast does for its baselines): the empirical quantiles of the one-step
  * residuals, widened with the horizon by √h (a random-walk error accumulation), around the mean path.
  * Demand is never negative, so paths are clipped at 0; quantile paths are kept non-crossing.
+ * Models with forecast variances of their own get normal paths from them (normalQuantilePaths).
  */
 import { empiricalQuantile, finite, normalQuantile } from "./stats.js";
 import type { Quantile } from "./types.js";
@@ -51,4 +52,24 @@ export function sortQuantilePaths(paths: Map<Quantile, Float64Array>): Map<Quant
     });
   }
   return new Map(levels.map((q) => [q, paths.get(q) as Float64Array]));
+}
+
+/**
+ * Normal quantile paths mean + z_q·√v_h from a model's own forecast variances (one per step), for
+ * models with analytical intervals (ETS class 1, ARIMA). Clipped at 0, non-crossing.
+ */
+export function normalQuantilePaths(
+  mean: Float64Array,
+  variances: Float64Array,
+  quantiles: readonly Quantile[],
+): Map<Quantile, Float64Array> {
+  const out = new Map<Quantile, Float64Array>();
+  for (const q of quantiles) {
+    const z = normalQuantile(q);
+    const path = new Float64Array(mean.length);
+    for (let h = 0; h < mean.length; h++)
+      path[h] = Math.max(0, (mean[h] as number) + z * Math.sqrt(variances[h] as number));
+    out.set(q, path);
+  }
+  return sortQuantilePaths(out);
 }

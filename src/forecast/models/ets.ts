@@ -11,11 +11,12 @@
  * npm library implements statsforecast/R-style ETS in TypeScript.
  */
 import type { UpdatableFittedModel } from "../backtest.js";
+import { normalQuantilePaths } from "../intervals.js";
 import { DAY_SECONDS, DEFAULT_PERIOD_CANDIDATES, detectPeriod } from "../seasonality.js";
 import type { ForecastResult, Model, Quantile, Readiness, Series } from "../types.js";
 import { candidateForms, type EtsParams, type EtsState, formName, pointForecast, runEts } from "./etsCore.js";
 import { initialState } from "./etsInit.js";
-import { analyticVariances, hasAnalyticVariance, normalPaths, simulatedPaths } from "./etsIntervals.js";
+import { analyticVariances, hasAnalyticVariance, simulatedPaths } from "./etsIntervals.js";
 import { type FormFit, fitForm } from "./etsOptimize.js";
 import {
   checkForecastArgs,
@@ -149,7 +150,11 @@ export class EtsModel implements Model {
         checkForecastArgs(ETS, horizonSteps, quantiles);
         const mean = pointForecast(form, params, state, horizonSteps);
         const paths = hasAnalyticVariance(form)
-          ? normalPaths(mean, analyticVariances(form, params, chosen.m, sigma2, horizonSteps), quantiles)
+          ? normalQuantilePaths(
+              mean,
+              analyticVariances(form, params, chosen.m, sigma2, horizonSteps),
+              quantiles,
+            )
           : simulatedPaths(form, params, state, Math.sqrt(sigma2), horizonSteps, quantiles, simulation);
         return makeResult(series, clipNonNegative(mean), paths);
       },

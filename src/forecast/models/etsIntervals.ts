@@ -10,7 +10,6 @@
  */
 import { sortQuantilePaths } from "../intervals.js";
 import { seededRandom } from "../random.js";
-import { normalQuantile } from "../stats.js";
 import type { Quantile } from "../types.js";
 import { type EtsForm, type EtsParams, type EtsState, runEts } from "./etsCore.js";
 
@@ -46,23 +45,6 @@ export function analyticVariances(
   return out;
 }
 
-/** Normal quantile paths mean ± z_q·√v_h, clipped at 0 and non-crossing. */
-export function normalPaths(
-  mean: Float64Array,
-  variances: Float64Array,
-  quantiles: readonly Quantile[],
-): Map<Quantile, Float64Array> {
-  const out = new Map<Quantile, Float64Array>();
-  for (const q of quantiles) {
-    const z = normalQuantile(q);
-    const path = new Float64Array(mean.length);
-    for (let h = 0; h < mean.length; h++)
-      path[h] = Math.max(0, (mean[h] as number) + z * Math.sqrt(variances[h] as number));
-    out.set(q, path);
-  }
-  return sortQuantilePaths(out);
-}
-
 export interface SimulationOptions {
   readonly paths: number;
   readonly seed: number;
@@ -86,12 +68,13 @@ export function simulatedPaths(
   quantiles: readonly Quantile[],
   options: SimulationOptions,
 ): Map<Quantile, Float64Array> {
-  const random = seededRandom(options.seed);
   const gaps = new Float64Array(horizon).fill(Number.NaN);
   const noise = new Float64Array(horizon);
   const path = new Float64Array(horizon);
   const samples = new Float64Array(horizon * options.paths);
   for (let p = 0; p < options.paths; p++) {
+    // One stream per path, so the first steps do not depend on how far ahead is asked.
+    const random = seededRandom(options.seed * 100_003 + p);
     for (let h = 0; h < horizon; h++) {
       // Box-Muller from two uniforms.
       noise[h] = sigma * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());

@@ -113,6 +113,10 @@ describe("ets", () => {
     // Wider further ahead (the level wanders).
     const spread = (h: number): number => (paths.get(0.9)?.[h] as number) - (paths.get(0.1)?.[h] as number);
     assert.ok(spread(2) > spread(0));
+    // The near steps do not depend on how far ahead is asked.
+    const longer = simulatedPaths(form, params, state, 0.1, 10, [0.1, 0.5, 0.9], { paths: 4000, seed: 3 });
+    for (const q of [0.1, 0.5, 0.9])
+      assert.deepEqual([...(longer.get(q) ?? [])].slice(0, 3), [...(paths.get(q) ?? [])]);
   });
 
   it("handles a run of missing values and still tracks the pattern", async () => {
