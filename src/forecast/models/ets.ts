@@ -21,10 +21,9 @@ import { type FormFit, fitForm } from "./etsOptimize.js";
 import {
   checkForecastArgs,
   clipNonNegative,
-  cycleReadiness,
   firstFiniteIndex,
   makeResult,
-  pointReadiness,
+  periodReadiness,
   requireLastFinite,
 } from "./fitHelpers.js";
 
@@ -91,11 +90,7 @@ export class EtsModel implements Model {
 
   /** Ten points and two full seasons, of the detected period or (before one shows) the default daily one. */
   readiness(series: Series): Readiness {
-    const points = pointReadiness(series, 10);
-    if (!points.ready) return points;
-    if (detectPeriod(series.values, series.stepSeconds, this.#candidates) !== undefined)
-      return { ready: true };
-    return cycleReadiness(series, this.#defaultPeriodSeconds);
+    return periodReadiness(series, this.#candidates, this.#defaultPeriodSeconds, 10);
   }
 
   async fit(series: Series): Promise<EtsFit> {

@@ -4,7 +4,7 @@
  * assembling a ForecastResult. Pure functions over typed arrays.
  */
 import { residualQuantilePaths, sortQuantilePaths } from "../intervals.js";
-import { DAY_SECONDS, WEEK_SECONDS } from "../seasonality.js";
+import { DAY_SECONDS, detectPeriod, WEEK_SECONDS } from "../seasonality.js";
 import { ForecastError, type ForecastResult, type Quantile, type Readiness, type Series } from "../types.js";
 
 /** Throws on a horizon or quantile list no model can serve, naming the bad value. */
@@ -150,6 +150,23 @@ export function cycleReadiness(series: Series, periodSeconds: number, cycles = 2
     reason: `needs ${describeDuration(need)} of history for ${describePattern(periodSeconds)}, has ${describeDuration(have)}`,
     needMoreSeconds: Math.max(series.stepSeconds, need - have),
   };
+}
+
+/**
+ * The seasonal models' readiness: `points` finite values, then two full periods: none more once a
+ * period (among `candidates`, seconds) shows, else of `defaultPeriodSeconds`, since no period can
+ * be detected before two of them are there.
+ */
+export function periodReadiness(
+  series: Series,
+  candidates: readonly number[],
+  defaultPeriodSeconds: number,
+  points: number,
+): Readiness {
+  const enough = pointReadiness(series, points);
+  if (!enough.ready) return enough;
+  if (detectPeriod(series.values, series.stepSeconds, candidates) !== undefined) return { ready: true };
+  return cycleReadiness(series, defaultPeriodSeconds);
 }
 
 /** Ready with at least `points` finite values. */
