@@ -44,6 +44,8 @@ export interface EtsOptions {
   readonly seed?: number;
   /** Charge the m − 1 seasonal seeds in AICc as R does (default false; see etsCore parameterCount). */
   readonly chargeSeasonSeeds?: boolean;
+  /** Fit the level and trend seeds with the smoothing parameters, as R does (default true). */
+  readonly fitSeeds?: boolean;
 }
 
 /** A fitted ETS model; the chosen form and its fit exposed for diagnostics. */
@@ -77,6 +79,7 @@ export class EtsModel implements Model {
   readonly #simulations: number;
   readonly #seed: number;
   readonly #chargeSeasonSeeds: boolean;
+  readonly #fitSeeds: boolean;
 
   constructor(options: EtsOptions = {}) {
     this.#candidates = options.candidates ?? DEFAULT_PERIOD_CANDIDATES;
@@ -86,6 +89,7 @@ export class EtsModel implements Model {
     this.#simulations = options.simulations ?? 1000;
     this.#seed = options.seed ?? 1;
     this.#chargeSeasonSeeds = options.chargeSeasonSeeds ?? false;
+    this.#fitSeeds = options.fitSeeds ?? true;
   }
 
   /** Ten points and two full seasons, of the detected period or (before one shows) the default daily one. */
@@ -121,6 +125,7 @@ export class EtsModel implements Model {
       const fit = fitForm(y, form, init, m, {
         maxEvaluations: this.#maxEvaluations,
         seasonSeeds: this.#chargeSeasonSeeds,
+        fitSeeds: this.#fitSeeds,
       });
       tried[formName(form)] = fit.aicc;
       if (better(fit, best)) best = fit;

@@ -6,6 +6,8 @@
  * are the heuristic ones of etsInit.ts, not optimised. Hand-written: no well-kept npm library
  * implements statsforecast/R-style ETS in TypeScript.
  */
+
+import { nanMean } from "../stats.js";
 import { aicc, type EtsForm, type EtsParams, type EtsState, parameterCount, runEts } from "./etsCore.js";
 import { nelderMead } from "./fitHelpers.js";
 
@@ -25,6 +27,18 @@ export interface FormFit {
   readonly sigma2: number;
   /** Objective evaluations spent. */
   readonly evaluations: number;
+}
+
+function standardDeviation(y: Float64Array): number {
+  const mean = nanMean(y);
+  let sum = 0;
+  let n = 0;
+  for (const v of y) {
+    if (!Number.isFinite(v)) continue;
+    sum += (v - mean) ** 2;
+    n++;
+  }
+  return n > 1 ? Math.sqrt(sum / (n - 1)) : 0;
 }
 
 const logistic = (u: number): number => 1 / (1 + Math.exp(-u));
@@ -59,18 +73,35 @@ export function fitForm(
   form: EtsForm,
   init: EtsState,
   m: number,
-  budget: { readonly maxEvaluations: number; readonly seasonSeeds?: boolean },
+  budget: { readonly maxEvaluations: number; readonly seasonSeeds?: boolean; readonly fitSeeds?: boolean },
 ): FormFit {
   let evaluations = 0;
+  const smoothing = fromShares(form, 0.5, { beta: 0.5, gamma: 0.5, phi: 0.5 }).length;
+  // Level and trend seeds move from their heuristic values in steps of a quarter spread (as R fits them).
+  const trended = form.trend !== "N";
+  const seeds = budget.fitSeeds ? (trended ? 2 : 1) : 0;
+  const spread = seeds > 0 ? standardDeviation(y) / 4 : 0;
+  const slopeSpread = spread / Math.max(10, 2 * m);
+  const seeded = (u: readonly number[]): EtsState =>
+    seeds === 0
+      ? init
+      : {
+          ...init,
+          level: init.level + spread * (u[smoothing] as number),
+          trend: trended ? init.trend + slopeSpread * (u[smoothing + 1] as number) : init.trend,
+        };
   const objective = (u: readonly number[]): number => {
     evaluations++;
-    return runEts(y, form, toParams(form, u), init).lik;
+    return runEts(y, form, toParams(form, u), seeded(u)).lik;
   };
   let best: number[] = [];
   let bestValue = Number.POSITIVE_INFINITY;
   // Starts: a slow, a medium and a fast level; a small share of the rest (as R's initparam).
   for (const alpha of [0.02, 0.2, 0.6]) {
-    const u = fromShares(form, alpha, { beta: 0.1, gamma: 0.05, phi: 0.9 });
+    const u = [
+      ...fromShares(form, alpha, { beta: 0.1, gamma: 0.05, phi: 0.9 }),
+      ...new Array<number>(seeds).fill(0),
+    ];
     const value = objective(u);
     if (best.length === 0 || value < bestValue) [best, bestValue] = [u, value];
   }
@@ -80,7 +111,7 @@ export function fitForm(
     if (refined.value < bestValue) [best, bestValue] = [refined.x, refined.value];
   }
   const params = toParams(form, best);
-  const run = runEts(y, form, params, init);
+  const run = runEts(y, form, params, seeded(best));
   const np = parameterCount(form, m, budget.seasonSeeds);
   const dof = run.n - np > 0 ? run.n - np : Math.max(1, run.n);
   return {
