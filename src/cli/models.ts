@@ -60,8 +60,7 @@ export async function loadModelSet(options: {
           ? new PersistedNeuralModel({
               inner: neural,
               tensorflow,
-              // Scaler names are "namespace/name": one directory level each.
-              dir: join(`${storePath}.models`, ...name.split("/"), "neural"),
+              dir: neuralDirOf(storePath, name),
               onError: (message) => log.warn({ target: name }, message),
             })
           : neural;
@@ -71,6 +70,12 @@ export async function loadModelSet(options: {
     return models;
   };
   return Object.assign(set, global ? { global } : {});
+}
+
+/** Where a target's neural network is kept: `<storePath>.models/<namespace>/<name>/neural`. */
+export function neuralDirOf(storePath: string, target: string): string {
+  // Scaler names are "namespace/name": one directory level each.
+  return join(`${storePath}.models`, ...target.split("/"), "neural");
 }
 
 /**
