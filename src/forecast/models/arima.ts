@@ -4,7 +4,8 @@
  * series with a daily or weekly period m (288, 1440, 2016 steps):
  * - the period is the one holt_winters uses (seasonality.ts detectPeriod); none → non-seasonal;
  * - gaps are filled by linear interpolation before differencing (the last value carried past the
- *   end), and the fit uses the most recent `maxFitPoints` points (at least 3 seasons);
+ *   end) and filtered through, but filled points are not scored in the sum of squares, σ² or AICc;
+ *   the fit uses the most recent `maxFitPoints` points (at least 3 seasons);
  * - D ∈ {0,1} by seasonal strength > 0.64, then d ∈ {0,1,2} by KPSS at 5% (arimaTests.ts);
  * - the stepwise AICc search over (p,q) ≤ 5 and (P,Q) ≤ 1 at lag m with a constant when
  *   d + D ≤ 1 (arimaSearch.ts), each order estimated by conditional sum of squares (arimaFit.ts),
@@ -91,15 +92,28 @@ export function describeOrder(o: ArimaOrder, constant: boolean): string {
   return `${base} ${o.d + o.D === 0 ? "with non-zero mean" : "with drift"}`;
 }
 
-/** The gap-filled fit window of `series`: its last `points` values from the first finite one. */
-function fitWindow(series: Series, points: number): Float64Array {
+/**
+ * The gap-filled fit window of `series` (its last `points` values from the first finite one) and,
+ * per point of the differenced series, whether its current value was observed (1) or filled (0).
+ */
+function fitWindow(
+  series: Series,
+  points: number,
+  order: DifferenceOrder,
+): { y: Float64Array; observed: Uint8Array } {
   const n = series.values.length;
   const from = Math.max(firstFiniteIndex(series.values), n - points);
-  return interpolateGaps(series.values.subarray(from));
+  const raw = series.values.subarray(from);
+  const lost = order.d + order.D * order.m;
+  const observed = new Uint8Array(Math.max(0, raw.length - lost));
+  for (let t = 0; t < observed.length; t++) observed[t] = Number.isFinite(raw[t + lost] as number) ? 1 : 0;
+  return { y: interpolateGaps(raw), observed };
 }
 
+type DifferenceOrder = Pick<ArimaOrder, "d" | "D" | "m">;
+
 /** Differences `y` d times at lag 1 after D times at lag m. */
-function differenced(y: Float64Array, order: ArimaOrder): Float64Array {
+function differenced(y: Float64Array, order: DifferenceOrder): Float64Array {
   return difference(order.D > 0 ? difference(y, order.m, order.D) : y, 1, order.d);
 }
 
@@ -110,7 +124,7 @@ function makeFitted(
   fit: ArmaFit,
   modelsTried: number,
 ): ArimaFitted {
-  const y = fitWindow(series, windowPoints);
+  const { y } = fitWindow(series, windowPoints, order);
   const w = differenced(y, order);
   const c = fit.coefficients;
   const { ar, ma } = expandArma(c, order.m);
@@ -167,12 +181,14 @@ export class ArimaModel implements Model {
     requireLastFinite(ARIMA, series);
     const m = detectPeriod(series.values, series.stepSeconds, this.#candidates)?.periodSteps ?? 1;
     const windowPoints = Math.max(this.#maxFitPoints, m > 1 ? 3 * m : 0);
-    const y = fitWindow(series, windowPoints);
+    const { y } = fitWindow(series, windowPoints, { d: 0, D: 0, m });
     const D = m > 1 ? nsdiffs(y, m) : 0;
     const d = ndiffs(D > 0 ? difference(y, m) : y);
     const order0 = { p: 0, d, q: 0, P: 0, D, Q: 0, m };
+    const { observed } = fitWindow(series, windowPoints, order0);
     const w = differenced(y, order0);
     const { best, tried } = stepwiseSearch(w, m, {
+      observed,
       allowConstant: d + D <= 1,
       maxOrder: this.#maxOrder,
       maxSeasonalOrder: this.#seasonalTerms ? 1 : 0,

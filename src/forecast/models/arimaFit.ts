@@ -91,7 +91,8 @@ export function expandArma(c: ArmaCoefficients, m: number): { ar: SparsePoly; ma
 
 /**
  * One-step residuals e_t of the ARMA on `w` (e_t = 0 for t < `ncond`), written to `out`; returns
- * the sum of squares over t ≥ ncond. `ar` and `ma` are the expanded polynomials.
+ * the sum of squares over t ≥ ncond where `observed[t]` is 1 (every t without a mask): a point
+ * filled in from a gap is filtered through but not scored. `ar` and `ma` are the expanded polynomials.
  */
 export function armaResiduals(
   w: ArrayLike<number>,
@@ -100,6 +101,7 @@ export function armaResiduals(
   ma: SparsePoly,
   ncond: number,
   out: Float64Array,
+  observed?: Uint8Array,
 ): number {
   const n = w.length;
   const arLags = Int32Array.from(ar.lags);
@@ -120,7 +122,7 @@ export function armaResiduals(
       if (lag <= t) e -= (maCoefs[k] as number) * (out[t - lag] as number);
     }
     out[t] = e;
-    sse += e * e;
+    if (observed === undefined || observed[t] === 1) sse += e * e;
   }
   return sse;
 }
@@ -135,6 +137,32 @@ export function partrans(raw: readonly number[]): number[] {
     for (let k = 0; k < j; k++) phi[k] = work[k] as number;
   }
   return phi;
+}
+
+/**
+ * Whether every root of 1 − Σ a_i B^i lies outside the circle of radius `radius` (1: stationary),
+ * by the step-down Levinson recursion on a_i·radius^i: all partial autocorrelations inside (−1, 1).
+ */
+export function rootsOutside(a: readonly number[], radius: number): boolean {
+  let phi = a.map((c, i) => c * radius ** (i + 1));
+  for (let k = phi.length; k > 0; k--) {
+    const kappa = phi[k - 1] as number;
+    if (!(Math.abs(kappa) < 1)) return false;
+    const next: number[] = [];
+    for (let j = 0; j < k - 1; j++)
+      next.push(((phi[j] as number) + kappa * (phi[k - 2 - j] as number)) / (1 - kappa * kappa));
+    phi = next;
+  }
+  return true;
+}
+
+/**
+ * auto.arima's check after each fit: a model with an AR or MA root within 1.01 of the unit circle
+ * is not a candidate (its forecasts or intervals would be unstable).
+ */
+export function wellInsideUnitCircle(c: ArmaCoefficients): boolean {
+  const negate = (x: readonly number[]): number[] => x.map((v) => -v);
+  return [c.ar, negate(c.ma), c.sar, negate(c.sma)].every((a) => rootsOutside(a, 1.01));
 }
 
 /** Points the CSS conditions on: the largest AR lag. */
@@ -155,6 +183,16 @@ export function aicc(nstar: number, sigma2: number, k: number): number {
 export interface FitArmaOptions {
   /** Objective evaluations per Nelder-Mead run (default 120 + 60 per parameter). */
   readonly maxEvaluations?: number;
+  /** 1 where w[t] comes from observed points, 0 where from gap filling (default: all observed). */
+  readonly observed?: Uint8Array;
+}
+
+/** Scored points of `w` in [from, n): observed ones when a mask is given. */
+function scoredPoints(n: number, from: number, observed: Uint8Array | undefined): number {
+  if (observed === undefined) return Math.max(0, n - from);
+  let k = 0;
+  for (let t = from; t < n; t++) k += observed[t] as number;
+  return k;
 }
 
 /** Maps an unconstrained vector to coefficients (the constant in units of `scale`, around `centre`). */
@@ -177,7 +215,8 @@ function decode(u: readonly number[], spec: ArmaSpec, centre: number, scale: num
 export function fitArma(w: Float64Array, spec: ArmaSpec, m: number, options: FitArmaOptions = {}): ArmaFit {
   const n = w.length;
   const ncond = conditioningPoints(spec, m);
-  const used = n - ncond;
+  const observed = options.observed;
+  const used = scoredPoints(n, ncond, observed);
   let centre = 0;
   for (let i = 0; i < n; i++) centre += w[i] as number;
   centre /= Math.max(1, n);
@@ -188,7 +227,7 @@ export function fitArma(w: Float64Array, spec: ArmaSpec, m: number, options: Fit
   const residuals = new Float64Array(n);
   const sseOf = (c: ArmaCoefficients): number => {
     const { ar, ma } = expandArma(c, m);
-    return armaResiduals(w, c.constant, ar, ma, ncond, residuals);
+    return armaResiduals(w, c.constant, ar, ma, ncond, residuals, observed);
   };
   let best: number[] = new Array<number>(dim).fill(0);
   if (dim > 0 && used > dim) {
@@ -201,5 +240,10 @@ export function fitArma(w: Float64Array, spec: ArmaSpec, m: number, options: Fit
   }
   const coefficients = decode(best, spec, centre, scale);
   const sigma2 = used > 0 ? sseOf(coefficients) / used : Number.NaN;
-  return { spec, coefficients, sigma2, aicc: aicc(n, sigma2, parameterCount(spec)) };
+  return {
+    spec,
+    coefficients,
+    sigma2,
+    aicc: aicc(scoredPoints(n, 0, observed), sigma2, parameterCount(spec)),
+  };
 }

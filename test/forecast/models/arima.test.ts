@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ARIMA, ArimaModel, describeOrder } from "../../../src/forecast/models/arima.js";
-import { type ArmaCoefficients, partrans } from "../../../src/forecast/models/arimaFit.js";
+import { type ArmaCoefficients, partrans, rootsOutside } from "../../../src/forecast/models/arimaFit.js";
 import {
   differencePoly,
   forecastMean,
@@ -118,6 +118,13 @@ describe("arima", () => {
     await checkModelContract(new ArimaModel(), gappy, { horizonSteps: 12 });
   });
 
+  it("does not score filled points: a long gap leaves σ² at the innovation variance", async () => {
+    // Unit-variance AR(1); a 600-point straight line through the gap would fit almost perfectly.
+    const values = simulateArma(7, 2000, 0.7, 0, 50);
+    const fitted = await new ArimaModel().fit(withGap(series(values), 800, 1400));
+    assert.ok(Math.abs(fitted.sigma2 - 1) < 0.12, `σ² ${fitted.sigma2}`);
+  });
+
   it("ψ-weights of an AR(1) are φ^j and the h-step variance is σ² Σ φ^2j", () => {
     const phi = 0.6;
     const psi = psiWeights({ lags: [1], coefs: [-phi] }, { lags: [], coefs: [] }, 5);
@@ -182,6 +189,16 @@ describe("arima", () => {
     const [phi1, phi2] = partrans([0.3, -0.8]) as [number, number];
     assert.ok(Math.abs(phi1 - (r1 - r2 * r1)) < 1e-12);
     assert.ok(Math.abs(phi2 - r2) < 1e-12);
+  });
+
+  it("tells stationary AR polynomials from ones with a root near or inside the unit circle", () => {
+    // (1 − 0.5B)(1 − 0.7B) = 1 − 1.2B + 0.35B²: roots 2 and 1/0.7.
+    assert.equal(rootsOutside([1.2, -0.35], 1), true);
+    // 1 − 0.5B − 0.6B²: roots (−0.5 ± √2.65) / 1.2, one of them 0.940.
+    assert.equal(rootsOutside([0.5, 0.6], 1), false);
+    // AR(1) φ = 0.995: root 1.005, inside auto.arima's 1.01 margin; φ = 0.98 (root 1.0204) is not.
+    assert.equal(rootsOutside([0.995], 1.01), false);
+    assert.equal(rootsOutside([0.98], 1.01), true);
   });
 
   it("updates over newer points with the same coefficients", async () => {
