@@ -244,6 +244,9 @@ export function fitArma(w: Float64Array, spec: ArmaSpec, m: number, options: Fit
     spec,
     coefficients,
     sigma2,
-    aicc: aicc(scoredPoints(n, 0, observed), sigma2, parameterCount(spec)),
+    // auto.arima drops an order whose fit has a root this close to the unit circle.
+    aicc: wellInsideUnitCircle(coefficients)
+      ? aicc(scoredPoints(n, 0, observed), sigma2, parameterCount(spec))
+      : Number.POSITIVE_INFINITY,
   };
 }

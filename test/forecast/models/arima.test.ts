@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ARIMA, ArimaModel, describeOrder } from "../../../src/forecast/models/arima.js";
-import { type ArmaCoefficients, partrans, rootsOutside } from "../../../src/forecast/models/arimaFit.js";
+import {
+  type ArmaCoefficients,
+  partrans,
+  rootsOutside,
+  wellInsideUnitCircle,
+} from "../../../src/forecast/models/arimaFit.js";
 import {
   differencePoly,
   forecastMean,
@@ -199,6 +204,17 @@ describe("arima", () => {
     // AR(1) φ = 0.995: root 1.005, inside auto.arima's 1.01 margin; φ = 0.98 (root 1.0204) is not.
     assert.equal(rootsOutside([0.995], 1.01), false);
     assert.equal(rootsOutside([0.98], 1.01), true);
+  });
+
+  it("rejects fits with an AR or MA root within 1.01 of the unit circle, seasonal ones included", () => {
+    assert.equal(wellInsideUnitCircle(coefficients({ ar: [0.5], ma: [-0.98] })), true);
+    // θ = −0.995: θ(B) = 1 − 0.995B has its root at 1.005.
+    assert.equal(wellInsideUnitCircle(coefficients({ ma: [-0.995] })), false);
+    assert.equal(wellInsideUnitCircle(coefficients({ sar: [0.995] })), false);
+    assert.equal(wellInsideUnitCircle(coefficients({ sma: [0.995] })), false);
+    // ARIMA(1,1,5) MA part a real-trace search once chose: θ(1) ≈ 0, a unit root.
+    const ma = [-1.6445532, 0.5276563, 0.0722533, 0.0132328, 0.0314111];
+    assert.equal(wellInsideUnitCircle(coefficients({ ar: [0.948], ma })), false);
   });
 
   it("updates over newer points with the same coefficients", async () => {
