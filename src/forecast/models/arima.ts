@@ -16,6 +16,7 @@
  * `update(series)` runs the same coefficients' filter over the newer window without a new search.
  * Hand-written: no well-kept npm library implements statsforecast-style ARIMA in TypeScript.
  */
+import { normalQuantilePaths } from "../intervals.js";
 import { DEFAULT_PERIOD_CANDIDATES, detectPeriod } from "../seasonality.js";
 import type { FittedModel, ForecastResult, Model, Quantile, Readiness, Series } from "../types.js";
 import {
@@ -31,7 +32,6 @@ import {
   forecastMean,
   forecastVariances,
   interpolateGaps,
-  normalPaths,
   tailState,
 } from "./arimaPredict.js";
 import { stepwiseSearch } from "./arimaSearch.js";
@@ -144,7 +144,7 @@ function makeFitted(
       checkForecastArgs(ARIMA, horizonSteps, quantiles);
       const raw = forecastMean(state, c, diff, order.m, horizonSteps);
       const variances = forecastVariances(c, diff, order.m, fit.sigma2, horizonSteps);
-      const paths = normalPaths(raw, variances, quantiles);
+      const paths = normalQuantilePaths(raw, variances, quantiles);
       return makeResult(series, clipNonNegative(raw), paths);
     },
     update(newer: Series): ArimaFitted {

@@ -1,13 +1,10 @@
 /**
  * Forecasting from a fitted ARIMA(p,d,q)(P,D,Q)[m]: gap filling before differencing, the point
  * forecast (the ARMA recursion on the differenced series with future innovations 0, then the
- * differences undone), and normal prediction intervals from the ψ-weights of the full model
+ * differences undone), and the forecast variances from the ψ-weights of the full model
  * φ(B)Φ(B^m)(1−B)^d(1−B^m)^D y = θ(B)Θ(B^m) e: var_h = σ² Σ_{j<h} ψ_j², as R's predict.Arima and
- * statsforecast do. Hand-written: no well-kept npm library implements ARIMA forecasting in TS.
+ * statsforecast do (normal paths from them: intervals.ts normalQuantilePaths). Hand-written: no well-kept npm library implements ARIMA forecasting in TS.
  */
-import { sortQuantilePaths } from "../intervals.js";
-import { normalQuantile } from "../stats.js";
-import type { Quantile } from "../types.js";
 import { type ArmaCoefficients, expandArma, multiplyPoly, type SparsePoly } from "./arimaFit.js";
 
 /**
@@ -143,23 +140,4 @@ export function forecastVariances(
     out[h] = sigma2 * sum;
   }
   return out;
-}
-
-/** Normal quantile paths mean + z_q·√var, clipped at 0 and non-crossing. */
-export function normalPaths(
-  mean: Float64Array,
-  variances: Float64Array,
-  quantiles: readonly Quantile[],
-): Map<Quantile, Float64Array> {
-  const out = new Map<Quantile, Float64Array>();
-  for (const q of quantiles) {
-    const z = normalQuantile(q);
-    const path = new Float64Array(mean.length);
-    for (let h = 0; h < mean.length; h++) {
-      const v = (mean[h] as number) + z * Math.sqrt(variances[h] as number);
-      path[h] = Math.max(v, 0);
-    }
-    out.set(q, path);
-  }
-  return sortQuantilePaths(out);
 }
