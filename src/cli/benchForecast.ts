@@ -12,7 +12,7 @@ import cliProgress from "cli-progress";
 import { parseDurationMs } from "../config/duration.js";
 import { type BacktestWindow, backtest, type ModelBacktest, rollingOrigins } from "../forecast/backtest.js";
 import type { CalibrationWindow } from "../forecast/calibration.js";
-import { defaultModels, type ModelTuning } from "../forecast/models/registry.js";
+import { benchmarkOnlyModels, defaultModels, type ModelTuning } from "../forecast/models/registry.js";
 import { SeasonalNaiveModel } from "../forecast/models/seasonalNaive.js";
 import { prepareSeries } from "../forecast/prepare.js";
 import { addWindow, emptySums, finishScores, naiveScale } from "../forecast/scores.js";
@@ -49,8 +49,13 @@ export interface BenchForecastOptions {
   readonly horizon: string;
   /** Write the results JSON here. */
   readonly json?: string;
-  /** Models to compare (default registry.ts defaultModels, with the neural model when TF.js loads). */
+  /** The product's candidates (default registry.ts defaultModels, with the neural model when TF.js loads). */
   readonly models?: readonly Model[];
+  /**
+   * Scored beside them but never offered to `foresight` (default registry.ts benchmarkOnlyModels:
+   * `arima`, too slow to fit for every target's hourly retrain, kept as a statsforecast-style yardstick).
+   */
+  readonly baselines?: readonly Model[];
   /** Leave the neural model out (no TensorFlow.js). */
   readonly neural?: boolean;
   /** Backtest windows `foresight` selects and calibrates on (default 48); as many warm-up windows precede the scored part. */
@@ -107,7 +112,10 @@ export async function runBenchForecast(
     failures.push(`skipped ${s.file}: ${s.reason}`);
   }
   if (listing.files.length === 0) throw new Error(`no trace CSVs found in ${options.data.join(", ")}`);
-  const models = options.models ? [...options.models] : await benchModels(options, notes, failures);
+  const candidates = options.models ? [...options.models] : await benchModels(options, notes, failures);
+  const baselines =
+    options.baselines ?? (options.models ? [] : benchmarkOnlyModels(options.tuning ?? BENCH_TUNING));
+  const models = [...candidates, ...baselines];
   const fallback = models.find((m) => m.name === "seasonal_naive") ?? new SeasonalNaiveModel();
   const windowsBack = options.selectionWindows ?? 48;
 
@@ -165,13 +173,13 @@ export async function runBenchForecast(
       capped.set(record.name, { fits: c.fits + record.fits, capped: c.capped + record.timeCapped });
     }
     const scale = naiveScale(prepared.values.subarray(0, origins[firstScored] ?? 0), step);
-    const served = serveForesight(result.models, models, firstScored, windowsBack, scale);
+    const served = serveForesight(result.models, candidates, firstScored, windowsBack, scale);
     const scores: Record<string, BenchModelScores> = {};
     for (const m of models) {
       const record = result.models.get(m.name) as ModelBacktest;
       scores[m.name] = benchScores(record.windows.slice(firstScored), scale, record.fitSeconds);
     }
-    const candidateSeconds = models.reduce((s, m) => s + (result.models.get(m.name)?.fitSeconds ?? 0), 0);
+    const candidateSeconds = candidates.reduce((s, m) => s + (result.models.get(m.name)?.fitSeconds ?? 0), 0);
     scores[FORESIGHT] = benchScores(served.windows, scale, candidateSeconds + served.seconds);
     const row: BenchSeries = {
       name: trace.name,

@@ -66,6 +66,25 @@ describe("foresight bench forecast", () => {
     assert.ok(result.notes.some((n) => n.includes("skipped short")));
   });
 
+  it("scores baselines beside the candidates without offering them to foresight", async () => {
+    const { HoltWintersModel } = await import("../../src/forecast/models/holtWinters.js");
+    const result = await runBenchForecast(
+      {
+        data: [FIXTURE],
+        horizon: "1h",
+        models: [new NaiveModel()],
+        baselines: [new HoltWintersModel()],
+        selectionWindows: 24,
+      },
+      { write: () => true, isTTY: false },
+    );
+    const [series] = result.series;
+    assert.ok(series);
+    assert.deepEqual(Object.keys(series.models), ["naive", "holt_winters", "foresight"]);
+    // With one candidate, foresight serves naive (calibrated or not) at every origin: never holt_winters.
+    assert.equal(series.selected, "naive");
+  });
+
   it("rejects a bad horizon and an empty data set", async () => {
     const out = { write: () => true };
     await assert.rejects(
