@@ -30,8 +30,11 @@ export function stepsPer(seconds: number, stepSeconds: number): number {
   return Math.round(seconds / stepSeconds);
 }
 
-/** `values` minus their least-squares line over the finite points; NaN stays NaN. */
-export function detrend(values: ArrayLike<number>): Float64Array {
+/**
+ * Least-squares line through the finite (i, values[i]) pairs, i the index: its value at i = 0, its
+ * slope (0 with fewer than two distinct points) and how many points it used.
+ */
+export function leastSquaresLine(values: ArrayLike<number>): { intercept: number; slope: number; n: number } {
   let n = 0;
   let sx = 0;
   let sy = 0;
@@ -46,11 +49,16 @@ export function detrend(values: ArrayLike<number>): Float64Array {
     sxx += i * i;
     sxy += i * v;
   }
+  const denominator = n * sxx - sx * sx;
+  const slope = n >= 2 && denominator > 0 ? (n * sxy - sx * sy) / denominator : 0;
+  return { intercept: n > 0 ? (sy - slope * sx) / n : 0, slope, n };
+}
+
+/** `values` minus their least-squares line over the finite points; NaN stays NaN. */
+export function detrend(values: ArrayLike<number>): Float64Array {
+  const { intercept, slope, n } = leastSquaresLine(values);
   const out = new Float64Array(values.length).fill(Number.NaN);
   if (n === 0) return out;
-  const denominator = n * sxx - sx * sx;
-  const slope = denominator > 0 ? (n * sxy - sx * sy) / denominator : 0;
-  const intercept = (sy - slope * sx) / n;
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number;
     if (Number.isFinite(v)) out[i] = v - (intercept + slope * i);

@@ -6,6 +6,7 @@
  * optimising them (as R does for m ≤ 24) would make the fit cost grow with m; here it does not.
  * NaN-aware throughout.
  */
+import { leastSquaresLine } from "../seasonality.js";
 import { nanMean } from "../stats.js";
 import type { EtsState, SeasonType, TrendType } from "./etsCore.js";
 import { firstFiniteIndex } from "./fitHelpers.js";
@@ -50,27 +51,10 @@ function initialSeason(y: Float64Array, m: number, season: SeasonType): Float64A
   return out;
 }
 
-/** Least-squares line through the finite (x = 1..n, v) pairs: level at x = 0 and slope. */
+/** Least-squares line through the finite points, counted 1..n: its level one step before the first, and slope. */
 function lineFit(values: ArrayLike<number>): { level: number; slope: number } {
-  let n = 0;
-  let sx = 0;
-  let sy = 0;
-  let sxx = 0;
-  let sxy = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i] as number;
-    if (!Number.isFinite(v)) continue;
-    const x = i + 1;
-    n++;
-    sx += x;
-    sy += v;
-    sxx += x * x;
-    sxy += x * v;
-  }
-  const denominator = n * sxx - sx * sx;
-  if (n < 2 || !(denominator > 0)) return { level: n > 0 ? sy / n : 0, slope: 0 };
-  const slope = (n * sxy - sx * sy) / denominator;
-  return { level: (sy - slope * sx) / n, slope };
+  const { intercept, slope } = leastSquaresLine(values);
+  return { level: intercept - slope, slope };
 }
 
 /** The state before the first observation of `y` for a form with this trend and season (season length m). */

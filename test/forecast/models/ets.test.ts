@@ -3,20 +3,11 @@ import { describe, it } from "node:test";
 import { ETS, EtsModel } from "../../../src/forecast/models/ets.js";
 import { type EtsForm, pointForecast, runEts } from "../../../src/forecast/models/etsCore.js";
 import { analyticVariances, simulatedPaths } from "../../../src/forecast/models/etsIntervals.js";
-import { DAY_SECONDS } from "../../../src/forecast/seasonality.js";
 import { normalQuantile } from "../../../src/forecast/stats.js";
 import { checkModelContract, seededRandom, syntheticSeries, withGap } from "./contract.js";
+import { maeAgainstTruth, STEP, trendSeason } from "./shapes.js";
 
-const STEP = 300;
 const ANN: EtsForm = { error: "A", trend: "N", season: "N" };
-const trendSeason = (t: number): number =>
-  100 + 0.05 * (t / STEP) + 30 * Math.sin((2 * Math.PI * t) / DAY_SECONDS);
-
-function maeAgainstTruth(path: Float64Array, points: number, shape: (t: number) => number): number {
-  let sum = 0;
-  for (let h = 0; h < path.length; h++) sum += Math.abs((path[h] as number) - shape((points + h) * STEP));
-  return sum / path.length;
-}
 
 describe("ets", () => {
   it("has a stable name and is not declared cheap", () => {

@@ -5,19 +5,8 @@ import {
   HOLT_WINTERS,
   HoltWintersModel,
 } from "../../../src/forecast/models/holtWinters.js";
-import { DAY_SECONDS } from "../../../src/forecast/seasonality.js";
 import { checkModelContract, syntheticSeries, withGap } from "./contract.js";
-
-const STEP = 300;
-const trendSeason = (t: number): number =>
-  100 + 0.05 * (t / STEP) + 30 * Math.sin((2 * Math.PI * t) / DAY_SECONDS);
-
-/** Mean absolute error of `path` against the noise-free shape after `points` steps. */
-function maeAgainstTruth(path: Float64Array, points: number, shape: (t: number) => number): number {
-  let sum = 0;
-  for (let h = 0; h < path.length; h++) sum += Math.abs((path[h] as number) - shape((points + h) * STEP));
-  return sum / path.length;
-}
+import { maeAgainstTruth, STEP, trendSeason } from "./shapes.js";
 
 describe("holt_winters", () => {
   it("has a stable name", () => assert.equal(new HoltWintersModel().name, HOLT_WINTERS));
