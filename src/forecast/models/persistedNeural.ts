@@ -1,31 +1,51 @@
 /**
- * The neural model of one forecast target, with its latest fit kept on disk (tf.io weights and the
- * scaling state, via NeuralFittedModel.save), so a restart fine-tunes the last network instead of
- * training from zero, and so do the scheduled retrains after it.
+ * The neural model of one forecast target, with its fits kept on disk (tf.io weights and the scaling
+ * state, via NeuralFittedModel.save), so a restart serves the last network instead of training from
+ * zero, and so do the scheduled runs after it.
  *
- * A fit warm-starts only from a saved fit whose training data ended at or before the new series'
- * end: backtest fits on older prefixes of the history train from scratch, so the backtest never sees
- * a network that was trained on its own future. A cheap update (`bringForward`) serves the saved
- * network on the current history without training.
+ * Like a backtest, which refits an expensive model once per day of series time and brings the fit
+ * forward in between, a fit within `retrainEveryMs` (default one day) of a saved fit that ended
+ * before the series' end does not train: the saved network is brought forward to the series
+ * (NeuralFittedModel.update, milliseconds). Hourly full runs thus retrain the statistical models
+ * and the calibration every hour and each target's network once a day (a few seconds), which is what
+ * lets a replica retrain thousands of targets an hour (docs/forecasting.md, bench:fleet).
+ *
+ * Two fits are kept: the newest (`dir`) and the one before it (`dir-previous`), so a full run's
+ * backtest, whose first origin is a day back, finds a network that ended before that origin and
+ * brings it forward instead of training one. A fit never starts from, and is never served by, a
+ * network trained on data past the series' end: backtest fits on older prefixes train from scratch
+ * when no saved fit is old enough.
  */
+import { readFile, rename, rm } from "node:fs/promises";
 import type { LoadedTensorflow } from "../tf/backend.js";
 import type { FitOptions, Model, Readiness, Series } from "../types.js";
 import { NEURAL, type NeuralFittedModel, NeuralModel } from "./neural.js";
 
+const DAY_MS = 86_400_000;
+
 export interface PersistedNeuralOptions {
   readonly inner: NeuralModel;
   readonly tensorflow: LoadedTensorflow;
-  /** Directory holding this target's saved fit (created on first save). */
+  /** Directory holding this target's newest fit (created on first save); the one before is `<dir>-previous`. */
   readonly dir: string;
+  /** A saved fit younger than this (series time) is brought forward instead of retrained (default one day). */
+  readonly retrainEveryMs?: number;
   /** Saving and loading failures are reported here and otherwise ignored (the fit itself stands). */
   readonly onError?: (message: string) => void;
 }
 
+/** A saved fit: where, and the end (unix ms) of its training data. */
+interface Generation {
+  readonly dir: string;
+  readonly endMs: number;
+}
+
 export class PersistedNeuralModel implements Model {
   readonly name = NEURAL;
+  readonly fitCost = "expensive" as const;
   readonly #opts: PersistedNeuralOptions;
-  /** End (unix ms) of the saved fit's training data; undefined = not looked at yet, null = none on disk. */
-  #savedEndMs: number | null | undefined;
+  /** The saved fits, newest first, once looked at (undefined: not yet read from disk). */
+  #saved: Generation[] | undefined;
 
   constructor(options: PersistedNeuralOptions) {
     this.#opts = options;
@@ -36,24 +56,12 @@ export class PersistedNeuralModel implements Model {
   }
 
   async fit(series: Series, options: FitOptions = {}): Promise<NeuralFittedModel> {
-    const endMs = series.startMs + series.values.length * series.stepSeconds * 1000;
+    const endMs = seriesEndMs(series);
     const base = await this.#loadUsable(endMs, series.stepSeconds);
+    if (base && endMs - base.state.endMs < (this.#opts.retrainEveryMs ?? DAY_MS)) return update(base, series);
     try {
       const fitted = await this.#opts.inner.fit(series, { ...options, ...(base ? { warmStart: base } : {}) });
-      if (
-        this.#savedEndMs === null ||
-        this.#savedEndMs === undefined ||
-        fitted.state.endMs >= this.#savedEndMs
-      ) {
-        try {
-          await fitted.save(this.#opts.dir);
-          this.#savedEndMs = fitted.state.endMs;
-        } catch (err) {
-          this.#opts.onError?.(
-            `cannot save the neural model to ${this.#opts.dir}: ${(err as Error).message}`,
-          );
-        }
-      }
+      await this.#save(fitted);
       return fitted;
     } finally {
       base?.dispose();
@@ -61,37 +69,97 @@ export class PersistedNeuralModel implements Model {
   }
 
   /**
-   * The saved fit updated to `series` (NeuralFittedModel.update: no training), or undefined when no
-   * saved fit may serve it (none on disk, another step, or fitted on data past the series' end).
+   * The newest saved fit that ended by the series' end, updated to `series` (no training), or
+   * undefined when there is none (nothing on disk, another step, or every fit ends past the series).
    */
   async bringForward(series: Series): Promise<NeuralFittedModel | undefined> {
-    const endMs = series.startMs + series.values.length * series.stepSeconds * 1000;
-    const saved = await this.#loadUsable(endMs, series.stepSeconds);
-    if (!saved) return undefined;
+    const saved = await this.#loadUsable(seriesEndMs(series), series.stepSeconds);
+    return saved ? update(saved, series) : undefined;
+  }
+
+  /** Keeps `fitted` as the newest fit (the newest becoming the previous one), or as the previous one if it is older. */
+  async #save(fitted: NeuralFittedModel): Promise<void> {
+    const saved = await this.#generations();
+    const [newest, previous] = saved;
+    const end = fitted.state.endMs;
+    const current = this.#opts.dir;
+    const older = `${current}-previous`;
     try {
-      return saved.update(series);
+      if (!newest || end >= newest.endMs) {
+        if (newest && end > newest.endMs) {
+          await rm(older, { recursive: true, force: true });
+          await rename(current, older);
+        }
+        await fitted.save(current);
+        this.#saved = [
+          { dir: current, endMs: end },
+          ...(newest && end > newest.endMs
+            ? [{ dir: older, endMs: newest.endMs }]
+            : previous
+              ? [previous]
+              : []),
+        ];
+      } else if (!previous || end > previous.endMs) {
+        await rm(older, { recursive: true, force: true });
+        await fitted.save(older);
+        this.#saved = [newest, { dir: older, endMs: end }];
+      }
     } catch (err) {
-      saved.dispose();
-      throw err;
+      this.#saved = undefined; // read the disk again next time
+      this.#opts.onError?.(`cannot save the neural model to ${current}: ${(err as Error).message}`);
     }
   }
 
-  /** The saved fit, when one exists that may seed a fit of a series ending at `endMs`. */
+  /** The newest saved fit that may serve or seed a series ending at `endMs` with this step. */
   async #loadUsable(endMs: number, stepSeconds: number): Promise<NeuralFittedModel | undefined> {
-    if (this.#savedEndMs === null) return undefined;
-    if (this.#savedEndMs !== undefined && this.#savedEndMs > endMs) return undefined;
-    let loaded: NeuralFittedModel;
-    try {
-      loaded = await NeuralModel.load(this.#opts.dir, this.#opts.tensorflow);
-    } catch {
-      this.#savedEndMs = null; // nothing (usable) on disk: train from scratch, save the result
-      return undefined;
-    }
-    this.#savedEndMs = loaded.state.endMs;
-    if (loaded.state.endMs > endMs || loaded.state.layout.stepSeconds !== stepSeconds) {
+    for (const generation of await this.#generations()) {
+      if (generation.endMs > endMs) continue;
+      let loaded: NeuralFittedModel;
+      try {
+        loaded = await NeuralModel.load(generation.dir, this.#opts.tensorflow);
+      } catch {
+        continue; // unreadable: the next one, else train from scratch and save over it
+      }
+      if (loaded.state.layout.stepSeconds === stepSeconds) return loaded;
       loaded.dispose();
-      return undefined;
     }
-    return loaded;
+    return undefined;
+  }
+
+  async #generations(): Promise<Generation[]> {
+    if (!this.#saved) {
+      const found: Generation[] = [];
+      for (const dir of [this.#opts.dir, `${this.#opts.dir}-previous`]) {
+        const endMs = await savedEndMs(dir);
+        if (endMs !== undefined) found.push({ dir, endMs });
+      }
+      this.#saved = found.sort((a, b) => b.endMs - a.endMs);
+    }
+    return this.#saved;
+  }
+}
+
+function seriesEndMs(series: Series): number {
+  return series.startMs + series.values.length * series.stepSeconds * 1000;
+}
+
+/** `saved` brought forward to `series`, disposed if that fails. */
+function update(saved: NeuralFittedModel, series: Series): NeuralFittedModel {
+  try {
+    return saved.update(series);
+  } catch (err) {
+    saved.dispose();
+    throw err;
+  }
+}
+
+/** End of a saved fit's training data from its model.json, without loading the weights; undefined when unreadable. */
+async function savedEndMs(dir: string): Promise<number | undefined> {
+  try {
+    const saved = JSON.parse(await readFile(`${dir}/model.json`, "utf8")) as { state?: { endMs?: unknown } };
+    const endMs = saved.state?.endMs;
+    return typeof endMs === "number" && Number.isFinite(endMs) ? endMs : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -84,7 +84,8 @@ describe("PersistedNeuralModel", () => {
     const spy = new SpyNeural(tensorflow, tiny);
     const model = new PersistedNeuralModel({ inner: spy, tensorflow, dir });
     const savedBefore = await savedEndMs(dir);
-    (await model.fit(prefix(series(4), 3 * PER_DAY + 10))).dispose();
+    // Older than both saved fits (4 days, and 3 days, the one before it): trained from scratch.
+    (await model.fit(prefix(series(4), 2 * PER_DAY + 10))).dispose();
     assert.deepEqual(spy.warmStarts, [false]);
     assert.equal(await savedEndMs(dir), savedBefore, "an older fit does not overwrite the newest");
   });
@@ -138,5 +139,34 @@ describe("PersistedNeuralModel", () => {
 
     // A backtest prefix older than the saved fit must never get the network trained on its future.
     assert.equal(await model.bringForward(prefix(full, 2 * PER_DAY)), undefined);
+  });
+
+  it("within a day of a saved fit, brings it forward instead of training; a day on, retrains and keeps the one before", async () => {
+    const root = join(dir, "..", "..", "daily", "neural");
+    const spy = new SpyNeural(tensorflow, tiny);
+    const model = new PersistedNeuralModel({ inner: spy, tensorflow, dir: root });
+    const full = series(5);
+    (await model.fit(prefix(full, 3 * PER_DAY))).dispose();
+    assert.equal(spy.warmStarts.length, 1, "nothing saved: trained");
+    // An hour later (a full run's final fit): brought forward, not trained.
+    const hourLater = await model.fit(prefix(full, 3 * PER_DAY + 6));
+    assert.equal(spy.warmStarts.length, 1, "within a day: no training");
+    assert.equal(hourLater.state.endMs, full.startMs + (3 * PER_DAY + 6) * STEP * 1000);
+    hourLater.dispose();
+    // A day later: trained again (from the saved network), the day-old fit kept as the previous one.
+    (await model.fit(prefix(full, 4 * PER_DAY))).dispose();
+    assert.deepEqual(spy.warmStarts, [false, true]);
+    assert.equal(await savedEndMs(root), full.startMs + 4 * PER_DAY * STEP * 1000);
+    assert.equal(await savedEndMs(`${root}-previous`), full.startMs + 3 * PER_DAY * STEP * 1000);
+    // A backtest's first origin a day back (3 days and 2 hours): the previous fit serves it, no training.
+    const origin = await model.fit(prefix(full, 3 * PER_DAY + 12));
+    assert.equal(spy.warmStarts.length, 2);
+    origin.dispose();
+    // A new process reads both fits from disk.
+    const again = new SpyNeural(tensorflow, tiny);
+    const restarted = new PersistedNeuralModel({ inner: again, tensorflow, dir: root });
+    (await restarted.fit(prefix(full, 3 * PER_DAY + 12))).dispose();
+    (await restarted.fit(prefix(full, 4 * PER_DAY + 12))).dispose();
+    assert.deepEqual(again.warmStarts, [], "both brought forward after the restart");
   });
 });
