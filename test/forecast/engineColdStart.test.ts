@@ -29,7 +29,7 @@ describe("engine: cold start with the global model", () => {
     assert.equal(result.forecast.mean.length, 12);
     assert.equal(
       result.servedBecause,
-      "global (pretrained): 1 h of history, too little to backtest; 2 days needed for seasonal_naive, holt_winters, dsp, mstl",
+      "global (pretrained): 1 h of history, too little to backtest; 2 days needed for seasonal_naive, holt_winters, dsp, mstl, ets, theta",
     );
   });
 

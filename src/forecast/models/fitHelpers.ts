@@ -165,8 +165,11 @@ export function periodReadiness(
 ): Readiness {
   const enough = pointReadiness(series, points);
   if (!enough.ready) return enough;
-  if (detectPeriod(series.values, series.stepSeconds, candidates) !== undefined) return { ready: true };
-  return cycleReadiness(series, defaultPeriodSeconds);
+  // Two default seasons settle it without detecting a period (detection sorts and scans the series,
+  // and a backtest asks at every origin); only a shorter history needs a detected one.
+  const cycles = cycleReadiness(series, defaultPeriodSeconds);
+  if (cycles.ready) return cycles;
+  return detectPeriod(series.values, series.stepSeconds, candidates) !== undefined ? { ready: true } : cycles;
 }
 
 /** Ready with at least `points` finite values. */

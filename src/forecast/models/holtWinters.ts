@@ -14,11 +14,10 @@ import type { FittedModel, ForecastResult, Model, Quantile, Readiness, Series } 
 import {
   checkForecastArgs,
   clipNonNegative,
-  cycleReadiness,
   firstFiniteIndex,
   makeResult,
   nelderMead,
-  pointReadiness,
+  periodReadiness,
   requireLastFinite,
 } from "./fitHelpers.js";
 
@@ -221,11 +220,7 @@ export class HoltWintersModel implements Model {
 
   /** Two full seasons, of the detected period or (before one can be seen) the default daily one. */
   readiness(series: Series): Readiness {
-    const points = pointReadiness(series, 2);
-    if (!points.ready) return points;
-    if (detectPeriod(series.values, series.stepSeconds, this.#candidates) !== undefined)
-      return { ready: true };
-    return cycleReadiness(series, this.#defaultPeriodSeconds);
+    return periodReadiness(series, this.#candidates, this.#defaultPeriodSeconds, 2);
   }
 
   async fit(series: Series): Promise<HoltWintersFit> {

@@ -10,10 +10,9 @@ import type { FittedModel, ForecastResult, Model, Quantile, Readiness, Series } 
 import {
   checkForecastArgs,
   clipNonNegative,
-  cycleReadiness,
   laggedResiduals,
   makeResult,
-  pointReadiness,
+  periodReadiness,
   requireLastFinite,
   scaledResidualPaths,
   seasonalGrowth,
@@ -71,11 +70,7 @@ export class SeasonalNaiveModel implements Model {
    * model is a naive forecast and needs only 2 points.
    */
   readiness(series: Series): Readiness {
-    const points = pointReadiness(series, 2);
-    if (!points.ready) return points;
-    if (detectPeriod(series.values, series.stepSeconds, this.#candidates) !== undefined)
-      return { ready: true };
-    return cycleReadiness(series, this.#defaultPeriodSeconds);
+    return periodReadiness(series, this.#candidates, this.#defaultPeriodSeconds, 2);
   }
 
   async fit(series: Series): Promise<SeasonalNaiveFit> {

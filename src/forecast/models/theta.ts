@@ -31,10 +31,9 @@ import {
   checkForecastArgs,
   clipNonNegative,
   countFinite,
-  cycleReadiness,
   firstFiniteIndex,
   makeResult,
-  pointReadiness,
+  periodReadiness,
   scaledResidualPaths,
 } from "./fitHelpers.js";
 import {
@@ -121,11 +120,7 @@ export class ThetaModel implements Model {
 
   /** Two full seasons, of the detected period or (before one can be seen) the default daily one. */
   readiness(series: Series): Readiness {
-    const points = pointReadiness(series, 4);
-    if (!points.ready) return points;
-    if (detectPeriod(series.values, series.stepSeconds, this.#candidates) !== undefined)
-      return { ready: true };
-    return cycleReadiness(series, this.#defaultPeriodSeconds);
+    return periodReadiness(series, this.#candidates, this.#defaultPeriodSeconds, 4);
   }
 
   async fit(series: Series): Promise<ThetaFitted> {
