@@ -237,7 +237,7 @@ function isUpdatable(fitted: FittedModel): fitted is UpdatableFittedModel {
  * not persist until the next refit (the standard error-correction "cheap update"), and the
  * quantiles keep the spread of the fit's first h steps.
  */
-function fromStale(
+export function fromStale(
   full: ForecastResult,
   fittedEnd: number,
   origin: number,

@@ -280,48 +280,12 @@ interface SavedModel {
 export class NeuralFittedModel implements FittedModel {
   readonly name = NEURAL;
 
-  #state: NeuralState;
-
   constructor(
     private readonly tf: Tf,
     /** The trained network; owned by this object (see `dispose`). */
     readonly network: TfTypes.LayersModel,
-    state: NeuralState,
-  ) {
-    this.#state = state;
-  }
-
-  get state(): NeuralState {
-    return this.#state;
-  }
-
-  /**
-   * Brings this fit up to `series`, a longer history of the same target, without training: the
-   * network and its scaling stay, and the recent history it forecasts from becomes the end of
-   * `series` (milliseconds, where a fit takes seconds). Updated in place; returns this. The backtest
-   * calls it between refits (UpdatableFittedModel) and cheap updates serve the last trained network
-   * on current data through it (PersistedNeuralModel.bringForward).
-   */
-  update(series: Series): NeuralFittedModel {
-    const { layout, scaler, endMs } = this.#state;
-    if (series.stepSeconds !== layout.stepSeconds)
-      throw new ForecastError(
-        `neural: the fit is at a ${layout.stepSeconds} s step, the series has ${series.stepSeconds} s; refit`,
-      );
-    const n = series.values.length;
-    const seriesEndMs = series.startMs + n * series.stepSeconds * 1000;
-    if (seriesEndMs < endMs)
-      throw new ForecastError("neural: the series ends before the data the network was fitted on; refit");
-    const imputed = imputeScaled(series.values, scaler, layout.dailyLagSteps);
-    const from = Math.max(0, n - earliestOrigin(layout));
-    this.#state = {
-      ...this.#state,
-      tail: imputed.values.slice(from),
-      tailMask: imputed.mask.slice(from),
-      endMs: seriesEndMs,
-    };
-    return this;
-  }
+    readonly state: NeuralState,
+  ) {}
 
   /** Wall-clock seconds the fit took (window building and training). */
   get fitSeconds(): number {

@@ -5,8 +5,10 @@
  *
  * Like a backtest, which refits an expensive model once per day of series time and brings the fit
  * forward in between, a fit within `retrainEveryMs` (default one day) of a saved fit that ended
- * before the series' end does not train: the saved network is brought forward to the series
- * (NeuralFittedModel.update, milliseconds). Hourly full runs thus retrain the statistical models
+ * before the series' end does not train: the saved network is brought forward to the series as the
+ * backtest brings any stale fit forward (backtest.ts fromStale: its forecast over the longer lead,
+ * shifted by its mean error over the newest observed steps; milliseconds). A network fed inputs far
+ * from what it trained on (after a level shift) forecasts badly; the shifted stale path does not. Hourly full runs thus retrain the statistical models
  * and the calibration every hour and each target's network once a day (a few seconds), which is what
  * lets a replica retrain thousands of targets an hour (docs/forecasting.md, bench:fleet).
  *
@@ -17,8 +19,17 @@
  * when no saved fit is old enough.
  */
 import { readFile, rename, rm } from "node:fs/promises";
+import { fromStale } from "../backtest.js";
 import type { LoadedTensorflow } from "../tf/backend.js";
-import type { FitOptions, Model, Readiness, Series } from "../types.js";
+import type {
+  FitOptions,
+  FittedModel,
+  ForecastResult,
+  Model,
+  Quantile,
+  Readiness,
+  Series,
+} from "../types.js";
 import { NEURAL, type NeuralFittedModel, NeuralModel } from "./neural.js";
 
 const DAY_MS = 86_400_000;
@@ -55,7 +66,7 @@ export class PersistedNeuralModel implements Model {
     return this.#opts.inner.readiness(series);
   }
 
-  async fit(series: Series, options: FitOptions = {}): Promise<NeuralFittedModel> {
+  async fit(series: Series, options: FitOptions = {}): Promise<NeuralFittedModel | BroughtForward> {
     const endMs = seriesEndMs(series);
     const base = await this.#loadUsable(endMs, series.stepSeconds);
     if (base && endMs - base.state.endMs < (this.#opts.retrainEveryMs ?? DAY_MS)) return update(base, series);
@@ -69,10 +80,10 @@ export class PersistedNeuralModel implements Model {
   }
 
   /**
-   * The newest saved fit that ended by the series' end, updated to `series` (no training), or
-   * undefined when there is none (nothing on disk, another step, or every fit ends past the series).
+   * The newest saved fit that ended by the series' end, brought forward to `series` (no training),
+   * or undefined when there is none (nothing on disk, another step, or every fit ends past the series).
    */
-  async bringForward(series: Series): Promise<NeuralFittedModel | undefined> {
+  async bringForward(series: Series): Promise<BroughtForward | undefined> {
     const saved = await this.#loadUsable(seriesEndMs(series), series.stepSeconds);
     return saved ? update(saved, series) : undefined;
   }
@@ -143,13 +154,43 @@ function seriesEndMs(series: Series): number {
   return series.startMs + series.values.length * series.stepSeconds * 1000;
 }
 
-/** `saved` brought forward to `series`, disposed if that fails. */
-function update(saved: NeuralFittedModel, series: Series): NeuralFittedModel {
-  try {
-    return saved.update(series);
-  } catch (err) {
-    saved.dispose();
-    throw err;
+/** `saved` brought forward to `series` (which starts at or before the saved fit's end). */
+function update(saved: NeuralFittedModel, series: Series): BroughtForward {
+  return new BroughtForward(saved, series);
+}
+
+/** A saved network serving a newer series: its stale forecast, shifted to the newest observations. */
+export class BroughtForward implements FittedModel {
+  readonly name = NEURAL;
+  readonly #saved: NeuralFittedModel;
+  readonly #series: Series;
+  /** Index in the series of the saved fit's first forecast step (its training data's end). */
+  readonly #fittedEnd: number;
+
+  constructor(saved: NeuralFittedModel, series: Series) {
+    this.#saved = saved;
+    this.#series = series;
+    this.#fittedEnd = Math.round((saved.state.endMs - series.startMs) / (series.stepSeconds * 1000));
+  }
+
+  /** End (unix ms) of the training data of the network serving. */
+  get fittedEndMs(): number {
+    return this.#saved.state.endMs;
+  }
+
+  forecast(horizonSteps: number, quantiles: readonly Quantile[]): ForecastResult {
+    const origin = this.#series.values.length;
+    if (this.#fittedEnd < 0 || this.#fittedEnd >= origin)
+      return {
+        ...this.#saved.forecast(horizonSteps, quantiles),
+        startMs: this.#series.startMs + origin * this.#series.stepSeconds * 1000,
+      };
+    const long = this.#saved.forecast(origin - this.#fittedEnd + horizonSteps, quantiles);
+    return fromStale(long, this.#fittedEnd, origin, horizonSteps, this.#series);
+  }
+
+  dispose(): void {
+    this.#saved.dispose();
   }
 }
 
