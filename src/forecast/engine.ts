@@ -37,7 +37,7 @@ import type { ForecastResult, Model, Quantile, Series } from "./types.js";
 export const MEDIAN = 0.5;
 
 export interface ModelScore {
-  /** Selection score as served: weighted mean scaled pinball, calibrated out of sample unless calibration raised it (select.ts). */
+  /** Selection score as served: weighted mean scaled pinball, calibrated out of sample (select.ts). */
   readonly scaledPinball: number;
   /**
    * Share of backtest outcomes at or below the served quantile, as it would be served: calibrated
@@ -169,12 +169,7 @@ export async function forecastSeries(
       : undefined;
   const accuracyOf = (name: string) => {
     const windows = selection?.windows.get(name);
-    return windows
-      ? servedAccuracy(windows, quantiles, served, {
-          steps: accuracySteps,
-          calibrate: selection?.calibrated.get(name) !== false,
-        })
-      : undefined;
+    return windows ? servedAccuracy(windows, quantiles, served, { steps: accuracySteps }) : undefined;
   };
   for (const m of ready) {
     const record = result?.models.get(m.name);

@@ -3,11 +3,11 @@
  * pinball over the served quantiles: the 0.9 quantile weighs as much as all the others together,
  * because scaling decisions follow it (HPAs are pointed at `foresight_forecast{quantile="0.9"}`)
  * while the rest of the distribution still matters for operators. A candidate is scored as it would
- * be served, twice: raw, and conformally calibrated out of sample (each window under the offsets
- * fitted on the others, calibration.ts leaveOneOutCalibrated); its calibration stays on only where
- * it lowers that score. The best single model wins unless an inverse-loss weighted average of the
- * top 2 or 3 (quantile averaging per step), scored the same way, is lower by a margin. So the served
- * forecast never scores worse on the windows than its best single candidate, and the choice, every
+ * be served: conformally calibrated, out of sample (each window under the offsets fitted on the
+ * others, calibration.ts leaveOneOutCalibrated), so a calibration's fit to its own residuals does not
+ * flatter it. The best single model wins unless an inverse-loss weighted average of the top 2 or 3
+ * (quantile averaging per step), scored the same way, is lower by a margin. So the served forecast
+ * never scores worse on the windows than its best single candidate, and the choice, every
  * candidate's score and why (`why`) are returned so operators can see them.
  */
 import {
@@ -35,11 +35,9 @@ export interface Selection {
   /** The chosen model's name, or `ensemble(a,b)`. */
   readonly model: string;
   readonly members: readonly Member[];
-  /** Weighted scaled pinball per candidate (and ensemble tried) as it would be served; lower is better. */
+  /** Weighted scaled pinball per candidate (and ensemble tried), calibrated out of sample; lower is better. */
   readonly scores: ReadonlyMap<string, number>;
-  /** Per candidate and ensemble tried: whether it is served calibrated (false: calibration raised its score). */
-  readonly calibrated: ReadonlyMap<string, boolean>;
-  /** What the choice serves with: the offsets fitted on all windows, or zero offsets when calibration is off. */
+  /** What the choice serves with: the offsets fitted on all its windows. */
   readonly calibration: Calibration;
   /** The backtest windows (uncalibrated) of every candidate and ensemble tried, by name. */
   readonly windows: ReadonlyMap<string, readonly CalibrationWindow[]>;
@@ -92,44 +90,26 @@ export function weightedScaledPinball(
   return n > 0 ? loss / n / scale : Number.NaN;
 }
 
-/** Offsets of zero: a forecast served as its model made it. */
-export function noCalibration(quantiles: readonly Quantile[], horizonSteps: number): Calibration {
-  return {
-    offsets: new Map(quantiles.map((q) => [q, new Float64Array(1)])),
-    horizonSteps: Math.max(1, horizonSteps),
-    residuals: 0,
-  };
-}
-
 export function selectModel(candidates: readonly Candidate[], options: SelectOptions): Selection {
   if (candidates.length === 0) throw new RangeError("selectModel needs at least one candidate");
   const weights = quantileWeights(options.scoredQuantiles ?? options.quantiles);
   const scores = new Map<string, number>();
-  const calibrated = new Map<string, boolean>();
   const calibrations = new Map<string, Calibration>();
   const tried = new Map<string, readonly CalibrationWindow[]>();
-  /** Calibration that raised a candidate's score: name → [calibrated, raw]. */
-  const declined = new Map<string, [number, number]>();
   const calibrationOptions =
     options.calibrationBuckets !== undefined ? { buckets: options.calibrationBuckets } : {};
   const evaluate = (name: string, windows: readonly CalibrationWindow[]): number => {
     tried.set(name, windows);
-    const raw = weightedScaledPinball(windows, weights, options.scale);
     const fitted = fitCalibration(windows, options.quantiles, calibrationOptions);
+    calibrations.set(name, fitted);
     // Out of sample where there are windows to leave out; a lone window can only be scored in sample.
-    const withCalibration = weightedScaledPinball(
+    const score = weightedScaledPinball(
       windows.length > 1
         ? leaveOneOutCalibrated(windows, options.quantiles, calibrationOptions)
         : windows.map((w) => ({ actual: w.actual, forecast: applyCalibration(w.forecast, fitted) })),
       weights,
       options.scale,
     );
-    const keep = !(raw < withCalibration);
-    if (!keep) declined.set(name, [withCalibration, raw]);
-    const horizon = windows.reduce((m, w) => Math.max(m, w.actual.length), 1);
-    calibrated.set(name, keep);
-    calibrations.set(name, keep ? fitted : noCalibration(options.quantiles, horizon));
-    const score = keep ? withCalibration : raw;
     scores.set(name, score);
     return score;
   };
@@ -164,20 +144,18 @@ export function selectModel(candidates: readonly Candidate[], options: SelectOpt
     model: choice.model,
     members: choice.members,
     scores,
-    calibrated,
     calibration: calibrations.get(choice.model) as Calibration,
     windows: tried,
-    why: whyChosen(choice.model, best.name, bestSingle, bestEnsemble, declined.get(choice.model), margin),
+    why: whyChosen(choice.model, best.name, bestSingle, bestEnsemble, margin),
   };
 }
 
-/** The model table's "why": what the choice scored against the runner-up kind, and calibration's part. */
+/** The model table's "why": what the choice scored against the runner-up kind. */
 function whyChosen(
   chosen: string,
   bestSingle: string,
   bestSingleScore: number,
   bestEnsemble: { name: string; score: number } | undefined,
-  declined: [number, number] | undefined,
   margin: number,
 ): string {
   const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : "–");
@@ -192,10 +170,6 @@ function whyChosen(
         `not ${Math.round((1 - margin) * 100)}% lower, so the single model serves`,
     );
   else parts.push(`${bestSingle} scored ${f(bestSingleScore)}, the lowest`);
-  if (declined)
-    parts.push(
-      `served uncalibrated: calibration would raise its score from ${f(declined[1])} to ${f(declined[0])} out of sample`,
-    );
   return parts.join("; ");
 }
 
