@@ -7,6 +7,7 @@ import { writeFileSync } from "node:fs";
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import { Agent, request } from "node:https";
 import { join } from "node:path";
+import { eventually } from "./eventually.js";
 import { freePort } from "./ports.js";
 
 export interface StartAdapterOptions {
@@ -31,6 +32,11 @@ export interface TestAdapter {
   /** A kubeconfig pointing at the adapter (insecure-skip-tls-verify), written to `path`. */
   writeKubeconfig(path: string): string;
   logs(): string;
+  /**
+   * Waits until the logs match: the process writes its log asynchronously, so a line logged while a
+   * request was answered may reach the pipe after the answer does.
+   */
+  waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -176,6 +182,12 @@ export async function startAdapter(options: StartAdapterOptions): Promise<TestAd
       return path;
     },
     logs: () => output,
+    waitForLog: (pattern, timeoutMs = 10_000) =>
+      eventually(`a log line matching ${pattern}`, () => (pattern.test(output) ? output : undefined), {
+        timeoutMs,
+      }).catch((err: unknown) => {
+        throw new Error(`${(err as Error).message}; the log ends:\n${output.slice(-2000)}`);
+      }),
     async stop() {
       process.off("exit", kill);
       agent.destroy();

@@ -210,7 +210,7 @@ describe("VictoriaMetrics' limits", { timeout: 90_000, skip: victoriaMetricsMiss
         (res.body as { message: string }).message,
         /the query of externalRules\[0\] is over the backend's limit of series per query/,
       );
-      assert.match(adapter.logs(), /-search.maxUniqueTimeseries/);
+      await adapter.waitForLog(/-search.maxUniqueTimeseries/);
     } finally {
       await adapter.stop();
     }

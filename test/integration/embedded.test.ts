@@ -79,7 +79,7 @@ describe("foresight serve on the embedded metrics store", { timeout: 60_000 }, (
       "/apis/custom.metrics.k8s.io/v1beta2/namespaces/llm/pods/llm-0/gpu_utilization",
     );
     assert.equal(before.status, 200, "the running rules stay");
-    assert.match(adapter.logs(), /config reload failed/);
+    await adapter.waitForLog(/config reload failed/);
 
     writeFileSync(configPath, good.replace("as: gpu_utilization", "as: gpu_busy_percent"));
     const renamed = "/apis/custom.metrics.k8s.io/v1beta2/namespaces/llm/pods/llm-0/gpu_busy_percent";

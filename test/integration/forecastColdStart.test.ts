@@ -101,6 +101,6 @@ describe("foresight_forecast for a workload with 90 minutes of history", { timeo
       p90.every((v) => v > 100 && v < 400),
       `a p90 path near the demand's level: ${p90.join(", ")}`,
     );
-    assert.match(adapter.logs(), /"servedBecause":"global \(pretrained\)/);
+    await adapter.waitForLog(/"servedBecause":"global \(pretrained\)/);
   });
 });

@@ -136,7 +136,7 @@ describe("foresight serve when the Kubernetes API misbehaves", { timeout: 180_00
       metrics,
     );
     assert.ok(counted && Number(counted[1]) >= 4, `bad events counted: ${counted?.[0]}`);
-    assert.match(adapter.logs(), /informer failed; retrying/);
+    await adapter.waitForLog(/informer failed; retrying/);
     // The serving path's informers are synced; the PredictiveScaler informer still is not.
     const ready = await readyz();
     assert.equal(ready.status, 503);
