@@ -37,7 +37,7 @@ import type { ForecastResult, Model, Quantile, Series } from "./types.js";
 export const MEDIAN = 0.5;
 
 export interface ModelScore {
-  /** Selection score as served: weighted mean scaled pinball, calibrated out of sample (select.ts). */
+  /** Selection score as served: weighted mean scaled pinball, calibrated out of sample unless served raw (select.ts). */
   readonly scaledPinball: number;
   /**
    * Share of backtest outcomes at or below the served quantile, as it would be served: calibrated
@@ -165,11 +165,21 @@ export async function forecastSeries(
   }));
   const selection =
     origins.length > 0
-      ? selectModel(candidates, { quantiles, scoredQuantiles: requested, scale })
+      ? selectModel(candidates, {
+          quantiles,
+          scoredQuantiles: requested,
+          scale,
+          coverageSteps: accuracySteps,
+        })
       : undefined;
   const accuracyOf = (name: string) => {
     const windows = selection?.windows.get(name);
-    return windows ? servedAccuracy(windows, quantiles, served, { steps: accuracySteps }) : undefined;
+    return windows
+      ? servedAccuracy(windows, quantiles, served, {
+          steps: accuracySteps,
+          calibrate: selection?.calibrated.get(name) !== false,
+        })
+      : undefined;
   };
   for (const m of ready) {
     const record = result?.models.get(m.name);

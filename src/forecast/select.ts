@@ -5,10 +5,13 @@
  * while the rest of the distribution still matters for operators. A candidate is scored as it would
  * be served: conformally calibrated, out of sample (each window under the offsets fitted on the
  * others, calibration.ts leaveOneOutCalibrated), so a calibration's fit to its own residuals does not
- * flatter it. The best single model wins unless an inverse-loss weighted average of the top 2 or 3
- * (quantile averaging per step), scored the same way, is lower by a margin. So the served forecast
- * never scores worse on the windows than its best single candidate, and the choice, every
- * candidate's score and why (`why`) are returned so operators can see them.
+ * flatter it; and raw. Calibration stays off only where the raw forecast scores lower by a margin and
+ * is already calibrated by itself (every scored level's coverage within `rawCoverageTolerance` of the
+ * level): on a few windows a raw forecast can score lower while covering 75% at 0.9, and serving that
+ * would make the band operators read untrue. The best single model wins unless an inverse-loss
+ * weighted average of the top 2 or 3 (quantile averaging per step), scored the same way, is lower by
+ * a margin. So the served forecast never scores worse on the windows than its best single candidate
+ * as served, and the choice, every candidate's score and why (`why`) are returned for operators.
  */
 import {
   applyCalibration,
@@ -35,9 +38,11 @@ export interface Selection {
   /** The chosen model's name, or `ensemble(a,b)`. */
   readonly model: string;
   readonly members: readonly Member[];
-  /** Weighted scaled pinball per candidate (and ensemble tried), calibrated out of sample; lower is better. */
+  /** Weighted scaled pinball per candidate (and ensemble tried) as it would be served; lower is better. */
   readonly scores: ReadonlyMap<string, number>;
-  /** What the choice serves with: the offsets fitted on all its windows. */
+  /** Per candidate and ensemble tried: whether it is served calibrated (false: served as its model made it). */
+  readonly calibrated: ReadonlyMap<string, boolean>;
+  /** What the choice serves with: the offsets fitted on all its windows, or zero offsets when served raw. */
   readonly calibration: Calibration;
   /** The backtest windows (uncalibrated) of every candidate and ensemble tried, by name. */
   readonly windows: ReadonlyMap<string, readonly CalibrationWindow[]>;
@@ -58,6 +63,15 @@ export interface SelectOptions {
   readonly ensembleMargin?: number;
   /** Most horizon buckets of the calibration (default: as many as the residuals allow). */
   readonly calibrationBuckets?: number;
+  /**
+   * A forecast is served uncalibrated only if every scored level's raw coverage on the windows is
+   * within this of the level (default 0.05: 0.85–0.95 at 0.9) and it scores below `rawMargin` × its
+   * calibrated score (default 0.99).
+   */
+  readonly rawCoverageTolerance?: number;
+  readonly rawMargin?: number;
+  /** Steps of each window the raw coverage is measured on (default all): the accuracy the user sees. */
+  readonly coverageSteps?: number;
 }
 
 /** Weight of each level in the selection score: 0.9 as much as all the others together. */
@@ -90,26 +104,75 @@ export function weightedScaledPinball(
   return n > 0 ? loss / n / scale : Number.NaN;
 }
 
+/** Offsets of zero: a forecast served as its model made it. */
+export function noCalibration(quantiles: readonly Quantile[], horizonSteps: number): Calibration {
+  return {
+    offsets: new Map(quantiles.map((q) => [q, new Float64Array(1)])),
+    horizonSteps: Math.max(1, horizonSteps),
+    residuals: 0,
+  };
+}
+
+/** Share of finite actuals at or below the `q` path, over all windows and steps (NaN when none). */
+export function rawCoverage(
+  windows: readonly CalibrationWindow[],
+  q: Quantile,
+  steps = Number.POSITIVE_INFINITY,
+): number {
+  let covered = 0;
+  let n = 0;
+  for (const w of windows) {
+    const path = w.forecast.quantiles.get(q);
+    if (!path) continue;
+    for (let h = 0; h < Math.min(steps, w.actual.length); h++) {
+      const y = w.actual[h] as number;
+      const f = path[h] as number;
+      if (!(Number.isFinite(y) && Number.isFinite(f))) continue;
+      n++;
+      if (y <= f) covered++;
+    }
+  }
+  return n > 0 ? covered / n : Number.NaN;
+}
+
 export function selectModel(candidates: readonly Candidate[], options: SelectOptions): Selection {
   if (candidates.length === 0) throw new RangeError("selectModel needs at least one candidate");
-  const weights = quantileWeights(options.scoredQuantiles ?? options.quantiles);
+  const scored = options.scoredQuantiles ?? options.quantiles;
+  const weights = quantileWeights(scored);
   const scores = new Map<string, number>();
+  const calibrated = new Map<string, boolean>();
   const calibrations = new Map<string, Calibration>();
   const tried = new Map<string, readonly CalibrationWindow[]>();
+  /** Served raw: name → [calibrated score, raw score]. */
+  const raw = new Map<string, [number, number]>();
   const calibrationOptions =
     options.calibrationBuckets !== undefined ? { buckets: options.calibrationBuckets } : {};
+  const tolerance = options.rawCoverageTolerance ?? 0.05;
+  const rawMargin = options.rawMargin ?? 0.99;
   const evaluate = (name: string, windows: readonly CalibrationWindow[]): number => {
     tried.set(name, windows);
     const fitted = fitCalibration(windows, options.quantiles, calibrationOptions);
-    calibrations.set(name, fitted);
     // Out of sample where there are windows to leave out; a lone window can only be scored in sample.
-    const score = weightedScaledPinball(
+    const withCalibration = weightedScaledPinball(
       windows.length > 1
         ? leaveOneOutCalibrated(windows, options.quantiles, calibrationOptions)
         : windows.map((w) => ({ actual: w.actual, forecast: applyCalibration(w.forecast, fitted) })),
       weights,
       options.scale,
     );
+    const asMade = weightedScaledPinball(windows, weights, options.scale);
+    const servesRaw =
+      asMade < withCalibration * rawMargin &&
+      scored.every(
+        (q) =>
+          Math.abs(rawCoverage(windows, q) - q) <= tolerance &&
+          Math.abs(rawCoverage(windows, q, options.coverageSteps) - q) <= tolerance,
+      );
+    const horizon = windows.reduce((m, w) => Math.max(m, w.actual.length), 1);
+    calibrations.set(name, servesRaw ? noCalibration(options.quantiles, horizon) : fitted);
+    calibrated.set(name, !servesRaw);
+    if (servesRaw) raw.set(name, [withCalibration, asMade]);
+    const score = servesRaw ? asMade : withCalibration;
     scores.set(name, score);
     return score;
   };
@@ -144,18 +207,20 @@ export function selectModel(candidates: readonly Candidate[], options: SelectOpt
     model: choice.model,
     members: choice.members,
     scores,
+    calibrated,
     calibration: calibrations.get(choice.model) as Calibration,
     windows: tried,
-    why: whyChosen(choice.model, best.name, bestSingle, bestEnsemble, margin),
+    why: whyChosen(choice.model, best.name, bestSingle, bestEnsemble, raw.get(choice.model), margin),
   };
 }
 
-/** The model table's "why": what the choice scored against the runner-up kind. */
+/** The model table's "why": what the choice scored against the runner-up kind, and calibration's part. */
 function whyChosen(
   chosen: string,
   bestSingle: string,
   bestSingleScore: number,
   bestEnsemble: { name: string; score: number } | undefined,
+  servedRaw: [number, number] | undefined,
   margin: number,
 ): string {
   const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : "–");
@@ -170,6 +235,10 @@ function whyChosen(
         `not ${Math.round((1 - margin) * 100)}% lower, so the single model serves`,
     );
   else parts.push(`${bestSingle} scored ${f(bestSingleScore)}, the lowest`);
+  if (servedRaw)
+    parts.push(
+      `served uncalibrated: its own quantiles cover their levels, and calibration would raise its score from ${f(servedRaw[1])} to ${f(servedRaw[0])} out of sample`,
+    );
   return parts.join("; ");
 }
 

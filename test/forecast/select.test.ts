@@ -112,7 +112,69 @@ describe("selectModel", () => {
     assert.throws(() => combineForecasts([{ name: "x", weight: 1 }], new Map()), /no forecast for x/);
   });
 
-  it("never serves an ensemble that scores worse on the windows than the best single candidate", () => {
+  it("serves a candidate uncalibrated when its own quantiles cover their levels and calibration would raise its score", () => {
+    // In every window and at every step the actuals run through 1..10 across the windows, and the
+    // raw paths sit at their exact quantiles (1, 5, 9): offsets fitted on nine windows only add noise.
+    const ws: CalibrationWindow[] = Array.from({ length: 10 }, (_, i) => ({
+      actual: Float64Array.from({ length: 4 }, (_, h) => ((i + h) % 10) + 1),
+      forecast: {
+        startMs: 0,
+        stepSeconds: 60,
+        mean: new Float64Array(4).fill(5.5),
+        quantiles: new Map([
+          [0.1, new Float64Array(4).fill(1)],
+          [0.5, new Float64Array(4).fill(5)],
+          [0.9, new Float64Array(4).fill(9)],
+        ]),
+      },
+    }));
+    const selection = selectModel([{ name: "exact", windows: ws }], { quantiles: Q, scale: 1 });
+    assert.equal(selection.calibrated.get("exact"), false, selection.why);
+    for (const offsets of selection.calibration.offsets.values()) assert.deepEqual([...offsets], [0]);
+    // Raw pinball per step over 1..10: q0.1 at 1 → 0.45, q0.5 at 5 → 1.25, q0.9 at 9 → 0.45; weights 1, 1, 2.
+    assert.ok(Math.abs((selection.scores.get("exact") as number) - 0.65) < 1e-9);
+    assert.match(
+      selection.why,
+      /served uncalibrated: its own quantiles cover their levels, and calibration would raise its score from 0\.650 to \d+\.\d{3} out of sample/,
+    );
+  });
+
+  it("measures the raw coverage also over the steps the user's accuracy covers (coverageSteps)", () => {
+    // As above over 20 steps, but the 0.9 path sits at 8 on the first two: 0.89 overall, 0.8 near.
+    const ws: CalibrationWindow[] = Array.from({ length: 10 }, (_, i) => ({
+      actual: Float64Array.from({ length: 20 }, (_, h) => ((i + h) % 10) + 1),
+      forecast: {
+        startMs: 0,
+        stepSeconds: 60,
+        mean: new Float64Array(20).fill(5.5),
+        quantiles: new Map([
+          [0.1, new Float64Array(20).fill(1)],
+          [0.5, new Float64Array(20).fill(5)],
+          [0.9, Float64Array.from({ length: 20 }, (_, h) => (h < 2 ? 8 : 9))],
+        ]),
+      },
+    }));
+    const all = selectModel([{ name: "x", windows: ws }], { quantiles: Q, scale: 1 });
+    assert.equal(all.calibrated.get("x"), false, all.why);
+    const near = selectModel([{ name: "x", windows: ws }], { quantiles: Q, scale: 1, coverageSteps: 2 });
+    assert.equal(near.calibrated.get("x"), true, near.why);
+  });
+
+  it("keeps calibration on a forecast whose own quantiles miss their levels, even where raw scores lower", () => {
+    // Perfect forecasts except one window far above: every raw level covers 80%, so 0.1 is far off.
+    const ws: CalibrationWindow[] = Array.from({ length: 5 }, (_, i) => ({
+      actual: new Float64Array(4).fill(i === 0 ? 200 : 100),
+      forecast: flat(100, 0),
+    }));
+    const selection = selectModel([{ name: "steady", windows: ws }], { quantiles: Q, scale: 1 });
+    assert.equal(selection.calibrated.get("steady"), true);
+    assert.doesNotMatch(selection.why, /uncalibrated/);
+    // Raw would score 12 (window 0 loses 100 at every level: 0.1 + 0.5 + 2 · 0.9 = 2.4 × 100 / 4 / 5);
+    // served calibrated, the score is the out-of-sample calibrated one, not that.
+    assert.notEqual(selection.scores.get("steady"), 12);
+  });
+
+  it("never serves an ensemble or calibration that scores worse on the windows than the best single candidate", () => {
     let seed = 7;
     const next = () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
