@@ -23,6 +23,26 @@ function windows(level: number, spread: number, count = 30): CalibrationWindow[]
   }));
 }
 
+/**
+ * Ten windows of `steps` steps whose actuals run through 1..10 across the windows at every step, with
+ * raw paths at 1 (0.1), 5 (0.5) and `q90(step)` (0.9): at 9 each path sits at its exact quantile.
+ */
+function oneToTen(steps: number, q90: (h: number) => number): CalibrationWindow[] {
+  return Array.from({ length: 10 }, (_, i) => ({
+    actual: Float64Array.from({ length: steps }, (_, h) => ((i + h) % 10) + 1),
+    forecast: {
+      startMs: 0,
+      stepSeconds: 60,
+      mean: new Float64Array(steps).fill(5.5),
+      quantiles: new Map([
+        [0.1, new Float64Array(steps).fill(1)],
+        [0.5, new Float64Array(steps).fill(5)],
+        [0.9, Float64Array.from({ length: steps }, (_, h) => q90(h))],
+      ]),
+    },
+  }));
+}
+
 describe("selectModel", () => {
   it("weights the 0.9 quantile as much as all the others together", () => {
     assert.deepEqual(
@@ -115,19 +135,7 @@ describe("selectModel", () => {
   it("serves a candidate uncalibrated when its own quantiles cover their levels and calibration would raise its score", () => {
     // In every window and at every step the actuals run through 1..10 across the windows, and the
     // raw paths sit at their exact quantiles (1, 5, 9): offsets fitted on nine windows only add noise.
-    const ws: CalibrationWindow[] = Array.from({ length: 10 }, (_, i) => ({
-      actual: Float64Array.from({ length: 4 }, (_, h) => ((i + h) % 10) + 1),
-      forecast: {
-        startMs: 0,
-        stepSeconds: 60,
-        mean: new Float64Array(4).fill(5.5),
-        quantiles: new Map([
-          [0.1, new Float64Array(4).fill(1)],
-          [0.5, new Float64Array(4).fill(5)],
-          [0.9, new Float64Array(4).fill(9)],
-        ]),
-      },
-    }));
+    const ws = oneToTen(4, () => 9);
     const selection = selectModel([{ name: "exact", windows: ws }], { quantiles: Q, scale: 1 });
     assert.equal(selection.calibrated.get("exact"), false, selection.why);
     for (const offsets of selection.calibration.offsets.values()) assert.deepEqual([...offsets], [0]);
@@ -141,19 +149,7 @@ describe("selectModel", () => {
 
   it("measures the raw coverage also over the steps the user's accuracy covers (coverageSteps)", () => {
     // As above over 20 steps, but the 0.9 path sits at 8 on the first two: 0.89 overall, 0.8 near.
-    const ws: CalibrationWindow[] = Array.from({ length: 10 }, (_, i) => ({
-      actual: Float64Array.from({ length: 20 }, (_, h) => ((i + h) % 10) + 1),
-      forecast: {
-        startMs: 0,
-        stepSeconds: 60,
-        mean: new Float64Array(20).fill(5.5),
-        quantiles: new Map([
-          [0.1, new Float64Array(20).fill(1)],
-          [0.5, new Float64Array(20).fill(5)],
-          [0.9, Float64Array.from({ length: 20 }, (_, h) => (h < 2 ? 8 : 9))],
-        ]),
-      },
-    }));
+    const ws = oneToTen(20, (h) => (h < 2 ? 8 : 9));
     const all = selectModel([{ name: "x", windows: ws }], { quantiles: Q, scale: 1 });
     assert.equal(all.calibrated.get("x"), false, all.why);
     const near = selectModel([{ name: "x", windows: ws }], { quantiles: Q, scale: 1, coverageSteps: 2 });
