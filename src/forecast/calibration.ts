@@ -15,7 +15,6 @@
  */
 
 import { sortQuantilePaths } from "./intervals.js";
-import { intervalCoverage } from "./scores.js";
 import { empiricalQuantile } from "./stats.js";
 import type { ForecastResult, Quantile } from "./types.js";
 
@@ -317,19 +316,26 @@ export function calibrationRecord(calibration: Calibration): Record<string, numb
   return out;
 }
 
-/** Fraction of actuals at or below the `q` path over `windows` (for tests and reports). */
-export function empiricalCoverage(windows: readonly CalibrationWindow[], q: Quantile): number {
+/**
+ * Fraction of finite actuals at or below the `q` path over `windows`, on each window's first `steps`
+ * steps (default all); NaN when there is none.
+ */
+export function empiricalCoverage(
+  windows: readonly CalibrationWindow[],
+  q: Quantile,
+  steps = Number.POSITIVE_INFINITY,
+): number {
   let inside = 0;
   let n = 0;
   for (const w of windows) {
     const path = w.forecast.quantiles.get(q);
     if (!path) continue;
-    const c = intervalCoverage(w.actual, path);
-    if (Number.isNaN(c)) continue;
-    let finite = 0;
-    for (let h = 0; h < w.actual.length; h++) if (Number.isFinite(w.actual[h])) finite++;
-    inside += c * finite;
-    n += finite;
+    for (let h = 0; h < Math.min(steps, w.actual.length); h++) {
+      const y = w.actual[h] as number;
+      if (!Number.isFinite(y)) continue;
+      n++;
+      if (y <= (path[h] as number)) inside++;
+    }
   }
   return n > 0 ? inside / n : Number.NaN;
 }

@@ -17,6 +17,7 @@ import {
   applyCalibration,
   type Calibration,
   type CalibrationWindow,
+  empiricalCoverage,
   fitCalibration,
   leaveOneOutCalibrated,
 } from "./calibration.js";
@@ -113,28 +114,6 @@ export function noCalibration(quantiles: readonly Quantile[], horizonSteps: numb
   };
 }
 
-/** Share of finite actuals at or below the `q` path, over all windows and steps (NaN when none). */
-export function rawCoverage(
-  windows: readonly CalibrationWindow[],
-  q: Quantile,
-  steps = Number.POSITIVE_INFINITY,
-): number {
-  let covered = 0;
-  let n = 0;
-  for (const w of windows) {
-    const path = w.forecast.quantiles.get(q);
-    if (!path) continue;
-    for (let h = 0; h < Math.min(steps, w.actual.length); h++) {
-      const y = w.actual[h] as number;
-      const f = path[h] as number;
-      if (!(Number.isFinite(y) && Number.isFinite(f))) continue;
-      n++;
-      if (y <= f) covered++;
-    }
-  }
-  return n > 0 ? covered / n : Number.NaN;
-}
-
 export function selectModel(candidates: readonly Candidate[], options: SelectOptions): Selection {
   if (candidates.length === 0) throw new RangeError("selectModel needs at least one candidate");
   const scored = options.scoredQuantiles ?? options.quantiles;
@@ -165,8 +144,8 @@ export function selectModel(candidates: readonly Candidate[], options: SelectOpt
       asMade < withCalibration * rawMargin &&
       scored.every(
         (q) =>
-          Math.abs(rawCoverage(windows, q) - q) <= tolerance &&
-          Math.abs(rawCoverage(windows, q, options.coverageSteps) - q) <= tolerance,
+          Math.abs(empiricalCoverage(windows, q) - q) <= tolerance &&
+          Math.abs(empiricalCoverage(windows, q, options.coverageSteps) - q) <= tolerance,
       );
     const horizon = windows.reduce((m, w) => Math.max(m, w.actual.length), 1);
     calibrations.set(name, servesRaw ? noCalibration(options.quantiles, horizon) : fitted);
