@@ -379,8 +379,9 @@ export function explainChoice(state: TargetState | undefined): string {
     return "no model chosen yet: no forecast run has finished";
   }
   const entries = Object.entries(f.scores);
+  // Single models only: the stored scores also hold the ensembles tried, the served one among them.
   const scored = entries
-    .filter(([, s]) => s.ready && Number.isFinite(s.scaledPinball))
+    .filter(([n, s]) => !ensembleMembers(n) && s.ready && Number.isFinite(s.scaledPinball))
     .sort((a, b) => a[1].scaledPinball - b[1].scaledPinball);
   const notReady = entries.filter(([, s]) => !s.ready);
   const notReadyText =
