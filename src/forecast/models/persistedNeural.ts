@@ -8,9 +8,10 @@
  * before the series' end does not train: the saved network is brought forward to the series as the
  * backtest brings any stale fit forward (backtest.ts fromStale: its forecast over the longer lead,
  * shifted by its mean error over the newest observed steps; milliseconds). A network fed inputs far
- * from what it trained on (after a level shift) forecasts badly; the shifted stale path does not. Hourly full runs thus retrain the statistical models
- * and the calibration every hour and each target's network once a day (a few seconds), which is what
- * lets a replica retrain thousands of targets an hour (docs/forecasting.md, bench:fleet).
+ * from what it trained on (after a level shift) forecasts badly; the shifted stale path does not.
+ * Hourly full runs thus retrain the statistical models and the calibration every hour and each
+ * target's network once a day (a few seconds), which is what lets a replica retrain thousands of
+ * targets an hour (docs/forecasting.md, bench:fleet).
  *
  * Two fits are kept: the newest (`dir`) and the one before it (`dir-previous`), so a full run's
  * backtest, whose first origin is a day back, finds a network that ended before that origin and
@@ -69,7 +70,8 @@ export class PersistedNeuralModel implements Model {
   async fit(series: Series, options: FitOptions = {}): Promise<NeuralFittedModel | BroughtForward> {
     const endMs = seriesEndMs(series);
     const base = await this.#loadUsable(endMs, series.stepSeconds);
-    if (base && endMs - base.state.endMs < (this.#opts.retrainEveryMs ?? DAY_MS)) return update(base, series);
+    if (base && endMs - base.state.endMs < (this.#opts.retrainEveryMs ?? DAY_MS))
+      return new BroughtForward(base, series);
     try {
       const fitted = await this.#opts.inner.fit(series, { ...options, ...(base ? { warmStart: base } : {}) });
       await this.#save(fitted);
@@ -85,7 +87,7 @@ export class PersistedNeuralModel implements Model {
    */
   async bringForward(series: Series): Promise<BroughtForward | undefined> {
     const saved = await this.#loadUsable(seriesEndMs(series), series.stepSeconds);
-    return saved ? update(saved, series) : undefined;
+    return saved ? new BroughtForward(saved, series) : undefined;
   }
 
   /** Keeps `fitted` as the newest fit (the newest becoming the previous one), or as the previous one if it is older. */
@@ -154,12 +156,10 @@ function seriesEndMs(series: Series): number {
   return series.startMs + series.values.length * series.stepSeconds * 1000;
 }
 
-/** `saved` brought forward to `series` (which starts at or before the saved fit's end). */
-function update(saved: NeuralFittedModel, series: Series): BroughtForward {
-  return new BroughtForward(saved, series);
-}
-
-/** A saved network serving a newer series: its stale forecast, shifted to the newest observations. */
+/**
+ * A saved network serving a newer series (which starts at or before the network's training end):
+ * its stale forecast, shifted to the newest observations.
+ */
 export class BroughtForward implements FittedModel {
   readonly name = NEURAL;
   readonly #saved: NeuralFittedModel;
